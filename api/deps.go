@@ -1,0 +1,29 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+
+	"github.com/ccflow/ccflow/internal/directory"
+)
+
+// Deps is what the handlers need; the roles in internal/app fill it in.
+type Deps struct {
+	Logger *slog.Logger
+	// Metrics is the registry /metrics serves and HTTP metrics go to.
+	Metrics *prometheus.Registry
+	// Temporal is nil in the worker role, which serves no customer API.
+	Temporal  client.Client
+	Directory *directory.Directory
+	// Ready lists the checks /readyz runs, by name.
+	Ready []ReadyCheck
+}
+
+// ReadyCheck is one dependency /readyz checks.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}

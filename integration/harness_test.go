@@ -1,0 +1,240 @@
+// Package integration runs the real ccflow binary: the all-in-one on SQLite,
+// the scaled-out roles against MariaDB, crashes and bad configuration.
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// binary is the ccflow binary TestMain builds once for every test.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ccflow-it-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "ccflow")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/ccflow")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build ccflow:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is one running ccflow process.
+type proc struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	mu      sync.Mutex
+	out     bytes.Buffer
+	done    chan struct{}
+	waitErr error
+}
+
+// lockedWriter lets the process write while the test reads.
+type lockedWriter struct{ p *proc }
+
+func (w lockedWriter) Write(b []byte) (int, error) {
+	w.p.mu.Lock()
+	defer w.p.mu.Unlock()
+	return w.p.out.Write(b)
+}
+
+// start runs ccflow with args and env (on top of a minimal environment).
+func start(t *testing.T, env map[string]string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "CCFLOW_LOG_LEVEL=info"}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &proc{t: t, cmd: cmd, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = lockedWriter{p}, lockedWriter{p}
+	require.NoError(t, cmd.Start())
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("output of %s %v:\n%s", filepath.Base(binary), args, p.output())
+		}
+	})
+	return p
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// exit waits for the process to end by itself and returns its exit code.
+func (p *proc) exit(timeout time.Duration) int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(timeout):
+		p.t.Fatalf("process did not exit within %s; output:\n%s", timeout, p.output())
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// terminate sends SIGTERM and returns how long the clean shutdown took.
+func (p *proc) terminate() time.Duration {
+	p.t.Helper()
+	begin := time.Now()
+	require.NoError(p.t, p.cmd.Process.Signal(syscall.SIGTERM))
+	code := p.exit(30 * time.Second)
+	require.Equal(p.t, 0, code, "clean shutdown exits 0; output:\n%s", p.output())
+	return time.Since(begin)
+}
+
+// kill crashes the process.
+func (p *proc) kill() {
+	p.t.Helper()
+	require.NoError(p.t, p.cmd.Process.Signal(syscall.SIGKILL))
+	p.exit(10 * time.Second)
+}
+
+// freePort returns a port nothing listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// node is the addresses of one all-in-one instance.
+type node struct {
+	dataDir  string
+	httpPort int
+	tempPort int
+	uiPort   int
+}
+
+func newNode(t *testing.T) node {
+	return node{dataDir: t.TempDir(), httpPort: freePort(t), tempPort: freePort(t), uiPort: freePort(t)}
+}
+
+func (n node) env() map[string]string {
+	return map[string]string{
+		"CCFLOW_DATA_DIR":      n.dataDir,
+		"CCFLOW_HTTP_ADDR":     "127.0.0.1:" + strconv.Itoa(n.httpPort),
+		"CCFLOW_TEMPORAL_PORT": strconv.Itoa(n.tempPort),
+		"CCFLOW_UI_PORT":       strconv.Itoa(n.uiPort),
+	}
+}
+
+func (n node) url() string { return "http://127.0.0.1:" + strconv.Itoa(n.httpPort) }
+
+func (n node) temporal() string { return "127.0.0.1:" + strconv.Itoa(n.tempPort) }
+
+// waitReady polls /readyz until it answers 200 and returns how long that took.
+func waitReady(t *testing.T, p *proc, base string) time.Duration {
+	t.Helper()
+	begin := time.Now()
+	deadline := begin.Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			t.Fatalf("ccflow exited before it was ready:\n%s", p.output())
+		default:
+		}
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(begin)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s/readyz never answered 200:\n%s", base, p.output())
+	return 0
+}
+
+// call sends a JSON request and decodes a JSON answer.
+func call(t *testing.T, method, url string, headers map[string]string, body any, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(raw, out), "answer: %s", raw)
+	}
+	return resp.StatusCode
+}
+
+// eventually retries f until it passes or the time is up.
+func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = f(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: %v", what, err)
+}
+
+// lines splits output into lines, for checks on what the process printed.
+func lines(s string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/models/modelstest"
+	"github.com/ccflow/ccflow/workflows/conversation"
+)
+
+// TestScaledOutRoles runs Temporal in one process and `ccflow server` and
+// `ccflow worker` in two others against MariaDB; a request through the
+// server's API runs the workflow on the worker.
+func TestScaledOutRoles(t *testing.T) {
+	dsn := modelstest.MySQLDSN(t)
+	temporalNode := newNode(t)
+	tp := start(t, with(temporalNode.env(), "CCFLOW_UI_PORT", "0"), "temporal")
+	eventually(t, 2*time.Minute, "temporal role serves", func() error {
+		if !strings.Contains(tp.output(), "Temporal frontend on") {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+
+	shared := func(httpPort int) map[string]string {
+		return map[string]string{
+			"CCFLOW_HTTP_ADDR":        "127.0.0.1:" + strconv.Itoa(httpPort),
+			"CCFLOW_TEMPORAL_ADDRESS": temporalNode.temporal(),
+			"CCFLOW_DB_DRIVER":        "mysql",
+			"CCFLOW_DB_DSN":           dsn,
+			"CCFLOW_DATA_DIR":         t.TempDir(),
+		}
+	}
+	migrate := start(t, with(shared(freePort(t)), "CCFLOW_DEMO", "true"), "migrate")
+	require.Equal(t, 0, migrate.exit(time.Minute), migrate.output())
+
+	serverPort, workerPort := freePort(t), freePort(t)
+	srv := start(t, with(shared(serverPort), "CCFLOW_DEMO", "true"), "server")
+	wrk := start(t, shared(workerPort), "worker")
+	serverURL := "http://127.0.0.1:" + strconv.Itoa(serverPort)
+	waitReady(t, wrk, "http://127.0.0.1:"+strconv.Itoa(workerPort))
+	waitReady(t, srv, serverURL)
+
+	v := visitor{t: t, base: serverURL, id: "scaled-visitor"}
+	require.Equal(t, "0", v.send("CONNECT", "").ResultCode)
+	v.waitGreeting()
+
+	// The greeting is in MariaDB, written by the worker's activity.
+	db, err := models.Open(context.Background(), "mysql", dsn)
+	require.NoError(t, err)
+	eventually(t, 30*time.Second, "greeting recorded in MariaDB", func() error {
+		got, err := recordedContents(db, v.id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(got, "RC:TxtMsg 欢迎欢迎，热烈欢迎") {
+			return fmt.Errorf("records %q", got)
+		}
+		return nil
+	})
+
+	// The workflow ran on the worker process: its tasks carry the worker's identity.
+	c, err := client.Dial(client.Options{HostPort: temporalNode.temporal()})
+	require.NoError(t, err)
+	defer c.Close()
+	iter := c.GetWorkflowHistory(context.Background(), conversation.WorkflowID(demoChannel, v.id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var identities []string
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		if a := ev.GetWorkflowTaskStartedEventAttributes(); a != nil {
+			identities = append(identities, a.GetIdentity())
+		}
+	}
+	require.NotEmpty(t, identities)
+	for _, id := range identities {
+		require.True(t, strings.HasPrefix(id, strconv.Itoa(wrk.cmd.Process.Pid)+"@"), "task run by %s, worker pid is %d", id, wrk.cmd.Process.Pid)
+	}
+
+	srv.terminate()
+	wrk.terminate()
+	tp.terminate()
+}

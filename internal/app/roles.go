@@ -1,0 +1,243 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
+
+	"github.com/ccflow/ccflow/api"
+	"github.com/ccflow/ccflow/internal/config"
+	"github.com/ccflow/ccflow/internal/directory"
+	"github.com/ccflow/ccflow/internal/embedded"
+	"github.com/ccflow/ccflow/internal/temporalx"
+	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/worker"
+	"github.com/ccflow/ccflow/workflows/conversation"
+)
+
+// Run runs a role until ctx is cancelled, then shuts it down. Start-up
+// progress and the URLs served go to out.
+func Run(ctx context.Context, role config.Role, cfg config.Config, logger *slog.Logger, out io.Writer) error {
+	s := &stack{logger: logger}
+	defer s.stop()
+	var err error
+	switch role {
+	case config.RoleMigrate:
+		return migrateOnly(ctx, cfg, logger)
+	case config.RoleAllInOne:
+		err = allInOne(ctx, s, cfg, out)
+	case config.RoleServer:
+		err = server(ctx, s, cfg, out)
+	case config.RoleWorker:
+		err = workerRole(ctx, s, cfg, out)
+	case config.RoleTemporal:
+		err = temporalOnly(ctx, s, cfg, out)
+	default:
+		return fmt.Errorf("unknown role %q", role)
+	}
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	logger.Info("shutting down", "role", role)
+	start := time.Now()
+	s.stop()
+	logger.Info("stopped", "role", role, "took", time.Since(start).String())
+	return nil
+}
+
+func migrateOnly(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db, logger)
+	if err := models.Migrate(ctx, db); err != nil {
+		return fmt.Errorf("migrate %s database: %w", cfg.DBDriver, err)
+	}
+	v, err := models.MigrationVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	logger.Info("database migrated", "driver", cfg.DBDriver, "version", v)
+	return nil
+}
+
+// database opens, migrates and (when enabled) seeds the application database.
+func database(ctx context.Context, s *stack, cfg config.Config, role config.Role) (*gorm.DB, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.onStop(func() { closeDB(db, s.logger) })
+	if err := models.Migrate(ctx, db); err != nil {
+		return nil, fmt.Errorf("migrate %s database: %w", cfg.DBDriver, err)
+	}
+	demo, err := cfg.DemoEnabled(role)
+	if err != nil {
+		return nil, err
+	}
+	if demo {
+		loaded, err := models.SeedDemo(ctx, db)
+		if err != nil {
+			return nil, fmt.Errorf("load demo data: %w", err)
+		}
+		if loaded {
+			s.logger.Info("demo data loaded")
+		}
+	}
+	return db, nil
+}
+
+func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
+	ln, err := listen(s, cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	db, err := database(ctx, s, cfg, config.RoleAllInOne)
+	if err != nil {
+		return err
+	}
+	address, uiURL := cfg.TemporalAddress, ""
+	if address == "" {
+		if address, uiURL, err = startEmbedded(ctx, s, cfg); err != nil {
+			return err
+		}
+	}
+	reg := newRegistry()
+	c, err := dialTemporal(ctx, s, address, cfg.TemporalNamespace, reg)
+	if err != nil {
+		return err
+	}
+	if err := startWorker(s, c, db); err != nil {
+		return err
+	}
+	serveHTTP(s, ln, api.NewRouter(apiDeps(s, db, c, reg)), cfg.ShutdownTimeout)
+	base := "http://" + ln.Addr().String()
+	printf(out, "ccflow is running (all-in-one, data in %s)\n", cfg.DataDir)
+	printf(out, "  API:          %s\n", base)
+	printf(out, "  health:       %s/readyz   metrics: %s/metrics\n", base, base)
+	printf(out, "  Temporal:     %s (namespace %s)\n", address, cfg.TemporalNamespace)
+	if uiURL != "" {
+		printf(out, "  Temporal UI:  %s/namespaces/%s/workflows\n", uiURL, cfg.TemporalNamespace)
+	}
+	return nil
+}
+
+// startEmbedded starts the embedded Temporal server and UI on the data directory.
+func startEmbedded(ctx context.Context, s *stack, cfg config.Config) (address, uiURL string, err error) {
+	srv, err := embedded.Start(ctx, embedded.Options{
+		DatabaseFile: embedded.DatabaseFile(cfg.DataDir),
+		Host:         cfg.BindHost(),
+		FrontendPort: cfg.TemporalPort,
+		UIPort:       cfg.UIPort,
+		Namespace:    cfg.TemporalNamespace,
+		// Also registered through the operator service for namespaces made before.
+		SearchAttributes: conversation.SearchAttributes(),
+		Logger:           s.logger,
+	})
+	if err != nil {
+		return "", "", err
+	}
+	s.onStop(srv.Stop)
+	return srv.FrontendAddress(), srv.UIURL(), nil
+}
+
+func temporalOnly(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
+	if err := prepareDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	address, uiURL, err := startEmbedded(ctx, s, cfg)
+	if err != nil {
+		return err
+	}
+	printf(out, "ccflow temporal: Temporal frontend on %s (namespace %s, data in %s)\n", address, cfg.TemporalNamespace, cfg.DataDir)
+	if uiURL != "" {
+		printf(out, "  Temporal UI:  %s\n", uiURL)
+	}
+	return nil
+}
+
+func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
+	ln, err := listen(s, cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	db, err := database(ctx, s, cfg, config.RoleServer)
+	if err != nil {
+		return err
+	}
+	reg := newRegistry()
+	c, err := dialTemporal(ctx, s, cfg.TemporalAddress, cfg.TemporalNamespace, reg)
+	if err != nil {
+		return err
+	}
+	serveHTTP(s, ln, api.NewRouter(apiDeps(s, db, c, reg)), cfg.ShutdownTimeout)
+	printf(out, "ccflow server: API on http://%s, Temporal %s\n", ln.Addr(), cfg.TemporalAddress)
+	return nil
+}
+
+func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
+	ln, err := listen(s, cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	db, err := database(ctx, s, cfg, config.RoleWorker)
+	if err != nil {
+		return err
+	}
+	reg := newRegistry()
+	c, err := dialTemporal(ctx, s, cfg.TemporalAddress, cfg.TemporalNamespace, reg)
+	if err != nil {
+		return err
+	}
+	if err := startWorker(s, c, db); err != nil {
+		return err
+	}
+	serveHTTP(s, ln, api.NewOpsRouter(apiDeps(s, db, c, reg)), cfg.ShutdownTimeout)
+	printf(out, "ccflow worker: polling %s on %s; health and metrics on http://%s\n",
+		conversation.TaskQueue, cfg.TemporalAddress, ln.Addr())
+	return nil
+}
+
+func startWorker(s *stack, c client.Client, db *gorm.DB) error {
+	w := worker.New(c, db)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	s.onStop(w.Stop)
+	return nil
+}
+
+func apiDeps(s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry) api.Deps {
+	pollers := &temporalx.PollerCheck{Client: c, TaskQueue: conversation.TaskQueue, MaxAge: 2 * time.Minute}
+	return api.Deps{
+		Logger:    s.logger,
+		Metrics:   reg,
+		Temporal:  c,
+		Directory: &directory.Directory{DB: db},
+		Ready: []api.ReadyCheck{
+			{Name: "database", Check: func(ctx context.Context) error {
+				sqlDB, err := db.DB()
+				if err != nil {
+					return err
+				}
+				return sqlDB.PingContext(ctx)
+			}},
+			{Name: "temporal", Check: func(ctx context.Context) error {
+				_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			}},
+			{Name: "worker", Check: pollers.Check},
+		},
+	}
+}

@@ -1,0 +1,260 @@
+// Package embedded runs a Temporal server and Temporal UI inside the ccflow
+// process, persisted to a SQLite file, for the all-in-one mode.
+//
+// It is the only package besides one integration-test package that imports
+// go.temporal.io/server: linking the server is slow, so few binaries should.
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiopts "github.com/temporalio/ui-server/v2/server/server_options"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+const clusterName = "active"
+
+// Options configure the embedded server.
+type Options struct {
+	// DatabaseFile is the SQLite file holding all Temporal state.
+	DatabaseFile string
+	// Host is the address the frontend and the UI bind to.
+	Host         string
+	FrontendPort int
+	// UIPort 0 turns Temporal UI off.
+	UIPort    int
+	Namespace string
+	// SearchAttributes are registered with the namespace when it is created,
+	// so the very first workflow can use them without waiting for the
+	// server's namespace cache to refresh.
+	SearchAttributes map[string]enumspb.IndexedValueType
+	Logger           *slog.Logger
+}
+
+// Server is a running embedded Temporal server, and its UI when enabled.
+type Server struct {
+	server temporal.Server
+	ui     *uiserver.Server
+	opts   Options
+}
+
+// Start sets up the schema on a new file, creates the namespace and starts the
+// server and the UI. It returns once the frontend accepts connections.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if err := portFree(opts.Host, opts.FrontendPort, "CCFLOW_TEMPORAL_PORT"); err != nil {
+		return nil, err
+	}
+	if opts.UIPort != 0 {
+		if err := portFree(opts.Host, opts.UIPort, "CCFLOW_UI_PORT"); err != nil {
+			return nil, err
+		}
+	}
+	sqlConf := &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: opts.DatabaseFile,
+		// WAL with synchronous=NORMAL keeps every committed write across a
+		// process crash without an fsync per commit (DESIGN §2).
+		ConnectAttributes: map[string]string{
+			"mode":         "rwc",
+			"journal_mode": "wal",
+			"synchronous":  "normal",
+			"busy_timeout": "10000",
+		},
+	}
+	if _, err := os.Stat(opts.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
+			// A half-made file would be taken as set up on the next start.
+			_ = os.Remove(opts.DatabaseFile)
+			return nil, fmt.Errorf("embedded Temporal: set up schema in %s: %w", opts.DatabaseFile, err)
+		}
+	}
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("embedded Temporal: namespace %q: %w", opts.Namespace, err)
+	}
+	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
+		return nil, fmt.Errorf("embedded Temporal: create namespace in %s: %w", opts.DatabaseFile, err)
+	}
+
+	conf, err := serverConfig(opts, sqlConf)
+	if err != nil {
+		return nil, err
+	}
+	logger := slogLogger{
+		l:       opts.Logger.With("component", "temporal"),
+		verbose: opts.Logger.Enabled(ctx, slog.LevelDebug),
+	}
+	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
+	if err != nil {
+		return nil, fmt.Errorf("embedded Temporal: authorizer: %w", err)
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, logger)
+	if err != nil {
+		return nil, fmt.Errorf("embedded Temporal: claim mapper: %w", err)
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("embedded Temporal: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("embedded Temporal: start: %w", err)
+	}
+	s := &Server{server: srv, opts: opts}
+	if err := waitListening(ctx, s.FrontendAddress()); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	if opts.UIPort != 0 {
+		s.ui = uiserver.NewServer(uiopts.WithConfigProvider(&uiconfig.Config{
+			Host:                opts.Host,
+			Port:                opts.UIPort,
+			TemporalGRPCAddress: s.FrontendAddress(),
+			EnableUI:            true,
+			DefaultNamespace:    opts.Namespace,
+			CORS:                uiconfig.CORS{CookieInsecure: true},
+			HideLogs:            true,
+		}))
+		go func() {
+			if err := s.ui.Start(); err != nil {
+				opts.Logger.Error("Temporal UI stopped", "error", err)
+			}
+		}()
+	}
+	return s, nil
+}
+
+// FrontendAddress is the host:port of the frontend gRPC service.
+func (s *Server) FrontendAddress() string {
+	return net.JoinHostPort(dialHost(s.opts.Host), strconv.Itoa(s.opts.FrontendPort))
+}
+
+// UIURL is Temporal UI's address, or "" when it is off.
+func (s *Server) UIURL() string {
+	if s.ui == nil {
+		return ""
+	}
+	return "http://" + net.JoinHostPort(dialHost(s.opts.Host), strconv.Itoa(s.opts.UIPort))
+}
+
+// Stop stops the UI and the server.
+func (s *Server) Stop() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	if err := s.server.Stop(); err != nil {
+		s.opts.Logger.Warn("embedded Temporal stop", "error", err)
+	}
+}
+
+func serverConfig(opts Options, sqlConf *config.SQL) (*config.Config, error) {
+	var conf config.Config
+	conf.Global.Membership = config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: "127.0.0.1"}
+	conf.Persistence = config.Persistence{
+		DefaultStore:     sqliteplugin.PluginName,
+		VisibilityStore:  sqliteplugin.PluginName,
+		NumHistoryShards: 1,
+		DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlConf}},
+	}
+	frontendRPC := fmt.Sprintf("127.0.0.1:%d", opts.FrontendPort)
+	conf.ClusterMetadata = &cluster.Config{
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontendRPC},
+		},
+	}
+	conf.DCRedirectionPolicy = config.DCRedirectionPolicy{Policy: "noop"}
+	conf.Services = map[string]config.Service{}
+	for _, name := range []string{"frontend", "history", "matching", "worker"} {
+		svc := config.Service{RPC: config.RPC{BindOnLocalHost: true}}
+		var err error
+		if svc.RPC.MembershipPort, err = freePort(); err != nil {
+			return nil, err
+		}
+		if name == "frontend" {
+			svc.RPC.GRPCPort = opts.FrontendPort
+			svc.RPC.BindOnLocalHost = false
+			svc.RPC.BindOnIP = opts.Host
+		} else if svc.RPC.GRPCPort, err = freePort(); err != nil {
+			return nil, err
+		}
+		conf.Services[name] = svc
+	}
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	conf.PublicClient.HostPort = frontendRPC
+	return &conf, nil
+}
+
+// portFree turns "address already in use" into one clear line before the
+// server or the UI would fail on it deep inside their own start-up.
+func portFree(host string, port int, name string) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("%s: cannot listen on %s:%d: %w", name, host, port, err)
+	}
+	return l.Close()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("embedded Temporal: find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitListening(ctx context.Context, addr string) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return conn.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("embedded Temporal: frontend %s did not come up: %w", addr, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// dialHost maps a wildcard bind address to one a client can dial.
+func dialHost(host string) string {
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		return "127.0.0.1"
+	}
+	return host
+}
+
+// DatabaseFile is where the embedded server keeps its state inside a data directory.
+func DatabaseFile(dataDir string) string {
+	return filepath.Join(dataDir, "temporal.db")
+}

@@ -1,0 +1,120 @@
+// Package temporalx holds the Temporal client plumbing every role shares:
+// dialing with metrics and logs, registering search attributes, and checking
+// that a worker polls the task queue.
+package temporalx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/uber-go/tally/v4"
+	tallyprom "github.com/uber-go/tally/v4/prometheus"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdktally "go.temporal.io/sdk/contrib/tally"
+	"go.temporal.io/sdk/log"
+)
+
+// Dial connects to the Temporal frontend at address, reporting the SDK's client
+// and worker metrics into reg.
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, reg prometheus.Registerer) (client.Client, func(), error) {
+	reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: reg})
+	scope, closer := tally.NewRootScope(tally.ScopeOptions{
+		CachedReporter:  reporter,
+		Separator:       tallyprom.DefaultSeparator,
+		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+	}, time.Second)
+	dialCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	c, err := client.DialContext(dialCtx, client.Options{
+		HostPort:       address,
+		Namespace:      namespace,
+		Logger:         log.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		MetricsHandler: sdktally.NewMetricsHandler(scope),
+	})
+	if err != nil {
+		_ = closer.Close()
+		return nil, nil, fmt.Errorf("cannot reach Temporal at %s (namespace %q): %w", address, namespace, err)
+	}
+	return c, func() {
+		c.Close()
+		_ = closer.Close()
+	}, nil
+}
+
+// EnsureSearchAttributes registers the custom search attributes that are
+// missing from the namespace, so operators can filter in Temporal UI.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string, want map[string]enumspb.IndexedValueType) error {
+	ops := c.OperatorService()
+	have, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes of namespace %q: %w", namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, typ := range want {
+		if got, ok := have.GetCustomAttributes()[name]; ok {
+			if got != typ {
+				return fmt.Errorf("search attribute %s is registered as %s, ccflow needs %s", name, got, typ)
+			}
+			continue
+		}
+		missing[name] = typ
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace:        namespace,
+		SearchAttributes: missing,
+	})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("add search attributes to namespace %q: %w", namespace, err)
+	}
+	return nil
+}
+
+// PollerCheck answers whether some worker polled a task queue recently. It
+// caches the answer briefly so that frequent /readyz probes stay cheap.
+type PollerCheck struct {
+	Client    client.Client
+	TaskQueue string
+	// MaxAge is how recent the last poll must be.
+	MaxAge time.Duration
+
+	mu      sync.Mutex
+	checked time.Time
+	err     error
+}
+
+// Check returns nil when a workflow worker polled within MaxAge.
+func (p *PollerCheck) Check(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.checked) < time.Second {
+		return p.err
+	}
+	p.err = p.check(ctx)
+	p.checked = time.Now()
+	return p.err
+}
+
+func (p *PollerCheck) check(ctx context.Context) error {
+	resp, err := p.Client.DescribeTaskQueue(ctx, p.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return fmt.Errorf("temporal: describe task queue %s: %w", p.TaskQueue, err)
+	}
+	for _, poller := range resp.GetPollers() {
+		if time.Since(poller.GetLastAccessTime().AsTime()) <= p.MaxAge {
+			return nil
+		}
+	}
+	return fmt.Errorf("no worker is polling task queue %s", p.TaskQueue)
+}

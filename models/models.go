@@ -1,0 +1,226 @@
+// Package models holds ccflow's GORM models and their versioned migrations.
+//
+// The same models serve MySQL (production) and SQLite (the zero-setup default);
+// the schema itself is owned by the SQL migrations under migrations/, never by
+// AutoMigrate, so that both databases get exactly the reviewed DDL.
+package models
+
+import "time"
+
+// Tenant is one merchant using ccflow (spec 000's vendor/site, spec 001's business, spec 004's seller).
+type Tenant struct {
+	ID         string    `gorm:"primaryKey;size:64"`
+	Name       string    `gorm:"size:128;not null"`
+	BusinessID int64     `gorm:"uniqueIndex;not null"`
+	AppID      string    `gorm:"size:64;uniqueIndex;not null"`
+	VendorID   string    `gorm:"size:64;not null"`
+	SiteID     string    `gorm:"size:64;not null"`
+	Logo       string    `gorm:"size:512;not null"`
+	CreatedAt  time.Time `gorm:"not null"`
+	UpdatedAt  time.Time `gorm:"not null"`
+}
+
+// AppKey is an AK/SK pair of a tenant (spec 003 §2). The secret is kept because
+// the leave-message API (spec 002) verifies an HMAC keyed with it.
+type AppKey struct {
+	Key       string    `gorm:"primaryKey;size:64"`
+	TenantID  string    `gorm:"size:64;index;not null"`
+	Secret    string    `gorm:"size:128;not null"`
+	Name      string    `gorm:"size:64;not null"`
+	Disabled  bool      `gorm:"not null"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// ChannelConfig is a WEB channel configuration ("配置ID" in spec 003).
+type ChannelConfig struct {
+	ID       string `gorm:"primaryKey;size:64"`
+	TenantID string `gorm:"size:64;index;not null"`
+	Name     string `gorm:"size:128;not null"`
+	// RobotEnabled starts conversations with the FAQ robot; otherwise they queue at once.
+	RobotEnabled   bool   `gorm:"not null"`
+	RobotNickname  string `gorm:"size:64;not null"`
+	RobotGreeting  string `gorm:"size:500;not null"`
+	RobotMaxMisses int    `gorm:"not null"`
+	// WorkingHours is "always" or a weekly schedule such as "mon-fri 09:00-18:00;sat 10:00-16:00".
+	WorkingHours string `gorm:"size:256;not null"`
+	TimeZone     string `gorm:"size:64;not null"`
+	Locale       string `gorm:"size:16;not null"`
+	// MaxQueueWaitSec is configMaxcWaitTime of spec 003 §4.
+	MaxQueueWaitSec   int       `gorm:"not null"`
+	RobotIdleSec      int       `gorm:"not null"`
+	QueueIdleSec      int       `gorm:"not null"`
+	AgentIdleSec      int       `gorm:"not null"`
+	SatisfactionSec   int       `gorm:"not null"`
+	DefaultSkillGroup int64     `gorm:"not null"`
+	CreatedAt         time.Time `gorm:"not null"`
+	UpdatedAt         time.Time `gorm:"not null"`
+}
+
+// SkillGroup is a queue of agents (spec 001's merchant group).
+type SkillGroup struct {
+	ID        int64     `gorm:"primaryKey;autoIncrement:false"`
+	TenantID  string    `gorm:"size:64;index;not null"`
+	Name      string    `gorm:"size:64;not null"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// Agent is a human customer-service agent.
+type Agent struct {
+	ID           string    `gorm:"primaryKey;size:64"`
+	TenantID     string    `gorm:"size:64;index;not null"`
+	Username     string    `gorm:"size:64;uniqueIndex;not null"`
+	Nickname     string    `gorm:"size:64;not null"`
+	PasswordHash string    `gorm:"size:100;not null"`
+	Capacity     int       `gorm:"not null"`
+	Avatar       string    `gorm:"size:512;not null"`
+	CreatedAt    time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
+
+// AgentSkill places an agent in a skill group.
+type AgentSkill struct {
+	AgentID      string `gorm:"primaryKey;size:64"`
+	SkillGroupID int64  `gorm:"primaryKey;autoIncrement:false"`
+}
+
+// FAQEntry is one question/answer the robot and the phrase suggestions draw on.
+type FAQEntry struct {
+	ID        uint64    `gorm:"primaryKey"`
+	TenantID  string    `gorm:"size:64;index;not null"`
+	Question  string    `gorm:"size:500;not null"`
+	Answer    string    `gorm:"size:2000;not null"`
+	Keywords  string    `gorm:"size:500;not null"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
+}
+
+// WebhookEndpoint is a tenant's push URL (spec 001's custom push URL).
+type WebhookEndpoint struct {
+	ID        uint64    `gorm:"primaryKey"`
+	TenantID  string    `gorm:"size:64;index;not null"`
+	URL       string    `gorm:"size:1024;not null"`
+	Secret    string    `gorm:"size:128;not null"`
+	Enabled   bool      `gorm:"not null"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
+}
+
+// Conversation is one run of the conversation workflow.
+type Conversation struct {
+	// ID is the workflow run id: one row per run of conv:{channelConfigId}:{userId}.
+	ID              string    `gorm:"primaryKey;size:64"`
+	WorkflowID      string    `gorm:"size:200;index;not null"`
+	TenantID        string    `gorm:"size:64;index;not null"`
+	ChannelConfigID string    `gorm:"size:64;not null"`
+	UserID          string    `gorm:"size:128;index;not null"`
+	UserName        string    `gorm:"size:128;not null"`
+	Phase           string    `gorm:"size:16;not null"`
+	SkillGroupID    int64     `gorm:"not null"`
+	AgentID         string    `gorm:"size:64;not null"`
+	StartedAt       time.Time `gorm:"not null"`
+	QueuedAt        *time.Time
+	AssignedAt      *time.Time
+	EndedAt         *time.Time
+	ClosedAt        *time.Time
+	CloseReason     string    `gorm:"size:32;not null"`
+	UpdatedAt       time.Time `gorm:"not null"`
+}
+
+// ChatRecord is one message of a conversation, in either direction (spec 004's chat record).
+type ChatRecord struct {
+	ID             uint64 `gorm:"primaryKey"`
+	TenantID       string `gorm:"size:64;index:idx_chat_records_member,priority:1;not null"`
+	ConversationID string `gorm:"size:64;index:idx_chat_records_conv,priority:1;not null"`
+	UserID         string `gorm:"size:128;index:idx_chat_records_member,priority:2;not null"`
+	Seq            int64  `gorm:"index:idx_chat_records_conv,priority:2;not null"`
+	// Direction is "to_service" (visitor to ccflow) or "to_visiter" (to the visitor), as spec 001 spells them.
+	Direction  string `gorm:"size:16;not null"`
+	SenderType string `gorm:"size:16;not null"`
+	SenderID   string `gorm:"size:128;not null"`
+	MediaType  string `gorm:"size:16;not null"`
+	RCType     string `gorm:"column:rc_type;size:32;not null"`
+	Content    string `gorm:"type:text;not null"`
+	// MessageCode is unique: it makes every write of a message idempotent.
+	MessageCode       string    `gorm:"size:64;uniqueIndex;not null"`
+	CreatedAt         time.Time `gorm:"not null"`
+	DeletedByMemberAt *time.Time
+	DeletedBySellerAt *time.Time
+}
+
+// SatisfactionRating is a visitor's rating of a conversation (spec 003 §6).
+type SatisfactionRating struct {
+	ConversationID  string    `gorm:"primaryKey;size:64"`
+	TenantID        string    `gorm:"size:64;index;not null"`
+	ChannelConfigID string    `gorm:"size:64;not null"`
+	UserID          string    `gorm:"size:128;not null"`
+	AgentID         string    `gorm:"size:64;not null"`
+	Evaluation      int       `gorm:"not null"`
+	Comment         string    `gorm:"size:512;not null"`
+	CreatedAt       time.Time `gorm:"not null"`
+}
+
+// RobotFeedback is a visitor's verdict on one robot answer (spec 003 §17).
+type RobotFeedback struct {
+	ID              uint64    `gorm:"primaryKey"`
+	TenantID        string    `gorm:"size:64;index;not null"`
+	ConversationID  string    `gorm:"size:64;not null"`
+	UserID          string    `gorm:"size:128;not null"`
+	MessageCode     string    `gorm:"size:64;not null"`
+	Feedback        int       `gorm:"not null"`
+	FeedbackContent string    `gorm:"size:512;not null"`
+	CreatedAt       time.Time `gorm:"not null"`
+}
+
+// StoredFile is the metadata of an uploaded file (spec 003 §8–9); the bytes live in the data directory.
+type StoredFile struct {
+	ObjectKey   string    `gorm:"primaryKey;size:64"`
+	TenantID    string    `gorm:"size:64;index;not null"`
+	UserID      string    `gorm:"size:128;not null"`
+	FileName    string    `gorm:"size:255;not null"`
+	MediaType   string    `gorm:"size:16;not null"`
+	ContentType string    `gorm:"size:128;not null"`
+	Size        int64     `gorm:"not null"`
+	SHA256      string    `gorm:"column:sha256;size:64;not null"`
+	CreatedAt   time.Time `gorm:"not null"`
+}
+
+// ClickToCall is a click-to-call request (spec 003 §11–14).
+type ClickToCall struct {
+	CallID          string    `gorm:"primaryKey;size:64"`
+	TenantID        string    `gorm:"size:64;index;not null"`
+	ChannelConfigID string    `gorm:"size:64;not null"`
+	UserID          string    `gorm:"size:128;not null"`
+	MediaType       string    `gorm:"size:16;not null"`
+	State           string    `gorm:"size:16;not null"`
+	CreatedAt       time.Time `gorm:"not null"`
+	UpdatedAt       time.Time `gorm:"not null"`
+}
+
+// LeaveMessage is a row of cc_misc_lvmsg, whose DDL is fixed by spec 002.
+type LeaveMessage struct {
+	ID         string    `gorm:"column:id;primaryKey;size:50"`
+	AccType    string    `gorm:"column:acc_type;size:50;not null"`
+	AccName    string    `gorm:"column:acc_name;size:50;not null"`
+	UserID     *string   `gorm:"column:user_id;size:50"`
+	Contact    string    `gorm:"column:contact;size:32;not null"`
+	Callback   string    `gorm:"column:callback;size:50;not null"`
+	Tel        *string   `gorm:"column:tel;size:45"`
+	Email      *string   `gorm:"column:email;size:100"`
+	Subject    string    `gorm:"column:subject;size:50;not null"`
+	Content    *string   `gorm:"column:content;size:2000"`
+	CreateTime time.Time `gorm:"column:create_time;type:timestamp;not null"`
+	UserData   *string   `gorm:"column:user_data;size:2000"`
+	Tag        *string   `gorm:"column:tag;size:45"`
+}
+
+// TableName pins the spec's table name.
+func (LeaveMessage) TableName() string { return "cc_misc_lvmsg" }
+
+// All lists every model, for schema checks.
+func All() []any {
+	return []any{
+		&Tenant{}, &AppKey{}, &ChannelConfig{}, &SkillGroup{}, &Agent{}, &AgentSkill{},
+		&FAQEntry{}, &WebhookEndpoint{}, &Conversation{}, &ChatRecord{},
+		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
+	}
+}
