@@ -4,31 +4,37 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"gorm.io/gorm"
 )
 
 //go:embed migrations/mysql/*.sql migrations/sqlite/*.sql
 var migrationFS embed.FS
 
-// migrateLockName is the MySQL named lock that serialises concurrent Migrate
-// calls (several `ccflow server`/`worker` replicas starting together).
-const migrateLockName = "ccflow_migrate"
-
 // migrateLockWaitSec bounds how long a replica waits for another's migration.
 const migrateLockWaitSec = 60
 
 // Migrate applies every pending schema migration for db's dialect.
+//
+// On MySQL the whole run, including goose's first look at its version table,
+// holds a named lock: goose's own session locker does not cover that first
+// look, and on a fresh database a second replica could see the version table
+// after one replica created it but before it wrote the zero version.
 func Migrate(ctx context.Context, db *gorm.DB) error {
 	p, err := newProvider(db)
 	if err != nil {
 		return err
+	}
+	if db.Dialector.Name() == DriverMySQL {
+		unlock, err := lockMySQL(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	// p.Close is not called: it would close the pool that db still uses.
 	results, err := p.Up(ctx)
@@ -40,6 +46,38 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 			"version", r.Source.Version, "duration", r.Duration)
 	}
 	return nil
+}
+
+// lockMySQL takes a named lock, per database, on a connection of its own. A
+// named lock belongs to its connection, so the server frees it even if the
+// process dies mid-migration, unlike a lock row in a table.
+func lockMySQL(ctx context.Context, db *gorm.DB) (func(), error) {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	// Lock names are server-wide and at most 64 characters.
+	const name = "LEFT(CONCAT('ccflow_migrate:', DATABASE()), 64)"
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK("+name+", ?)", migrateLockWaitSec).Scan(&got); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("migrate: acquire migration lock: %w", err)
+	}
+	if !got.Valid || got.Int64 != 1 {
+		_ = conn.Close()
+		return nil, fmt.Errorf("migrate: another migration still runs after %ds", migrateLockWaitSec)
+	}
+	return func() {
+		// Detached: the caller's context may be done, and the lock must still go.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "DO RELEASE_LOCK("+name+")"); err != nil {
+			slog.WarnContext(ctx, "release migration lock", "error", err)
+		}
+		_ = conn.Close()
+	}, nil
 }
 
 // MigrationVersion reports the schema version recorded in the database (0 before any migration).
@@ -70,9 +108,6 @@ func newProvider(db *gorm.DB) (*goose.Provider, error) {
 	switch name {
 	case DriverMySQL:
 		dialect = goose.DialectMySQL
-		// goose ships session lockers for Postgres only; without one, two
-		// replicas starting at once would both see version 0 and race on the DDL.
-		opts = append(opts, goose.WithSessionLocker(mysqlLocker{}))
 	case DriverSQLite:
 		// One process owns a SQLite file (all-in-one mode), and SQLite's DDL is
 		// transactional, so no cross-process lock is needed.
@@ -89,33 +124,4 @@ func newProvider(db *gorm.DB) (*goose.Provider, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return p, nil
-}
-
-// mysqlLocker holds a MySQL named lock on goose's dedicated session for the
-// whole run. A named lock belongs to the connection, so it is released by the
-// server even if the process dies mid-migration, unlike a lock row in a table.
-type mysqlLocker struct{}
-
-var _ lock.SessionLocker = mysqlLocker{}
-
-func (mysqlLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
-	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, ?)", migrateLockName, migrateLockWaitSec).Scan(&got); err != nil {
-		return fmt.Errorf("acquire lock %q: %w", migrateLockName, err)
-	}
-	if !got.Valid || got.Int64 != 1 {
-		return fmt.Errorf("acquire lock %q: another migration still runs after %ds", migrateLockName, migrateLockWaitSec)
-	}
-	return nil
-}
-
-func (mysqlLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
-	var released sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT RELEASE_LOCK(?)", migrateLockName).Scan(&released); err != nil {
-		return fmt.Errorf("release lock %q: %w", migrateLockName, err)
-	}
-	if !released.Valid || released.Int64 != 1 {
-		return errors.New("release lock " + migrateLockName + ": lock was not held by this session")
-	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,12 +59,17 @@ func prepareDataDir(dir string) error {
 
 // openDB opens the application database of the configuration.
 func openDB(ctx context.Context, cfg config.Config) (*gorm.DB, error) {
-	dsn := cfg.DBDSN
-	if cfg.DBDriver == "sqlite" && dsn == "" {
-		if err := prepareDataDir(cfg.DataDir); err != nil {
-			return nil, err
+	dsn := cfg.DSN()
+	if cfg.DBDriver == models.DriverSQLite {
+		if cfg.DBDSN == "" {
+			if err := prepareDataDir(cfg.DataDir); err != nil {
+				return nil, err
+			}
 		}
-		dsn = models.SQLiteDSN(cfg.DSN())
+		// A plain path gets ccflow's pragmas; a "file:" DSN is taken as written.
+		if !strings.HasPrefix(dsn, "file:") {
+			dsn = models.SQLiteDSN(dsn)
+		}
 	}
 	return models.Open(ctx, cfg.DBDriver, dsn)
 }

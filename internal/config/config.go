@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
@@ -47,9 +49,40 @@ const (
 func Load(role Role) (Config, error) {
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
+		return Config{}, describe(err)
 	}
 	return cfg, cfg.validate(role)
+}
+
+// describe names the environment variable a parse error is about; the
+// library names only the Go field.
+func describe(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	msgs := make([]string, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := reflect.TypeFor[Config]().FieldByName(pe.Name); ok {
+				msgs = append(msgs, fmt.Sprintf("%s must be %s", f.Tag.Get("env"), kind(pe.Type)))
+				continue
+			}
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+func kind(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[int]():
+		return "a whole number"
+	case reflect.TypeFor[time.Duration]():
+		return "a duration such as 10s"
+	}
+	return "a " + t.String()
 }
 
 func (c Config) validate(role Role) error {
