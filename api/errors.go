@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -37,7 +38,7 @@ func fail(c *gin.Context, err error) {
 		ae = &apiError{http.StatusNotFound, "404", err.Error()}
 	case errors.As(err, &notFoundErr):
 		ae = &apiError{http.StatusNotFound, "404", "conversation not found"}
-	case errors.As(err, &unavailable), errors.Is(err, c.Request.Context().Err()) && c.Request.Context().Err() != nil:
+	case errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded):
 		ae = &apiError{http.StatusServiceUnavailable, "503", "service temporarily unavailable, retry"}
 	default:
 		ae = &apiError{http.StatusInternalServerError, "500", "internal error, request id " + c.GetString(requestIDKey)}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -167,45 +168,53 @@ func temporalOnly(ctx context.Context, s *stack, cfg config.Config, out io.Write
 	return nil
 }
 
-func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
+// opened is what the scaled-out roles open before they serve.
+type opened struct {
+	ln  net.Listener
+	db  *gorm.DB
+	reg *prometheus.Registry
+	c   client.Client
+}
+
+// openScaledOut opens the API socket, the database and the external Temporal.
+func openScaledOut(ctx context.Context, s *stack, cfg config.Config, role config.Role) (opened, error) {
 	ln, err := listen(s, cfg.HTTPAddr)
 	if err != nil {
-		return err
+		return opened{}, err
 	}
-	db, err := database(ctx, s, cfg, config.RoleServer)
+	db, err := database(ctx, s, cfg, role)
 	if err != nil {
-		return err
+		return opened{}, err
 	}
 	reg := newRegistry()
 	c, err := dialTemporal(ctx, s, cfg.TemporalAddress, cfg.TemporalNamespace, reg)
 	if err != nil {
+		return opened{}, err
+	}
+	return opened{ln: ln, db: db, reg: reg, c: c}, nil
+}
+
+func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
+	o, err := openScaledOut(ctx, s, cfg, config.RoleServer)
+	if err != nil {
 		return err
 	}
-	serveHTTP(s, ln, api.NewRouter(apiDeps(s, db, c, reg)), cfg.ShutdownTimeout)
-	printf(out, "ccflow server: API on http://%s, Temporal %s\n", ln.Addr(), cfg.TemporalAddress)
+	serveHTTP(s, o.ln, api.NewRouter(apiDeps(s, o.db, o.c, o.reg)), cfg.ShutdownTimeout)
+	printf(out, "ccflow server: API on http://%s, Temporal %s\n", o.ln.Addr(), cfg.TemporalAddress)
 	return nil
 }
 
 func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
-	ln, err := listen(s, cfg.HTTPAddr)
+	o, err := openScaledOut(ctx, s, cfg, config.RoleWorker)
 	if err != nil {
 		return err
 	}
-	db, err := database(ctx, s, cfg, config.RoleWorker)
-	if err != nil {
+	if err := startWorker(s, o.c, o.db); err != nil {
 		return err
 	}
-	reg := newRegistry()
-	c, err := dialTemporal(ctx, s, cfg.TemporalAddress, cfg.TemporalNamespace, reg)
-	if err != nil {
-		return err
-	}
-	if err := startWorker(s, c, db); err != nil {
-		return err
-	}
-	serveHTTP(s, ln, api.NewOpsRouter(apiDeps(s, db, c, reg)), cfg.ShutdownTimeout)
+	serveHTTP(s, o.ln, api.NewOpsRouter(apiDeps(s, o.db, o.c, o.reg)), cfg.ShutdownTimeout)
 	printf(out, "ccflow worker: polling %s on %s; health and metrics on http://%s\n",
-		conversation.TaskQueue, cfg.TemporalAddress, ln.Addr())
+		conversation.TaskQueue, cfg.TemporalAddress, o.ln.Addr())
 	return nil
 }
 
