@@ -187,19 +187,18 @@ func serverConfig(opts Options, sqlConf *config.SQL) (*config.Config, error) {
 		},
 	}
 	conf.DCRedirectionPolicy = config.DCRedirectionPolicy{Policy: "noop"}
+	ports, err := servicePorts(filepath.Join(filepath.Dir(opts.DatabaseFile), "temporal-ports.json"))
+	if err != nil {
+		return nil, err
+	}
 	conf.Services = map[string]config.Service{}
-	for _, name := range []string{"frontend", "history", "matching", "worker"} {
-		svc := config.Service{RPC: config.RPC{BindOnLocalHost: true}}
-		var err error
-		if svc.RPC.MembershipPort, err = freePort(); err != nil {
-			return nil, err
-		}
+	for _, name := range serviceNames {
+		p := ports[name]
+		svc := config.Service{RPC: config.RPC{BindOnLocalHost: true, GRPCPort: p.GRPC, MembershipPort: p.Membership}}
 		if name == "frontend" {
 			svc.RPC.GRPCPort = opts.FrontendPort
 			svc.RPC.BindOnLocalHost = false
 			svc.RPC.BindOnIP = opts.Host
-		} else if svc.RPC.GRPCPort, err = freePort(); err != nil {
-			return nil, err
 		}
 		conf.Services[name] = svc
 	}
