@@ -54,10 +54,23 @@ type MessageRecord struct {
 	At             time.Time
 }
 
+// RatingRecord is a visitor's satisfaction rating of a conversation.
+type RatingRecord struct {
+	ConversationID  string
+	TenantID        string
+	ChannelConfigID string
+	UserID          string
+	AgentID         string
+	Evaluation      int
+	Comment         string
+	At              time.Time
+}
+
 // PersistBatch is what a workflow has not yet written: the latest state of
-// its conversation row and the messages since the last successful write.
+// its conversation row, a rating, and the messages since the last successful write.
 type PersistBatch struct {
 	Conversation *ConversationRecord
+	Rating       *RatingRecord
 	Messages     []MessageRecord
 }
 
@@ -77,6 +90,17 @@ func (s *Store) Persist(ctx context.Context, b PersistBatch) error {
 			}).Create(&row).Error
 			if err != nil {
 				return fmt.Errorf("save conversation %s: %w", row.ID, err)
+			}
+		}
+		if r := b.Rating; r != nil {
+			row := models.SatisfactionRating{
+				ConversationID: r.ConversationID, TenantID: r.TenantID, ChannelConfigID: r.ChannelConfigID,
+				UserID: r.UserID, AgentID: r.AgentID, Evaluation: r.Evaluation, Comment: r.Comment, CreatedAt: r.At,
+			}
+			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "conversation_id"}}, DoNothing: true}).
+				Create(&row).Error
+			if err != nil {
+				return fmt.Errorf("save rating of %s: %w", r.ConversationID, err)
 			}
 		}
 		if len(b.Messages) == 0 {

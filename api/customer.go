@@ -1,43 +1,51 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
-	"github.com/ccflow/ccflow/internal/directory"
+	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/queueinfo"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
-// customerHandlers serve spec 003's /apiaccess/ccmessaging endpoints.
-//
-// Until the token issue lands, a caller proves itself with the tenant's
-// x-app-key only; applyToken and the per-user ccmessaging-token come with it.
+// customerHandlers serve spec 003's /apiaccess/ccmessaging endpoints. The
+// authenticator in front of them has verified the tokens; each handler checks
+// that the user and channel the request names are the token's own.
 type customerHandlers struct {
-	d    Deps
-	bind *binder
+	d     Deps
+	bind  *binder
+	convs conversations
+	queue *queueinfo.Queues
+	faq   *faq.Library
 }
 
-// sendRequest is spec 003 §7.1.2 sendMsgReq.
+// maxPollWait bounds the long-poll of poll's wait parameter.
+const maxPollWait = 30 * time.Second
+
+// sendRequest is spec 003 §7.1.2 sendMsgReq, plus the optional messageCode.
 type sendRequest struct {
 	Channel        string `json:"channel" validate:"required,eq=WEB"`
 	Content        string `json:"content" validate:"max=500"`
 	ControlType    string `json:"controlType" validate:"required,oneof=CONNECT CHAT TRANS2AGENT INPUT DISCONNECT"`
 	From           string `json:"from" validate:"required,max=128"`
-	MediaType      string `json:"mediaType" validate:"required,oneof=TEXT"`
+	MediaType      string `json:"mediaType" validate:"required,oneof=TEXT IMAGE VIDEO AUDIO FILE FILE_IMAGE FILE_VIDEO LOCATE"`
 	SenderNickname string `json:"senderNickname" validate:"max=128"`
 	SourceType     string `json:"sourceType" validate:"required,eq=CUSTOMER"`
-	Timestamp      string `json:"timestamp"`
+	Timestamp      string `json:"timestamp" validate:"max=20"`
 	To             string `json:"to" validate:"required,max=64"`
+	UserAgent      string `json:"userAgent" validate:"max=512"`
+	SenderAvatar   string `json:"senderAvatar" validate:"max=1024"`
 	MessageCode    string `json:"messageCode" validate:"max=64"`
 }
 
-// sendResponse is spec 003 §7.1.1 senMsgRsp.
-type sendResponse struct {
+// resultResponse is the spec's {resultCode, resultDesc} answer.
+type resultResponse struct {
 	ResultCode string `json:"resultCode"`
 	ResultDesc string `json:"resultDesc"`
 }
@@ -48,57 +56,41 @@ func (h *customerHandlers) send(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	key, err := h.appKey(c)
+	claims := visitorFrom(c)
+	if err := errors.Join(requireSameUser(claims, req.From), requireSameChannel(claims, req.To)); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.MediaType != "TEXT" && req.ControlType == string(conversation.ControlChat) {
+		fail(c, errBadRequest("mediaType "+req.MediaType+" needs a file from uploadFileStream, which this server does not offer yet; send TEXT"))
+		return
+	}
+	if req.ControlType == string(conversation.ControlChat) && req.Content == "" {
+		fail(c, errBadRequest("content is required for CHAT"))
+		return
+	}
+	ch, err := h.d.Directory.Channel(c.Request.Context(), claims.ChannelConfigID)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	ch, err := h.channelFor(c, key, req.To)
+	res, err := h.convs.send(c.Request.Context(), ch,
+		conversation.Visitor{UserID: claims.UserID, UserName: claims.UserName},
+		conversation.SendRequest{
+			DedupeKey:      firstNonEmpty(c.GetHeader("Idempotency-Key"), req.MessageCode),
+			ControlType:    conversation.ControlType(req.ControlType),
+			MediaType:      req.MediaType,
+			Content:        req.Content,
+			SenderNickname: req.SenderNickname,
+		})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	sig := conversation.SendSignal{
-		DedupeKey:      firstNonEmpty(c.GetHeader("Idempotency-Key"), req.MessageCode),
-		ControlType:    conversation.ControlType(req.ControlType),
-		MediaType:      req.MediaType,
-		Content:        req.Content,
-		SenderNickname: req.SenderNickname,
-	}
-	id := conversation.WorkflowID(ch.ID, req.From)
-	ctx := c.Request.Context()
-	if sig.ControlType == conversation.ControlConnect {
-		_, err = h.d.Temporal.SignalWithStartWorkflow(ctx, id, conversation.SignalSend, sig,
-			client.StartWorkflowOptions{ID: id, TaskQueue: conversation.TaskQueue},
-			conversation.WorkflowName, conversation.State{
-				Channel: ch,
-				Visitor: conversation.Visitor{UserID: req.From, UserName: req.SenderNickname},
-			})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		desc := "connect to robot success."
-		if !ch.RobotEnabled {
-			desc = "connect to agent success."
-		}
-		c.JSON(http.StatusOK, sendResponse{ResultCode: "0", ResultDesc: desc})
-		return
-	}
-	err = h.d.Temporal.SignalWorkflow(ctx, id, "", conversation.SignalSend, sig)
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		c.JSON(http.StatusOK, sendResponse{ResultCode: "13", ResultDesc: "no connected session, send CONNECT first"})
-		return
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, sendResponse{ResultCode: "0", ResultDesc: "sendUserMessage successfully."})
+	c.JSON(http.StatusOK, resultResponse{res.Code, res.Desc})
 }
 
-// downlinkMessage is spec 003 §5.1.1 downLinkMsgArr.
+// downlinkMessage is spec 003 §5.1.1 downLinkMsgArr, plus seq.
 type downlinkMessage struct {
 	Channel        string  `json:"channel"`
 	Content        string  `json:"content"`
@@ -108,108 +100,93 @@ type downlinkMessage struct {
 	SourceType     string  `json:"sourceType"`
 	Timestamp      int64   `json:"timestamp"`
 	To             string  `json:"to"`
+	InterIdx       *string `json:"interIdx"`
 	MessageCode    string  `json:"messageCode"`
 	SimQuestions   *string `json:"simQuestions"`
+	CallID         *string `json:"callId"`
 	ControlType    string  `json:"controlType"`
 	Seq            int64   `json:"seq"`
 }
 
-// pollResponse is spec 003 §5.1.2 pollRsp.
+// pollResponse is spec 003 §5.1.2 pollRsp, plus the cursor to resume from.
 type pollResponse struct {
 	ResultCode       string            `json:"resultCode"`
 	ResultDesc       string            `json:"resultDesc"`
 	DownlinkMessages []downlinkMessage `json:"downlinkMessages"`
+	Cursor           int64             `json:"cursor"`
 }
 
-// poll answers the downlink messages after the optional cursor (a seq).
+// poll answers the visitor's downlink messages: by default each once, in
+// order; with cursor=N exactly those after seq N; with wait=S it waits up to S
+// seconds (at most 30) for the next message when none is ready.
 func (h *customerHandlers) poll(c *gin.Context) {
-	receiver := c.Query("receiverId")
-	if receiver == "" {
-		fail(c, errBadRequest("receiverId is required"))
-		return
-	}
-	if ch := c.DefaultQuery("channel", "WEB"); ch != "WEB" {
-		fail(c, errBadRequest("channel must be WEB"))
-		return
-	}
-	after, err := strconv.ParseInt(c.DefaultQuery("cursor", "0"), 10, 64)
-	if err != nil || after < 0 {
-		fail(c, errBadRequest("cursor must be a non-negative integer"))
-		return
-	}
-	key, err := h.appKey(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	channelID := c.Query("channelConfigId")
-	if channelID == "" {
-		if channelID, err = h.d.Directory.DefaultChannelID(c.Request.Context(), key.TenantID); err != nil {
+	claims := visitorFrom(c)
+	if r := c.Query("receiverId"); r != "" {
+		if err := requireSameUser(claims, r); err != nil {
 			fail(c, err)
 			return
 		}
 	}
-	ch, err := h.channelFor(c, key, channelID)
+	if ch := c.Query("channel"); ch != "" && ch != "WEB" {
+		fail(c, errBadRequest("channel must be WEB"))
+		return
+	}
+	req, err := pollParams(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	resp := pollResponse{ResultCode: "0", ResultDesc: "query user messages success.", DownlinkMessages: []downlinkMessage{}}
-	val, err := h.d.Temporal.QueryWorkflow(c.Request.Context(), conversation.WorkflowID(ch.ID, receiver), "",
-		conversation.QueryMessages, conversation.MessagesQuery{AfterSeq: after})
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		c.JSON(http.StatusOK, resp)
-		return
-	}
+	res, err := h.convs.poll(c.Request.Context(), claims.ChannelConfigID, claims.UserID, req)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	var msgs []conversation.Message
-	if err := val.Get(&msgs); err != nil {
-		fail(c, err)
-		return
+	out := pollResponse{ResultCode: "0", ResultDesc: "query user messages success.", DownlinkMessages: []downlinkMessage{}, Cursor: res.Cursor}
+	for _, m := range res.Messages {
+		out.DownlinkMessages = append(out.DownlinkMessages, downlink(m, claims.ChannelConfigID, claims.UserID))
 	}
-	for _, m := range msgs {
-		resp.DownlinkMessages = append(resp.DownlinkMessages, downlinkMessage{
-			Channel: "WEB", Content: m.Content, From: ch.ID, MediaType: m.MediaType,
-			SenderNickname: m.SenderNickname, SourceType: string(m.SourceType), Timestamp: m.At.UnixMilli(),
-			To: receiver, MessageCode: m.MessageCode, ControlType: string(m.ControlType), Seq: m.Seq,
-		})
-	}
-	c.JSON(http.StatusOK, resp)
+	c.JSON(http.StatusOK, out)
 }
 
-// appKey checks the x-app-key header.
-func (h *customerHandlers) appKey(c *gin.Context) (appKey, error) {
-	raw := c.GetHeader("x-app-key")
-	if raw == "" {
-		return appKey{}, errUnauthorized("x-app-key header is required")
+func pollParams(c *gin.Context) (conversation.PollRequest, error) {
+	var req conversation.PollRequest
+	if raw, ok := c.GetQuery("cursor"); ok {
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 0 {
+			return req, errBadRequest("cursor must be a non-negative integer (the seq of the last message received)")
+		}
+		req.HasCursor, req.Cursor = true, n
 	}
-	k, err := h.d.Directory.AppKey(c.Request.Context(), raw)
-	if errors.Is(err, directory.ErrNotFound) {
-		return appKey{}, errUnauthorized("unknown x-app-key")
+	if raw, ok := c.GetQuery("wait"); ok {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 || time.Duration(n)*time.Second > maxPollWait {
+			return req, errBadRequest("wait must be a whole number of seconds from 0 to 30")
+		}
+		req.Wait = time.Duration(n) * time.Second
 	}
-	return appKey{TenantID: k.TenantID}, err
+	return req, nil
 }
 
-// channelFor returns a channel config of the caller's tenant.
-func (h *customerHandlers) channelFor(c *gin.Context, key appKey, channelID string) (conversation.Channel, error) {
-	ch, err := h.d.Directory.Channel(c.Request.Context(), channelID)
-	if errors.Is(err, directory.ErrNotFound) {
-		return ch, errBadRequest("unknown channel config " + strconv.Quote(channelID))
+func downlink(m conversation.Message, channelID, userID string) downlinkMessage {
+	d := downlinkMessage{
+		Channel: "WEB", Content: m.Content, From: channelID, MediaType: m.MediaType,
+		SenderNickname: m.SenderNickname, SourceType: string(m.SourceType), Timestamp: m.At.UnixMilli(),
+		To: userID, MessageCode: m.MessageCode, ControlType: string(m.ControlType), Seq: m.Seq,
 	}
-	if err != nil {
-		return ch, err
+	if m.InterIdx > 0 {
+		idx := strconv.Itoa(m.InterIdx)
+		d.InterIdx = &idx
 	}
-	if ch.TenantID != key.TenantID {
-		return ch, errForbidden("channel config " + strconv.Quote(channelID) + " belongs to another tenant")
+	if len(m.SimQuestions) > 0 {
+		// The spec types simQuestions as a string: a JSON array in a string.
+		b, err := json.Marshal(m.SimQuestions)
+		if err == nil {
+			s := string(b)
+			d.SimQuestions = &s
+		}
 	}
-	return ch, nil
+	return d
 }
-
-type appKey struct{ TenantID string }
 
 func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {

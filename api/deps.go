@@ -8,6 +8,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/ccflow/ccflow/internal/directory"
+	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/queueinfo"
+	"github.com/ccflow/ccflow/internal/records"
+	"github.com/ccflow/ccflow/internal/token"
 )
 
 // Deps is what the handlers need; the roles in internal/app fill it in.
@@ -18,6 +22,10 @@ type Deps struct {
 	// Temporal is nil in the worker role, which serves no customer API.
 	Temporal  client.Client
 	Directory *directory.Directory
+	Records   *records.Records
+	Queues    *queueinfo.Queues
+	FAQ       *faq.Library
+	Tokens    *token.Issuer
 	// Ready lists the checks /readyz runs, by name.
 	Ready []ReadyCheck
 }

@@ -3,20 +3,38 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/web"
 )
 
 // NewRouter returns the full API for the all-in-one and `ccflow server` roles.
 func NewRouter(d Deps) *gin.Engine {
 	r := newEngine(d)
-	customer := &customerHandlers{d: d, bind: newBinder()}
+	b := newBinder()
+	convs := conversations{c: d.Temporal}
+	auth := newAuthenticator(d, d.Tokens, func(ctx context.Context, claims token.VisitorClaims) (bool, error) {
+		return convs.live(ctx, claims.ChannelConfigID, claims.UserID)
+	})
+	tokens := newTokenHandlers(d, d.Tokens, b)
+	customer := &customerHandlers{d: d, bind: b, convs: convs, queue: d.Queues, faq: d.FAQ}
+
+	r.POST(tokenByAkSkPath, tokens.tokenByAkSk)
 	cc := r.Group("/apiaccess/ccmessaging")
-	cc.POST("/send", customer.send)
-	cc.GET("/poll", customer.poll)
+	cc.POST("/applyToken", tokens.applyToken)
+	full := auth.visitor(visitorOpts{appAuth: true})
+	cc.POST("/send", full, customer.send)
+	cc.GET("/poll", full, customer.poll)
+	// The spec marks all three headers optional here; the visitor token still names the user.
+	cc.POST("/queryQueueInfo", auth.visitor(visitorOpts{}), customer.queryQueueInfo)
+	cc.POST("/saveSatisfaction", full, customer.saveSatisfaction)
+	cc.POST("/v1/robot/feedbacksatisfaction", full, customer.robotFeedback)
+	cc.POST("/queryPhraseByKeyword", auth.visitor(visitorOpts{}), customer.queryPhraseByKeyword)
+
 	r.GET("/", func(c *gin.Context) { c.FileFromFS("/", http.FS(web.Static())) })
 	return r
 }

@@ -31,10 +31,15 @@ func openAppDB(t *testing.T, dataDir string) *gorm.DB {
 	return db
 }
 
-// recordedContents returns the contents of a user's chat records, in order.
-func recordedContents(db *gorm.DB, userID string) ([]string, error) {
+// recordedContents returns "RCType content" of a user's chat records in
+// order, only those sent by senderType when it is not empty.
+func recordedContents(db *gorm.DB, userID string, senderType ...string) ([]string, error) {
 	var rows []models.ChatRecord
-	if err := db.Where("user_id = ?", userID).Order("seq").Find(&rows).Error; err != nil {
+	q := db.Where("user_id = ?", userID)
+	if len(senderType) > 0 {
+		q = q.Where("sender_type IN ?", senderType)
+	}
+	if err := q.Order("seq").Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]string, len(rows))
@@ -78,7 +83,7 @@ func TestAllInOne(t *testing.T) {
 
 	// The thin conversation: CONNECT starts the workflow, the robot greets,
 	// poll shows the greeting and the database records it.
-	v := visitor{t: t, base: n.url(), id: "session_1619573111751_user_1619573111751"}
+	v := newVisitor(t, n.url(), "session_1619573111751_user_1619573111751")
 	ans := v.send("CONNECT", "")
 	require.Equal(t, "0", ans.ResultCode)
 	require.Equal(t, "connect to robot success.", ans.ResultDesc)

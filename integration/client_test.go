@@ -15,11 +15,48 @@ const (
 	demoChannel = "1011577355744904195"
 )
 
-// visitor talks to the customer API the way the spec's samples do.
+// visitor talks to the customer API the way the spec's samples do: an
+// AccessToken from AK/SK, a ccmessaging-token from applyToken, then the calls.
 type visitor struct {
-	t    *testing.T
-	base string
-	id   string
+	t       *testing.T
+	base    string
+	id      string
+	access  string
+	session string
+}
+
+// newVisitor obtains the visitor's tokens.
+func newVisitor(t *testing.T, base, id string) *visitor {
+	t.Helper()
+	v := &visitor{t: t, base: base, id: id}
+	var tok struct {
+		AccessToken string `json:"AccessToken"`
+	}
+	code := call(t, http.MethodPost, base+"/apigovernance/api/oauth/tokenByAkSk", map[string]string{"X-Token-Expire": "600"},
+		map[string]any{"app_key": demoAppKey, "app_secret": "demo-app-secret"}, &tok)
+	require.Equal(t, http.StatusOK, code)
+	require.NotEmpty(t, tok.AccessToken)
+	v.access = tok.AccessToken
+	var applied struct {
+		Token      string `json:"token"`
+		ResultCode string `json:"resultCode"`
+	}
+	code = call(t, http.MethodPost, base+"/apiaccess/ccmessaging/applyToken", v.appHeaders(),
+		map[string]any{"userId": id, "userName": "user_" + id, "channelId": demoChannel, "locale": "zh"}, &applied)
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "0", applied.ResultCode)
+	v.session = applied.Token
+	return v
+}
+
+func (v *visitor) appHeaders() map[string]string {
+	return map[string]string{"x-app-key": demoAppKey, "Authorization": "Bearer " + v.access}
+}
+
+func (v *visitor) headers() map[string]string {
+	h := v.appHeaders()
+	h["ccmessaging-token"] = v.session
+	return h
 }
 
 type sendAnswer struct {
@@ -41,7 +78,7 @@ type pollAnswer struct {
 	DownlinkMessages []downlink `json:"downlinkMessages"`
 }
 
-func (v visitor) send(controlType, content string) sendAnswer {
+func (v *visitor) send(controlType, content string) sendAnswer {
 	v.t.Helper()
 	body := map[string]any{
 		"content": content, "controlType": controlType, "from": v.id, "mediaType": "TEXT",
@@ -50,23 +87,24 @@ func (v visitor) send(controlType, content string) sendAnswer {
 		"userAgent": nil, "senderAvatar": nil, "channel": "WEB",
 	}
 	var ans sendAnswer
-	code := call(v.t, http.MethodPost, v.base+"/apiaccess/ccmessaging/send", map[string]string{"x-app-key": demoAppKey}, body, &ans)
+	code := call(v.t, http.MethodPost, v.base+"/apiaccess/ccmessaging/send", v.headers(), body, &ans)
 	require.Equal(v.t, http.StatusOK, code, "send %s: %+v", controlType, ans)
 	return ans
 }
 
-func (v visitor) poll() []downlink {
+// poll reads with cursor 0, so it sees every message the conversation keeps.
+func (v *visitor) poll() []downlink {
 	v.t.Helper()
 	var ans pollAnswer
-	code := call(v.t, http.MethodGet, v.base+"/apiaccess/ccmessaging/poll?channel=WEB&receiverId="+v.id,
-		map[string]string{"x-app-key": demoAppKey}, nil, &ans)
+	code := call(v.t, http.MethodGet, v.base+"/apiaccess/ccmessaging/poll?channel=WEB&cursor=0&receiverId="+v.id,
+		v.headers(), nil, &ans)
 	require.Equal(v.t, http.StatusOK, code)
 	require.Equal(v.t, "0", ans.ResultCode)
 	return ans.DownlinkMessages
 }
 
 // waitGreeting polls until the robot's greeting has arrived.
-func (v visitor) waitGreeting() downlink {
+func (v *visitor) waitGreeting() downlink {
 	v.t.Helper()
 	var got downlink
 	eventually(v.t, 30*time.Second, "robot greeting delivered by poll", func() error {

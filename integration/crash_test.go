@@ -16,7 +16,7 @@ func TestCrashKeepsConversations(t *testing.T) {
 	p := start(t, n.env())
 	waitReady(t, p, n.url())
 
-	v := visitor{t: t, base: n.url(), id: "crash-visitor"}
+	v := newVisitor(t, n.url(), "crash-visitor")
 	v.send("CONNECT", "")
 	greeting := v.waitGreeting()
 	for i := 1; i <= 3; i++ {
@@ -32,9 +32,9 @@ func TestCrashKeepsConversations(t *testing.T) {
 	require.NotEmpty(t, msgs)
 	require.Equal(t, greeting.MessageCode, msgs[0].MessageCode)
 	db := openAppDB(t, n.dataDir)
-	want := []string{"RC:HsMsg ", "RC:TxtMsg 欢迎欢迎，热烈欢迎", "RC:TxtMsg before crash 1", "RC:TxtMsg before crash 2", "RC:TxtMsg before crash 3"}
+	want := []string{"RC:HsMsg ", "RC:TxtMsg before crash 1", "RC:TxtMsg before crash 2", "RC:TxtMsg before crash 3"}
 	eventually(t, 60*time.Second, "messages sent before the kill are in the database", func() error {
-		got, err := recordedContents(db, v.id)
+		got, err := recordedContents(db, v.id, "CUSTOMER")
 		if err != nil {
 			return err
 		}
@@ -44,11 +44,15 @@ func TestCrashKeepsConversations(t *testing.T) {
 		return nil
 	})
 
+	robot, err := recordedContents(db, v.id, "ROBOT")
+	require.NoError(t, err)
+	require.Equal(t, "RC:TxtMsg 欢迎欢迎，热烈欢迎", robot[0])
+
 	// The same conversation goes on: no second greeting, new messages recorded after the old ones.
 	require.Equal(t, "0", v.send("CHAT", "after restart").ResultCode)
 	require.Equal(t, "0", v.send("DISCONNECT", "").ResultCode)
 	eventually(t, 60*time.Second, "conversation goes on after the restart", func() error {
-		got, err := recordedContents(db, v.id)
+		got, err := recordedContents(db, v.id, "CUSTOMER")
 		if err != nil {
 			return err
 		}

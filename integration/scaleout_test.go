@@ -51,7 +51,7 @@ func TestScaledOutRoles(t *testing.T) {
 	waitReady(t, wrk, "http://127.0.0.1:"+strconv.Itoa(workerPort))
 	waitReady(t, srv, serverURL)
 
-	v := visitor{t: t, base: serverURL, id: "scaled-visitor"}
+	v := newVisitor(t, serverURL, "scaled-visitor")
 	require.Equal(t, "0", v.send("CONNECT", "").ResultCode)
 	v.waitGreeting()
 
@@ -78,7 +78,7 @@ func TestScaledOutRoles(t *testing.T) {
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		require.NoError(t, err)
-		if a := ev.GetWorkflowTaskStartedEventAttributes(); a != nil {
+		if a := ev.GetWorkflowTaskCompletedEventAttributes(); a != nil {
 			identities = append(identities, a.GetIdentity())
 		}
 	}

@@ -216,11 +216,22 @@ type LeaveMessage struct {
 // TableName pins the spec's table name.
 func (LeaveMessage) TableName() string { return "cc_misc_lvmsg" }
 
+// SigningKey is the HMAC key every API replica signs and verifies tokens with.
+// It lives in the database so that replicas agree on it with no configuration;
+// the row with ID "current" is the one in use.
+type SigningKey struct {
+	ID string `gorm:"primaryKey;size:64"`
+	// Secret is the key, hex-encoded so both databases store it as plain text.
+	Secret    string    `gorm:"size:128;not null"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
 // All lists every model, for schema checks.
 func All() []any {
 	return []any{
 		&Tenant{}, &AppKey{}, &ChannelConfig{}, &SkillGroup{}, &Agent{}, &AgentSkill{},
 		&FAQEntry{}, &WebhookEndpoint{}, &Conversation{}, &ChatRecord{},
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
+		&SigningKey{},
 	}
 }

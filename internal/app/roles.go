@@ -16,7 +16,11 @@ import (
 	"github.com/ccflow/ccflow/internal/config"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/embedded"
+	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/queueinfo"
+	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/temporalx"
+	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/worker"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -122,7 +126,11 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err := startWorker(s, c, db); err != nil {
 		return err
 	}
-	serveHTTP(s, ln, api.NewRouter(apiDeps(s, db, c, reg)), cfg.ShutdownTimeout)
+	deps, err := apiDeps(ctx, s, db, c, reg)
+	if err != nil {
+		return err
+	}
+	serveHTTP(s, ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	base := "http://" + ln.Addr().String()
 	printf(out, "ccflow is running (all-in-one, data in %s)\n", cfg.DataDir)
 	printf(out, "  API:          %s\n", base)
@@ -199,7 +207,11 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	serveHTTP(s, o.ln, api.NewRouter(apiDeps(s, o.db, o.c, o.reg)), cfg.ShutdownTimeout)
+	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg)
+	if err != nil {
+		return err
+	}
+	serveHTTP(s, o.ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow server: API on http://%s, Temporal %s\n", o.ln.Addr(), cfg.TemporalAddress)
 	return nil
 }
@@ -212,14 +224,21 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 	if err := startWorker(s, o.c, o.db); err != nil {
 		return err
 	}
-	serveHTTP(s, o.ln, api.NewOpsRouter(apiDeps(s, o.db, o.c, o.reg)), cfg.ShutdownTimeout)
+	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg)
+	if err != nil {
+		return err
+	}
+	serveHTTP(s, o.ln, api.NewOpsRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow worker: polling %s on %s; health and metrics on http://%s\n",
 		conversation.TaskQueue, cfg.TemporalAddress, o.ln.Addr())
 	return nil
 }
 
+// faqTTL is how long a tenant's FAQ is cached: admin edits show within it.
+const faqTTL = 30 * time.Second
+
 func startWorker(s *stack, c client.Client, db *gorm.DB) error {
-	w := worker.New(c, db)
+	w := worker.New(c, db, faq.NewLibrary(db, faqTTL))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -227,13 +246,21 @@ func startWorker(s *stack, c client.Client, db *gorm.DB) error {
 	return nil
 }
 
-func apiDeps(s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry) api.Deps {
+func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry) (api.Deps, error) {
+	tokens, err := token.NewIssuer(ctx, db)
+	if err != nil {
+		return api.Deps{}, err
+	}
 	pollers := &temporalx.PollerCheck{Client: c, TaskQueue: conversation.TaskQueue, MaxAge: 2 * time.Minute}
 	return api.Deps{
 		Logger:    s.logger,
 		Metrics:   reg,
 		Temporal:  c,
 		Directory: &directory.Directory{DB: db},
+		Records:   &records.Records{DB: db},
+		Queues:    &queueinfo.Queues{DB: db},
+		FAQ:       faq.NewLibrary(db, faqTTL),
+		Tokens:    tokens,
 		Ready: []api.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error {
 				sqlDB, err := db.DB()
@@ -248,5 +275,5 @@ func apiDeps(s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry) a
 			}},
 			{Name: "worker", Check: pollers.Check},
 		},
-	}
+	}, nil
 }

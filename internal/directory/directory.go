@@ -44,19 +44,14 @@ func (d *Directory) Channel(ctx context.Context, id string) (conversation.Channe
 		RobotMaxMisses:   cc.RobotMaxMisses,
 		Locale:           cc.Locale,
 		SkillGroupID:     cc.DefaultSkillGroup,
+		WorkingHours:     cc.WorkingHours,
+		TimeZone:         cc.TimeZone,
 		MaxQueueWait:     seconds(cc.MaxQueueWaitSec),
 		RobotIdle:        seconds(cc.RobotIdleSec),
 		QueueIdle:        seconds(cc.QueueIdleSec),
 		AgentIdle:        seconds(cc.AgentIdleSec),
 		SatisfactionWait: seconds(cc.SatisfactionSec),
 	}, nil
-}
-
-// DefaultChannelID returns the tenant's first channel config, for callers that name none.
-func (d *Directory) DefaultChannelID(ctx context.Context, tenantID string) (string, error) {
-	var cc models.ChannelConfig
-	err := d.DB.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("id").Take(&cc).Error
-	return cc.ID, notFound(err, "channel config")
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }

@@ -6,19 +6,34 @@
 package conversation
 
 import (
+	"errors"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 )
 
-// Names of the workflow, its task queue, signals and queries.
+// Names of the workflow, its task queue, updates, signals and queries.
+//
+// Customer commands are Workflow Updates: the caller must learn synchronously
+// whether the conversation accepted them (spec 003 answers a send with a
+// result code), and a validator refuses without writing history. Routing and
+// agents talk to the workflow with signals: they need no answer.
 const (
-	WorkflowName  = "Conversation"
-	TaskQueue     = "ccflow-conversations"
-	SignalSend    = "send"
-	QueryMessages = "messages"
-	QueryState    = "state"
+	WorkflowName = "Conversation"
+	TaskQueue    = "ccflow-conversations"
+	// UpdateSend applies a customer send (spec 003 §7); CONNECT is update-with-start.
+	UpdateSend = "send"
+	// UpdatePoll hands the visitor the downlink messages once, in order (spec 003 §5).
+	UpdatePoll = "poll"
+	// UpdateRate records the visitor's satisfaction rating (spec 003 §6).
+	UpdateRate = "rate"
+	// SignalAssign tells a queued conversation which agent takes it.
+	SignalAssign = "assign"
+	// SignalAgentClose is the agent ending the conversation.
+	SignalAgentClose = "agent-close"
+	QueryMessages    = "messages"
+	QueryState       = "state"
 )
 
 // WorkflowID is the one open conversation a visitor has on a channel config.
@@ -91,7 +106,10 @@ type Channel struct {
 	RobotMaxMisses int
 	Locale         string
 	SkillGroupID   int64
-	MaxQueueWait   time.Duration
+	// WorkingHours is the agents' schedule (internal/hours syntax) in TimeZone.
+	WorkingHours string
+	TimeZone     string
+	MaxQueueWait time.Duration
 	// Idle timeouts per phase; zero means none.
 	RobotIdle        time.Duration
 	QueueIdle        time.Duration
@@ -105,14 +123,95 @@ type Visitor struct {
 	UserName string
 }
 
-// SendSignal is a customer's send (spec 003 §7) as the workflow receives it.
-type SendSignal struct {
-	// DedupeKey is the client's messageCode or Idempotency-Key; a repeat is applied once.
+// SendRequest is a customer's send (spec 003 §7) as the workflow receives it.
+type SendRequest struct {
+	// DedupeKey is the client's messageCode or Idempotency-Key; a repeat is
+	// applied once and answered with the first answer.
 	DedupeKey      string
 	ControlType    ControlType
 	MediaType      string
 	Content        string
 	SenderNickname string
+}
+
+// SendResult is spec 003 §7.1.1's resultCode and resultDesc.
+type SendResult struct {
+	Code string
+	Desc string
+}
+
+// Result codes and descriptions of spec 003 §7.1.1, in the spec's own words.
+const (
+	CodeOK            = "0"
+	CodeNotWorkingHrs = "12"
+	CodeFailed        = "13"
+
+	DescConnectRobot       = "connect to robot success."
+	DescConnectAgent       = "connect to agent success."
+	DescRobotChat          = "Send message to robot successfully"
+	DescUserMessage        = "sendUserMessage successfully."
+	DescUserMessageFailed  = "sendUserMessage failed"
+	DescTransferOK         = "transfer from robot to agent success."
+	DescTransferIsAgent    = "fail to transfer from robot to agent,it has been agent service."
+	DescTransferNoSession  = "fail to transfer from robot to agent,session keep touch failed."
+	DescNotWorkingHours    = "The current time is not within the working time of the service agents."
+	DescInputRobot         = "This is robot service,this message is prevented!"
+	DescDisconnectRobot    = "Disconnect robot successfully"
+	DescDisconnect         = "disconnect successfully"
+	DescDisconnectFailed   = "disconnect failed"
+	DescSatisfactionOK     = "Save satisfaction success!"
+	DescSatisfactionNoCall = "The callIdString obtained failed!"
+)
+
+// refusedType marks an update the workflow refused; its details carry the result code.
+const refusedType = "ccflow.Refused"
+
+// refuse is how validators and handlers turn a send down with a spec code.
+func refuse(code, desc string) error {
+	return temporal.NewApplicationErrorWithOptions(desc, refusedType, temporal.ApplicationErrorOptions{
+		NonRetryable: true, Details: []any{code},
+	})
+}
+
+// AsRefusal recognises a refused update and returns the code and text to answer with.
+func AsRefusal(err error) (SendResult, bool) {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != refusedType {
+		return SendResult{}, false
+	}
+	var code string
+	if appErr.Details(&code) != nil {
+		code = CodeFailed
+	}
+	return SendResult{Code: code, Desc: appErr.Message()}, true
+}
+
+// PollRequest asks for downlink messages. Without a cursor the workflow
+// returns what it has not yet handed out and remembers that it did; with one
+// it returns what follows the cursor, so a client can resume exactly.
+type PollRequest struct {
+	HasCursor bool
+	Cursor    int64
+	// Wait turns the poll into a long-poll when nothing is waiting.
+	Wait time.Duration
+}
+
+// PollResult is the messages of a poll and the cursor after them.
+type PollResult struct {
+	Messages []Message
+	Cursor   int64
+}
+
+// RateRequest is the visitor's satisfaction rating (spec 003 §6).
+type RateRequest struct {
+	Evaluation int
+	Comment    string
+}
+
+// AssignSignal hands a queued conversation to an agent.
+type AssignSignal struct {
+	AgentID   string
+	AgentName string
 }
 
 // Message is one message of the conversation in either direction.
@@ -127,6 +226,10 @@ type Message struct {
 	MediaType      string
 	Content        string
 	At             time.Time
+	// SimQuestions are the robot's similar questions (spec 003 §5.1.1).
+	SimQuestions []string
+	// InterIdx numbers the robot's answers, for robot feedback (spec 003 §17).
+	InterIdx int
 }
 
 // MessagesQuery asks for the downlink messages after a sequence number.
@@ -141,5 +244,10 @@ type Snapshot struct {
 	TenantID       string
 	ChannelID      string
 	UserID         string
+	SkillGroupID   int64
+	QueuedAt       *time.Time
+	MaxQueueWait   time.Duration
+	AgentID        string
 	LastSeq        int64
+	DeliveredSeq   int64
 }

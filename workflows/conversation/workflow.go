@@ -5,45 +5,17 @@ import (
 	"strconv"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
-)
-
-// State is everything a conversation carries across continue-as-new.
-type State struct {
-	// ConversationID is the first run's id; it names the conversation for good.
-	ConversationID string
-	Channel        Channel
-	Visitor        Visitor
-	Phase          Phase
-	StartedAt      time.Time
-	EndedAt        *time.Time
-	CloseReason    string
-	// NextSeq numbers messages in both directions, across runs.
-	NextSeq int64
-	// Messages holds the downlink messages a poll may still ask for.
-	Messages []Message
-	// Unsaved is what the persister has not yet written to the database.
-	Unsaved activities.PersistBatch
-	// Dedupe is the recent client dedupe keys, oldest first.
-	Dedupe       []string
-	LastActivity time.Time
-	Greeted      bool
-}
-
-const (
-	// keepMessages bounds the downlink messages kept for polls.
-	keepMessages = 500
-	// keepDedupe bounds the dedupe window.
-	keepDedupe = 256
 )
 
 // conv is the running workflow around its state.
 type conv struct {
 	State
 	workflowID string
+	// runMessages counts messages recorded in this run, for ContinueAsNewAfter.
+	runMessages int
 }
 
 // Workflow runs one conversation. A first run gets a State holding only the
@@ -52,14 +24,38 @@ func Workflow(ctx workflow.Context, st State) error {
 	info := workflow.GetInfo(ctx)
 	c := &conv{State: st, workflowID: info.WorkflowExecution.ID}
 	if c.ConversationID == "" {
-		c.ConversationID = info.WorkflowExecution.RunID
-		c.StartedAt = workflow.Now(ctx)
-		c.LastActivity = c.StartedAt
-		c.Phase = PhaseRobot
-		if !c.Channel.RobotEnabled {
-			c.Phase = PhaseQueued
-		}
-		c.saveConversation()
+		c.start(ctx, info.WorkflowExecution.RunID)
+	}
+	if err := c.register(ctx); err != nil {
+		return err
+	}
+	workflow.Go(ctx, c.persist)
+	workflow.Go(ctx, c.robot)
+	c.publish(ctx)
+	return c.run(ctx)
+}
+
+func (c *conv) start(ctx workflow.Context, runID string) {
+	c.ConversationID = runID
+	c.StartedAt = workflow.Now(ctx)
+	c.LastActivity = c.StartedAt
+	c.Phase = PhaseRobot
+	c.saveConversation()
+}
+
+// register installs the update, signal and query handlers.
+func (c *conv) register(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSend, c.onSend,
+		workflow.UpdateHandlerOptions{Validator: c.validateSend}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePoll, c.onPoll,
+		workflow.UpdateHandlerOptions{Validator: c.validatePoll}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRate, c.onRate,
+		workflow.UpdateHandlerOptions{Validator: c.validateRate}); err != nil {
+		return err
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryMessages, c.messagesAfter); err != nil {
 		return err
@@ -67,53 +63,60 @@ func Workflow(ctx workflow.Context, st State) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, c.snapshot); err != nil {
 		return err
 	}
-	sends := workflow.GetSignalChannel(ctx, SignalSend)
+	assign := workflow.GetSignalChannel(ctx, SignalAssign)
+	agentClose := workflow.GetSignalChannel(ctx, SignalAgentClose)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var s SendSignal
-			sends.Receive(ctx, &s)
-			c.onSend(ctx, s)
+			sel := workflow.NewSelector(ctx)
+			sel.AddReceive(assign, func(ch workflow.ReceiveChannel, _ bool) {
+				var a AssignSignal
+				ch.Receive(ctx, &a)
+				c.onAssign(ctx, a)
+			})
+			sel.AddReceive(agentClose, func(ch workflow.ReceiveChannel, _ bool) {
+				ch.Receive(ctx, nil)
+				c.onAgentClose(ctx)
+			})
+			sel.Select(ctx)
 		}
 	})
-	workflow.Go(ctx, c.persist)
-	c.publish(ctx)
-	return c.run(ctx, sends)
+	return nil
 }
 
-// run is the main loop: it waits for the end of the conversation, an idle
+// run is the main loop: it waits for the end of the conversation, a phase's
 // timeout, or the point to continue as new.
-func (c *conv) run(ctx workflow.Context, sends workflow.ReceiveChannel) error {
+func (c *conv) run(ctx workflow.Context) error {
 	for c.Phase != PhaseClosed {
-		seen := c.LastActivity
-		idle := c.idleTimeout()
-		woke, err := awaitOrTimeout(ctx, idle, func() bool {
-			return c.Phase == PhaseClosed || !c.LastActivity.Equal(seen) ||
-				workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+		phase, seen := c.Phase, c.LastActivity
+		woke, err := awaitOrTimeout(ctx, c.phaseTimeout(ctx), func() bool {
+			return c.Phase != phase || !c.LastActivity.Equal(seen) || c.shouldContinueAsNew(ctx)
 		})
 		if err != nil {
 			return err
 		}
 		if !woke {
-			c.close(ctx, "idle")
+			c.onTimeout(ctx)
 			continue
 		}
-		if c.Phase != PhaseClosed && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if c.Phase != PhaseClosed && c.shouldContinueAsNew(ctx) {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return err
-			}
-			// Signals still buffered would be lost with this run: apply them first.
-			for {
-				var s SendSignal
-				if !sends.ReceiveAsync(&s) {
-					break
-				}
-				c.onSend(ctx, s)
 			}
 			return workflow.NewContinueAsNewError(ctx, Workflow, c.State)
 		}
 	}
-	// The records must be written before the conversation may end.
-	return workflow.Await(ctx, func() bool { return c.unsavedEmpty() })
+	// Let the visitor collect the last messages, then make sure every record is written.
+	if _, err := workflow.AwaitWithTimeout(ctx, lingerAfterClose, func() bool { return c.DeliveredSeq >= c.lastDownlink() }); err != nil {
+		return err
+	}
+	return workflow.Await(ctx, func() bool { return c.unsavedEmpty() && workflow.AllHandlersFinished(ctx) })
+}
+
+func (c *conv) shouldContinueAsNew(ctx workflow.Context) bool {
+	if c.ContinueAsNewAfter > 0 && c.runMessages >= c.ContinueAsNewAfter {
+		return true
+	}
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }
 
 func awaitOrTimeout(ctx workflow.Context, d time.Duration, cond func() bool) (bool, error) {
@@ -123,11 +126,17 @@ func awaitOrTimeout(ctx workflow.Context, d time.Duration, cond func() bool) (bo
 	return workflow.AwaitWithTimeout(ctx, d, cond)
 }
 
-func (c *conv) idleTimeout() time.Duration {
+// phaseTimeout is how long the current phase may last without activity; a
+// queue also ends at the channel's maximum wait.
+func (c *conv) phaseTimeout(ctx workflow.Context) time.Duration {
 	switch c.Phase {
 	case PhaseRobot:
 		return c.Channel.RobotIdle
 	case PhaseQueued:
+		left := c.Channel.MaxQueueWait - workflow.Now(ctx).Sub(*c.QueuedAt)
+		if c.Channel.MaxQueueWait > 0 && (c.Channel.QueueIdle <= 0 || left < c.Channel.QueueIdle) {
+			return max(left, time.Millisecond)
+		}
 		return c.Channel.QueueIdle
 	case PhaseAgent:
 		return c.Channel.AgentIdle
@@ -137,69 +146,77 @@ func (c *conv) idleTimeout() time.Duration {
 	return 0
 }
 
-// onSend applies one customer send.
-func (c *conv) onSend(ctx workflow.Context, s SendSignal) {
-	if c.Phase == PhaseClosed || c.seen(s.DedupeKey) {
+func (c *conv) onTimeout(ctx workflow.Context) {
+	switch c.Phase {
+	case PhaseQueued:
+		if c.Channel.MaxQueueWait > 0 && workflow.Now(ctx).Sub(*c.QueuedAt) >= c.Channel.MaxQueueWait {
+			c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textQueueTimeout))
+			c.leaveQueue(ctx, "queue-timeout")
+			return
+		}
+		c.close(ctx, "idle")
+	case PhaseSatisfaction:
+		c.close(ctx, "rating-timeout")
+	default:
+		c.end(ctx, "idle")
+	}
+}
+
+// leaveQueue ends a wait: back to the robot when the channel has one, else the conversation ends.
+func (c *conv) leaveQueue(ctx workflow.Context, reason string) {
+	c.QueuedAt = nil
+	if c.Channel.RobotEnabled {
+		c.setPhase(ctx, PhaseRobot)
 		return
 	}
+	c.close(ctx, reason)
+}
+
+// end finishes the service: with an agent involved the visitor is asked for a
+// rating first, otherwise the conversation closes.
+func (c *conv) end(ctx workflow.Context, reason string) {
+	now := workflow.Now(ctx)
+	c.EndedAt = &now
+	c.CloseReason = reason
+	if c.AgentJoined && !c.Rated {
+		c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textRateAsk))
+		c.setPhase(ctx, PhaseSatisfaction)
+		return
+	}
+	c.close(ctx, reason)
+}
+
+func (c *conv) close(ctx workflow.Context, reason string) {
+	now := workflow.Now(ctx)
+	c.ClosedAt = &now
+	if c.EndedAt == nil {
+		c.EndedAt = &now
+	}
+	if c.CloseReason == "" {
+		c.CloseReason = reason
+	}
+	c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textClosed))
+	c.setPhase(ctx, PhaseClosed)
+}
+
+func (c *conv) setPhase(ctx workflow.Context, p Phase) {
+	c.Phase = p
 	c.LastActivity = workflow.Now(ctx)
-	switch s.ControlType {
-	case ControlConnect:
-		c.record(ctx, c.fromCustomer(ctx, s))
-		if c.Phase == PhaseRobot && !c.Greeted && c.Channel.RobotGreeting != "" {
-			c.Greeted = true
-			c.say(ctx, SourceRobot, c.Channel.RobotNickname, c.Channel.RobotGreeting)
-		}
-	case ControlChat:
-		c.record(ctx, c.fromCustomer(ctx, s))
-	case ControlDisconnect:
-		c.record(ctx, c.fromCustomer(ctx, s))
-		c.close(ctx, "customer")
-	}
-}
-
-func (c *conv) seen(key string) bool {
-	if key == "" {
-		return false
-	}
-	for _, k := range c.Dedupe {
-		if k == key {
-			return true
-		}
-	}
-	c.Dedupe = append(c.Dedupe, key)
-	if len(c.Dedupe) > keepDedupe {
-		c.Dedupe = c.Dedupe[len(c.Dedupe)-keepDedupe:]
-	}
-	return false
-}
-
-func (c *conv) fromCustomer(ctx workflow.Context, s SendSignal) Message {
-	return Message{
-		SourceType: SourceCustomer, SenderID: c.Visitor.UserID, SenderNickname: s.SenderNickname,
-		ControlType: s.ControlType, MediaType: s.MediaType, Content: s.Content, At: workflow.Now(ctx),
-	}
-}
-
-// say sends a text message to the visitor.
-func (c *conv) say(ctx workflow.Context, source SourceType, nickname, text string) {
-	c.record(ctx, Message{
-		Downlink: true, SourceType: source, SenderID: c.Channel.ID, SenderNickname: nickname,
-		ControlType: ControlChat, MediaType: "TEXT", Content: text, At: workflow.Now(ctx),
-	})
+	c.saveConversation()
+	c.publish(ctx)
 }
 
 // record numbers a message, keeps it for polls when it is downlink, and
 // queues it for the database.
-func (c *conv) record(ctx workflow.Context, m Message) {
+func (c *conv) record(ctx workflow.Context, m Message) Message {
 	c.NextSeq++
+	c.runMessages++
 	m.Seq = c.NextSeq
 	m.MessageCode = c.ConversationID + "-" + strconv.FormatInt(m.Seq, 10)
+	m.At = workflow.Now(ctx)
 	if m.Downlink {
 		c.Messages = append(c.Messages, m)
-		if len(c.Messages) > keepMessages {
-			c.Messages = c.Messages[len(c.Messages)-keepMessages:]
-		}
+		c.trimMessages()
 	}
 	c.Unsaved.Messages = append(c.Unsaved.Messages, activities.MessageRecord{
 		TenantID: c.Channel.TenantID, ConversationID: c.ConversationID, UserID: c.Visitor.UserID,
@@ -207,15 +224,35 @@ func (c *conv) record(ctx workflow.Context, m Message) {
 		ControlType: string(m.ControlType), MediaType: m.MediaType, Content: m.Content,
 		MessageCode: m.MessageCode, At: m.At,
 	})
+	return m
 }
 
-func (c *conv) close(ctx workflow.Context, reason string) {
-	now := workflow.Now(ctx)
-	c.EndedAt = &now
-	c.CloseReason = reason
-	c.Phase = PhaseClosed
-	c.saveConversation()
-	c.publish(ctx)
+// trimMessages keeps every undelivered message and the last few delivered ones.
+func (c *conv) trimMessages() {
+	delivered := 0
+	for _, m := range c.Messages {
+		if m.Seq <= c.DeliveredSeq {
+			delivered++
+		}
+	}
+	if drop := delivered - keepDelivered; drop > 0 {
+		c.Messages = c.Messages[drop:]
+	}
+}
+
+// sayAs sends a text message to the visitor.
+func (c *conv) sayAs(ctx workflow.Context, source SourceType, nickname, text string) Message {
+	return c.record(ctx, Message{
+		Downlink: true, SourceType: source, SenderID: c.Channel.ID, SenderNickname: nickname,
+		ControlType: ControlChat, MediaType: "TEXT", Content: text,
+	})
+}
+
+func (c *conv) lastDownlink() int64 {
+	if len(c.Messages) == 0 {
+		return 0
+	}
+	return c.Messages[len(c.Messages)-1].Seq
 }
 
 // saveConversation queues the conversation row's current state for the database.
@@ -223,48 +260,10 @@ func (c *conv) saveConversation() {
 	c.Unsaved.Conversation = &activities.ConversationRecord{
 		ID: c.ConversationID, WorkflowID: c.workflowID, TenantID: c.Channel.TenantID,
 		ChannelConfigID: c.Channel.ID, UserID: c.Visitor.UserID, UserName: c.Visitor.UserName,
-		Phase: string(c.Phase), SkillGroupID: c.Channel.SkillGroupID, StartedAt: c.StartedAt,
-		EndedAt: c.EndedAt, ClosedAt: c.EndedAt, CloseReason: c.CloseReason,
+		Phase: string(c.Phase), SkillGroupID: c.Channel.SkillGroupID, AgentID: c.Agent.AgentID,
+		StartedAt: c.StartedAt, QueuedAt: c.QueuedAt, AssignedAt: c.AssignedAt,
+		EndedAt: c.EndedAt, ClosedAt: c.ClosedAt, CloseReason: c.CloseReason,
 	}
-}
-
-func (c *conv) unsavedEmpty() bool {
-	return c.Unsaved.Conversation == nil && len(c.Unsaved.Messages) == 0
-}
-
-// persist writes unsaved records in the background, so that a database
-// outage delays the records but never the conversation. Activity retries
-// never give up; the batch stays in the state until it is written.
-func (c *conv) persist(ctx workflow.Context) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
-	})
-	var store *activities.Store
-	for {
-		if err := workflow.Await(ctx, func() bool { return !c.unsavedEmpty() }); err != nil {
-			return
-		}
-		batch := c.Unsaved
-		err := workflow.ExecuteActivity(ctx, store.Persist, batch).Get(ctx, nil)
-		if err != nil {
-			// Only cancellation ends an activity with unlimited retries.
-			return
-		}
-		c.dropSaved(batch)
-	}
-}
-
-// dropSaved removes what a batch wrote, keeping whatever arrived meanwhile.
-func (c *conv) dropSaved(batch activities.PersistBatch) {
-	if c.Unsaved.Conversation == batch.Conversation {
-		c.Unsaved.Conversation = nil
-	}
-	c.Unsaved.Messages = c.Unsaved.Messages[len(batch.Messages):]
 }
 
 // publish keeps search attributes and the current-details line up to date for Temporal UI.
@@ -274,6 +273,7 @@ func (c *conv) publish(ctx workflow.Context) {
 		SAChannelConfig.ValueSet(c.Channel.ID),
 		SAUser.ValueSet(c.Visitor.UserID),
 		SAPhase.ValueSet(string(c.Phase)),
+		SAAgent.ValueSet(c.Agent.AgentID),
 		SASkillGroup.ValueSet(strconv.FormatInt(c.Channel.SkillGroupID, 10)),
 	)
 	if err != nil {
@@ -286,10 +286,14 @@ func (c *conv) details() string {
 	switch c.Phase {
 	case PhaseRobot:
 		return fmt.Sprintf("robot serving %s, %d messages", c.Visitor.UserID, c.NextSeq)
-	case PhaseClosed:
-		return fmt.Sprintf("closed (%s) after %d messages", c.CloseReason, c.NextSeq)
+	case PhaseQueued:
+		return fmt.Sprintf("%s queued in skill group %d since %s", c.Visitor.UserID, c.Channel.SkillGroupID, c.QueuedAt.Format(time.RFC3339))
+	case PhaseAgent:
+		return fmt.Sprintf("%s talking to agent %s", c.Visitor.UserID, c.Agent.AgentID)
+	case PhaseSatisfaction:
+		return fmt.Sprintf("%s asked for a rating", c.Visitor.UserID)
 	}
-	return fmt.Sprintf("%s, %d messages", c.Phase, c.NextSeq)
+	return fmt.Sprintf("closed (%s) after %d messages", c.CloseReason, c.NextSeq)
 }
 
 func (c *conv) messagesAfter(q MessagesQuery) ([]Message, error) {
@@ -305,6 +309,8 @@ func (c *conv) messagesAfter(q MessagesQuery) ([]Message, error) {
 func (c *conv) snapshot() (Snapshot, error) {
 	return Snapshot{
 		ConversationID: c.ConversationID, Phase: c.Phase, TenantID: c.Channel.TenantID,
-		ChannelID: c.Channel.ID, UserID: c.Visitor.UserID, LastSeq: c.NextSeq,
+		ChannelID: c.Channel.ID, UserID: c.Visitor.UserID, SkillGroupID: c.Channel.SkillGroupID,
+		QueuedAt: c.QueuedAt, MaxQueueWait: c.Channel.MaxQueueWait, AgentID: c.Agent.AgentID,
+		LastSeq: c.NextSeq, DeliveredSeq: c.DeliveredSeq,
 	}, nil
 }

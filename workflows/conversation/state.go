@@ -1,0 +1,65 @@
+package conversation
+
+import (
+	"time"
+
+	"github.com/ccflow/ccflow/activities"
+)
+
+// State is everything a conversation carries across continue-as-new.
+type State struct {
+	// ConversationID is the first run's id; it names the conversation for good.
+	ConversationID string
+	Channel        Channel
+	Visitor        Visitor
+	Phase          Phase
+	StartedAt      time.Time
+	QueuedAt       *time.Time
+	AssignedAt     *time.Time
+	// EndedAt is when the service ended; ClosedAt when the conversation closed,
+	// after the rating when an agent took part.
+	EndedAt     *time.Time
+	ClosedAt    *time.Time
+	CloseReason string
+	Agent       AssignSignal
+	// AgentJoined is set once an agent took part: only then is the visitor asked for a rating.
+	AgentJoined bool
+	Rated       bool
+	Greeted     bool
+	RobotMisses int
+	RobotTurns  int
+	// RobotQueue holds the visitor's questions the robot has not answered yet.
+	RobotQueue []string
+	// NextSeq numbers messages in both directions, across runs.
+	NextSeq int64
+	// Messages holds the downlink messages a poll may still ask for.
+	Messages []Message
+	// DeliveredSeq is the last downlink message handed out by a cursor-less poll.
+	DeliveredSeq int64
+	// Unsaved is what the persister has not yet written to the database.
+	Unsaved activities.PersistBatch
+	// Dedupe remembers recent client dedupe keys and their answers, oldest first.
+	Dedupe       []Deduped
+	LastActivity time.Time
+	// ContinueAsNewAfter, when above zero, continues as new after that many
+	// messages in one run, before the server would suggest it: tests use it,
+	// and operators can bound history size per run.
+	ContinueAsNewAfter int
+}
+
+// Deduped is one remembered send and its answer.
+type Deduped struct {
+	Key    string
+	Result SendResult
+}
+
+const (
+	// keepDelivered bounds the already-delivered downlink messages kept for cursor polls.
+	keepDelivered = 100
+	// keepDedupe bounds the dedupe window.
+	keepDedupe = 256
+	// maxPollWait bounds a long-poll.
+	maxPollWait = 30 * time.Second
+	// lingerAfterClose lets the visitor fetch the last messages before the run ends.
+	lingerAfterClose = 30 * time.Second
+)
