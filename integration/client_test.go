@@ -18,7 +18,7 @@ const (
 // visitor talks to the customer API the way the spec's samples do: an
 // AccessToken from AK/SK, a ccmessaging-token from applyToken, then the calls.
 type visitor struct {
-	t       *testing.T
+	t       testing.TB
 	base    string
 	id      string
 	access  string
@@ -26,7 +26,7 @@ type visitor struct {
 }
 
 // newVisitor obtains the visitor's tokens.
-func newVisitor(t *testing.T, base, id string) *visitor {
+func newVisitor(t testing.TB, base, id string) *visitor {
 	t.Helper()
 	v := &visitor{t: t, base: base, id: id}
 	var tok struct {

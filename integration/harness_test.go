@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 
 // proc is one running ccflow process.
 type proc struct {
-	t       *testing.T
+	t       testing.TB
 	cmd     *exec.Cmd
 	mu      sync.Mutex
 	out     bytes.Buffer
@@ -65,7 +65,7 @@ func (w lockedWriter) Write(b []byte) (int, error) {
 }
 
 // start runs ccflow with args and env (on top of a minimal environment).
-func start(t *testing.T, env map[string]string, args ...string) *proc {
+func start(t testing.TB, env map[string]string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "CCFLOW_LOG_LEVEL=info"}
@@ -128,7 +128,7 @@ func (p *proc) kill() {
 }
 
 // freePort returns a port nothing listens on right now.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -144,7 +144,7 @@ type node struct {
 	uiPort   int
 }
 
-func newNode(t *testing.T) node {
+func newNode(t testing.TB) node {
 	return node{dataDir: t.TempDir(), httpPort: freePort(t), tempPort: freePort(t), uiPort: freePort(t)}
 }
 
@@ -162,7 +162,7 @@ func (n node) url() string { return "http://127.0.0.1:" + strconv.Itoa(n.httpPor
 func (n node) temporal() string { return "127.0.0.1:" + strconv.Itoa(n.tempPort) }
 
 // waitReady polls /readyz until it answers 200 and returns how long that took.
-func waitReady(t *testing.T, p *proc, base string) time.Duration {
+func waitReady(t testing.TB, p *proc, base string) time.Duration {
 	t.Helper()
 	begin := time.Now()
 	deadline := begin.Add(3 * time.Minute)
@@ -186,7 +186,7 @@ func waitReady(t *testing.T, p *proc, base string) time.Duration {
 }
 
 // call sends a JSON request and decodes a JSON answer.
-func call(t *testing.T, method, url string, headers map[string]string, body any, out any) int {
+func call(t testing.TB, method, url string, headers map[string]string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -214,7 +214,7 @@ func call(t *testing.T, method, url string, headers map[string]string, body any,
 }
 
 // eventually retries f until it passes or the time is up.
-func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
+func eventually(t testing.TB, timeout time.Duration, what string, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var err error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 )
 
 // serviceNames are the Temporal services the embedded server runs.
@@ -21,7 +22,10 @@ type ports struct {
 // every start of a data directory. The server remembers its hosts by address
 // in its database: with new addresses after a restart it would wait for the
 // old ones to be declared dead, close to a minute, before serving.
-func servicePorts(path string) (map[string]ports, error) {
+//
+// The ports in avoid (the frontend's and the UI's) are never handed out: they
+// are not bound yet when this runs, so the OS could offer them as free.
+func servicePorts(path string, avoid ...int) (map[string]ports, error) {
 	saved := map[string]ports{}
 	if b, err := os.ReadFile(path); err == nil {
 		if err := json.Unmarshal(b, &saved); err != nil {
@@ -34,12 +38,12 @@ func servicePorts(path string) (map[string]ports, error) {
 	changed := false
 	for _, name := range serviceNames {
 		p, ok := saved[name]
-		if !ok || !available(p.GRPC) || !available(p.Membership) {
+		if !ok || !available(p.GRPC) || !available(p.Membership) || slices.Contains(avoid, p.GRPC) || slices.Contains(avoid, p.Membership) {
 			var err error
-			if p.GRPC, err = freePort(); err != nil {
+			if p.GRPC, err = freePortExcept(avoid); err != nil {
 				return nil, err
 			}
-			if p.Membership, err = freePort(); err != nil {
+			if p.Membership, err = freePortExcept(append(avoid, p.GRPC)); err != nil {
 				return nil, err
 			}
 			changed = true
@@ -56,6 +60,20 @@ func servicePorts(path string) (map[string]ports, error) {
 		}
 	}
 	return out, nil
+}
+
+// freePortExcept returns a free loopback port that is not in avoid.
+func freePortExcept(avoid []int) (int, error) {
+	for range 100 {
+		p, err := freePort()
+		if err != nil {
+			return 0, err
+		}
+		if !slices.Contains(avoid, p) {
+			return p, nil
+		}
+	}
+	return 0, errors.New("embedded Temporal: no free port found")
 }
 
 // available says whether a port can be bound on the loopback right now.

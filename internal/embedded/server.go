@@ -187,7 +187,7 @@ func serverConfig(opts Options, sqlConf *config.SQL) (*config.Config, error) {
 		},
 	}
 	conf.DCRedirectionPolicy = config.DCRedirectionPolicy{Policy: "noop"}
-	ports, err := servicePorts(filepath.Join(filepath.Dir(opts.DatabaseFile), "temporal-ports.json"))
+	ports, err := servicePorts(filepath.Join(filepath.Dir(opts.DatabaseFile), "temporal-ports.json"), opts.FrontendPort, opts.UIPort)
 	if err != nil {
 		return nil, err
 	}

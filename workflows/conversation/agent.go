@@ -42,6 +42,7 @@ func (c *conv) validateRate(_ workflow.Context, r RateRequest) error {
 
 // onRate records the rating and, when the conversation was waiting for it, closes it.
 func (c *conv) onRate(ctx workflow.Context, r RateRequest) (SendResult, error) {
+	c.runUpdates++
 	c.Rated = true
 	c.Unsaved.Rating = &activities.RatingRecord{
 		ConversationID: c.ConversationID, TenantID: c.Channel.TenantID, ChannelConfigID: c.Channel.ID,

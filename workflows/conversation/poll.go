@@ -20,6 +20,7 @@ func (c *conv) validatePoll(_ workflow.Context, r PollRequest) error {
 // mark, so each message reaches such a client once; a poll with a cursor
 // returns what follows it and moves the mark no further than the cursor.
 func (c *conv) onPoll(ctx workflow.Context, r PollRequest) (PollResult, error) {
+	c.runUpdates++
 	after := c.DeliveredSeq
 	if r.HasCursor {
 		after = r.Cursor

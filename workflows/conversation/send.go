@@ -45,6 +45,7 @@ func (c *conv) validateSend(ctx workflow.Context, r SendRequest) error {
 
 // onSend applies a customer send and answers with the spec's result.
 func (c *conv) onSend(ctx workflow.Context, r SendRequest) (SendResult, error) {
+	c.runUpdates++
 	if res := c.remembered(r.DedupeKey); res != nil {
 		return *res, nil
 	}

@@ -41,9 +41,8 @@ type State struct {
 	// Dedupe remembers recent client dedupe keys and their answers, oldest first.
 	Dedupe       []Deduped
 	LastActivity time.Time
-	// ContinueAsNewAfter, when above zero, continues as new after that many
-	// messages in one run, before the server would suggest it: tests use it,
-	// and operators can bound history size per run.
+	// ContinueAsNewAfter, when above zero, replaces updatesPerRun: tests use a
+	// small number to force continue-as-new early.
 	ContinueAsNewAfter int
 }
 
@@ -60,6 +59,12 @@ const (
 	keepDedupe = 256
 	// maxPollWait bounds a long-poll.
 	maxPollWait = 30 * time.Second
+	// updatesPerRun is how many updates (sends, polls, ratings) one run takes
+	// before it continues as new. The server refuses updates past 2000 per run
+	// and keeps each completed one in the run's state; a visitor who long-polls
+	// for hours must never reach that, and a shorter history replays faster
+	// when a worker has to rebuild the conversation.
+	updatesPerRun = 500
 	// lingerAfterClose lets the visitor fetch the last messages before the run ends.
 	lingerAfterClose = 30 * time.Second
 )

@@ -14,8 +14,8 @@ import (
 type conv struct {
 	State
 	workflowID string
-	// runMessages counts messages recorded in this run, for ContinueAsNewAfter.
-	runMessages int
+	// runUpdates counts the updates this run accepted, for continue-as-new.
+	runUpdates int
 }
 
 // Workflow runs one conversation. A first run gets a State holding only the
@@ -113,7 +113,11 @@ func (c *conv) run(ctx workflow.Context) error {
 }
 
 func (c *conv) shouldContinueAsNew(ctx workflow.Context) bool {
-	if c.ContinueAsNewAfter > 0 && c.runMessages >= c.ContinueAsNewAfter {
+	limit := c.ContinueAsNewAfter
+	if limit <= 0 {
+		limit = updatesPerRun
+	}
+	if c.runUpdates >= limit {
 		return true
 	}
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
@@ -210,7 +214,6 @@ func (c *conv) setPhase(ctx workflow.Context, p Phase) {
 // queues it for the database.
 func (c *conv) record(ctx workflow.Context, m Message) Message {
 	c.NextSeq++
-	c.runMessages++
 	m.Seq = c.NextSeq
 	m.MessageCode = c.ConversationID + "-" + strconv.FormatInt(m.Seq, 10)
 	m.At = workflow.Now(ctx)

@@ -387,7 +387,7 @@ func TestContinueAsNewKeepsTheConversation(t *testing.T) {
 	h.chat(time.Second, "版本", ok(DescRobotChat))
 	h.poll(2*time.Second, PollRequest{}, func(r PollResult) { require.Len(t, r.Messages, 2) })
 	h.chat(3*time.Second, "还有", ok(DescRobotChat))
-	h.env.ExecuteWorkflow(WorkflowName, State{Channel: demoChannel(), Visitor: Visitor{UserID: "u1"}, ContinueAsNewAfter: 5})
+	h.env.ExecuteWorkflow(WorkflowName, State{Channel: demoChannel(), Visitor: Visitor{UserID: "u1"}, ContinueAsNewAfter: 4})
 	require.True(t, h.env.IsWorkflowCompleted())
 	var can *workflow.ContinueAsNewError
 	require.ErrorAs(t, h.env.GetWorkflowError(), &can)
