@@ -87,6 +87,26 @@ func TestScaledOutRoles(t *testing.T) {
 		require.True(t, strings.HasPrefix(id, strconv.Itoa(wrk.cmd.Process.Pid)+"@"), "task run by %s, worker pid is %d", id, wrk.cmd.Process.Pid)
 	}
 
+	// Poll delivery lives in the workflow, not in the API process: after the
+	// server is killed and replaced, nothing is handed out twice or lost.
+	first := v.longPoll(5)
+	require.NotEmpty(t, first)
+	require.Equal(t, "欢迎欢迎，热烈欢迎", first[0].Content)
+	srv.kill()
+	srv = start(t, shared(serverPort), "server")
+	waitReady(t, srv, serverURL)
+	require.Equal(t, "0", v.send("CHAT", "版本").ResultCode)
+	var next []downlink
+	eventually(t, 30*time.Second, "the robot's answer after the API restart", func() error {
+		next = append(next, v.longPoll(2)...)
+		if len(next) == 0 {
+			return fmt.Errorf("nothing yet")
+		}
+		return nil
+	})
+	require.Greater(t, next[0].Seq, first[len(first)-1].Seq, "nothing delivered twice")
+	require.Equal(t, "ROBOT", next[0].SourceType)
+
 	srv.terminate()
 	wrk.terminate()
 	tp.terminate()
