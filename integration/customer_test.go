@@ -1,10 +1,7 @@
 package integration
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
 	"strconv"
@@ -29,57 +26,6 @@ const (
 	pathPhrase        = "/apiaccess/ccmessaging/queryPhraseByKeyword"
 	pathRobotFeedback = "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction"
 )
-
-// rawAnswer is one HTTP answer as it came.
-type rawAnswer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// object decodes the answer as a JSON object, numbers kept as json.Number.
-func (a rawAnswer) object(t testing.TB) map[string]any {
-	t.Helper()
-	var obj map[string]any
-	dec := json.NewDecoder(bytes.NewReader(a.body))
-	dec.UseNumber()
-	require.NoError(t, dec.Decode(&obj), "answer is a JSON object: %s", a.body)
-	return obj
-}
-
-// rawRequest sends body as is: nil sends none, a string or []byte goes
-// verbatim, anything else is JSON-encoded.
-func rawRequest(t testing.TB, method, url string, headers map[string]string, body any) rawAnswer {
-	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		enc, err := json.Marshal(b)
-		require.NoError(t, err)
-		rd = bytes.NewReader(enc)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	require.NoError(t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return rawAnswer{status: resp.StatusCode, header: resp.Header, body: raw}
-}
 
 // str returns obj[key] as a string, failing when it is absent or not a string.
 func str(t testing.TB, obj map[string]any, key string) string {

@@ -185,20 +185,46 @@ func waitReady(t testing.TB, p *proc, base string) time.Duration {
 	return 0
 }
 
-// call sends a JSON request and decodes a JSON answer.
-func call(t testing.TB, method, url string, headers map[string]string, body any, out any) int {
+// rawAnswer is one HTTP answer as it came.
+type rawAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// object decodes the answer as a JSON object, numbers kept as json.Number.
+func (a rawAnswer) object(t testing.TB) map[string]any {
+	t.Helper()
+	var obj map[string]any
+	dec := json.NewDecoder(bytes.NewReader(a.body))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&obj), "answer is a JSON object: %s", a.body)
+	return obj
+}
+
+// rawRequest sends body as is: nil sends none, a string or []byte goes
+// verbatim, anything else is JSON-encoded.
+func rawRequest(t testing.TB, method, url string, headers map[string]string, body any) rawAnswer {
 	t.Helper()
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
 		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		require.NoError(t, err)
+		rd = bytes.NewReader(enc)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -207,10 +233,17 @@ func call(t testing.TB, method, url string, headers map[string]string, body any,
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	return rawAnswer{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// call sends a JSON request and decodes a JSON answer.
+func call(t testing.TB, method, url string, headers map[string]string, body any, out any) int {
+	t.Helper()
+	ans := rawRequest(t, method, url, headers, body)
 	if out != nil {
-		require.NoError(t, json.Unmarshal(raw, out), "answer: %s", raw)
+		require.NoError(t, json.Unmarshal(ans.body, out), "answer: %s", ans.body)
 	}
-	return resp.StatusCode
+	return ans.status
 }
 
 // eventually retries f until it passes or the time is up.
