@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 )
 
 // binary is the ccflow binary TestMain builds once for every test.
@@ -270,4 +272,26 @@ func lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// pendingTimers counts the timers a workflow's current run started and
+// neither fired nor cancelled.
+func pendingTimers(t testing.TB, temporalAddr, workflowID string) int {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: temporalAddr})
+	require.NoError(t, err)
+	defer c.Close()
+	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	pending := 0
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_TIMER_STARTED:
+			pending++
+		case enumspb.EVENT_TYPE_TIMER_FIRED, enumspb.EVENT_TYPE_TIMER_CANCELED:
+			pending--
+		}
+	}
+	return pending
 }

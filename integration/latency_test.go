@@ -80,19 +80,30 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
 }
 
-// historyEventsPerChat counts the events a conversation wrote, per chat sent
-// (each chat here is a send, a robot answer and a long-poll).
+// historyEventsPerChat counts the events a conversation wrote over all its
+// runs (continue-as-new starts a new one), per chat sent; each chat here is a
+// send, a robot answer and a long-poll.
 func historyEventsPerChat(b *testing.B, n node, userID string, chats int) float64 {
 	c, err := client.Dial(client.Options{HostPort: n.temporal()})
 	require.NoError(b, err)
 	defer c.Close()
-	iter := c.GetWorkflowHistory(context.Background(), conversation.WorkflowID(demoChannel, userID), "", false,
-		enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	events := 0
-	for iter.HasNext() {
-		_, err := iter.Next()
-		require.NoError(b, err)
-		events++
+	for runID := ""; ; {
+		iter := c.GetWorkflowHistory(context.Background(), conversation.WorkflowID(demoChannel, userID), runID, false,
+			enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		previous := ""
+		for iter.HasNext() {
+			ev, err := iter.Next()
+			require.NoError(b, err)
+			if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+				previous = a.GetContinuedExecutionRunId()
+			}
+			events++
+		}
+		if previous == "" {
+			break
+		}
+		runID = previous
 	}
 	return float64(events) / float64(chats)
 }

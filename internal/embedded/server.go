@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
@@ -114,6 +115,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		temporal.WithLogger(logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dynamicConfig()),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("embedded Temporal: %w", err)
@@ -208,6 +210,18 @@ func serverConfig(opts Options, sqlConf *config.SQL) (*config.Config, error) {
 	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
 	conf.PublicClient.HostPort = frontendRPC
 	return &conf, nil
+}
+
+// dynamicConfig overrides server defaults tuned for a many-shard cluster.
+// With one history shard, history.transferProcessorMaxPollRPS (20 a second,
+// burst 20) caps the whole server at 20 transfer-queue loads a second: once the
+// burst is spent, every workflow task that is not speculative (the one after an
+// activity completes, which a send's update then rides) waits up to 50 ms.
+// Measured: send-to-answer p50 98 ms before, 16-25 ms after.
+func dynamicConfig() dynamicconfig.Client {
+	return dynamicconfig.StaticClient{
+		dynamicconfig.TransferProcessorMaxPollRPS.Key(): 1000,
+	}
 }
 
 // portFree turns "address already in use" into one clear line before the

@@ -19,7 +19,9 @@ func (c *conv) unsavedEmpty() bool {
 // never give up; the batch stays in the state until it is written.
 func (c *conv) persist(ctx workflow.Context) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		// A write takes milliseconds; after a worker crash the server retries an
+		// attempt only once this expires, so it bounds how late records can be.
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,

@@ -27,7 +27,7 @@ func (c *conv) onPoll(ctx workflow.Context, r PollRequest) (PollResult, error) {
 		c.DeliveredSeq = max(c.DeliveredSeq, r.Cursor)
 	}
 	if r.Wait > 0 && c.lastDownlink() <= after {
-		if _, err := workflow.AwaitWithTimeout(ctx, r.Wait, func() bool { return c.lastDownlink() > after }); err != nil {
+		if _, err := awaitUntil(ctx, workflow.Now(ctx).Add(r.Wait), func() bool { return c.lastDownlink() > after }); err != nil {
 			return PollResult{}, err
 		}
 	}

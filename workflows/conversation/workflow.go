@@ -83,19 +83,23 @@ func (c *conv) register(ctx workflow.Context) error {
 	return nil
 }
 
-// run is the main loop: it waits for the end of the conversation, a phase's
-// timeout, or the point to continue as new.
+// run is the main loop: it waits for the end of the conversation, the
+// current phase's deadline, or the point to continue as new. Activity pushes
+// the deadline out; the loop re-arms its timer only when the timer fires, so a
+// busy conversation does not start and cancel a timer per message.
 func (c *conv) run(ctx workflow.Context) error {
 	for c.Phase != PhaseClosed {
-		phase, seen := c.Phase, c.LastActivity
-		woke, err := awaitOrTimeout(ctx, c.phaseTimeout(ctx), func() bool {
-			return c.Phase != phase || !c.LastActivity.Equal(seen) || c.shouldContinueAsNew(ctx)
+		phase := c.Phase
+		woke, err := awaitUntil(ctx, c.deadline(), func() bool {
+			return c.Phase != phase || c.shouldContinueAsNew(ctx)
 		})
 		if err != nil {
 			return err
 		}
 		if !woke {
-			c.onTimeout(ctx)
+			if d := c.deadline(); !d.IsZero() && !workflow.Now(ctx).Before(d) {
+				c.onTimeout(ctx)
+			}
 			continue
 		}
 		if c.Phase != PhaseClosed && c.shouldContinueAsNew(ctx) {
@@ -106,7 +110,7 @@ func (c *conv) run(ctx workflow.Context) error {
 		}
 	}
 	// Let the visitor collect the last messages, then make sure every record is written.
-	if _, err := workflow.AwaitWithTimeout(ctx, lingerAfterClose, func() bool { return c.DeliveredSeq >= c.lastDownlink() }); err != nil {
+	if _, err := awaitUntil(ctx, workflow.Now(ctx).Add(lingerAfterClose), func() bool { return c.DeliveredSeq >= c.lastDownlink() }); err != nil {
 		return err
 	}
 	return workflow.Await(ctx, func() bool { return c.unsavedEmpty() && workflow.AllHandlersFinished(ctx) })
@@ -123,37 +127,59 @@ func (c *conv) shouldContinueAsNew(ctx workflow.Context) bool {
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }
 
-func awaitOrTimeout(ctx workflow.Context, d time.Duration, cond func() bool) (bool, error) {
-	if d <= 0 {
+// awaitUntil waits for cond or the deadline (none when zero) and reports
+// whether cond came first. Its timer is cancelled when cond wins, so no timer
+// is left pending in the history.
+func awaitUntil(ctx workflow.Context, deadline time.Time, cond func() bool) (bool, error) {
+	if deadline.IsZero() {
 		return true, workflow.Await(ctx, cond)
 	}
-	return workflow.AwaitWithTimeout(ctx, d, cond)
+	d := deadline.Sub(workflow.Now(ctx))
+	if d <= 0 {
+		return cond(), nil
+	}
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	timer := workflow.NewTimer(timerCtx, d)
+	if err := workflow.Await(ctx, func() bool { return cond() || timer.IsReady() }); err != nil {
+		return false, err
+	}
+	return cond(), nil
 }
 
-// phaseTimeout is how long the current phase may last without activity; a
-// queue also ends at the channel's maximum wait.
-func (c *conv) phaseTimeout(ctx workflow.Context) time.Duration {
+// deadline is when the current phase times out; zero means never. A queue
+// also ends at the channel's maximum wait, whatever the activity.
+func (c *conv) deadline() time.Time {
+	idle := func(d time.Duration) time.Time {
+		if d <= 0 {
+			return time.Time{}
+		}
+		return c.LastActivity.Add(d)
+	}
 	switch c.Phase {
 	case PhaseRobot:
-		return c.Channel.RobotIdle
+		return idle(c.Channel.RobotIdle)
 	case PhaseQueued:
-		left := c.Channel.MaxQueueWait - workflow.Now(ctx).Sub(*c.QueuedAt)
-		if c.Channel.MaxQueueWait > 0 && (c.Channel.QueueIdle <= 0 || left < c.Channel.QueueIdle) {
-			return max(left, time.Millisecond)
+		at := idle(c.Channel.QueueIdle)
+		if c.Channel.MaxQueueWait > 0 {
+			maxAt := c.QueuedAt.Add(c.Channel.MaxQueueWait)
+			if at.IsZero() || maxAt.Before(at) {
+				at = maxAt
+			}
 		}
-		return c.Channel.QueueIdle
+		return at
 	case PhaseAgent:
-		return c.Channel.AgentIdle
+		return idle(c.Channel.AgentIdle)
 	case PhaseSatisfaction:
-		return c.Channel.SatisfactionWait
+		return idle(c.Channel.SatisfactionWait)
 	}
-	return 0
+	return time.Time{}
 }
 
 func (c *conv) onTimeout(ctx workflow.Context) {
 	switch c.Phase {
 	case PhaseQueued:
-		if c.Channel.MaxQueueWait > 0 && workflow.Now(ctx).Sub(*c.QueuedAt) >= c.Channel.MaxQueueWait {
+		if c.Channel.MaxQueueWait > 0 && !workflow.Now(ctx).Before(c.QueuedAt.Add(c.Channel.MaxQueueWait)) {
 			c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textQueueTimeout))
 			c.leaveQueue(ctx, "queue-timeout")
 			return
