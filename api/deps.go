@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/leavemsg"
 	"github.com/ccflow/ccflow/internal/queueinfo"
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/token"
@@ -26,6 +27,8 @@ type Deps struct {
 	Queues    *queueinfo.Queues
 	FAQ       *faq.Library
 	Tokens    *token.Issuer
+	// LeaveMessages stores leave messages and the used signatures of spec 002.
+	LeaveMessages *leavemsg.Store
 	// Ready lists the checks /readyz runs, by name.
 	Ready []ReadyCheck
 }

@@ -22,6 +22,7 @@ func NewRouter(d Deps) *gin.Engine {
 	})
 	tokens := newTokenHandlers(d, d.Tokens, b)
 	customer := &customerHandlers{d: d, bind: b, convs: convs, queue: d.Queues, faq: d.FAQ}
+	leave := newLeaveMessageHandlers(d, d.LeaveMessages)
 
 	r.POST(tokenByAkSkPath, tokens.tokenByAkSk)
 	cc := r.Group("/apiaccess/ccmessaging")
@@ -34,6 +35,12 @@ func NewRouter(d Deps) *gin.Engine {
 	cc.POST("/saveSatisfaction", full, customer.saveSatisfaction)
 	cc.POST("/v1/robot/feedbacksatisfaction", full, customer.robotFeedback)
 	cc.POST("/queryPhraseByKeyword", auth.visitor(visitorOpts{}), customer.queryPhraseByKeyword)
+	cc.POST("/doLeaveMessage", full, leave.doLeaveMessage)
+
+	// Spec 002's leave-message entry; {version} is v1.0 or v1, anything else is 404.
+	leaveLimit := newLeaveMessageLimiter()
+	r.POST("/api/v1.0/:appid/leavemessage", leaveLimit, leave.leaveMessage)
+	r.POST("/api/v1/:appid/leavemessage", leaveLimit, leave.leaveMessage)
 
 	r.GET("/", func(c *gin.Context) { c.FileFromFS("/", http.FS(web.Static())) })
 	return r
@@ -48,6 +55,11 @@ func newEngine(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
+	// Client addresses (rate limits, logs) come from the connection: a caller
+	// must not choose its own address with X-Forwarded-For.
+	if err := r.SetTrustedProxies(nil); err != nil {
+		panic(err)
+	}
 	httpMetrics := newHTTPMetrics(d.Metrics)
 	r.Use(requestID(), accessLog(d.Logger), httpMetrics.middleware(), recovery(d.Logger), limitBody(maxBodyBytes))
 	r.NoRoute(notFound)

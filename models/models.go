@@ -226,12 +226,25 @@ type SigningKey struct {
 	CreatedAt time.Time `gorm:"not null"`
 }
 
+// RequestNonce is a one-time request credential that has been used, such as a
+// leave-message signature (spec 002). It lives in the database, not in memory,
+// so that a request replayed to another API replica is refused too; a row is
+// kept only until its request could no longer pass the freshness check.
+type RequestNonce struct {
+	// Scope keeps nonces of different APIs and apps apart ("leavemessage:1001").
+	Scope string `gorm:"primaryKey;size:128"`
+	// Nonce is the used credential itself, normalised (lower-case hex).
+	Nonce string `gorm:"primaryKey;size:128"`
+	// ExpiresAt is when the row may be deleted; indexed for that sweep.
+	ExpiresAt time.Time `gorm:"index;not null"`
+}
+
 // All lists every model, for schema checks.
 func All() []any {
 	return []any{
 		&Tenant{}, &AppKey{}, &ChannelConfig{}, &SkillGroup{}, &Agent{}, &AgentSkill{},
 		&FAQEntry{}, &WebhookEndpoint{}, &Conversation{}, &ChatRecord{},
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
-		&SigningKey{},
+		&SigningKey{}, &RequestNonce{},
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/embedded"
 	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/leavemsg"
 	"github.com/ccflow/ccflow/internal/queueinfo"
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/temporalx"
@@ -253,14 +254,15 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 	}
 	pollers := &temporalx.PollerCheck{Client: c, TaskQueue: conversation.TaskQueue, MaxAge: 2 * time.Minute}
 	return api.Deps{
-		Logger:    s.logger,
-		Metrics:   reg,
-		Temporal:  c,
-		Directory: &directory.Directory{DB: db},
-		Records:   &records.Records{DB: db},
-		Queues:    &queueinfo.Queues{DB: db},
-		FAQ:       faq.NewLibrary(db, faqTTL),
-		Tokens:    tokens,
+		Logger:        s.logger,
+		Metrics:       reg,
+		Temporal:      c,
+		Directory:     &directory.Directory{DB: db},
+		Records:       &records.Records{DB: db},
+		Queues:        &queueinfo.Queues{DB: db},
+		FAQ:           faq.NewLibrary(db, faqTTL),
+		Tokens:        tokens,
+		LeaveMessages: &leavemsg.Store{DB: db},
 		Ready: []api.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error {
 				sqlDB, err := db.DB()
