@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/leavemsg"
@@ -27,6 +28,8 @@ type Deps struct {
 	Queues    *queueinfo.Queues
 	FAQ       *faq.Library
 	Tokens    *token.Issuer
+	// ChatRecords reads and writes spec 004's chat records.
+	ChatRecords *chatrecords.Store
 	// LeaveMessages stores leave messages and the used signatures of spec 002.
 	LeaveMessages *leavemsg.Store
 	// Ready lists the checks /readyz runs, by name.

@@ -23,6 +23,7 @@ func NewRouter(d Deps) *gin.Engine {
 	tokens := newTokenHandlers(d, d.Tokens, b)
 	customer := &customerHandlers{d: d, bind: b, convs: convs, queue: d.Queues, faq: d.FAQ}
 	leave := newLeaveMessageHandlers(d, d.LeaveMessages)
+	chats := newChatRecordHandlers(d, d.ChatRecords)
 
 	r.POST(tokenByAkSkPath, tokens.tokenByAkSk)
 	cc := r.Group("/apiaccess/ccmessaging")
@@ -41,6 +42,13 @@ func NewRouter(d Deps) *gin.Engine {
 	leaveLimit := newLeaveMessageLimiter()
 	r.POST("/api/v1.0/:appid/leavemessage", leaveLimit, leave.leaveMessage)
 	r.POST("/api/v1/:appid/leavemessage", leaveLimit, leave.leaveMessage)
+
+	// Spec 004's chat records, for the visitor of a ccmessaging-token.
+	cr := r.Group("/chat-records", chats.visitor(auth))
+	cr.GET("/list", chats.list)
+	cr.POST("/create", chats.create)
+	cr.POST("/delete", chats.delete)
+	cr.GET("/chat-list", chats.chatList)
 
 	r.GET("/", func(c *gin.Context) { c.FileFromFS("/", http.FS(web.Static())) })
 	return r

@@ -104,6 +104,23 @@ func TestAllInOne(t *testing.T) {
 		return nil
 	})
 
+	// The conversation's messages are spec 004's chat records of that member.
+	var list struct {
+		Items []struct {
+			Cnt         string `json:"cnt"`
+			MessageType string `json:"messageType"`
+		} `json:"items"`
+	}
+	code, _ = get(t, n.url()+"/chat-records/list") // no token
+	require.Equal(t, http.StatusUnauthorized, code)
+	require.Equal(t, http.StatusOK, call(t, http.MethodGet, n.url()+"/chat-records/list?sellerId=demo&memberId="+v.id, v.headers(), nil, &list))
+	var types []string
+	for _, it := range list.Items {
+		types = append(types, it.MessageType+" "+it.Cnt)
+	}
+	require.Contains(t, types, "RC:HsMsg ")
+	require.Contains(t, types, "RC:TxtMsg 欢迎欢迎，热烈欢迎")
+
 	// Operators find the conversation in Temporal UI by its search attributes.
 	c, err := client.Dial(client.Options{HostPort: n.temporal()})
 	require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/api"
+	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/config"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/embedded"
@@ -259,6 +260,7 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 		Temporal:      c,
 		Directory:     &directory.Directory{DB: db},
 		Records:       &records.Records{DB: db},
+		ChatRecords:   &chatrecords.Store{DB: db},
 		Queues:        &queueinfo.Queues{DB: db},
 		FAQ:           faq.NewLibrary(db, faqTTL),
 		Tokens:        tokens,
