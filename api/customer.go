@@ -69,10 +69,15 @@ func (h *customerHandlers) send(c *gin.Context) {
 		fail(c, errBadRequest("content is required for CHAT"))
 		return
 	}
-	ch, err := h.d.Directory.Channel(c.Request.Context(), claims.ChannelConfigID)
-	if err != nil {
-		fail(c, err)
-		return
+	// Only a CONNECT may start the conversation, and only a start needs the
+	// channel's settings; every other send just names the workflow.
+	ch := conversation.Channel{ID: claims.ChannelConfigID}
+	if req.ControlType == string(conversation.ControlConnect) {
+		var err error
+		if ch, err = h.d.Directory.Channel(c.Request.Context(), claims.ChannelConfigID); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	res, err := h.convs.send(c.Request.Context(), ch,
 		conversation.Visitor{UserID: claims.UserID, UserName: claims.UserName},
