@@ -43,6 +43,10 @@ func NewRouter(d Deps) *gin.Engine {
 	r.POST("/api/v1.0/:appid/leavemessage", leaveLimit, leave.leaveMessage)
 	r.POST("/api/v1/:appid/leavemessage", leaveLimit, leave.leaveMessage)
 
+	// Spec 001's merchant groups.
+	groups := &groupHandlers{d: d}
+	r.GET("/api/group/:business_id", newGroupsLimiter(), groups.list)
+
 	// Spec 004's chat records, for the visitor of a ccmessaging-token.
 	cr := r.Group("/chat-records", chats.visitor(auth))
 	cr.GET("/list", chats.list)

@@ -65,3 +65,16 @@ func notFound(err error, what string) error {
 	}
 	return nil
 }
+
+// SkillGroups returns the skill groups of the tenant with a business id, in id order.
+func (d *Directory) SkillGroups(ctx context.Context, businessID int64) ([]models.SkillGroup, error) {
+	var t models.Tenant
+	if err := d.DB.WithContext(ctx).Where("business_id = ?", businessID).Take(&t).Error; err != nil {
+		return nil, notFound(err, "business")
+	}
+	var groups []models.SkillGroup
+	if err := d.DB.WithContext(ctx).Where("tenant_id = ?", t.ID).Order("id").Find(&groups).Error; err != nil {
+		return nil, fmt.Errorf("skill groups of business %d: %w", businessID, err)
+	}
+	return groups, nil
+}
