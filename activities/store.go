@@ -67,11 +67,13 @@ type RatingRecord struct {
 }
 
 // PersistBatch is what a workflow has not yet written: the latest state of
-// its conversation row, a rating, and the messages since the last successful write.
+// its conversation rows, a rating, and the messages since the last successful write.
 type PersistBatch struct {
-	Conversation *ConversationRecord
-	Rating       *RatingRecord
-	Messages     []MessageRecord
+	// Conversations holds the latest state of each changed row, oldest first:
+	// more than one when a run closed a conversation and opened the next.
+	Conversations []ConversationRecord
+	Rating        *RatingRecord
+	Messages      []MessageRecord
 }
 
 // Persist writes a batch in one transaction. It is idempotent: the row is an
@@ -79,8 +81,8 @@ type PersistBatch struct {
 // retried or repeated batch changes nothing the second time.
 func (s *Store) Persist(ctx context.Context, b PersistBatch) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if b.Conversation != nil {
-			row := conversationRow(*b.Conversation)
+		for _, c := range b.Conversations {
+			row := conversationRow(c)
 			err := tx.Clauses(clause.OnConflict{
 				Columns: []clause.Column{{Name: "id"}},
 				DoUpdates: clause.AssignmentColumns([]string{

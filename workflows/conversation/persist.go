@@ -11,7 +11,7 @@ import (
 
 func (c *conv) unsavedEmpty() bool {
 	u := c.Unsaved
-	return u.Conversation == nil && u.Rating == nil && len(u.Messages) == 0
+	return len(u.Conversations) == 0 && u.Rating == nil && len(u.Messages) == 0
 }
 
 // persist writes unsaved records in the background, so that a database
@@ -34,6 +34,7 @@ func (c *conv) persist(ctx workflow.Context) {
 			return
 		}
 		batch := c.Unsaved
+		c.convsInFlight = len(batch.Conversations)
 		if err := workflow.ExecuteActivity(ctx, store.Persist, batch).Get(ctx, nil); err != nil {
 			// Only cancellation ends an activity with unlimited retries.
 			return
@@ -44,9 +45,8 @@ func (c *conv) persist(ctx workflow.Context) {
 
 // dropSaved removes what a batch wrote, keeping whatever arrived meanwhile.
 func (c *conv) dropSaved(batch activities.PersistBatch) {
-	if c.Unsaved.Conversation == batch.Conversation {
-		c.Unsaved.Conversation = nil
-	}
+	c.Unsaved.Conversations = c.Unsaved.Conversations[len(batch.Conversations):]
+	c.convsInFlight = 0
 	if c.Unsaved.Rating == batch.Rating {
 		c.Unsaved.Rating = nil
 	}

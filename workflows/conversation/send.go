@@ -114,8 +114,12 @@ func (c *conv) apply(ctx workflow.Context, r SendRequest) SendResult {
 	}
 }
 
-// connect greets on the first CONNECT; a repeated CONNECT changes nothing.
+// connect greets on the first CONNECT; a repeated CONNECT changes nothing,
+// and a CONNECT after the close begins a new conversation.
 func (c *conv) connect(ctx workflow.Context, r SendRequest) SendResult {
+	if c.Phase == PhaseClosed {
+		c.reopen(ctx)
+	}
 	if c.Greeted {
 		if c.Phase == PhaseRobot {
 			return SendResult{CodeOK, DescConnectRobot}

@@ -41,6 +41,8 @@ type State struct {
 	// Dedupe remembers recent client dedupe keys and their answers, oldest first.
 	Dedupe       []Deduped
 	LastActivity time.Time
+	// Reopened counts the conversations a run reopened after a close, to name them.
+	Reopened int
 	// ContinueAsNewAfter, when above zero, replaces updatesPerRun: tests use a
 	// small number to force continue-as-new early.
 	ContinueAsNewAfter int

@@ -16,6 +16,8 @@ type conv struct {
 	workflowID string
 	// runUpdates counts the updates this run accepted, for continue-as-new.
 	runUpdates int
+	// convsInFlight is how many leading conversation rows the persister is writing now.
+	convsInFlight int
 }
 
 // Workflow runs one conversation. A first run gets a State holding only the
@@ -41,6 +43,22 @@ func (c *conv) start(ctx workflow.Context, runID string) {
 	c.LastActivity = c.StartedAt
 	c.Phase = PhaseRobot
 	c.saveConversation()
+}
+
+// reopen starts a new conversation in a run whose conversation has closed but
+// not yet ended: the visitor connected again within the closing grace period.
+// Message numbering and delivery marks go on; everything about the old
+// conversation is reset, and it gets a new id (and row) of its own.
+func (c *conv) reopen(ctx workflow.Context) {
+	c.Reopened++
+	keep := c.State
+	c.State = State{
+		Channel: keep.Channel, Visitor: keep.Visitor, NextSeq: keep.NextSeq, Messages: keep.Messages,
+		DeliveredSeq: keep.DeliveredSeq, Unsaved: keep.Unsaved, Dedupe: keep.Dedupe,
+		ContinueAsNewAfter: keep.ContinueAsNewAfter, Reopened: keep.Reopened,
+	}
+	c.start(ctx, workflow.GetInfo(ctx).WorkflowExecution.RunID+"-"+strconv.Itoa(c.Reopened))
+	c.publish(ctx)
 }
 
 // register installs the update, signal and query handlers.
@@ -88,6 +106,32 @@ func (c *conv) register(ctx workflow.Context) error {
 // the deadline out; the loop re-arms its timer only when the timer fires, so a
 // busy conversation does not start and cancel a timer per message.
 func (c *conv) run(ctx workflow.Context) error {
+	for {
+		if err := c.serve(ctx); err != nil {
+			return err
+		}
+		// Let the visitor collect the last messages, then make sure every record
+		// is written. A CONNECT meanwhile opens a new conversation in this run.
+		reopened := func() bool { return c.Phase != PhaseClosed }
+		if _, err := awaitUntil(ctx, workflow.Now(ctx).Add(lingerAfterClose), func() bool {
+			return c.DeliveredSeq >= c.lastDownlink() || reopened()
+		}); err != nil {
+			return err
+		}
+		if err := workflow.Await(ctx, func() bool {
+			return (c.unsavedEmpty() && workflow.AllHandlersFinished(ctx)) || reopened()
+		}); err != nil {
+			return err
+		}
+		if !reopened() {
+			return nil
+		}
+	}
+}
+
+// serve runs one conversation until it closes, or returns the
+// continue-as-new error when the run has grown long enough.
+func (c *conv) serve(ctx workflow.Context) error {
 	for c.Phase != PhaseClosed {
 		phase := c.Phase
 		woke, err := awaitUntil(ctx, c.deadline(), func() bool {
@@ -109,11 +153,7 @@ func (c *conv) run(ctx workflow.Context) error {
 			return workflow.NewContinueAsNewError(ctx, Workflow, c.State)
 		}
 	}
-	// Let the visitor collect the last messages, then make sure every record is written.
-	if _, err := awaitUntil(ctx, workflow.Now(ctx).Add(lingerAfterClose), func() bool { return c.DeliveredSeq >= c.lastDownlink() }); err != nil {
-		return err
-	}
-	return workflow.Await(ctx, func() bool { return c.unsavedEmpty() && workflow.AllHandlersFinished(ctx) })
+	return nil
 }
 
 func (c *conv) shouldContinueAsNew(ctx workflow.Context) bool {
@@ -286,13 +326,21 @@ func (c *conv) lastDownlink() int64 {
 
 // saveConversation queues the conversation row's current state for the database.
 func (c *conv) saveConversation() {
-	c.Unsaved.Conversation = &activities.ConversationRecord{
+	row := activities.ConversationRecord{
 		ID: c.ConversationID, WorkflowID: c.workflowID, TenantID: c.Channel.TenantID,
 		ChannelConfigID: c.Channel.ID, UserID: c.Visitor.UserID, UserName: c.Visitor.UserName,
 		Phase: string(c.Phase), SkillGroupID: c.Channel.SkillGroupID, AgentID: c.Agent.AgentID,
 		StartedAt: c.StartedAt, QueuedAt: c.QueuedAt, AssignedAt: c.AssignedAt,
 		EndedAt: c.EndedAt, ClosedAt: c.ClosedAt, CloseReason: c.CloseReason,
 	}
+	// The row being written must stay as it is; a newer state of the same row
+	// replaces a queued one instead of piling up.
+	rows := c.Unsaved.Conversations
+	if n := len(rows); n > c.convsInFlight && rows[n-1].ID == row.ID {
+		rows[n-1] = row
+		return
+	}
+	c.Unsaved.Conversations = append(rows, row)
 }
 
 // publish keeps search attributes and the current-details line up to date for Temporal UI.

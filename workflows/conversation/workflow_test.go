@@ -58,11 +58,24 @@ func (f *fakeStore) lastConversation() *activities.ConversationRecord {
 	defer f.mu.Unlock()
 	var last *activities.ConversationRecord
 	for _, b := range f.batches {
-		if b.Conversation != nil {
-			last = b.Conversation
+		for i := range b.Conversations {
+			last = &b.Conversations[i]
 		}
 	}
 	return last
+}
+
+// conversations returns the last written state of every conversation row, by id.
+func (f *fakeStore) conversations() map[string]activities.ConversationRecord {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]activities.ConversationRecord{}
+	for _, b := range f.batches {
+		for _, c := range b.Conversations {
+			out[c.ID] = c
+		}
+	}
+	return out
 }
 
 func (f *fakeStore) rating() *activities.RatingRecord {
@@ -429,4 +442,26 @@ func TestDatabaseOutageDelaysRecordsAndLosesNothing(t *testing.T) {
 	h.run(demoChannel())
 	require.Len(t, h.store.messages(), 6)
 	require.Equal(t, string(PhaseClosed), h.store.lastConversation().Phase)
+}
+
+func TestConnectAfterCloseOpensANewConversation(t *testing.T) {
+	h := newHarness(t)
+	h.control(0, ControlConnect, ok(DescConnectRobot))
+	h.control(time.Second, ControlDisconnect, ok(DescDisconnectRobot))
+	// Within the closing grace period the same run is still there.
+	h.control(2*time.Second, ControlConnect, ok(DescConnectRobot))
+	h.poll(3*time.Second, PollRequest{}, func(r PollResult) {
+		got := contents(r.Messages)
+		require.Equal(t, "欢迎欢迎，热烈欢迎", got[len(got)-1], "greeted again")
+	})
+	h.state(4*time.Second, func(s Snapshot) { require.Equal(t, PhaseRobot, s.Phase) })
+	h.control(5*time.Second, ControlDisconnect, ok(DescDisconnectRobot))
+	h.run(demoChannel())
+
+	rows := h.store.conversations()
+	require.Len(t, rows, 2, "two conversations, two rows")
+	for _, r := range rows {
+		require.Equal(t, string(PhaseClosed), r.Phase, "both closed and written: %+v", r)
+		require.Equal(t, "customer", r.CloseReason)
+	}
 }
