@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -129,13 +130,19 @@ func (p *proc) kill() {
 	p.exit(10 * time.Second)
 }
 
-// freePort returns a port nothing listens on right now.
+// freePort returns a port nothing listens on right now, below the ephemeral
+// range so that no outgoing connection takes it before ccflow binds it.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for range 100 {
+		p := 20000 + rand.IntN(12000)
+		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
+			require.NoError(t, l.Close())
+			return p
+		}
+	}
+	t.Fatal("no free port found")
+	return 0
 }
 
 // node is the addresses of one all-in-one instance.

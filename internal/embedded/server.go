@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -234,7 +235,24 @@ func portFree(host string, port int, name string) error {
 	return l.Close()
 }
 
+// Internal ports come from below Linux's default ephemeral range
+// (32768-60999): a port chosen there could be taken by some outgoing
+// connection's local end between the check and the server's bind, and the
+// server exits when a bind fails.
+const (
+	internalPortLow  = 20000
+	internalPortHigh = 32000
+)
+
+// freePort returns a loopback port that is free now, preferring the range
+// outgoing connections do not use.
 func freePort() (int, error) {
+	for range 50 {
+		p := internalPortLow + rand.IntN(internalPortHigh-internalPortLow)
+		if available(p) {
+			return p, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("embedded Temporal: find a free port: %w", err)
