@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,22 +81,10 @@ func (h *chatRecordHandlers) visitor(a *authenticator) gin.HandlerFunc {
 	}
 }
 
-// chatFail answers err as {"result":"error","message":…}, the way fail does for the other routes.
+// chatFail answers err as {"result":"error","message":…}, spec 004's envelope.
 func chatFail(c *gin.Context, err error) {
-	var ae *apiError
-	status, msg := 0, ""
-	switch {
-	case errors.As(err, &ae):
-		status, msg = ae.status, ae.desc
-	case errors.Is(err, chatrecords.ErrNotFound):
-		status, msg = http.StatusNotFound, chatrecords.ErrNotFound.Error()
-	case errors.Is(err, context.DeadlineExceeded):
-		status, msg = http.StatusServiceUnavailable, "service temporarily unavailable, retry"
-	default:
-		status, msg = http.StatusInternalServerError, "internal error, request id "+c.GetString(requestIDKey)
-	}
-	_ = c.Error(err)
-	c.AbortWithStatusJSON(status, gin.H{"result": "error", "message": msg})
+	ae := classify(c, err)
+	c.AbortWithStatusJSON(ae.status, gin.H{"result": "error", "message": ae.desc})
 }
 
 // chatItem is one record as spec 004 answers it.

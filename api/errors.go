@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/directory"
 )
 
@@ -27,25 +28,31 @@ func errUnauthorized(desc string) error {
 }
 func errForbidden(desc string) error { return &apiError{http.StatusForbidden, "403", desc} }
 
-// fail maps any error to one response; this is the only place that does.
+// fail answers err in the spec 003 envelope.
 func fail(c *gin.Context, err error) {
+	ae := classify(c, err)
+	c.AbortWithStatusJSON(ae.status, gin.H{"resultCode": ae.code, "resultDesc": ae.desc})
+}
+
+// classify maps any error to the status and text it answers with; this is the
+// only place that does, whatever envelope a route family writes it in. The
+// cause goes to the access log, never to the caller.
+func classify(c *gin.Context, err error) *apiError {
+	_ = c.Error(err)
 	var ae *apiError
 	var notFoundErr *serviceerror.NotFound
 	var unavailable *serviceerror.Unavailable
 	switch {
 	case errors.As(err, &ae):
-	case errors.Is(err, directory.ErrNotFound):
-		ae = &apiError{http.StatusNotFound, "404", err.Error()}
+		return ae
+	case errors.Is(err, directory.ErrNotFound), errors.Is(err, chatrecords.ErrNotFound):
+		return &apiError{http.StatusNotFound, "404", err.Error()}
 	case errors.As(err, &notFoundErr):
-		ae = &apiError{http.StatusNotFound, "404", "conversation not found"}
+		return &apiError{http.StatusNotFound, "404", "conversation not found"}
 	case errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded):
-		ae = &apiError{http.StatusServiceUnavailable, "503", "service temporarily unavailable, retry"}
-	default:
-		ae = &apiError{http.StatusInternalServerError, "500", "internal error, request id " + c.GetString(requestIDKey)}
+		return &apiError{http.StatusServiceUnavailable, "503", "service temporarily unavailable, retry"}
 	}
-	// The cause goes to the access log, never to the caller.
-	_ = c.Error(err)
-	c.AbortWithStatusJSON(ae.status, gin.H{"resultCode": ae.code, "resultDesc": ae.desc})
+	return &apiError{http.StatusInternalServerError, "500", "internal error, request id " + c.GetString(requestIDKey)}
 }
 
 func notFound(c *gin.Context) {

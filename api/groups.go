@@ -45,16 +45,15 @@ func newGroupsLimiter() gin.HandlerFunc {
 func (h *groupHandlers) list(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("business_id"), 10, 64)
 	if err != nil || id <= 0 {
-		h.fail(c, http.StatusBadRequest, "business_id must be a positive integer")
+		groupsFail(c, errBadRequest("business_id must be a positive integer"))
 		return
 	}
 	groups, err := h.d.Directory.SkillGroups(c.Request.Context(), id)
 	if errors.Is(err, directory.ErrNotFound) {
-		h.fail(c, http.StatusNotFound, "no business with business_id "+strconv.FormatInt(id, 10))
-		return
+		err = &apiError{http.StatusNotFound, "404", "no business with business_id " + strconv.FormatInt(id, 10)}
 	}
 	if err != nil {
-		fail(c, err)
+		groupsFail(c, err)
 		return
 	}
 	out := groupsResponse{Msg: make([]group, 0, len(groups))}
@@ -64,7 +63,8 @@ func (h *groupHandlers) list(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// fail answers in spec 001's envelope.
-func (h *groupHandlers) fail(c *gin.Context, status int, message string) {
-	c.AbortWithStatusJSON(status, groupsResponse{Code: 1, Msg: []group{}, Message: message, ErrorCode: status})
+// groupsFail answers err in spec 001's envelope.
+func groupsFail(c *gin.Context, err error) {
+	ae := classify(c, err)
+	c.AbortWithStatusJSON(ae.status, groupsResponse{Code: 1, Msg: []group{}, Message: ae.desc, ErrorCode: ae.status})
 }
