@@ -32,8 +32,18 @@ func newBinder() *binder {
 }
 
 // json decodes the body into dst and validates it.
-func (b *binder) json(c *gin.Context, dst any) error {
-	err := json.NewDecoder(c.Request.Body).Decode(dst)
+func (b *binder) json(c *gin.Context, dst any) error { return b.decode(c, dst, false) }
+
+// jsonStrict is json refusing fields dst does not have, so that a misspelt
+// optional field is an error rather than a setting silently left as it was.
+func (b *binder) jsonStrict(c *gin.Context, dst any) error { return b.decode(c, dst, true) }
+
+func (b *binder) decode(c *gin.Context, dst any, strict bool) error {
+	dec := json.NewDecoder(c.Request.Body)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	err := dec.Decode(dst)
 	if err == nil {
 		err = b.v.Struct(dst)
 	}
@@ -51,8 +61,13 @@ func (b *binder) json(c *gin.Context, dst any) error {
 		return errBadRequest("request body is empty; a JSON object is required")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return errBadRequest("request body is not valid JSON")
+	case errors.As(err, &typ) && typ.Field == "":
+		return errBadRequest("request body must be a JSON object")
 	case errors.As(err, &typ):
 		return errBadRequest(fmt.Sprintf("field %s must be a %s", typ.Field, typ.Type.Kind()))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no error type for this one.
+		return errBadRequest(strings.TrimPrefix(err.Error(), "json: "))
 	case errors.As(err, &verrs):
 		msgs := make([]string, 0, len(verrs))
 		for _, fe := range verrs {

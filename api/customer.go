@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccflow/ccflow/internal/faq"
-	"github.com/ccflow/ccflow/internal/queueinfo"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
@@ -21,8 +20,9 @@ type customerHandlers struct {
 	d     Deps
 	bind  *binder
 	convs conversations
-	queue *queueinfo.Queues
-	faq   *faq.Library
+	// routing answers queue questions (spec 003 §4).
+	routing agentOps
+	faq     *faq.Library
 }
 
 // maxPollWait bounds the long-poll of poll's wait parameter.

@@ -7,11 +7,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/ccflow/ccflow/internal/admin"
+	"github.com/ccflow/ccflow/internal/agents"
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/leavemsg"
-	"github.com/ccflow/ccflow/internal/queueinfo"
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/token"
 )
@@ -25,15 +26,20 @@ type Deps struct {
 	Temporal  client.Client
 	Directory *directory.Directory
 	Records   *records.Records
-	Queues    *queueinfo.Queues
-	FAQ       *faq.Library
-	Tokens    *token.Issuer
+	// Agents reads agents, skill groups and conversation records for the agent API.
+	Agents *agents.Store
+	FAQ    *faq.Library
+	Tokens *token.Issuer
 	// ChatRecords reads and writes spec 004's chat records.
 	ChatRecords *chatrecords.Store
 	// LeaveMessages stores leave messages and the used signatures of spec 002.
 	LeaveMessages *leavemsg.Store
 	// Ready lists the checks /readyz runs, by name.
 	Ready []ReadyCheck
+	// Admin reads and writes tenants' configuration for the admin API.
+	Admin *admin.Store
+	// AdminKey guards the admin API; empty turns the admin API off.
+	AdminKey string
 }
 
 // ReadyCheck is one dependency /readyz checks.

@@ -9,6 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/ccflow/ccflow/internal/admin"
+	"github.com/ccflow/ccflow/internal/agents"
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/directory"
 )
@@ -40,12 +42,18 @@ func fail(c *gin.Context, err error) {
 func classify(c *gin.Context, err error) *apiError {
 	_ = c.Error(err)
 	var ae *apiError
+	var refused *admin.Error
 	var notFoundErr *serviceerror.NotFound
 	var unavailable *serviceerror.Unavailable
 	switch {
 	case errors.As(err, &ae):
 		return ae
-	case errors.Is(err, directory.ErrNotFound), errors.Is(err, chatrecords.ErrNotFound):
+	case errors.As(err, &refused):
+		status := adminStatus(refused.Kind)
+		return &apiError{status, strconv.Itoa(status), refused.Msg}
+	case errors.Is(err, agents.ErrBadCredentials):
+		return &apiError{http.StatusUnauthorized, "401", err.Error()}
+	case errors.Is(err, directory.ErrNotFound), errors.Is(err, chatrecords.ErrNotFound), errors.Is(err, agents.ErrNotFound):
 		return &apiError{http.StatusNotFound, "404", err.Error()}
 	case errors.As(err, &notFoundErr):
 		return &apiError{http.StatusNotFound, "404", "conversation not found"}

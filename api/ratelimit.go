@@ -34,12 +34,26 @@ func newLeaveMessageLimiter() gin.HandlerFunc {
 // envelope and a Retry-After header in whole seconds.
 func limitPerClient(l *ratelimit.Limiter) gin.HandlerFunc {
 	return l.PerClientIP(func(c *gin.Context, wait time.Duration) {
-		secs := int(math.Ceil(wait.Seconds()))
-		if secs < 1 {
-			secs = 1
-		}
-		c.Header("Retry-After", strconv.Itoa(secs))
-		fail(c, &apiError{http.StatusTooManyRequests, "429",
-			fmt.Sprintf("too many requests from this client, retry in %d seconds", secs)})
+		fail(c, tooMany(c, wait))
 	})
+}
+
+// Agent logins are limited per username, not per address: a call centre's
+// agents share one address, and guessing one account's password is the
+// attack to slow down. Ten tries a minute is plenty for a person mistyping.
+const (
+	loginsPerMinute = 10
+	loginBurst      = 10
+	loginIdle       = 10 * time.Minute
+)
+
+func newLoginLimiter() *ratelimit.Limiter {
+	return ratelimit.New(rate.Every(time.Minute/loginsPerMinute), loginBurst, loginIdle)
+}
+
+// tooMany is the 429 of a limited call, with Retry-After in whole seconds.
+func tooMany(c *gin.Context, wait time.Duration) error {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	c.Header("Retry-After", strconv.Itoa(secs))
+	return &apiError{http.StatusTooManyRequests, "429", fmt.Sprintf("too many requests from this client, retry in %d seconds", secs)}
 }

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
@@ -224,15 +222,9 @@ func TestSpecSamples(t *testing.T) {
 		assert.GreaterOrEqual(t, integer(t, qi, k), int64(0), k)
 	}
 
-	// An agent takes the conversation. The API has no agent side yet, so the
-	// test plays routing and sends the workflow its assignment.
-	tc, err := client.Dial(client.Options{HostPort: n.temporal()})
-	require.NoError(t, err)
-	defer tc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, tc.SignalWorkflow(ctx, conversation.WorkflowID(demoChannel, specUser), "",
-		conversation.SignalAssign, conversation.AssignSignal{AgentID: "agent1", AgentName: "agent1"}))
+	// An agent comes ready and routing hands them the conversation.
+	ag := loginAgent(t, base, "agent1", "agent1-pass")
+	ag.setStatus("READY")
 	// §5.2's sample shows this very message: "已接通座席。" from 系统.
 	connected := c.pollUntil("the agent is connected", func(m map[string]any) bool {
 		return m["sourceType"] == "SYSTEM" && m["content"] == "已接通座席。"

@@ -9,14 +9,21 @@ import (
 
 	"github.com/ccflow/ccflow/activities"
 	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/workflows/agentdesk"
 	"github.com/ccflow/ccflow/workflows/conversation"
+	"github.com/ccflow/ccflow/workflows/routing"
 )
 
-// New returns a worker for the conversation task queue with every workflow
-// and activity registered. The caller starts and stops it.
+// New returns a worker for ccflow's task queue with every workflow and
+// activity registered. Conversations, routing and agent feeds share one task
+// queue: they signal each other constantly, and one queue keeps a single
+// worker fleet serving all of them. The caller starts and stops it.
 func New(c client.Client, db *gorm.DB, library *faq.Library) sdkworker.Worker {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(conversation.Workflow, workflow.RegisterOptions{Name: conversation.WorkflowName})
+	w.RegisterWorkflowWithOptions(routing.Workflow, workflow.RegisterOptions{Name: routing.WorkflowName})
+	w.RegisterWorkflowWithOptions(agentdesk.Workflow, workflow.RegisterOptions{Name: agentdesk.WorkflowName})
+	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
 	w.RegisterActivity(&activities.Store{DB: db})
 	w.RegisterActivity(&activities.Robot{FAQ: library})
 	return w

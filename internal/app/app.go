@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/internal/config"
+	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/temporalx"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -29,6 +30,8 @@ import (
 type stack struct {
 	logger *slog.Logger
 	stops  []func()
+	// faq is the process's one FAQ cache (see faqLibrary).
+	faq *faq.Library
 }
 
 func (s *stack) onStop(f func()) { s.stops = append(s.stops, f) }

@@ -13,13 +13,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/api"
+	"github.com/ccflow/ccflow/internal/admin"
+	"github.com/ccflow/ccflow/internal/agents"
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/config"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/embedded"
-	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/leavemsg"
-	"github.com/ccflow/ccflow/internal/queueinfo"
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/temporalx"
 	"github.com/ccflow/ccflow/internal/token"
@@ -110,6 +110,10 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err := prepareDataDir(cfg.DataDir); err != nil {
 		return err
 	}
+	key, keyFile, err := cfg.ResolveAdminKey(config.RoleAllInOne)
+	if err != nil {
+		return err
+	}
 	db, err := database(ctx, s, cfg, config.RoleAllInOne)
 	if err != nil {
 		return err
@@ -132,11 +136,13 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err != nil {
 		return err
 	}
+	deps.AdminKey = key
 	serveHTTP(s, ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	base := "http://" + ln.Addr().String()
 	printf(out, "ccflow is running (all-in-one, data in %s)\n", cfg.DataDir)
 	printf(out, "  API:          %s\n", base)
 	printf(out, "  health:       %s/readyz   metrics: %s/metrics\n", base, base)
+	printf(out, "  admin API:    %s/api/admin/v1 (%s)\n", base, adminKeySource(key, keyFile))
 	printf(out, "  Temporal:     %s (namespace %s)\n", address, cfg.TemporalNamespace)
 	if uiURL != "" {
 		printf(out, "  Temporal UI:  %s/namespaces/%s/workflows\n", uiURL, cfg.TemporalNamespace)
@@ -205,6 +211,10 @@ func openScaledOut(ctx context.Context, s *stack, cfg config.Config, role config
 }
 
 func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
+	key, _, err := cfg.ResolveAdminKey(config.RoleServer)
+	if err != nil {
+		return err
+	}
 	o, err := openScaledOut(ctx, s, cfg, config.RoleServer)
 	if err != nil {
 		return err
@@ -213,8 +223,10 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 	if err != nil {
 		return err
 	}
+	deps.AdminKey = key
 	serveHTTP(s, o.ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow server: API on http://%s, Temporal %s\n", o.ln.Addr(), cfg.TemporalAddress)
+	printf(out, "  admin API:    /api/admin/v1 (%s)\n", adminKeySource(key, ""))
 	return nil
 }
 
@@ -240,7 +252,7 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 const faqTTL = 30 * time.Second
 
 func startWorker(s *stack, c client.Client, db *gorm.DB) error {
-	w := worker.New(c, db, faq.NewLibrary(db, faqTTL))
+	w := worker.New(c, db, s.faqLibrary(db))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -261,10 +273,11 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 		Directory:     &directory.Directory{DB: db},
 		Records:       &records.Records{DB: db},
 		ChatRecords:   &chatrecords.Store{DB: db},
-		Queues:        &queueinfo.Queues{DB: db},
-		FAQ:           faq.NewLibrary(db, faqTTL),
+		Agents:        &agents.Store{DB: db},
+		FAQ:           s.faqLibrary(db),
 		Tokens:        tokens,
 		LeaveMessages: &leavemsg.Store{DB: db},
+		Admin:         &admin.Store{DB: db},
 		Ready: []api.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error {
 				sqlDB, err := db.DB()

@@ -40,6 +40,9 @@ type tenantIndex struct {
 	mu      sync.Mutex
 	index   *Index
 	expires time.Time
+	// gen counts invalidations, so that a load which began before one is
+	// not cached as if it were fresh.
+	gen uint64
 }
 
 // NewLibrary returns a Library reading db, caching each tenant's index for ttl
@@ -99,14 +102,29 @@ func (l *Library) index(ctx context.Context, tenantID string) (*Index, error) {
 	// The index lives ttl from when the read started, so an edit committed
 	// during a slow read still shows within ttl.
 	started := l.now()
+	t.mu.Lock()
+	gen := t.gen
+	t.mu.Unlock()
 	ix, err := l.load(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
 	t.mu.Lock()
-	t.index, t.expires = ix, started.Add(l.ttl)
+	if t.gen == gen {
+		t.index, t.expires = ix, started.Add(l.ttl)
+	}
 	t.mu.Unlock()
 	return ix, nil
+}
+
+// Invalidate drops the tenant's cached index, so that an edit made through
+// this process shows at the next question rather than after the ttl.
+func (l *Library) Invalidate(tenantID string) {
+	t := l.tenant(tenantID)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.index = nil
+	t.gen++
 }
 
 func (t *tenantIndex) fresh(now time.Time) *Index {

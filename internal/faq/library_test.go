@@ -206,3 +206,45 @@ func TestLibraryConcurrentUse(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got, 5)
 }
+
+func TestLibraryInvalidateShowsEditsAtOnce(t *testing.T) {
+	lib, db, _ := demoLibrary(t, time.Hour)
+	ctx := context.Background()
+
+	res, err := lib.Answer(ctx, models.DemoTenantID, "支持货到付款吗")
+	require.NoError(t, err)
+	require.False(t, res.Matched)
+	require.NoError(t, db.Create(&models.FAQEntry{TenantID: models.DemoTenantID, Question: "支持货到付款吗", Answer: "支持。", Keywords: "货到付款"}).Error)
+	res, err = lib.Answer(ctx, models.DemoTenantID, "支持货到付款吗")
+	require.NoError(t, err)
+	require.False(t, res.Matched, "cached for an hour")
+
+	lib.Invalidate(models.DemoTenantID)
+	res, err = lib.Answer(ctx, models.DemoTenantID, "支持货到付款吗")
+	require.NoError(t, err)
+	require.True(t, res.Matched)
+	lib.Invalidate("never-loaded") // harmless
+}
+
+func TestLibraryDoesNotCacheALoadOverlappingAnInvalidation(t *testing.T) {
+	lib, db, _ := demoLibrary(t, time.Hour)
+	ctx := context.Background()
+	loads := 0
+	// An edit lands while the read is in flight: that read may miss it, so
+	// its result must not be kept.
+	require.NoError(t, db.Callback().Query().Before("gorm:query").Register("test:edit-during-load", func(tx *gorm.DB) {
+		if tx.Statement.Table == "faq_entries" {
+			loads++
+			if loads == 1 {
+				lib.Invalidate(models.DemoTenantID)
+			}
+		}
+	}))
+	_, err := lib.Answer(ctx, models.DemoTenantID, "版本")
+	require.NoError(t, err)
+	_, err = lib.Answer(ctx, models.DemoTenantID, "版本")
+	require.NoError(t, err)
+	_, err = lib.Answer(ctx, models.DemoTenantID, "版本")
+	require.NoError(t, err)
+	require.Equal(t, 2, loads, "the overlapping load is not cached; the next one is")
+}

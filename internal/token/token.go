@@ -29,7 +29,12 @@ const (
 	TypeAccess = "access"
 	// TypeVisitor marks a ccmessaging-token from applyToken.
 	TypeVisitor = "ccmessaging"
+	// TypeAgent marks an agent's session from the agent API's login.
+	TypeAgent = "agent"
 )
+
+// AgentTTL is an agent session's lifetime: a working day and some.
+const AgentTTL = 12 * time.Hour
 
 // VisitorTTL is a ccmessaging-token's lifetime; spec 003 §3.1.2 fixes it at one hour.
 const VisitorTTL = time.Hour
@@ -75,7 +80,15 @@ type VisitorClaims struct {
 	ExpiresAt time.Time
 }
 
-// jwtClaims is the wire form of both kinds; short names keep tokens small
+// AgentClaims is what an agent session vouches for: one agent of a tenant.
+type AgentClaims struct {
+	AgentID   string
+	TenantID  string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// jwtClaims is the wire form of every kind; short names keep tokens small
 // because a ccmessaging-token travels in a header on every poll.
 type jwtClaims struct {
 	Type            string `json:"typ"`
@@ -85,6 +98,7 @@ type jwtClaims struct {
 	UserID          string `json:"uid,omitempty"`
 	UserName        string `json:"un,omitempty"`
 	Locale          string `json:"loc,omitempty"`
+	AgentID         string `json:"aid,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -192,6 +206,25 @@ func (i *Issuer) VerifyVisitor(token string) (VisitorClaims, error) {
 	}, err
 }
 
+// IssueAgent signs an agent's session token, valid for ttl.
+func (i *Issuer) IssueAgent(agentID, tenantID string, ttl time.Duration) (token string, expiresAt time.Time, err error) {
+	if agentID == "" || tenantID == "" {
+		return "", time.Time{}, errors.New("token: agent token needs an agent and a tenant")
+	}
+	tok, _, exp, err := i.sign(jwtClaims{Type: TypeAgent, AgentID: agentID, TenantID: tenantID}, agentID, ttl)
+	return tok, exp, err
+}
+
+// VerifyAgent checks an agent's session token; an expired one is refused
+// (ErrExpired): the agent logs in again.
+func (i *Issuer) VerifyAgent(token string) (AgentClaims, error) {
+	c, err := i.verify(token, TypeAgent)
+	if err != nil {
+		return AgentClaims{}, err
+	}
+	return AgentClaims{AgentID: c.AgentID, TenantID: c.TenantID, IssuedAt: c.IssuedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()}, nil
+}
+
 func (i *Issuer) sign(c jwtClaims, subject string, ttl time.Duration) (string, time.Time, time.Time, error) {
 	if ttl <= 0 {
 		return "", time.Time{}, time.Time{}, fmt.Errorf("token: non-positive lifetime %s", ttl)
@@ -246,8 +279,10 @@ func validate(c *jwtClaims, typ string, now time.Time) error {
 		return fmt.Errorf("%w: token is of type %q, want %q", ErrInvalid, c.Type, typ)
 	case c.Issuer != issuer:
 		return fmt.Errorf("%w: issuer %q", ErrInvalid, c.Issuer)
-	case c.AppKey == "" || c.TenantID == "":
+	case c.TenantID == "" || (typ != TypeAgent && c.AppKey == ""):
 		return fmt.Errorf("%w: app key or tenant missing", ErrInvalid)
+	case typ == TypeAgent && c.AgentID == "":
+		return fmt.Errorf("%w: agent missing", ErrInvalid)
 	case typ == TypeVisitor && (c.ChannelConfigID == "" || c.UserID == ""):
 		return fmt.Errorf("%w: channel config or user missing", ErrInvalid)
 	case c.ExpiresAt == nil || c.IssuedAt == nil:

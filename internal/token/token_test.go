@@ -87,6 +87,30 @@ func TestKindsAreNotInterchangeable(t *testing.T) {
 	require.ErrorIs(t, err, token.ErrInvalid)
 	_, err = iss.VerifyAccess(vis)
 	require.ErrorIs(t, err, token.ErrInvalid)
+	_, err = iss.VerifyAgent(vis)
+	require.ErrorIs(t, err, token.ErrInvalid)
+	agent, _, err := iss.IssueAgent("agent1", "demo", time.Hour)
+	require.NoError(t, err)
+	_, err = iss.VerifyVisitor(agent)
+	require.ErrorIs(t, err, token.ErrInvalid)
+	_, err = iss.VerifyAccess(agent)
+	require.ErrorIs(t, err, token.ErrInvalid)
+}
+
+func TestAgentRoundTripAndExpiry(t *testing.T) {
+	iss, clk := newIssuer(t, modelstest.SQLiteDB(t))
+	tok, exp, err := iss.IssueAgent("agent1", "demo", time.Hour)
+	require.NoError(t, err)
+	got, err := iss.VerifyAgent(tok)
+	require.NoError(t, err)
+	require.Equal(t, "agent1", got.AgentID)
+	require.Equal(t, "demo", got.TenantID)
+	require.Equal(t, exp, got.ExpiresAt)
+	clk.at = clk.at.Add(time.Hour)
+	_, err = iss.VerifyAgent(tok)
+	require.ErrorIs(t, err, token.ErrExpired)
+	_, _, err = iss.IssueAgent("", "demo", time.Hour)
+	require.Error(t, err)
 }
 
 func TestRejectsForgeries(t *testing.T) {

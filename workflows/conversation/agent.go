@@ -2,32 +2,110 @@ package conversation
 
 import (
 	"errors"
+	"unicode/utf8"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
+	"github.com/ccflow/ccflow/workflows/agentdesk"
 )
 
-// onAssign moves a queued conversation to the agent routing chose.
-func (c *conv) onAssign(ctx workflow.Context, a AssignSignal) {
-	if c.Phase != PhaseQueued {
-		workflow.GetLogger(ctx).Warn("assignment ignored", "phase", c.Phase, "agent", a.AgentID)
-		return
+// maxAgentContent bounds an agent's message, in characters.
+const maxAgentContent = 2000
+
+// servedBy refuses an agent command from anyone but the serving agent.
+func (c *conv) servedBy(agentID string) error {
+	if c.Phase != PhaseAgent || agentID == "" || agentID != c.Agent.AgentID {
+		return refuse(CodeFailed, DescNotYourConversation)
 	}
+	return nil
+}
+
+func (c *conv) validateAgentSend(_ workflow.Context, r AgentSendRequest) error {
+	if d := c.remembered(agentKey(r.DedupeKey)); d != nil {
+		return nil
+	}
+	if err := c.servedBy(r.AgentID); err != nil {
+		return err
+	}
+	if r.Content == "" || utf8.RuneCountInString(r.Content) > maxAgentContent {
+		return errors.New("content must be 1 to 2000 characters")
+	}
+	return nil
+}
+
+// onAgentSend delivers the agent's message to the visitor.
+func (c *conv) onAgentSend(ctx workflow.Context, r AgentSendRequest) (Message, error) {
+	c.runUpdates++
+	key := agentKey(r.DedupeKey)
+	if d := c.remembered(key); d != nil {
+		for _, m := range c.Messages {
+			if m.Seq == d.Seq {
+				return m, nil
+			}
+		}
+		return Message{Seq: d.Seq, MessageCode: c.messageCode(d.Seq)}, nil
+	}
+	c.LastActivity = workflow.Now(ctx)
+	media := r.MediaType
+	if media == "" {
+		media = "TEXT"
+	}
+	m := c.record(ctx, Message{
+		Downlink: true, SourceType: SourceAgent, SenderID: c.Agent.AgentID, SenderNickname: c.Agent.AgentName,
+		ControlType: ControlChat, MediaType: media, Content: r.Content,
+	})
+	c.remember(key, SendResult{CodeOK, DescUserMessage}, m.Seq)
+	return m, nil
+}
+
+func agentKey(k string) string {
+	if k == "" {
+		return ""
+	}
+	return "agent:" + k
+}
+
+func (c *conv) validateAgentTransfer(_ workflow.Context, r AgentTransferRequest) error {
+	if err := c.servedBy(r.AgentID); err != nil {
+		return err
+	}
+	switch {
+	case r.ToAgentID == r.AgentID:
+		return refuse(CodeFailed, DescTransferToSelf)
+	case r.ToAgentID == "" && r.ToSkillGroupID <= 0:
+		return errors.New("a transfer needs an agent or a skill group")
+	}
+	return nil
+}
+
+// onAgentTransfer puts the conversation back in a queue: a named agent's or a skill group's.
+func (c *conv) onAgentTransfer(ctx workflow.Context, r AgentTransferRequest) (Snapshot, error) {
+	c.runUpdates++
 	now := workflow.Now(ctx)
-	c.Agent = a
-	c.AgentJoined = true
-	c.AssignedAt = &now
-	c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textConnected))
-	c.setPhase(ctx, PhaseAgent)
+	c.tellAgent(ctx, r.AgentID, agentdesk.Event{Type: agentdesk.EventTransferred})
+	c.FromAgentID = r.AgentID
+	c.Agent = AgentRef{}
+	c.TargetAgentID = r.ToAgentID
+	if r.ToSkillGroupID > 0 {
+		c.SkillGroupID = r.ToSkillGroupID
+	}
+	c.QueuedAt = &now
+	c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textTransferring))
+	c.setPhase(ctx, PhaseQueued)
+	c.requestQueue()
+	return c.snapshot()
+}
+
+func (c *conv) validateAgentClose(_ workflow.Context, r AgentCloseRequest) error {
+	return c.servedBy(r.AgentID)
 }
 
 // onAgentClose is the agent ending the service; the visitor is asked for a rating.
-func (c *conv) onAgentClose(ctx workflow.Context) {
-	if c.Phase != PhaseAgent {
-		return
-	}
+func (c *conv) onAgentClose(ctx workflow.Context, _ AgentCloseRequest) (Snapshot, error) {
+	c.runUpdates++
 	c.end(ctx, "agent")
+	return c.snapshot()
 }
 
 func (c *conv) validateRate(_ workflow.Context, r RateRequest) error {

@@ -15,10 +15,11 @@ import (
 
 // Names of the workflow, its task queue, updates, signals and queries.
 //
-// Customer commands are Workflow Updates: the caller must learn synchronously
-// whether the conversation accepted them (spec 003 answers a send with a
-// result code), and a validator refuses without writing history. Routing and
-// agents talk to the workflow with signals: they need no answer.
+// Customer and agent commands are Workflow Updates: the caller must learn
+// synchronously whether the conversation accepted them (spec 003 answers a
+// send with a result code; an agent must know their message went out or why
+// not), and a validator refuses without writing history. Routing talks to
+// the workflow with the signals its own contract names: it needs no answer.
 const (
 	WorkflowName = "Conversation"
 	TaskQueue    = "ccflow-conversations"
@@ -28,12 +29,16 @@ const (
 	UpdatePoll = "poll"
 	// UpdateRate records the visitor's satisfaction rating (spec 003 §6).
 	UpdateRate = "rate"
-	// SignalAssign tells a queued conversation which agent takes it.
-	SignalAssign = "assign"
-	// SignalAgentClose is the agent ending the conversation.
-	SignalAgentClose = "agent-close"
-	QueryMessages    = "messages"
-	QueryState       = "state"
+	// UpdateAgentSend is the serving agent's message to the visitor.
+	UpdateAgentSend = "agent-send"
+	// UpdateAgentTransfer hands the conversation to another agent or skill group.
+	UpdateAgentTransfer = "agent-transfer"
+	// UpdateAgentClose is the serving agent ending the service.
+	UpdateAgentClose = "agent-close"
+	// QueryMessages returns the downlink messages after a sequence number.
+	QueryMessages = "messages"
+	// QueryState returns the conversation's Snapshot.
+	QueryState = "state"
 )
 
 // WorkflowID is the one open conversation a visitor has on a channel config.
@@ -208,11 +213,39 @@ type RateRequest struct {
 	Comment    string
 }
 
-// AssignSignal hands a queued conversation to an agent.
-type AssignSignal struct {
+// AgentRef names the agent serving a conversation.
+type AgentRef struct {
 	AgentID   string
 	AgentName string
 }
+
+// AgentSendRequest is the serving agent's message to the visitor.
+type AgentSendRequest struct {
+	AgentID string
+	// DedupeKey makes a retried send apply once.
+	DedupeKey string
+	MediaType string
+	Content   string
+}
+
+// AgentTransferRequest moves the conversation to a named agent or, when
+// ToAgentID is empty, to a skill group's queue.
+type AgentTransferRequest struct {
+	AgentID        string
+	ToAgentID      string
+	ToSkillGroupID int64
+}
+
+// AgentCloseRequest is the serving agent ending the service.
+type AgentCloseRequest struct {
+	AgentID string
+}
+
+// Agent refusals, in the same envelope as the spec's refusals.
+const (
+	DescNotYourConversation = "the conversation is not served by this agent"
+	DescTransferToSelf      = "the conversation is already served by this agent"
+)
 
 // Message is one message of the conversation in either direction.
 type Message struct {
@@ -250,4 +283,7 @@ type Snapshot struct {
 	AgentID        string
 	LastSeq        int64
 	DeliveredSeq   int64
+	UserName       string
+	AssignedAt     *time.Time
+	AgentName      string
 }

@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/internal/hours"
+	"github.com/ccflow/ccflow/workflows/agentdesk"
 )
 
 // validateSend refuses, without touching history, the sends the conversation
@@ -46,26 +47,32 @@ func (c *conv) validateSend(ctx workflow.Context, r SendRequest) error {
 // onSend applies a customer send and answers with the spec's result.
 func (c *conv) onSend(ctx workflow.Context, r SendRequest) (SendResult, error) {
 	c.runUpdates++
-	if res := c.remembered(r.DedupeKey); res != nil {
-		return *res, nil
+	if d := c.remembered(r.DedupeKey); d != nil {
+		return d.Result, nil
 	}
 	res := c.apply(ctx, r)
-	if r.DedupeKey != "" {
-		c.Dedupe = append(c.Dedupe, Deduped{Key: r.DedupeKey, Result: res})
-		if len(c.Dedupe) > keepDedupe {
-			c.Dedupe = c.Dedupe[len(c.Dedupe)-keepDedupe:]
-		}
-	}
+	c.remember(r.DedupeKey, res, 0)
 	return res, nil
 }
 
-func (c *conv) remembered(key string) *SendResult {
+// remember keeps a command's answer for its dedupe key, in a bounded window.
+func (c *conv) remember(key string, res SendResult, seq int64) {
+	if key == "" {
+		return
+	}
+	c.Dedupe = append(c.Dedupe, Deduped{Key: key, Result: res, Seq: seq})
+	if len(c.Dedupe) > keepDedupe {
+		c.Dedupe = c.Dedupe[len(c.Dedupe)-keepDedupe:]
+	}
+}
+
+func (c *conv) remembered(key string) *Deduped {
 	if key == "" {
 		return nil
 	}
 	for i := range c.Dedupe {
 		if c.Dedupe[i].Key == key {
-			return &c.Dedupe[i].Result
+			return &c.Dedupe[i]
 		}
 	}
 	return nil
@@ -79,14 +86,16 @@ func (c *conv) apply(ctx workflow.Context, r SendRequest) SendResult {
 	case ControlConnect:
 		return c.connect(ctx, r)
 	case ControlChat:
-		c.record(ctx, c.fromCustomer(r))
+		m := c.record(ctx, c.fromCustomer(r))
 		if c.Phase == PhaseRobot {
 			c.RobotQueue = append(c.RobotQueue, r.Content)
 			return SendResult{CodeOK, DescRobotChat}
 		}
+		c.tellAgent(ctx, c.Agent.AgentID, agentdesk.Event{Type: agentdesk.EventMessage, Message: deskMessage(m)})
 		return SendResult{CodeOK, DescUserMessage}
 	case ControlInput:
 		// Typing is shown to the agent live and never stored.
+		c.tellAgent(ctx, c.Agent.AgentID, agentdesk.Event{Type: agentdesk.EventTyping})
 		return SendResult{CodeOK, DescUserMessage}
 	case ControlTrans2Agent:
 		if c.Phase == PhaseQueued {
@@ -147,6 +156,7 @@ func (c *conv) enqueue(ctx workflow.Context) {
 	c.QueuedAt = &now
 	c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textQueued))
 	c.setPhase(ctx, PhaseQueued)
+	c.requestQueue()
 }
 
 func (c *conv) fromCustomer(r SendRequest) Message {

@@ -21,7 +21,19 @@ type State struct {
 	EndedAt     *time.Time
 	ClosedAt    *time.Time
 	CloseReason string
-	Agent       AssignSignal
+	Agent       AgentRef
+	// SkillGroupID is the queue the conversation is (or last was) in; a
+	// transfer changes it.
+	SkillGroupID int64
+	// TargetAgentID is the agent a transfer named; only they may take it.
+	TargetAgentID string
+	// FromAgentID is the agent who last handed the conversation on.
+	FromAgentID string
+	// RouteTicket is the ticket of the last queue request; routing applies a
+	// conversation's requests in ticket order.
+	RouteTicket int64
+	// Routing holds the requests routing has not yet acknowledged, in order.
+	Routing []activities.RouteNotice
 	// AgentJoined is set once an agent took part: only then is the visitor asked for a rating.
 	AgentJoined bool
 	Rated       bool
@@ -52,6 +64,8 @@ type State struct {
 type Deduped struct {
 	Key    string
 	Result SendResult
+	// Seq is the message an agent's send created.
+	Seq int64
 }
 
 const (

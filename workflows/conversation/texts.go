@@ -11,6 +11,8 @@ const (
 	textRateAsk      = "rate-ask"
 	textClosed       = "closed"
 	textNoAgentHours = "no-agent-hours"
+	textTransferring = "transferring"
+	textRequeued     = "requeued"
 )
 
 // texts holds the workflow's own lines per locale; "zh" is the fallback.
@@ -26,6 +28,8 @@ var texts = map[string]map[string]string{
 		textRateAsk:      "请为本次服务评分（1-5 分）。",
 		textClosed:       "会话已结束，感谢您的咨询。",
 		textNoAgentHours: "当前非座席工作时间，机器人将继续为您服务。",
+		textTransferring: "正在为您转接其他座席，请稍候。",
+		textRequeued:     "座席已离开，正在为您重新排队。",
 	},
 	"en": {
 		textSystemName:   "system",
@@ -37,6 +41,8 @@ var texts = map[string]map[string]string{
 		textRateAsk:      "Please rate this conversation from 1 to 5.",
 		textClosed:       "The conversation has ended. Thank you.",
 		textNoAgentHours: "Agents are not working now; the robot keeps serving you.",
+		textTransferring: "Transferring you to another agent, please wait.",
+		textRequeued:     "Your agent has left; you are back in the queue.",
 	},
 }
 

@@ -8,6 +8,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
+	"github.com/ccflow/ccflow/workflows/agentdesk"
+	"github.com/ccflow/ccflow/workflows/routing"
 )
 
 // conv is the running workflow around its state.
@@ -18,6 +20,8 @@ type conv struct {
 	runUpdates int
 	// convsInFlight is how many leading conversation rows the persister is writing now.
 	convsInFlight int
+	// signalsInFlight counts agent-feed signals not yet acknowledged.
+	signalsInFlight int
 }
 
 // Workflow runs one conversation. A first run gets a State holding only the
@@ -32,6 +36,7 @@ func Workflow(ctx workflow.Context, st State) error {
 		return err
 	}
 	workflow.Go(ctx, c.persist)
+	workflow.Go(ctx, c.route)
 	workflow.Go(ctx, c.robot)
 	c.publish(ctx)
 	return c.run(ctx)
@@ -42,6 +47,7 @@ func (c *conv) start(ctx workflow.Context, runID string) {
 	c.StartedAt = workflow.Now(ctx)
 	c.LastActivity = c.StartedAt
 	c.Phase = PhaseRobot
+	c.SkillGroupID = c.Channel.SkillGroupID
 	c.saveConversation()
 }
 
@@ -54,7 +60,7 @@ func (c *conv) reopen(ctx workflow.Context) {
 	keep := c.State
 	c.State = State{
 		Channel: keep.Channel, Visitor: keep.Visitor, NextSeq: keep.NextSeq, Messages: keep.Messages,
-		DeliveredSeq: keep.DeliveredSeq, Unsaved: keep.Unsaved, Dedupe: keep.Dedupe,
+		DeliveredSeq: keep.DeliveredSeq, Unsaved: keep.Unsaved, Dedupe: keep.Dedupe, Routing: keep.Routing,
 		ContinueAsNewAfter: keep.ContinueAsNewAfter, Reopened: keep.Reopened,
 	}
 	c.start(ctx, workflow.GetInfo(ctx).WorkflowExecution.RunID+"-"+strconv.Itoa(c.Reopened))
@@ -81,19 +87,34 @@ func (c *conv) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, c.snapshot); err != nil {
 		return err
 	}
-	assign := workflow.GetSignalChannel(ctx, SignalAssign)
-	agentClose := workflow.GetSignalChannel(ctx, SignalAgentClose)
+	for _, u := range []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{UpdateAgentSend, c.onAgentSend, c.validateAgentSend},
+		{UpdateAgentTransfer, c.onAgentTransfer, c.validateAgentTransfer},
+		{UpdateAgentClose, c.onAgentClose, c.validateAgentClose},
+	} {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
+			workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
+			return err
+		}
+	}
+	assigned := workflow.GetSignalChannel(ctx, routing.SignalAssigned)
+	requeued := workflow.GetSignalChannel(ctx, routing.SignalRequeued)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			sel := workflow.NewSelector(ctx)
-			sel.AddReceive(assign, func(ch workflow.ReceiveChannel, _ bool) {
-				var a AssignSignal
+			sel.AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) {
+				var a routing.Assignment
 				ch.Receive(ctx, &a)
-				c.onAssign(ctx, a)
+				c.onAssigned(ctx, a)
 			})
-			sel.AddReceive(agentClose, func(ch workflow.ReceiveChannel, _ bool) {
-				ch.Receive(ctx, nil)
-				c.onAgentClose(ctx)
+			sel.AddReceive(requeued, func(ch workflow.ReceiveChannel, _ bool) {
+				var q routing.Requeue
+				ch.Receive(ctx, &q)
+				c.onRequeued(ctx, q)
 			})
 			sel.Select(ctx)
 		}
@@ -119,7 +140,7 @@ func (c *conv) run(ctx workflow.Context) error {
 			return err
 		}
 		if err := workflow.Await(ctx, func() bool {
-			return (c.unsavedEmpty() && workflow.AllHandlersFinished(ctx)) || reopened()
+			return (c.unsavedEmpty() && len(c.Routing) == 0 && c.signalsInFlight == 0 && workflow.AllHandlersFinished(ctx)) || reopened()
 		}); err != nil {
 			return err
 		}
@@ -270,6 +291,13 @@ func (c *conv) close(ctx workflow.Context, reason string) {
 }
 
 func (c *conv) setPhase(ctx workflow.Context, p Phase) {
+	old := c.Phase
+	if old == PhaseAgent && (p == PhaseSatisfaction || p == PhaseClosed) {
+		c.tellAgent(ctx, c.Agent.AgentID, agentdesk.Event{Type: agentdesk.EventClosed})
+	}
+	if inRouting(old) && !inRouting(p) {
+		c.requestLeave(c.ConversationID, c.RouteTicket)
+	}
 	c.Phase = p
 	c.LastActivity = workflow.Now(ctx)
 	c.saveConversation()
@@ -281,7 +309,7 @@ func (c *conv) setPhase(ctx workflow.Context, p Phase) {
 func (c *conv) record(ctx workflow.Context, m Message) Message {
 	c.NextSeq++
 	m.Seq = c.NextSeq
-	m.MessageCode = c.ConversationID + "-" + strconv.FormatInt(m.Seq, 10)
+	m.MessageCode = c.messageCode(m.Seq)
 	m.At = workflow.Now(ctx)
 	if m.Downlink {
 		c.Messages = append(c.Messages, m)
@@ -317,6 +345,11 @@ func (c *conv) sayAs(ctx workflow.Context, source SourceType, nickname, text str
 	})
 }
 
+// messageCode is the unique code of the conversation's seq-th message.
+func (c *conv) messageCode(seq int64) string {
+	return c.ConversationID + "-" + strconv.FormatInt(seq, 10)
+}
+
 func (c *conv) lastDownlink() int64 {
 	if len(c.Messages) == 0 {
 		return 0
@@ -329,7 +362,7 @@ func (c *conv) saveConversation() {
 	row := activities.ConversationRecord{
 		ID: c.ConversationID, WorkflowID: c.workflowID, TenantID: c.Channel.TenantID,
 		ChannelConfigID: c.Channel.ID, UserID: c.Visitor.UserID, UserName: c.Visitor.UserName,
-		Phase: string(c.Phase), SkillGroupID: c.Channel.SkillGroupID, AgentID: c.Agent.AgentID,
+		Phase: string(c.Phase), SkillGroupID: c.SkillGroupID, AgentID: c.Agent.AgentID,
 		StartedAt: c.StartedAt, QueuedAt: c.QueuedAt, AssignedAt: c.AssignedAt,
 		EndedAt: c.EndedAt, ClosedAt: c.ClosedAt, CloseReason: c.CloseReason,
 	}
@@ -351,7 +384,7 @@ func (c *conv) publish(ctx workflow.Context) {
 		SAUser.ValueSet(c.Visitor.UserID),
 		SAPhase.ValueSet(string(c.Phase)),
 		SAAgent.ValueSet(c.Agent.AgentID),
-		SASkillGroup.ValueSet(strconv.FormatInt(c.Channel.SkillGroupID, 10)),
+		SASkillGroup.ValueSet(strconv.FormatInt(c.SkillGroupID, 10)),
 	)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
@@ -364,7 +397,7 @@ func (c *conv) details() string {
 	case PhaseRobot:
 		return fmt.Sprintf("robot serving %s, %d messages", c.Visitor.UserID, c.NextSeq)
 	case PhaseQueued:
-		return fmt.Sprintf("%s queued in skill group %d since %s", c.Visitor.UserID, c.Channel.SkillGroupID, c.QueuedAt.Format(time.RFC3339))
+		return fmt.Sprintf("%s queued in skill group %d since %s", c.Visitor.UserID, c.SkillGroupID, c.QueuedAt.Format(time.RFC3339))
 	case PhaseAgent:
 		return fmt.Sprintf("%s talking to agent %s", c.Visitor.UserID, c.Agent.AgentID)
 	case PhaseSatisfaction:
@@ -386,8 +419,9 @@ func (c *conv) messagesAfter(q MessagesQuery) ([]Message, error) {
 func (c *conv) snapshot() (Snapshot, error) {
 	return Snapshot{
 		ConversationID: c.ConversationID, Phase: c.Phase, TenantID: c.Channel.TenantID,
-		ChannelID: c.Channel.ID, UserID: c.Visitor.UserID, SkillGroupID: c.Channel.SkillGroupID,
+		ChannelID: c.Channel.ID, UserID: c.Visitor.UserID, SkillGroupID: c.SkillGroupID,
 		QueuedAt: c.QueuedAt, MaxQueueWait: c.Channel.MaxQueueWait, AgentID: c.Agent.AgentID,
-		LastSeq: c.NextSeq, DeliveredSeq: c.DeliveredSeq,
+		LastSeq: c.NextSeq, DeliveredSeq: c.DeliveredSeq, UserName: c.Visitor.UserName, AssignedAt: c.AssignedAt,
+		AgentName: c.Agent.AgentName,
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
@@ -107,9 +108,11 @@ func demoChannel() Channel {
 }
 
 type harness struct {
-	t     *testing.T
-	env   *testsuite.TestWorkflowEnvironment
-	store *fakeStore
+	t      *testing.T
+	env    *testsuite.TestWorkflowEnvironment
+	store  *fakeStore
+	router *fakeRouter
+	desk   *fakeDesk
 }
 
 func newHarness(t *testing.T) *harness {
@@ -120,9 +123,13 @@ func newHarness(t *testing.T) *harness {
 	// The workflow calls (*activities.Store).Persist and (*activities.Robot).Answer by method name.
 	env.RegisterActivityWithOptions(store.Persist, activity.RegisterOptions{Name: "Persist"})
 	env.RegisterActivityWithOptions(fakeRobot, activity.RegisterOptions{Name: "Answer"})
+	router := &fakeRouter{}
+	env.RegisterActivityWithOptions(router.Notify, activity.RegisterOptions{Name: "Notify"})
+	desk := &fakeDesk{}
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", mock.Anything, mock.Anything).Return(desk.signal)
 	// A Monday 10:00 in Shanghai.
 	env.SetStartTime(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
-	return &harness{t: t, env: env, store: store}
+	return &harness{t: t, env: env, store: store, router: router, desk: desk}
 }
 
 // send runs a send update at the given offset and checks its answer.
@@ -254,10 +261,10 @@ func TestTransferAgentAndRating(t *testing.T) {
 	})
 	h.control(4*time.Second, ControlInput, ok(DescUserMessage))
 	h.send(5*time.Second, SendRequest{ControlType: ControlChat, MediaType: "TEXT", Content: "在吗"}, ok(DescUserMessage))
-	h.signal(6*time.Second, SignalAssign, AssignSignal{AgentID: "agent1", AgentName: "Amy"})
+	h.assign(6*time.Second, "agent1", "Amy")
 	h.control(7*time.Second, ControlTrans2Agent, SendResult{CodeFailed, DescTransferIsAgent})
 	h.chat(8*time.Second, "你好", ok(DescUserMessage))
-	h.signal(9*time.Second, SignalAgentClose, nil)
+	h.agentUpdate(9*time.Second, UpdateAgentClose, AgentCloseRequest{AgentID: "agent1"}, nil)
 	h.state(10*time.Second, func(s Snapshot) { require.Equal(t, PhaseSatisfaction, s.Phase) })
 	h.chat(11*time.Second, "还在吗", SendResult{CodeFailed, DescUserMessageFailed})
 	h.env.RegisterDelayedCallback(func() {
@@ -354,7 +361,7 @@ func TestIdleTimeouts(t *testing.T) {
 	h = newHarness(t)
 	h.control(0, ControlConnect, ok(DescConnectRobot))
 	h.control(time.Second, ControlTrans2Agent, ok(DescTransferOK))
-	h.signal(2*time.Second, SignalAssign, AssignSignal{AgentID: "agent1"})
+	h.assign(2*time.Second, "agent1", "Amy")
 	h.run(demoChannel())
 	conv = h.store.lastConversation()
 	require.Equal(t, "idle", conv.CloseReason)

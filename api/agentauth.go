@@ -1,0 +1,75 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ccflow/ccflow/internal/token"
+)
+
+// agentClaimsKey holds the verified token.AgentClaims in the gin context.
+const agentClaimsKey = "ccflow.agent_claims"
+
+// agentSession checks an agent's bearer session token.
+func agentSession(issuer *token.Issuer) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		raw, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || raw == "" {
+			jsonFail(c, errUnauthorized("an agent session is required: Authorization: Bearer <token from login>"))
+			return
+		}
+		claims, err := issuer.VerifyAgent(raw)
+		if errors.Is(err, token.ErrExpired) {
+			jsonFail(c, errUnauthorized("the session has expired, log in again"))
+			return
+		}
+		if err != nil {
+			jsonFail(c, errUnauthorized("invalid agent session"))
+			return
+		}
+		c.Set(agentClaimsKey, claims)
+		c.Next()
+	}
+}
+
+// agentFrom returns the claims agentSession verified.
+func agentFrom(c *gin.Context) token.AgentClaims {
+	claims, ok := c.Get(agentClaimsKey)
+	if !ok {
+		panic("api: agentFrom on a route without the agent session middleware")
+	}
+	return claims.(token.AgentClaims)
+}
+
+// jsonFail answers err in the envelope of ccflow's own APIs (agent, admin):
+// {"code": "not_found", "message": "..."}.
+func jsonFail(c *gin.Context, err error) {
+	ae := classify(c, err)
+	c.AbortWithStatusJSON(ae.status, gin.H{"code": statusCode(ae.status), "message": ae.desc})
+}
+
+// statusCode is the machine-readable name of an HTTP status.
+func statusCode(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "bad_request"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusConflict:
+		return "conflict"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case http.StatusTooManyRequests:
+		return "rate_limited"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	}
+	return "internal"
+}

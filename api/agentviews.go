@@ -1,0 +1,160 @@
+package api
+
+import (
+	"time"
+
+	"github.com/ccflow/ccflow/internal/agents"
+	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/workflows/agentdesk"
+	"github.com/ccflow/ccflow/workflows/conversation"
+	"github.com/ccflow/ccflow/workflows/routing"
+)
+
+// The agent API's JSON shapes.
+
+type agentProfile struct {
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Username    string  `json:"username"`
+	TenantID    string  `json:"tenantId"`
+	Capacity    int     `json:"capacity"`
+	SkillGroups []int64 `json:"skillGroups"`
+}
+
+type agentStateView struct {
+	Agent         agentProfile       `json:"agent"`
+	Status        routing.Status     `json:"status"`
+	Since         *time.Time         `json:"since,omitempty"`
+	Load          int                `json:"load"`
+	Conversations []conversationView `json:"conversations"`
+}
+
+type conversationView struct {
+	ID              string     `json:"id"`
+	UserID          string     `json:"userId"`
+	UserName        string     `json:"userName"`
+	Phase           string     `json:"phase"`
+	SkillGroupID    int64      `json:"skillGroupId"`
+	AgentID         string     `json:"agentId"`
+	ChannelConfigID string     `json:"channelConfigId,omitempty"`
+	FromAgentID     string     `json:"fromAgentId,omitempty"`
+	QueuedAt        *time.Time `json:"queuedAt,omitempty"`
+	AssignedAt      *time.Time `json:"assignedAt,omitempty"`
+	ClosedAt        *time.Time `json:"closedAt,omitempty"`
+	CloseReason     string     `json:"closeReason,omitempty"`
+}
+
+type messageView struct {
+	Seq         int64     `json:"seq"`
+	MessageCode string    `json:"messageCode"`
+	Direction   string    `json:"direction"`
+	SenderType  string    `json:"senderType"`
+	SenderID    string    `json:"senderId"`
+	MediaType   string    `json:"mediaType"`
+	Content     string    `json:"content"`
+	At          time.Time `json:"at"`
+}
+
+type eventView struct {
+	Seq            int64             `json:"seq"`
+	Type           string            `json:"type"`
+	ConversationID string            `json:"conversationId,omitempty"`
+	At             time.Time         `json:"at"`
+	Message        *messageView      `json:"message,omitempty"`
+	Conversation   *conversationView `json:"conversation,omitempty"`
+	Status         string            `json:"status,omitempty"`
+}
+
+type waitingView struct {
+	ConversationID string `json:"conversationId"`
+	UserID         string `json:"userId"`
+	UserName       string `json:"userName"`
+	Position       int    `json:"position"`
+	WaitSeconds    int    `json:"waitSeconds"`
+	FromAgentID    string `json:"fromAgentId,omitempty"`
+	TargetAgentID  string `json:"targetAgentId,omitempty"`
+}
+
+type queueView struct {
+	ID                  int64         `json:"id"`
+	Name                string        `json:"name"`
+	Waiting             []waitingView `json:"waiting"`
+	ReadyAgents         int           `json:"readyAgents"`
+	EstimateWaitSeconds int           `json:"estimateWaitSeconds"`
+}
+
+// Direction names, as spec 001 spells them.
+const (
+	toVisitor = "to_visiter"
+	toService = "to_service"
+)
+
+func profileOf(a agents.Agent) agentProfile {
+	return agentProfile{ID: a.ID, Name: a.Nickname, Username: a.Username, TenantID: a.TenantID, Capacity: a.Capacity, SkillGroups: a.SkillGroups}
+}
+
+func stateOf(p agentProfile, a routing.Agent) agentStateView {
+	v := agentStateView{Agent: p, Status: a.Status, Load: len(a.Conversations), Conversations: []conversationView{}}
+	if !a.Since.IsZero() {
+		v.Since = &a.Since
+	}
+	for _, h := range a.Conversations {
+		v.Conversations = append(v.Conversations, heldView(a.ID, h))
+	}
+	return v
+}
+
+func heldView(agentID string, h routing.Held) conversationView {
+	return conversationView{
+		ID: h.ConversationID, UserID: h.UserID, UserName: h.UserName, Phase: string(conversation.PhaseAgent),
+		SkillGroupID: h.SkillGroupID, AgentID: agentID, QueuedAt: &h.QueuedAt, AssignedAt: &h.AssignedAt,
+	}
+}
+
+func recordView(c models.Conversation) conversationView {
+	return conversationView{
+		ID: c.ID, UserID: c.UserID, UserName: c.UserName, Phase: c.Phase, SkillGroupID: c.SkillGroupID,
+		AgentID: c.AgentID, ChannelConfigID: c.ChannelConfigID, QueuedAt: c.QueuedAt, AssignedAt: c.AssignedAt,
+		ClosedAt: c.ClosedAt, CloseReason: c.CloseReason,
+	}
+}
+
+func chatView(r models.ChatRecord) messageView {
+	return messageView{
+		Seq: r.Seq, MessageCode: r.MessageCode, Direction: r.Direction, SenderType: r.SenderType,
+		SenderID: r.SenderID, MediaType: r.MediaType, Content: r.Content, At: r.CreatedAt,
+	}
+}
+
+func deskMessageView(m agentdesk.Message) messageView {
+	dir := toService
+	if m.ToVisitor {
+		dir = toVisitor
+	}
+	return messageView{
+		Seq: m.Seq, MessageCode: m.MessageCode, Direction: dir, SenderType: m.SenderType,
+		SenderID: m.SenderID, MediaType: m.MediaType, Content: m.Content, At: m.At,
+	}
+}
+
+func sentView(m conversation.Message) messageView {
+	return deskMessageView(agentdesk.Message{
+		Seq: m.Seq, MessageCode: m.MessageCode, ToVisitor: m.Downlink, SenderType: string(m.SourceType),
+		SenderID: m.SenderID, MediaType: m.MediaType, Content: m.Content, At: m.At,
+	})
+}
+
+func eventOf(e agentdesk.Event) eventView {
+	v := eventView{Seq: e.Seq, Type: string(e.Type), ConversationID: e.ConversationID, At: e.At, Status: e.Status}
+	if e.Message != nil {
+		m := deskMessageView(*e.Message)
+		v.Message = &m
+	}
+	if ci := e.Conversation; ci != nil {
+		v.Conversation = &conversationView{
+			ID: ci.ID, UserID: ci.UserID, UserName: ci.UserName, Phase: string(conversation.PhaseAgent),
+			SkillGroupID: ci.SkillGroupID, FromAgentID: ci.FromAgentID, QueuedAt: &ci.QueuedAt, AssignedAt: &ci.AssignedAt,
+		}
+	}
+	return v
+}

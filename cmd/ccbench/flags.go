@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// config is one benchmark run's settings, from the command line.
+type config struct {
+	URL        string
+	Embedded   bool
+	CCFlowBin  string
+	Visitors   int
+	Agents     int
+	Capacity   int
+	Messages   int
+	Ramp       time.Duration
+	Timeout    time.Duration
+	Grace      time.Duration
+	PollWait   time.Duration
+	AppKey     string
+	AppSecret  string
+	Channel    string
+	Locale     string
+	Tenant     string
+	SkillGroup int64
+	AdminKey   string
+	AgentCreds []agentCred
+	JSON       bool
+}
+
+// agentCred is an existing agent's login, for runs without the admin key.
+type agentCred struct {
+	Username string
+	Password string
+}
+
+// defaultStagger spaces visitor starts when no ramp is given: a burst of
+// simultaneous CONNECTs measures the accept queue more than ccflow.
+const defaultStagger = 2 * time.Millisecond
+
+// errHelp is -h: usage was printed and the run ends successfully.
+var errHelp = flag.ErrHelp
+
+// usageError is a flag the flag package refused; it has printed the
+// message and the usage already.
+type usageError struct{ error }
+
+// parseConfig reads the flags; getenv supplies CCFLOW_ADMIN_KEY.
+func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
+	var c config
+	var creds string
+	fs := flag.NewFlagSet("ccbench", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "base URL of a running ccflow")
+	fs.BoolVar(&c.Embedded, "embedded", false, "start the all-in-one ccflow as a child process on a temporary data directory")
+	fs.StringVar(&c.CCFlowBin, "ccflow", "", "ccflow binary for -embedded (default: go build ./cmd/ccflow from the module root)")
+	fs.IntVar(&c.Visitors, "visitors", 10, "simulated visitors, one conversation each")
+	fs.IntVar(&c.Agents, "agents", 0, "simulated agents (default: visitors/capacity rounded up)")
+	fs.IntVar(&c.Capacity, "capacity", 3, "concurrent conversations per agent, given to the agents ccbench creates")
+	fs.IntVar(&c.Messages, "messages", 10, "messages each way per conversation")
+	fs.DurationVar(&c.Ramp, "ramp", 0, "spread the visitors' starts over this duration (0: 2ms apart)")
+	fs.DurationVar(&c.Timeout, "timeout", 10*time.Minute, "the benchmark ends after this, counted from when ccflow is ready")
+	fs.DurationVar(&c.Grace, "grace", 30*time.Second, "how long a message may take before it counts as lost")
+	fs.DurationVar(&c.PollWait, "poll-wait", 10*time.Second, "long-poll wait of visitors' polls and agents' event reads (1s to 30s)")
+	fs.StringVar(&c.AppKey, "app-key", "demo-app-key", "app key for tokenByAkSk")
+	fs.StringVar(&c.AppSecret, "app-secret", "demo-app-secret", "app secret for tokenByAkSk")
+	fs.StringVar(&c.Channel, "channel", "1011577355744904195", "WEB channel config id the visitors use")
+	fs.StringVar(&c.Locale, "locale", "zh", "visitors' locale for applyToken")
+	fs.StringVar(&c.Tenant, "tenant", "demo", "tenant of the agents ccbench creates")
+	fs.Int64Var(&c.SkillGroup, "skill-group", 11, "skill group of the agents ccbench creates (the channel's queue)")
+	fs.StringVar(&c.AdminKey, "admin-key", "", "admin API key to create agents (default: $CCFLOW_ADMIN_KEY; generated for -embedded)")
+	fs.StringVar(&creds, "agent-creds", "", "existing agents as user:pass,user:pass, instead of creating them")
+	fs.BoolVar(&c.JSON, "json", false, "also print the summary as JSON")
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprint(w, `ccbench drives simulated visitors and agents through ccflow's REST API:
+CONNECT, robot greeting, transfer, queue, messages each way, agent close, rating.
+
+usage: ccbench [-url URL | -embedded] [flags]
+
+`)
+		fs.PrintDefaults()
+		fmt.Fprint(w, `
+exit status: 0 all conversations completed with no message lost or duplicated;
+1 a message was lost or duplicated, or a conversation did not complete;
+2 bad flags, or ccflow could not be started or reached, or no agent could serve.
+`)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, err
+		}
+		return c, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	urlSet := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "url" {
+			urlSet = true
+		}
+	})
+	var err error
+	if c.AgentCreds, err = parseAgentCreds(creds); err != nil {
+		return c, err
+	}
+	if c.AdminKey == "" && !c.Embedded {
+		c.AdminKey = getenv("CCFLOW_ADMIN_KEY")
+	}
+	if c.Agents == 0 && len(c.AgentCreds) == 0 && c.Capacity > 0 {
+		c.Agents = max(1, (c.Visitors+c.Capacity-1)/c.Capacity)
+	}
+	if len(c.AgentCreds) > 0 {
+		c.Agents = len(c.AgentCreds)
+	}
+	return c, c.validate(urlSet)
+}
+
+// validate checks the settings together; urlSet says -url was given explicitly.
+func (c config) validate(urlSet bool) error {
+	var errs []error
+	if c.Embedded && urlSet {
+		errs = append(errs, errors.New("-url and -embedded exclude each other"))
+	}
+	if c.CCFlowBin != "" && !c.Embedded {
+		errs = append(errs, errors.New("-ccflow needs -embedded"))
+	}
+	if !c.Embedded {
+		u, err := url.Parse(c.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("-url %q is not an http(s) URL", c.URL))
+		}
+		if c.AdminKey == "" && len(c.AgentCreds) == 0 {
+			errs = append(errs, errors.New("agents: give -admin-key (or CCFLOW_ADMIN_KEY) to create them, or -agent-creds user:pass,... to use existing ones"))
+		}
+	}
+	if c.Visitors < 1 {
+		errs = append(errs, errors.New("-visitors must be at least 1"))
+	}
+	if c.Agents < 1 {
+		errs = append(errs, errors.New("-agents must be at least 1"))
+	}
+	if c.Capacity < 1 {
+		errs = append(errs, errors.New("-capacity must be at least 1"))
+	}
+	if c.Messages < 1 {
+		errs = append(errs, errors.New("-messages must be at least 1"))
+	}
+	if c.Ramp < 0 {
+		errs = append(errs, errors.New("-ramp must not be negative"))
+	}
+	if c.Timeout <= 0 {
+		errs = append(errs, errors.New("-timeout must be positive"))
+	}
+	if c.Grace <= 0 {
+		errs = append(errs, errors.New("-grace must be positive"))
+	}
+	if c.PollWait < time.Second || c.PollWait > 30*time.Second || c.PollWait%time.Second != 0 {
+		errs = append(errs, errors.New("-poll-wait must be whole seconds from 1s to 30s"))
+	}
+	if c.AppKey == "" || c.AppSecret == "" || c.Channel == "" {
+		errs = append(errs, errors.New("-app-key, -app-secret and -channel must not be empty"))
+	}
+	if c.SkillGroup < 1 {
+		errs = append(errs, errors.New("-skill-group must be a positive id"))
+	}
+	return errors.Join(errs...)
+}
+
+// parseAgentCreds reads "user:pass,user:pass"; a password may contain ':'.
+func parseAgentCreds(s string) ([]agentCred, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []agentCred
+	for part := range strings.SplitSeq(s, ",") {
+		user, pass, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok || user == "" || pass == "" {
+			return nil, fmt.Errorf("-agent-creds: %q is not user:password", part)
+		}
+		out = append(out, agentCred{Username: user, Password: pass})
+	}
+	return out, nil
+}
+
+// stagger is the delay between two visitors' starts.
+func (c config) stagger() time.Duration {
+	if c.Ramp <= 0 || c.Visitors < 2 {
+		return defaultStagger
+	}
+	return c.Ramp / time.Duration(c.Visitors-1)
+}

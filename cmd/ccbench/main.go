@@ -1,0 +1,216 @@
+// Command ccbench is ccflow's load generator: simulated visitors and agents
+// drive conversations through the REST API the way real clients do
+// (CONNECT, robot, transfer, queue, messages each way, close, rating) and it
+// reports throughput, latency percentiles, and lost or duplicated messages.
+//
+// Run it against a ccflow you started (-url) or let it start the
+// all-in-one on a temporary data directory (-embedded); -h lists the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitFailed = 1
+	exitSetup  = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal ccbench winds down (agents offline, ccflow
+	// stopped); restoring the default handler lets a second one end it at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		os.Exit(exitCode(err, os.Stderr))
+	}
+}
+
+// exitError is a run that ends with a non-zero status.
+type exitError struct {
+	code int
+	err  error
+	// printed says the message was shown already (flag parse errors).
+	printed bool
+}
+
+// Error is the cause.
+func (e *exitError) Error() string { return e.err.Error() }
+
+// exitCode prints err and returns the status to exit with.
+func exitCode(err error, stderr io.Writer) int {
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		ee = &exitError{code: exitFailed, err: err}
+	}
+	if !ee.printed {
+		if _, werr := fmt.Fprintf(stderr, "ccbench: %v\n", ee.err); werr != nil {
+			return ee.code
+		}
+	}
+	return ee.code
+}
+
+// run is the whole program: flags, ccflow, agents, visitors, report.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, os.Getenv, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return &exitError{code: exitSetup, err: err, printed: true}
+	}
+	if err != nil {
+		return &exitError{code: exitSetup, err: fmt.Errorf("%w\n(ccbench -h lists the flags)", err)}
+	}
+
+	hc := newHTTPClient(cfg.Visitors, cfg.Agents)
+	defer hc.CloseIdleConnections()
+	base := cfg.URL
+	var srv *child
+	if cfg.Embedded {
+		srv, err = startEmbedded(ctx, cfg, stderr)
+		if err == nil {
+			base = srv.url
+			fmt.Fprintf(stderr, "ccbench: started ccflow (pid %d) at %s, data in %s; waiting for /readyz\n", srv.cmd.Process.Pid, srv.url, srv.dataDir)
+			err = srv.waitReady(ctx, hc)
+		}
+		if err != nil {
+			return setupFailed(srv, err)
+		}
+	} else if err := checkReady(ctx, hc, base); err != nil {
+		return &exitError{code: exitSetup, err: fmt.Errorf("ccflow at %s is not ready: %w", base, err)}
+	}
+
+	b := newBench(cfg, hc, base, stderr)
+	agentsSetup := b.prepareAgents(ctx, srv)
+	agents, startErr := b.startAgents(ctx, agentsSetup.accounts)
+	setupErr := errors.Join(agentsSetup.err, startErr)
+	if setupErr != nil {
+		b.progress.note("agents: %d of %d ready: %v", len(agents), cfg.Agents, setupErr)
+	}
+	if len(agents) == 0 {
+		b.progress.note("no agent is serving: the visitors will wait in the queue until -timeout (%s) or ccflow's own queue limit ends the wait", cfg.Timeout)
+	}
+	fmt.Fprintf(stderr, "ccbench: run %s: %d visitors, %d agents, %d messages each way, against %s\n",
+		b.runID, cfg.Visitors, len(agents), cfg.Messages, base)
+
+	agentsCtx, stopAgents := context.WithCancel(ctx)
+	var agentLoops sync.WaitGroup
+	for _, a := range agents {
+		agentLoops.Go(func() { a.loop(agentsCtx) })
+	}
+	out := b.driveVisitors(ctx)
+	stopAgents()
+	agentLoops.Wait()
+
+	// Cleanup runs even after Ctrl-C: agents left READY would take the
+	// next run's conversations.
+	cleanCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	var cleanupErrs []error
+	for _, a := range agents {
+		if err := a.stop(cleanCtx); err != nil {
+			cleanupErrs = append(cleanupErrs, fmt.Errorf("set agent %s offline: %w", a.acct.Username, err))
+		}
+	}
+	if err := b.removeAgents(cleanCtx, agentsSetup); err != nil {
+		cleanupErrs = append(cleanupErrs, err)
+	}
+
+	rep := b.buildReport(out, agents, setupErr, base)
+	if srv != nil {
+		rss, err := srv.peakRSS()
+		if err != nil {
+			rss = "unknown (" + err.Error() + ")"
+		}
+		rep.Server = &reportServer{PeakRSS: rss, LogPath: srv.logPath}
+		if err := srv.stop(); err != nil {
+			cleanupErrs = append(cleanupErrs, fmt.Errorf("stop ccflow: %w", err))
+		}
+	}
+	for _, e := range cleanupErrs {
+		rep.notes = append(rep.notes, "cleanup: "+e.Error())
+	}
+	if srv != nil {
+		if rep.Passed && len(cleanupErrs) == 0 {
+			if err := srv.remove(); err != nil {
+				rep.notes = append(rep.notes, "cleanup: "+err.Error())
+			}
+		} else {
+			rep.notes = append(rep.notes, "kept "+srv.dir+"; ccflow's log: "+srv.logPath)
+		}
+	}
+	if err := rep.writeText(stdout); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("write report: %w", err)}
+	}
+	if cfg.JSON {
+		if err := rep.writeJSON(stdout); err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("write report: %w", err)}
+		}
+	}
+	return verdict(rep, setupErr)
+}
+
+// setupFailed stops a child that started but never became ready and keeps
+// its directory for the log.
+func setupFailed(srv *child, err error) error {
+	switch {
+	case srv == nil:
+	case srv.cmd == nil:
+		// Nothing ran: the directory holds at most a half-built binary.
+		if rerr := srv.remove(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	default:
+		// An exit before readiness is in err already; stop then only closes the log.
+		wasExited := srv.exited()
+		if serr := srv.stop(); serr != nil && !wasExited {
+			err = errors.Join(err, serr)
+		}
+		err = fmt.Errorf("%w\nccflow's log: %s", err, srv.logPath)
+	}
+	return &exitError{code: exitSetup, err: err}
+}
+
+// verdict turns the report into the exit status: setup problems first, then
+// anything lost, duplicated or unfinished.
+func verdict(rep *report, setupErr error) error {
+	if setupErr != nil {
+		return &exitError{code: exitSetup, err: fmt.Errorf("agents could not be set up: %w", setupErr)}
+	}
+	if rep.Passed {
+		return nil
+	}
+	var why []string
+	m := rep.Messages
+	if n := m.VisitorToAgent.Lost + m.AgentToVisitor.Lost; n > 0 {
+		why = append(why, fmt.Sprintf("%d messages lost", n))
+	}
+	if n := m.VisitorToAgent.Duplicated + m.AgentToVisitor.Duplicated; n > 0 {
+		why = append(why, fmt.Sprintf("%d messages duplicated", n))
+	}
+	if n := rep.Config.Visitors - rep.Conversations.Completed; n > 0 {
+		msg := fmt.Sprintf("%d of %d conversations did not complete (%s", n, rep.Config.Visitors, rep.Ended)
+		if d := cutShortDetail(rep.Conversations.CutShortIn); d != "" {
+			msg += "; cut short while " + d
+		}
+		why = append(why, msg+")")
+	}
+	return &exitError{code: exitFailed, err: errors.New(strings.Join(why, ", "))}
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// runFake runs ccbench against a fake ccflow and returns its output and error.
+func runFake(t *testing.T, f *fakeCCFlow, url string, extra ...string) (string, error) {
+	t.Helper()
+	args := append([]string{"-url", url, "-admin-key", "admin", "-poll-wait", "1s", "-grace", "2s", "-json"}, extra...)
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := run(ctx, args, &stdout, &stderr)
+	t.Logf("stderr:\n%s", stderr.String())
+	return stdout.String(), err
+}
+
+// jsonReport reads the JSON summary that follows the table.
+func jsonReport(t *testing.T, out string) report {
+	t.Helper()
+	i := strings.Index(out, "\n{")
+	require.GreaterOrEqual(t, i, 0, "no JSON in:\n%s", out)
+	var r report
+	require.NoError(t, json.Unmarshal([]byte(out[i:]), &r))
+	return r
+}
+
+func exitCodeOf(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func TestRunCompletesEveryConversation(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	out, err := runFake(t, f, srv.URL, "-visitors", "7", "-messages", "3")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "result: PASS")
+	r := jsonReport(t, out)
+	require.Equal(t, 7, r.Conversations.Completed)
+	require.Equal(t, 3, r.Config.Agents, "7 visitors at capacity 3")
+	require.Equal(t, 3, r.Config.AgentsStarted)
+	require.Equal(t, tally{Sent: 21, Received: 21}, r.Messages.VisitorToAgent)
+	require.Equal(t, tally{Sent: 21, Received: 21}, r.Messages.AgentToVisitor)
+	for _, m := range r.Metrics {
+		want := 21
+		if strings.HasPrefix(m.Name, "connect") || strings.HasPrefix(m.Name, "queue") || strings.HasPrefix(m.Name, "conversation (") {
+			want = 7
+		}
+		require.Equal(t, want, m.Count, m.Name)
+		require.LessOrEqual(t, m.P50Ms, m.P95Ms, m.Name)
+		require.LessOrEqual(t, m.P99Ms, m.MaxMs, m.Name)
+	}
+	var closed int64
+	for _, a := range r.Agents {
+		closed += a.Closed
+	}
+	require.Equal(t, int64(7), closed, "agents close every conversation")
+	require.Len(t, f.offline, 3, "every agent goes offline at the end")
+	require.ElementsMatch(t, []string{"1", "2", "3"}, f.deleted, "every created agent is deleted")
+	require.Empty(t, r.Errors)
+}
+
+func TestRunCountsLostMessage(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	f.dropReply = "a2v "
+	out, err := runFake(t, f, srv.URL, "-visitors", "2", "-messages", "2", "-agents", "1")
+	require.Equal(t, exitFailed, exitCodeOf(err), "%v\n%s", err, out)
+	require.ErrorContains(t, err, "4 messages lost")
+	r := jsonReport(t, out)
+	require.Equal(t, 4, r.Messages.AgentToVisitor.Lost)
+	require.Equal(t, 2, r.Conversations.Completed, "a lost reply does not stop the conversation:\n%s", out)
+	require.Contains(t, out, "result: FAIL")
+}
+
+func TestRunCountsDuplicate(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	f.repeatEvent = "v2a "
+	out, err := runFake(t, f, srv.URL, "-visitors", "1", "-messages", "3")
+	require.Equal(t, exitFailed, exitCodeOf(err), "%v\n%s", err, out)
+	r := jsonReport(t, out)
+	require.Equal(t, 3, r.Messages.VisitorToAgent.Duplicated)
+	require.Equal(t, tally{Sent: 3, Received: 3}, r.Messages.AgentToVisitor, "the agent answers a repeat once")
+}
+
+func TestRunWithoutAgentsEndsAtTimeout(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	f.noAdmin = true
+	begin := time.Now()
+	out, err := runFake(t, f, srv.URL, "-visitors", "3", "-messages", "1", "-timeout", "3s")
+	require.Equal(t, exitSetup, exitCodeOf(err), "%v\n%s", err, out)
+	require.Less(t, time.Since(begin), 20*time.Second)
+	r := jsonReport(t, out)
+	require.Equal(t, 3, r.Conversations.CutShort)
+	require.Equal(t, map[string]int{"queued": 3}, r.Conversations.CutShortIn)
+	require.Equal(t, 3, r.Metrics[0].Count, "connects are measured all the same")
+	require.Contains(t, r.AgentSetup, "HTTP 404")
+	require.Equal(t, "timed out after 3s", r.Ended)
+}
+
+func TestRunWithAgentCreds(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	f.agents["agent1"] = &fakeAgent{id: "a1", username: "agent1", password: "pw", capacity: 3}
+	out, err := runFake(t, f, srv.URL, "-admin-key", "", "-agent-creds", "agent1:pw", "-visitors", "4", "-messages", "2")
+	require.NoError(t, err, out)
+	require.Empty(t, f.deleted, "agents ccbench did not create stay")
+}
+
+func TestRunUnreachable(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-url", "http://127.0.0.1:1", "-agent-creds", "a:b"}, &stdout, &stderr)
+	require.Equal(t, exitSetup, exitCodeOf(err))
+	require.ErrorContains(t, err, "not ready")
+}

@@ -1,0 +1,140 @@
+// Package agents reads what the agent API needs from the database: agents
+// and their credentials, skill groups, and the records of conversations.
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/ccflow/ccflow/models"
+)
+
+var (
+	// ErrBadCredentials is a login with an unknown user or a wrong password;
+	// the two are not told apart.
+	ErrBadCredentials = errors.New("wrong username or password")
+	// ErrNotFound is an agent, skill group or conversation that does not exist.
+	ErrNotFound = errors.New("not found")
+)
+
+// Store is the agents' view of the database.
+type Store struct {
+	DB *gorm.DB
+
+	dummyOnce sync.Once
+	dummyHash []byte
+}
+
+// Agent is an agent with the skill groups they serve.
+type Agent struct {
+	models.Agent
+	SkillGroups []int64
+}
+
+// Authenticate checks a username and password.
+func (s *Store) Authenticate(ctx context.Context, username, password string) (Agent, error) {
+	var a models.Agent
+	err := s.DB.WithContext(ctx).Where("username = ?", username).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		// An unknown user costs as much as a wrong password, so response
+		// times do not tell which usernames exist.
+		s.dummyOnce.Do(func() {
+			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("ccflow-no-such-agent"), bcrypt.DefaultCost)
+		})
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		return Agent{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Agent{}, fmt.Errorf("agent %q: %w", username, err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
+		return Agent{}, ErrBadCredentials
+	}
+	return s.withSkills(ctx, a)
+}
+
+// Get returns an agent of a tenant.
+func (s *Store) Get(ctx context.Context, tenantID, agentID string) (Agent, error) {
+	var a models.Agent
+	err := s.DB.WithContext(ctx).Where("id = ? AND tenant_id = ?", agentID, tenantID).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Agent{}, fmt.Errorf("agent %q: %w", agentID, ErrNotFound)
+	}
+	if err != nil {
+		return Agent{}, fmt.Errorf("agent %q: %w", agentID, err)
+	}
+	return s.withSkills(ctx, a)
+}
+
+func (s *Store) withSkills(ctx context.Context, a models.Agent) (Agent, error) {
+	out := Agent{Agent: a, SkillGroups: []int64{}}
+	err := s.DB.WithContext(ctx).Model(&models.AgentSkill{}).Where("agent_id = ?", a.ID).
+		Order("skill_group_id").Pluck("skill_group_id", &out.SkillGroups).Error
+	if err != nil {
+		return Agent{}, fmt.Errorf("skills of agent %q: %w", a.ID, err)
+	}
+	return out, nil
+}
+
+// SkillGroups lists a tenant's skill groups by id.
+func (s *Store) SkillGroups(ctx context.Context, tenantID string) ([]models.SkillGroup, error) {
+	var groups []models.SkillGroup
+	if err := s.DB.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("id").Find(&groups).Error; err != nil {
+		return nil, fmt.Errorf("skill groups of %q: %w", tenantID, err)
+	}
+	return groups, nil
+}
+
+// SkillGroup returns one skill group of a tenant.
+func (s *Store) SkillGroup(ctx context.Context, tenantID string, id int64) (models.SkillGroup, error) {
+	var g models.SkillGroup
+	err := s.DB.WithContext(ctx).Where("id = ? AND tenant_id = ?", id, tenantID).Take(&g).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return g, fmt.Errorf("skill group %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return g, fmt.Errorf("skill group %d: %w", id, err)
+	}
+	return g, nil
+}
+
+// Conversation returns a conversation's record, whatever its tenant: the
+// caller decides what the agent may see.
+func (s *Store) Conversation(ctx context.Context, id string) (models.Conversation, error) {
+	var c models.Conversation
+	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, fmt.Errorf("conversation %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("conversation %q: %w", id, err)
+	}
+	return c, nil
+}
+
+// Recent lists the agent's latest conversations, newest first.
+func (s *Store) Recent(ctx context.Context, tenantID, agentID string, limit int) ([]models.Conversation, error) {
+	var out []models.Conversation
+	err := s.DB.WithContext(ctx).Where("tenant_id = ? AND agent_id = ?", tenantID, agentID).
+		Order("started_at DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("conversations of agent %q: %w", agentID, err)
+	}
+	return out, nil
+}
+
+// Messages lists a conversation's messages in both directions after a sequence number.
+func (s *Store) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]models.ChatRecord, error) {
+	var out []models.ChatRecord
+	err := s.DB.WithContext(ctx).Where("conversation_id = ? AND seq > ?", conversationID, afterSeq).
+		Order("seq").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("messages of %q: %w", conversationID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,192 @@
+// Package routing is the routing workflow: one entity per tenant that keeps
+// the skill groups' queues, the agents' presence and load, and hands the
+// longest-waiting conversation to the ready agent idle longest.
+//
+// This file is the workflow's contract. Conversations, the agent API and the
+// worker use these names and types; nothing else spells them.
+//
+// One workflow per tenant, not per skill group: an agent serves several
+// groups with one capacity, and only a single owner of that agent's load can
+// keep "never above capacity" without cross-workflow locking.
+package routing
+
+import (
+	"time"
+)
+
+// Names of the workflow, its signals, updates and queries.
+//
+// Conversations tell routing about queue changes with signals (through an
+// activity that starts the tenant's routing workflow when needed); they need
+// no answer. An agent's status change is an Update: the agent API must know it
+// took effect, and the validator refuses bad input without writing history.
+const (
+	WorkflowName = "Routing"
+	// SignalEnqueue puts a conversation in a queue (first wait or transfer).
+	SignalEnqueue = "enqueue"
+	// SignalLeave takes a conversation out of the queue or off its agent.
+	SignalLeave = "leave"
+	// UpdateAgentStatus sets an agent's presence, capacity and skills.
+	UpdateAgentStatus = "agent-status"
+	// QueryQueueInfo answers spec 003 §4 for one conversation.
+	QueryQueueInfo = "queue-info"
+	// QueryQueues lists every waiting conversation and agent, for the agent console.
+	QueryQueues = "queues"
+	// QueryAgent is one agent's presence and conversations.
+	QueryAgent = "agent"
+
+	// SignalAssigned is what routing sends a conversation it assigned.
+	SignalAssigned = "routing-assigned"
+	// SignalRequeued is what routing sends a conversation whose agent went offline.
+	SignalRequeued = "routing-requeued"
+)
+
+// WorkflowID is the one routing entity of a tenant.
+func WorkflowID(tenantID string) string {
+	return "routing:" + tenantID
+}
+
+// Status is an agent's presence.
+type Status string
+
+// The presences of DESIGN §4.
+const (
+	StatusReady    Status = "READY"
+	StatusNotReady Status = "NOT_READY"
+	StatusOffline  Status = "OFFLINE"
+)
+
+// Valid reports whether s is one of the three presences.
+func (s Status) Valid() bool {
+	return s == StatusReady || s == StatusNotReady || s == StatusOffline
+}
+
+// Entry is a conversation waiting in a queue.
+type Entry struct {
+	ConversationID string
+	WorkflowID     string
+	UserID         string
+	UserName       string
+	SkillGroupID   int64
+	// TargetAgentID, when set, is the only agent who may take the conversation
+	// (a transfer to a named agent).
+	TargetAgentID string
+	// FromAgentID is the agent who transferred it, if any.
+	FromAgentID string
+	// Ticket orders a conversation's own routing requests: routing ignores a
+	// request older than what it already applied, so an activity retry can
+	// never undo a newer step.
+	Ticket int64
+	// QueuedAt is when this wait began.
+	QueuedAt time.Time
+	// Order is the place in line; a conversation requeued because its agent
+	// left keeps the place of its first wait.
+	Order   time.Time
+	MaxWait time.Duration
+}
+
+// Leave takes a conversation out of routing, whether queued or held by an agent.
+type Leave struct {
+	ConversationID string
+	Ticket         int64
+}
+
+// AgentStatus is an agent's new presence with their current settings, read
+// from the database by the caller: capacity and skill changes apply at the
+// next status change, without a restart.
+type AgentStatus struct {
+	AgentID     string
+	Name        string
+	SkillGroups []int64
+	Capacity    int
+	Status      Status
+}
+
+// Held is a conversation an agent serves.
+type Held struct {
+	ConversationID string
+	WorkflowID     string
+	UserID         string
+	UserName       string
+	SkillGroupID   int64
+	Ticket         int64
+	QueuedAt       time.Time
+	Order          time.Time
+	AssignedAt     time.Time
+}
+
+// Agent is an agent as routing sees them.
+type Agent struct {
+	ID          string
+	Name        string
+	SkillGroups []int64
+	Capacity    int
+	Status      Status
+	// Since is when the status last changed.
+	Since time.Time
+	// IdleSince is the last assignment or the moment the agent became ready,
+	// whichever is later: the agent with the oldest one is idle longest.
+	IdleSince     time.Time
+	Conversations []Held
+}
+
+// Assignment is what a conversation receives with SignalAssigned.
+type Assignment struct {
+	ConversationID string
+	Ticket         int64
+	AgentID        string
+	AgentName      string
+}
+
+// Requeue is what a conversation receives with SignalRequeued.
+type Requeue struct {
+	ConversationID string
+	Ticket         int64
+	AgentID        string
+}
+
+// QueueInfoRequest names the conversation whose queue numbers are asked for.
+type QueueInfoRequest struct {
+	WorkflowID string
+}
+
+// QueueInfo is spec 003 §4.1.2 in seconds. Found is false when the
+// conversation is not waiting.
+type QueueInfo struct {
+	Found                 bool
+	SkillGroupID          int64
+	Position              int
+	TotalWaitTime         int
+	CurrentDeviceWaitTime int
+	ConfigMaxcWaitTime    int
+	LongestWaitTime       int
+	EstimateWaitTime      int
+}
+
+// Queues is the answer to QueryQueues.
+type Queues struct {
+	// Waiting is every queued conversation in the order it will be served.
+	Waiting []Entry
+	Agents  []Agent
+	// Estimates is the estimated wait per skill group, in seconds.
+	Estimates map[int64]int
+}
+
+// Wait is one real wait, queued to assigned, for the estimates.
+type Wait struct {
+	SkillGroupID int64
+	Wait         time.Duration
+	At           time.Time
+}
+
+// State is everything routing carries across continue-as-new.
+type State struct {
+	TenantID string
+	Queue    []Entry
+	Agents   []Agent
+	// Waits holds the most recent real waits per skill group.
+	Waits []Wait
+	// ContinueAsNewAfter, when above zero, replaces requestsPerRun: tests use
+	// a small number to force continue-as-new early.
+	ContinueAsNewAfter int
+}

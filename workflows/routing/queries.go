@@ -1,0 +1,71 @@
+package routing
+
+import (
+	"slices"
+	"time"
+)
+
+// queueInfo computes spec 003 §4's numbers for the conversation of a workflow.
+func (r *router) queueInfo(workflowID string, now time.Time) QueueInfo {
+	i := slices.IndexFunc(r.Queue, func(e Entry) bool { return e.WorkflowID == workflowID })
+	if i < 0 {
+		return QueueInfo{}
+	}
+	me := r.Queue[i]
+	info := QueueInfo{
+		Found: true, SkillGroupID: me.SkillGroupID, Position: 1,
+		TotalWaitTime: secs(now.Sub(me.QueuedAt)), ConfigMaxcWaitTime: secs(me.MaxWait),
+		EstimateWaitTime: r.estimate(me.SkillGroupID, now),
+	}
+	var sum time.Duration
+	n := 0
+	for j, e := range r.Queue {
+		if e.SkillGroupID != me.SkillGroupID {
+			continue
+		}
+		if j < i {
+			info.Position++
+		}
+		wait := now.Sub(e.QueuedAt)
+		info.LongestWaitTime = max(info.LongestWaitTime, secs(wait))
+		sum += wait
+		n++
+	}
+	info.CurrentDeviceWaitTime = secs(sum / time.Duration(n))
+	return info
+}
+
+// estimate is the mean of the recent real waits (queued to assigned) in the
+// group, or 0 while there are none.
+func (r *router) estimate(group int64, now time.Time) int {
+	var sum time.Duration
+	n := 0
+	for _, w := range r.Waits {
+		if w.SkillGroupID == group && now.Sub(w.At) <= waitsWindow {
+			sum += w.Wait
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return secs(sum / time.Duration(n))
+}
+
+func (r *router) queues(now time.Time) Queues {
+	q := Queues{Waiting: slices.Clone(r.Queue), Agents: slices.Clone(r.Agents), Estimates: map[int64]int{}}
+	for _, e := range r.Queue {
+		q.Estimates[e.SkillGroupID] = r.estimate(e.SkillGroupID, now)
+	}
+	for _, w := range r.Waits {
+		q.Estimates[w.SkillGroupID] = r.estimate(w.SkillGroupID, now)
+	}
+	return q
+}
+
+func secs(d time.Duration) int {
+	if d < 0 {
+		return 0
+	}
+	return int(d / time.Second)
+}

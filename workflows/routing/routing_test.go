@@ -1,0 +1,279 @@
+package routing
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ccflow/ccflow/workflows/agentdesk"
+)
+
+// harness runs the routing workflow with the conversations and feeds it
+// signals played by the test.
+type harness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+
+	mu sync.Mutex
+	// assigned and requeued are what routing told conversations, in order.
+	assigned []Assignment
+	requeued []Requeue
+	desk     map[string][]agentdesk.Event
+	// gone names conversation workflows that no longer exist.
+	gone map[string]bool
+}
+
+func newHarness(t *testing.T) *harness {
+	var s testsuite.WorkflowTestSuite
+	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), desk: map[string][]agentdesk.Event{}, gone: map[string]bool{}}
+	h.env.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", mock.Anything, mock.Anything).Return(h.signal)
+	h.env.SetStartTime(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
+	return h
+}
+
+func (h *harness) signal(_, workflowID, _, name string, arg any) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch name {
+	case SignalAssigned:
+		if h.gone[workflowID] {
+			return errors.New("workflow not found")
+		}
+		h.assigned = append(h.assigned, arg.(Assignment))
+	case SignalRequeued:
+		if h.gone[workflowID] {
+			return errors.New("workflow not found")
+		}
+		h.requeued = append(h.requeued, arg.(Requeue))
+	case agentdesk.SignalEvent:
+		h.desk[workflowID] = append(h.desk[workflowID], arg.(agentdesk.Event))
+	}
+	return nil
+}
+
+func (h *harness) at(d time.Duration, f func()) { h.env.RegisterDelayedCallback(f, d) }
+
+// status sets an agent's presence; check, when given, sees routing's answer.
+func (h *harness) status(s AgentStatus, check func(Agent)) {
+	h.env.UpdateWorkflow(UpdateAgentStatus, "", &testsuite.TestUpdateCallback{
+		OnAccept: func() {},
+		OnReject: func(err error) { require.NoError(h.t, err) },
+		OnComplete: func(res any, err error) {
+			require.NoError(h.t, err)
+			if check != nil {
+				check(res.(Agent))
+			}
+		},
+	}, s)
+}
+
+func (h *harness) queues() Queues {
+	v, err := h.env.QueryWorkflow(QueryQueues)
+	require.NoError(h.t, err)
+	var q Queues
+	require.NoError(h.t, v.Get(&q))
+	return q
+}
+
+func (h *harness) queueInfo(workflowID string) QueueInfo {
+	v, err := h.env.QueryWorkflow(QueryQueueInfo, QueueInfoRequest{WorkflowID: workflowID})
+	require.NoError(h.t, err)
+	var qi QueueInfo
+	require.NoError(h.t, v.Get(&qi))
+	return qi
+}
+
+// run executes until the last callback cancels the workflow.
+func (h *harness) run(st State, end time.Duration) {
+	h.at(end, h.env.CancelWorkflow)
+	h.env.ExecuteWorkflow(WorkflowName, st)
+	require.True(h.t, h.env.IsWorkflowCompleted())
+	var canceled *temporal.CanceledError
+	require.ErrorAs(h.t, h.env.GetWorkflowError(), &canceled)
+}
+
+func (h *harness) assignedTo() map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]string{}
+	for _, a := range h.assigned {
+		out[a.ConversationID] = a.AgentID
+	}
+	return out
+}
+
+func entry(id string, group int64, queuedAt time.Time) Entry {
+	return Entry{ConversationID: id, WorkflowID: "conv:c:" + id, UserID: id, SkillGroupID: group, Ticket: 1, QueuedAt: queuedAt, MaxWait: 5 * time.Minute}
+}
+
+var start = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+
+func ready(id string, capacity int, groups ...int64) AgentStatus {
+	return AgentStatus{AgentID: id, Name: id, SkillGroups: groups, Capacity: capacity, Status: StatusReady}
+}
+
+func TestLongestWaitingGoesToAgentIdleLongest(t *testing.T) {
+	h := newHarness(t)
+	// Queued in the order c3, c1, c2 while nobody is ready; the signals arrive in another order.
+	h.at(time.Second, func() {
+		h.env.SignalWorkflow(SignalEnqueue, entry("c1", 11, start.Add(500*time.Millisecond)))
+		h.env.SignalWorkflow(SignalEnqueue, entry("c2", 11, start.Add(900*time.Millisecond)))
+		h.env.SignalWorkflow(SignalEnqueue, entry("c3", 11, start.Add(100*time.Millisecond)))
+		h.env.SignalWorkflow(SignalEnqueue, entry("c4", 12, start))
+	})
+	h.at(2*time.Second, func() {
+		h.status(ready("a1", 1, 11), nil)
+		h.status(AgentStatus{AgentID: "a3", SkillGroups: []int64{12}, Capacity: 1, Status: StatusNotReady}, nil)
+	})
+	h.at(3*time.Second, func() { h.status(ready("a2", 1, 11), nil) })
+	h.at(4*time.Second, func() {
+		require.Equal(t, map[string]string{"c3": "a1", "c1": "a2"}, h.assignedTo(), "the longest-waiting first")
+		qi := h.queueInfo("conv:c:c2")
+		require.True(t, qi.Found)
+		require.Equal(t, 1, qi.Position)
+		require.Equal(t, 3, qi.TotalWaitTime)
+		require.Equal(t, 2, qi.EstimateWaitTime, "mean of 1.9 s and 2.5 s")
+		require.Equal(t, 300, qi.ConfigMaxcWaitTime)
+		require.False(t, h.queueInfo("conv:c:c1").Found, "an assigned conversation is not queued")
+		require.Equal(t, 1, h.queueInfo("conv:c:c4").Position, "a NOT_READY agent gets nothing")
+	})
+	// a1 frees a slot: c2 goes to a1.
+	h.at(10*time.Second, func() { h.env.SignalWorkflow(SignalLeave, Leave{ConversationID: "c3", Ticket: 1}) })
+	h.at(11*time.Second, func() {
+		require.Equal(t, "a1", h.assignedTo()["c2"])
+		q := h.queues()
+		require.Len(t, q.Waiting, 1)
+		require.Equal(t, 4, q.Estimates[11], "mean of 1.9 s, 2.5 s and 9.1 s")
+	})
+	// Both free: the next chat goes to a2, idle since 3 s, not a1, busy until 10 s.
+	h.at(12*time.Second, func() {
+		h.env.SignalWorkflow(SignalLeave, Leave{ConversationID: "c2", Ticket: 1})
+		h.env.SignalWorkflow(SignalLeave, Leave{ConversationID: "c1", Ticket: 1})
+	})
+	h.at(13*time.Second, func() { h.env.SignalWorkflow(SignalEnqueue, entry("c5", 11, start.Add(13*time.Second))) })
+	h.at(14*time.Second, func() { require.Equal(t, "a2", h.assignedTo()["c5"]) })
+	h.run(State{TenantID: "demo"}, time.Minute)
+}
+
+func TestCapacityDecreaseAndOffline(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Second, func() {
+		for _, id := range []string{"c1", "c2", "c3", "c4"} {
+			h.env.SignalWorkflow(SignalEnqueue, entry(id, 11, start.Add(time.Duration(id[1]-'0')*time.Millisecond)))
+		}
+	})
+	h.at(2*time.Second, func() { h.status(ready("a1", 3, 11), nil) })
+	h.at(3*time.Second, func() {
+		h.status(ready("a1", 1, 11), func(a Agent) {
+			require.Len(t, a.Conversations, 3, "lowering capacity takes nothing away")
+		})
+	})
+	h.at(4*time.Second, func() { h.env.SignalWorkflow(SignalLeave, Leave{ConversationID: "c1", Ticket: 1}) })
+	h.at(5*time.Second, func() {
+		require.NotContains(t, h.assignedTo(), "c4", "no new chat while at or above the new capacity")
+		h.status(AgentStatus{AgentID: "a1", SkillGroups: []int64{11}, Capacity: 1, Status: StatusOffline}, func(a Agent) {
+			require.Empty(t, a.Conversations)
+		})
+	})
+	h.at(6*time.Second, func() {
+		q := h.queues()
+		require.Len(t, q.Waiting, 3)
+		require.Equal(t, []string{"c2", "c3", "c4"}, ids(q.Waiting), "requeued chats keep their place")
+		require.Equal(t, "a1", q.Waiting[0].FromAgentID)
+		require.Len(t, h.requeued, 2)
+		h.status(ready("a2", 1, 11), func(a Agent) {
+			require.Len(t, a.Conversations, 1)
+			require.Equal(t, "c2", a.Conversations[0].ConversationID)
+		})
+	})
+	h.run(State{TenantID: "demo"}, time.Minute)
+}
+
+func ids(es []Entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.ConversationID
+	}
+	return out
+}
+
+func TestTransferToAgentAndGoneConversation(t *testing.T) {
+	h := newHarness(t)
+	h.gone["conv:c:ghost"] = true
+	h.at(time.Second, func() {
+		h.status(ready("a1", 1, 11), nil)
+		h.status(AgentStatus{AgentID: "a2", SkillGroups: []int64{12}, Capacity: 1, Status: StatusNotReady}, nil)
+	})
+	h.at(2*time.Second, func() { h.env.SignalWorkflow(SignalEnqueue, entry("ghost", 11, start)) })
+	h.at(3*time.Second, func() {
+		require.Empty(t, h.queues().Agents[0].Conversations, "an assignment to a conversation that is gone frees the agent")
+		h.env.SignalWorkflow(SignalEnqueue, entry("c1", 11, start.Add(time.Second)))
+	})
+	h.at(4*time.Second, func() {
+		require.Equal(t, "a1", h.assignedTo()["c1"])
+		e := entry("c1", 11, start.Add(4*time.Second))
+		e.Ticket, e.TargetAgentID = 2, "a2"
+		h.env.SignalWorkflow(SignalEnqueue, e)
+	})
+	// An activity retry of the first request changes nothing.
+	h.at(5*time.Second, func() { h.env.SignalWorkflow(SignalEnqueue, entry("c1", 11, start.Add(time.Second))) })
+	h.at(6*time.Second, func() {
+		q := h.queues()
+		require.Empty(t, q.Agents[0].Conversations, "the transfer frees a1")
+		require.Len(t, q.Waiting, 1)
+		require.Equal(t, int64(2), q.Waiting[0].Ticket)
+		require.Equal(t, "a1", q.Waiting[0].FromAgentID)
+		h.status(ready("a1", 1, 11), func(a Agent) { require.Empty(t, a.Conversations, "only the named agent may take it") })
+	})
+	h.at(7*time.Second, func() {
+		h.status(ready("a2", 1, 12), func(a Agent) { require.Len(t, a.Conversations, 1) })
+	})
+	h.run(State{TenantID: "demo"}, time.Minute)
+}
+
+func TestContinueAsNewCarriesQueuesAndAgents(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Second, func() { h.status(ready("a1", 1, 11), nil) })
+	h.at(2*time.Second, func() {
+		for _, id := range []string{"c1", "c2", "c3"} {
+			h.env.SignalWorkflow(SignalEnqueue, entry(id, 11, start))
+		}
+	})
+	h.env.ExecuteWorkflow(WorkflowName, State{TenantID: "demo", ContinueAsNewAfter: 4})
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, h.env.GetWorkflowError(), &can)
+	var next State
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.Len(t, next.Queue, 2)
+	require.Len(t, next.Agents, 1)
+	require.Len(t, next.Agents[0].Conversations, 1)
+	require.Len(t, next.Waits, 1)
+}
+
+func TestBadAgentStatusIsRefused(t *testing.T) {
+	h := newHarness(t)
+	for i, s := range []AgentStatus{
+		{AgentID: "", Capacity: 1, Status: StatusReady},
+		{AgentID: "a1", Capacity: 1, Status: "BUSY"},
+		{AgentID: "a1", Capacity: 0, Status: StatusReady},
+	} {
+		h.at(time.Duration(i+1)*time.Second, func() {
+			h.env.UpdateWorkflow(UpdateAgentStatus, "", &testsuite.TestUpdateCallback{
+				OnAccept:   func() { t.Errorf("status %+v accepted", s) },
+				OnReject:   func(err error) { require.Error(t, err) },
+				OnComplete: func(any, error) {},
+			}, s)
+		})
+	}
+	h.at(5*time.Second, func() { require.Empty(t, h.queues().Agents) })
+	h.run(State{TenantID: "demo"}, time.Minute)
+}

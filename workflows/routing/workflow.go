@@ -1,0 +1,151 @@
+package routing
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ccflow/ccflow/workflows/agentdesk"
+)
+
+const (
+	// requestsPerRun is how many signals and updates a run takes before it
+	// continues as new; a busy tenant's history stays short to replay.
+	requestsPerRun = 1000
+	// keepWaits is how many recent waits per skill group feed the estimate.
+	keepWaits = 20
+	// waitsWindow is how old a wait may be and still count.
+	waitsWindow = 24 * time.Hour
+)
+
+// router is the running workflow around its state.
+type router struct {
+	State
+	requests int
+	// sending counts signals to other workflows not yet acknowledged; the run
+	// continues as new only once none is left.
+	sending int
+}
+
+// Workflow runs the routing of one tenant for as long as it has conversations.
+func Workflow(ctx workflow.Context, st State) error {
+	r := &router{State: st}
+	if err := r.register(ctx); err != nil {
+		return err
+	}
+	enqueue := workflow.GetSignalChannel(ctx, SignalEnqueue)
+	leave := workflow.GetSignalChannel(ctx, SignalLeave)
+	for {
+		if err := workflow.Await(ctx, func() bool {
+			return enqueue.Len() > 0 || leave.Len() > 0 || r.full(ctx)
+		}); err != nil {
+			return err
+		}
+		r.drain(ctx, enqueue, leave)
+		if r.full(ctx) {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && r.sending == 0 }); err != nil {
+				return err
+			}
+			// Whatever arrived meanwhile goes with the state, not lost with the run.
+			r.drain(ctx, enqueue, leave)
+			if err := workflow.Await(ctx, func() bool { return r.sending == 0 }); err != nil {
+				return err
+			}
+			return workflow.NewContinueAsNewError(ctx, Workflow, r.State)
+		}
+	}
+}
+
+func (r *router) register(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAgentStatus, r.onAgentStatus,
+		workflow.UpdateHandlerOptions{Validator: validateAgentStatus}); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryQueueInfo, func(q QueueInfoRequest) (QueueInfo, error) {
+		return r.queueInfo(q.WorkflowID, workflow.Now(ctx)), nil
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryQueues, func() (Queues, error) {
+		return r.queues(workflow.Now(ctx)), nil
+	}); err != nil {
+		return err
+	}
+	return workflow.SetQueryHandler(ctx, QueryAgent, func(agentID string) (Agent, error) {
+		if a := r.agent(agentID); a != nil {
+			return *a, nil
+		}
+		return Agent{ID: agentID, Status: StatusOffline}, nil
+	})
+}
+
+func (r *router) full(ctx workflow.Context) bool {
+	limit := r.ContinueAsNewAfter
+	if limit <= 0 {
+		limit = requestsPerRun
+	}
+	return r.requests >= limit || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// drain applies every signal waiting, in arrival order per channel, then matches once.
+func (r *router) drain(ctx workflow.Context, enqueue, leave workflow.ReceiveChannel) {
+	for {
+		var e Entry
+		var l Leave
+		switch {
+		case enqueue.ReceiveAsync(&e):
+			r.requests++
+			r.enqueue(ctx, e)
+		case leave.ReceiveAsync(&l):
+			r.requests++
+			r.leave(l)
+		default:
+			r.match(ctx)
+			return
+		}
+	}
+}
+
+func validateAgentStatus(_ workflow.Context, s AgentStatus) error {
+	switch {
+	case s.AgentID == "":
+		return errors.New("agent id is required")
+	case !s.Status.Valid():
+		return errors.New("status must be READY, NOT_READY or OFFLINE")
+	case s.Capacity < 1:
+		return errors.New("capacity must be at least 1")
+	}
+	return nil
+}
+
+// onAgentStatus applies a presence change and answers with the agent as routing now sees them.
+func (r *router) onAgentStatus(ctx workflow.Context, s AgentStatus) (Agent, error) {
+	r.requests++
+	r.setStatus(ctx, s)
+	r.match(ctx)
+	return *r.agent(s.AgentID), nil
+}
+
+// signal sends a signal to another workflow and reports a failure to onFail.
+// Routing never waits for the answer inline: one absent conversation must
+// not hold up everyone else's routing.
+func (r *router) signal(ctx workflow.Context, workflowID, name string, arg any, onFail func()) {
+	r.sending++
+	f := workflow.SignalExternalWorkflow(ctx, workflowID, "", name, arg)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { r.sending-- }()
+		if err := f.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("signal failed", "workflow", workflowID, "signal", name, "error", err)
+			if onFail != nil {
+				onFail()
+			}
+		}
+	})
+}
+
+// tellAgent adds an event to an agent's feed; a feed that is not running is no loss.
+func (r *router) tellAgent(ctx workflow.Context, agentID string, e agentdesk.Event) {
+	e.At = workflow.Now(ctx)
+	r.signal(ctx, agentdesk.WorkflowID(agentID), agentdesk.SignalEvent, e, nil)
+}
