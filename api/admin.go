@@ -44,13 +44,13 @@ func adminAuth(key string, store *admin.Store) gin.HandlerFunc {
 		if raw := c.GetHeader(authorizationHeader); raw != "" {
 			bearer, ok := bearerToken(raw)
 			if !ok {
-				adminUnauthorized(c, authorizationHeader+` must be "Bearer <admin key>"`)
+				adminUnauthorized(c, authorizationHeader+" must be Bearer followed by the admin key")
 				return
 			}
 			given = bearer
 		}
 		if given == "" {
-			adminUnauthorized(c, "the admin key is required: Authorization: Bearer <admin key>, or "+adminKeyHeader)
+			adminUnauthorized(c, "the admin key is required: send Authorization: Bearer KEY, or "+adminKeyHeader+": KEY")
 			return
 		}
 		got := sha256.Sum256([]byte(given))

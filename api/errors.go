@@ -13,6 +13,7 @@ import (
 	"github.com/ccflow/ccflow/internal/agents"
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/directory"
+	"github.com/ccflow/ccflow/internal/leavemsg"
 )
 
 // apiError is a failure with the HTTP status and the spec-style envelope it answers with.
@@ -53,7 +54,8 @@ func classify(c *gin.Context, err error) *apiError {
 		return &apiError{status, strconv.Itoa(status), refused.Msg}
 	case errors.Is(err, agents.ErrBadCredentials):
 		return &apiError{http.StatusUnauthorized, "401", err.Error()}
-	case errors.Is(err, directory.ErrNotFound), errors.Is(err, chatrecords.ErrNotFound), errors.Is(err, agents.ErrNotFound):
+	case errors.Is(err, directory.ErrNotFound), errors.Is(err, chatrecords.ErrNotFound), errors.Is(err, agents.ErrNotFound),
+		errors.Is(err, leavemsg.ErrNotFound):
 		return &apiError{http.StatusNotFound, "404", err.Error()}
 	case errors.As(err, &notFoundErr):
 		return &apiError{http.StatusNotFound, "404", "conversation not found"}

@@ -196,7 +196,7 @@ func (h *leaveMessageHandlers) leaveMessage(c *gin.Context) {
 		fail(c, leaveInputError(err))
 		return
 	}
-	err = h.store.Save(c.Request.Context(), msg, &leavemsg.Nonce{
+	err = h.store.Save(c.Request.Context(), app.TenantID, msg, &leavemsg.Nonce{
 		Scope: "leavemessage:" + appID, Value: nonce, ExpiresAt: leavemsg.NonceExpiry(ts),
 	})
 	if errors.Is(err, leavemsg.ErrReplay) {
@@ -290,7 +290,7 @@ func (h *leaveMessageHandlers) doLeaveMessage(c *gin.Context) {
 			Subject: leavemsg.Subject(req.LeaveMessage), Content: &req.LeaveMessage,
 			CreateTime: leavemsg.CreateTime(h.now()),
 		}
-		if err = h.store.Save(c.Request.Context(), msg, nil); err == nil {
+		if err = h.store.Save(c.Request.Context(), claims.TenantID, msg, nil); err == nil {
 			c.JSON(http.StatusOK, resultResponse{codeDoLeaveOK, saveLeaveSuccess})
 			return
 		}

@@ -71,6 +71,10 @@ func NewRouter(d Deps) *gin.Engine {
 	as.POST("/conversations/:id/close", agent.close)
 	as.GET("/queue", agent.queue)
 	as.GET("/phrases", agent.phrases)
+	agentLeave := &agentLeaveHandlers{store: d.LeaveMessages, bind: b}
+	as.GET("/leave-messages", agentLeave.list)
+	as.GET("/leave-messages/:id", agentLeave.get)
+	as.PUT("/leave-messages/:id/tag", agentLeave.tag)
 
 	// ccflow's admin API (admin key).
 	adm := newAdminHandlers(d, b)

@@ -216,6 +216,14 @@ type LeaveMessage struct {
 // TableName pins the spec's table name.
 func (LeaveMessage) TableName() string { return "cc_misc_lvmsg" }
 
+// LeaveMessageTenant records which tenant a leave message belongs to:
+// cc_misc_lvmsg's fixed DDL has no tenant column.
+type LeaveMessageTenant struct {
+	MessageID string    `gorm:"primaryKey;size:50"`
+	TenantID  string    `gorm:"size:64;index:idx_leave_message_tenants_list,priority:1;not null"`
+	CreatedAt time.Time `gorm:"index:idx_leave_message_tenants_list,priority:2;not null"`
+}
+
 // SigningKey is the HMAC key every API replica signs and verifies tokens with.
 // It lives in the database so that replicas agree on it with no configuration;
 // the row with ID "current" is the one in use.
@@ -245,6 +253,6 @@ func All() []any {
 		&Tenant{}, &AppKey{}, &ChannelConfig{}, &SkillGroup{}, &Agent{}, &AgentSkill{},
 		&FAQEntry{}, &WebhookEndpoint{}, &Conversation{}, &ChatRecord{},
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
-		&SigningKey{}, &RequestNonce{},
+		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{},
 	}
 }

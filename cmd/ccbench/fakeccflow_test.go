@@ -28,6 +28,8 @@ type fakeCCFlow struct {
 	noAdmin bool
 	// dropReply drops the agent message with this content prefix.
 	dropReply string
+	// dropEvent never tells the agent of the customer message with this prefix.
+	dropEvent string
 	// repeatEvent delivers the customer message with this content prefix twice.
 	repeatEvent string
 
@@ -136,7 +138,9 @@ func (f *fakeCCFlow) send(w http.ResponseWriter, r *http.Request) {
 	case "CHAT":
 		content, _ := req["content"].(string)
 		ev := agentEvent{Type: eventMessage, ConversationID: c.id, Message: &agentMessage{SenderType: senderCustomer, Content: content}}
-		f.emit(c.agent, ev)
+		if f.dropEvent == "" || !strings.HasPrefix(content, f.dropEvent) {
+			f.emit(c.agent, ev)
+		}
 		if f.repeatEvent != "" && strings.HasPrefix(content, f.repeatEvent) {
 			f.emit(c.agent, ev)
 		}
@@ -241,7 +245,7 @@ func (f *fakeCCFlow) admin(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, 404, map[string]string{"code": "404", "message": "Not Found"})
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer admin" {
+	if r.Header.Get("Authorization") != "Bearer admin-key-of-the-fake" {
 		f.reply(w, 401, map[string]string{"code": "unauthorized", "message": "bad admin key"})
 		return
 	}

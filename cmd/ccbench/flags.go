@@ -40,12 +40,13 @@ type agentCred struct {
 	Password string
 }
 
+// minAdminKeyLen is the shortest CCFLOW_ADMIN_KEY ccflow accepts; -embedded
+// hands -admin-key to the child as that.
+const minAdminKeyLen = 16
+
 // defaultStagger spaces visitor starts when no ramp is given: a burst of
 // simultaneous CONNECTs measures the accept queue more than ccflow.
 const defaultStagger = 2 * time.Millisecond
-
-// errHelp is -h: usage was printed and the run ends successfully.
-var errHelp = flag.ErrHelp
 
 // usageError is a flag the flag package refused; it has printed the
 // message and the usage already.
@@ -140,6 +141,9 @@ func (c config) validate(urlSet bool) error {
 		if c.AdminKey == "" && len(c.AgentCreds) == 0 {
 			errs = append(errs, errors.New("agents: give -admin-key (or CCFLOW_ADMIN_KEY) to create them, or -agent-creds user:pass,... to use existing ones"))
 		}
+	}
+	if c.Embedded && c.AdminKey != "" && len(c.AdminKey) < minAdminKeyLen {
+		errs = append(errs, fmt.Errorf("-admin-key must be at least %d characters: ccflow refuses shorter keys", minAdminKeyLen))
 	}
 	if c.Visitors < 1 {
 		errs = append(errs, errors.New("-visitors must be at least 1"))

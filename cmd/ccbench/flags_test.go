@@ -84,6 +84,7 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"-embedded", "-skill-group", "0"}, "-skill-group"},
 		{[]string{"-embedded", "-agent-creds", "nopass"}, "not user:password"},
 		{[]string{"-embedded", "-agent-creds", "a:"}, "not user:password"},
+		{[]string{"-embedded", "-admin-key", "short"}, "at least 16 characters"},
 	} {
 		_, err := parse(t, nil, tc.args...)
 		require.ErrorContains(t, err, tc.want, "%v", tc.args)

@@ -27,13 +27,13 @@ const requestTimeout = 30 * time.Second
 // hold two idle connections per participant or every call opens a new one.
 func newHTTPClient(visitors, agents int) *http.Client {
 	conns := 2*(visitors+agents) + 16
+	// No Proxy: an HTTP_PROXY from the environment must not sit between
+	// ccbench and the ccflow it measures.
 	tr := &http.Transport{
-		Proxy:               nil,
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:        conns,
 		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   false,
 	}
 	return &http.Client{Transport: tr}
 }
@@ -132,17 +132,6 @@ func (c *errorCounts) list() []errorKind {
 		return strings.Compare(a.Kind, b.Kind)
 	})
 	return out
-}
-
-// total is the number of errors counted.
-func (c *errorCounts) total() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, v := range c.counts {
-		n += v
-	}
-	return n
 }
 
 // caller sends JSON requests to one ccflow and counts every failed attempt.

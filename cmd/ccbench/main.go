@@ -4,12 +4,33 @@
 // reports throughput, latency percentiles, and lost or duplicated messages.
 //
 // Run it against a ccflow you started (-url) or let it start the
-// all-in-one on a temporary data directory (-embedded); -h lists the flags.
+// all-in-one on a temporary data directory (-embedded); -h lists the flags:
+//
+//	go run ./cmd/ccbench -embedded -visitors 10 -messages 3
+//	go run ./cmd/ccbench -embedded -ccflow /tmp/ccflow -visitors 200 -messages 10 -json
+//	CCFLOW_ADMIN_KEY=... go run ./cmd/ccbench -url http://127.0.0.1:8080 -visitors 50
+//	go run ./cmd/ccbench -url http://127.0.0.1:8080 -agent-creds agent1:agent1-pass
+//
+// With -embedded, ccbench builds ./cmd/ccflow (unless -ccflow names a
+// binary), starts it with its own admin key in CCFLOW_ADMIN_KEY, free ports
+// and Temporal UI off, and stops it with SIGTERM at the end; the temporary
+// directory, with ccflow's log, is kept when the run fails. It creates its
+// agents through the admin API (tenant, skill group and capacity from the
+// flags) and deletes them afterwards; -agent-creds uses existing agents
+// instead. -timeout counts from when ccflow is ready, so a first build does
+// not eat into it.
+//
+// A visitor counts as assigned when the SYSTEM message that follows the
+// queue notice arrives (ccflow's "已接通座席。"; the queue notice itself also
+// mentions 座席, so matching on that word would be wrong). Latencies are
+// measured from the start of the call that causes a message to the moment
+// the other side's poll or event read returns it.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -68,7 +89,7 @@ func exitCode(err error, stderr io.Writer) int {
 // run is the whole program: flags, ccflow, agents, visitors, report.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, os.Getenv, stderr)
-	if errors.Is(err, errHelp) {
+	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
 	var ue usageError

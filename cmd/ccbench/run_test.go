@@ -15,7 +15,8 @@ import (
 // runFake runs ccbench against a fake ccflow and returns its output and error.
 func runFake(t *testing.T, f *fakeCCFlow, url string, extra ...string) (string, error) {
 	t.Helper()
-	args := append([]string{"-url", url, "-admin-key", "admin", "-poll-wait", "1s", "-grace", "2s", "-json"}, extra...)
+	// A later flag wins: tests that expect losses shorten -grace.
+	args := append([]string{"-url", url, "-admin-key", "admin-key-of-the-fake", "-poll-wait", "1s", "-grace", "5s", "-json"}, extra...)
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -78,13 +79,25 @@ func TestRunCompletesEveryConversation(t *testing.T) {
 func TestRunCountsLostMessage(t *testing.T) {
 	f, srv := newFakeCCFlow(t)
 	f.dropReply = "a2v "
-	out, err := runFake(t, f, srv.URL, "-visitors", "2", "-messages", "2", "-agents", "1")
+	out, err := runFake(t, f, srv.URL, "-visitors", "2", "-messages", "2", "-agents", "1", "-grace", "2s")
 	require.Equal(t, exitFailed, exitCodeOf(err), "%v\n%s", err, out)
 	require.ErrorContains(t, err, "4 messages lost")
 	r := jsonReport(t, out)
 	require.Equal(t, 4, r.Messages.AgentToVisitor.Lost)
 	require.Equal(t, 2, r.Conversations.Completed, "a lost reply does not stop the conversation:\n%s", out)
 	require.Contains(t, out, "result: FAIL")
+}
+
+func TestRunVisitorLeavesWhenAgentNeverAnswers(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	f.dropEvent = "v2a "
+	out, err := runFake(t, f, srv.URL, "-visitors", "1", "-messages", "1", "-grace", "2s")
+	require.Equal(t, exitFailed, exitCodeOf(err), "%v\n%s", err, out)
+	require.ErrorContains(t, err, "1 messages lost")
+	r := jsonReport(t, out)
+	require.Equal(t, 1, r.Conversations.Completed, "the visitor disconnects and still rates:\n%s", out)
+	require.Equal(t, 1, r.Messages.VisitorToAgent.Lost)
+	require.Equal(t, tally{}, r.Messages.AgentToVisitor)
 }
 
 func TestRunCountsDuplicate(t *testing.T) {

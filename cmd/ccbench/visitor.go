@@ -102,7 +102,9 @@ func (v *benchVisitor) run(ctx context.Context) error {
 		return v.fail(ctx, "connect", err)
 	}
 	b.connectSend.add(time.Since(begin))
-	at, err := v.waitFor(ctx, begin.Add(grace), func(m downlink) (bool, error) { return m.SourceType == sourceRobot, nil })
+	// The grace period counts from CONNECT's answer: a slow CONNECT shows in
+	// the connect latency, not as a missing greeting.
+	at, err := v.waitFor(ctx, time.Now().Add(grace), func(m downlink) (bool, error) { return m.SourceType == sourceRobot, nil })
 	if err != nil {
 		return v.fail(ctx, "robot greeting", err)
 	}
@@ -215,6 +217,8 @@ func (v *benchVisitor) assignment() func(downlink) (bool, error) {
 			return true, nil
 		case slices.Contains(textsQueueTimeout, m.Content):
 			return false, errors.New("ccflow ended the wait (queue timeout): " + m.Content)
+		case slices.Contains(textsClosed, m.Content), slices.Contains(textsRateAsk, m.Content):
+			return false, errors.New("conversation ended while queued: " + m.Content)
 		case slices.Contains(textsQueued, m.Content):
 			sawQueued = true
 			return false, nil

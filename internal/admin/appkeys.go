@@ -96,7 +96,7 @@ func (s *Store) UpdateAppKey(ctx context.Context, key string, f AppKeyFields) (m
 
 // RotateAppKey gives an app key a new secret, returned this once. The old
 // secret stops working at once; AccessTokens issued with it live out their
-// (short) lifetime.
+// lifetime (disable the key to cut those off too).
 func (s *Store) RotateAppKey(ctx context.Context, key string) (models.AppKey, error) {
 	secret, err := newSecret(appSecretBytes)
 	if err != nil {

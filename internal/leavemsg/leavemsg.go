@@ -87,12 +87,12 @@ func (s *Store) TenantName(ctx context.Context, tenantID string) (string, error)
 	return t.Name, nil
 }
 
-// Save stores msg. With a nonce, the nonce is recorded in the same
+// Save stores msg as a message to tenantID. With a nonce, the nonce is recorded in the same
 // transaction, so that either both are written or neither: a failed write does
 // not burn the signature, and a replay (ErrReplay) writes no message. The
 // insert is the check: the (scope, nonce) primary key makes it fail on every
 // replica once one has committed it.
-func (s *Store) Save(ctx context.Context, msg models.LeaveMessage, nonce *Nonce) error {
+func (s *Store) Save(ctx context.Context, tenantID string, msg models.LeaveMessage, nonce *Nonce) error {
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if nonce != nil {
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&models.RequestNonce{
@@ -107,6 +107,10 @@ func (s *Store) Save(ctx context.Context, msg models.LeaveMessage, nonce *Nonce)
 		}
 		if err := tx.Create(&msg).Error; err != nil {
 			return fmt.Errorf("save leave message: %w", err)
+		}
+		owner := models.LeaveMessageTenant{MessageID: msg.ID, TenantID: tenantID, CreatedAt: msg.CreateTime.UTC()}
+		if err := tx.Create(&owner).Error; err != nil {
+			return fmt.Errorf("save leave message tenant: %w", err)
 		}
 		return nil
 	})

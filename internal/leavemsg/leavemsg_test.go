@@ -118,7 +118,7 @@ func storeTests(t *testing.T, db *gorm.DB) {
 	errs := make([]error, replicas)
 	for i := range replicas {
 		wg.Go(func() {
-			errs[i] = (&Store{DB: db}).Save(ctx, msg("race-"+string(rune('a'+i))), nonce)
+			errs[i] = (&Store{DB: db}).Save(ctx, "demo", msg("race-"+string(rune('a'+i))), nonce)
 		})
 	}
 	wg.Wait()
@@ -145,8 +145,8 @@ func storeTests(t *testing.T, db *gorm.DB) {
 	var winner models.LeaveMessage
 	require.NoError(t, db.Take(&winner).Error)
 	dup.ID = winner.ID
-	require.Error(t, s.Save(ctx, dup, other), "duplicate primary key")
-	require.NoError(t, s.Save(ctx, msg("after-failure"), other))
+	require.Error(t, s.Save(ctx, "demo", dup, other), "duplicate primary key")
+	require.NoError(t, s.Save(ctx, "demo", msg("after-failure"), other))
 
 	// Expired nonces are swept, at most once a minute.
 	require.NoError(t, db.Create(&models.RequestNonce{Scope: "x", Nonce: "old", ExpiresAt: time.Now().Add(-time.Minute).UTC()}).Error)
@@ -165,3 +165,26 @@ func storeTests(t *testing.T, db *gorm.DB) {
 func TestStoreSQLite(t *testing.T) { storeTests(t, modelstest.SQLiteDB(t)) }
 
 func TestStoreMySQL(t *testing.T) { storeTests(t, modelstest.MySQLDB(t)) }
+
+func TestInboxSQLite(t *testing.T) { inboxTests(t, modelstest.SQLiteDB(t)) }
+
+func TestInboxMySQL(t *testing.T) { inboxTests(t, modelstest.MySQLDB(t)) }
+
+// inboxTests checks the agents' view: per tenant, and a tag never rewrites
+// create_time, which MySQL would otherwise bump (ON UPDATE CURRENT_TIMESTAMP).
+func inboxTests(t *testing.T, db *gorm.DB) {
+	ctx := context.Background()
+	s := &Store{DB: db}
+	left := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m := models.LeaveMessage{ID: "inbox-1", AccType: "app", AccName: "Demo", Contact: "Ann", Callback: "email", Subject: "s", CreateTime: left}
+	require.NoError(t, s.Save(ctx, "demo", m, nil))
+	got, err := s.Tag(ctx, "demo", "inbox-1", "done")
+	require.NoError(t, err)
+	require.Equal(t, "done", *got.Tag)
+	require.True(t, left.Equal(got.CreateTime.UTC()), "create_time %s kept", got.CreateTime)
+	_, err = s.Tag(ctx, "other", "inbox-1", "mine")
+	require.ErrorIs(t, err, ErrNotFound)
+	p, err := s.List(ctx, "other", "", 0, 10)
+	require.NoError(t, err)
+	require.Zero(t, p.Total)
+}
