@@ -141,7 +141,7 @@ func (h *agentHandlers) events(c *gin.Context) {
 		return
 	}
 	claims := agentFrom(c)
-	res, err := h.ops.events(c.Request.Context(), claims.AgentID, agentdesk.PollRequest{
+	res, err := h.ops.events(c.Request.Context(), claims.TenantID, claims.AgentID, agentdesk.PollRequest{
 		Cursor: cursor, Wait: time.Duration(wait) * time.Second,
 	})
 	if err != nil {

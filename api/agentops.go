@@ -29,7 +29,7 @@ func (o agentOps) setStatus(ctx context.Context, tenantID string, s routing.Agen
 	_, err := o.c.SignalWithStartWorkflow(ctx, deskID, agentdesk.SignalEvent,
 		agentdesk.Event{Type: agentdesk.EventStatus, Status: string(s.Status)},
 		client.StartWorkflowOptions{ID: deskID, TaskQueue: conversation.TaskQueue},
-		agentdesk.WorkflowName, agentdesk.State{AgentID: s.AgentID})
+		agentdesk.WorkflowName, agentdesk.State{AgentID: s.AgentID, RoutingWorkflowID: routing.WorkflowID(tenantID)})
 	if err != nil {
 		return routing.Agent{}, err
 	}
@@ -91,11 +91,11 @@ func (o agentOps) queueInfo(ctx context.Context, tenantID, workflowID string) (r
 }
 
 // events long-polls the agent's feed, starting it if it is not running.
-func (o agentOps) events(ctx context.Context, agentID string, r agentdesk.PollRequest) (agentdesk.PollResult, error) {
+func (o agentOps) events(ctx context.Context, tenantID, agentID string, r agentdesk.PollRequest) (agentdesk.PollResult, error) {
 	id := agentdesk.WorkflowID(agentID)
 	start := o.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: id, TaskQueue: conversation.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, agentdesk.WorkflowName, agentdesk.State{AgentID: agentID})
+	}, agentdesk.WorkflowName, agentdesk.State{AgentID: agentID, RoutingWorkflowID: routing.WorkflowID(tenantID)})
 	handle, err := o.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{

@@ -82,4 +82,3 @@ func (s *Store) Tag(ctx context.Context, tenantID, id, tag string) (models.Leave
 	}
 	return s.Get(ctx, tenantID, id)
 }
-

@@ -19,7 +19,21 @@ const (
 	SignalEvent = "event"
 	// UpdatePoll returns the events after a cursor, waiting for one when asked to.
 	UpdatePoll = "poll"
+	// SignalAgentAway is what the feed sends the agent's routing workflow
+	// when the console has stopped polling: the agent is taken offline.
+	SignalAgentAway = "agent-away"
 )
+
+// PresenceTimeout is how long an agent who is not offline may go without
+// reading their feed before routing takes them offline. A console long-polls
+// every 30 s at most, so this is several missed polls: a closed browser or a
+// lost network, not a slow one.
+const PresenceTimeout = 2 * time.Minute
+
+// AgentAway is the payload of SignalAgentAway.
+type AgentAway struct {
+	AgentID string
+}
 
 // WorkflowID is the feed of one agent.
 func WorkflowID(agentID string) string {
@@ -94,6 +108,13 @@ const MaxPollWait = 30 * time.Second
 // State is what the feed carries across continue-as-new.
 type State struct {
 	AgentID string
+	// RoutingWorkflowID is the routing workflow of the agent's tenant, told
+	// when the agent stops polling.
+	RoutingWorkflowID string
+	// Status is the agent's presence as the last status event said.
+	Status string
+	// LastSeen is the last poll or status change.
+	LastSeen time.Time
 	// Events holds the most recent events, oldest first.
 	Events  []Event
 	NextSeq int64

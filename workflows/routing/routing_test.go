@@ -277,3 +277,21 @@ func TestBadAgentStatusIsRefused(t *testing.T) {
 	h.at(5*time.Second, func() { require.Empty(t, h.queues().Agents) })
 	h.run(State{TenantID: "demo"}, time.Minute)
 }
+
+func TestAwayAgentGoesOfflineAndTheirChatsAreRequeued(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Second, func() { h.status(ready("a1", 2, 11), nil) })
+	h.at(2*time.Second, func() { h.env.SignalWorkflow(SignalEnqueue, entry("c1", 11, start.Add(time.Second))) })
+	h.at(3*time.Second, func() { h.env.SignalWorkflow(agentdesk.SignalAgentAway, agentdesk.AgentAway{AgentID: "a1"}) })
+	h.at(4*time.Second, func() {
+		q := h.queues()
+		require.Equal(t, StatusOffline, q.Agents[0].Status)
+		require.Equal(t, 2, q.Agents[0].Capacity, "settings are kept")
+		require.Equal(t, []string{"c1"}, ids(q.Waiting))
+		require.Len(t, h.requeued, 1)
+	})
+	// An away signal for an unknown agent changes nothing.
+	h.at(5*time.Second, func() { h.env.SignalWorkflow(agentdesk.SignalAgentAway, agentdesk.AgentAway{AgentID: "ghost"}) })
+	h.at(6*time.Second, func() { require.Len(t, h.queues().Agents, 1) })
+	h.run(State{TenantID: "demo"}, time.Minute)
+}

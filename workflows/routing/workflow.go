@@ -36,19 +36,20 @@ func Workflow(ctx workflow.Context, st State) error {
 	}
 	enqueue := workflow.GetSignalChannel(ctx, SignalEnqueue)
 	leave := workflow.GetSignalChannel(ctx, SignalLeave)
+	away := workflow.GetSignalChannel(ctx, agentdesk.SignalAgentAway)
 	for {
 		if err := workflow.Await(ctx, func() bool {
-			return enqueue.Len() > 0 || leave.Len() > 0 || r.full(ctx)
+			return enqueue.Len() > 0 || leave.Len() > 0 || away.Len() > 0 || r.full(ctx)
 		}); err != nil {
 			return err
 		}
-		r.drain(ctx, enqueue, leave)
+		r.drain(ctx, enqueue, leave, away)
 		if r.full(ctx) {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && r.sending == 0 }); err != nil {
 				return err
 			}
 			// Whatever arrived meanwhile goes with the state, not lost with the run.
-			r.drain(ctx, enqueue, leave)
+			r.drain(ctx, enqueue, leave, away)
 			if err := workflow.Await(ctx, func() bool { return r.sending == 0 }); err != nil {
 				return err
 			}
@@ -89,10 +90,11 @@ func (r *router) full(ctx workflow.Context) bool {
 }
 
 // drain applies every signal waiting, in arrival order per channel, then matches once.
-func (r *router) drain(ctx workflow.Context, enqueue, leave workflow.ReceiveChannel) {
+func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.ReceiveChannel) {
 	for {
 		var e Entry
 		var l Leave
+		var gone agentdesk.AgentAway
 		switch {
 		case enqueue.ReceiveAsync(&e):
 			r.requests++
@@ -100,6 +102,12 @@ func (r *router) drain(ctx workflow.Context, enqueue, leave workflow.ReceiveChan
 		case leave.ReceiveAsync(&l):
 			r.requests++
 			r.leave(l)
+		case away.ReceiveAsync(&gone):
+			r.requests++
+			// The console stopped polling: the agent is offline, whatever they last chose.
+			if a := r.agent(gone.AgentID); a != nil && a.Status != StatusOffline {
+				r.setStatus(ctx, AgentStatus{AgentID: a.ID, Name: a.Name, SkillGroups: a.SkillGroups, Capacity: a.Capacity, Status: StatusOffline})
+			}
 		default:
 			r.match(ctx)
 			return
