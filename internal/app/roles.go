@@ -33,6 +33,11 @@ import (
 func Run(ctx context.Context, role config.Role, cfg config.Config, logger *slog.Logger, out io.Writer) error {
 	s := &stack{logger: logger}
 	defer s.stop()
+	if cfg.PprofAddr != "" && role != config.RoleMigrate {
+		if err := servePprof(s, cfg.PprofAddr, cfg.ShutdownTimeout); err != nil {
+			return err
+		}
+	}
 	var err error
 	switch role {
 	case config.RoleMigrate:

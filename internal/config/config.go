@@ -29,6 +29,8 @@ type Config struct {
 	LogLevel          string        `env:"CCFLOW_LOG_LEVEL" envDefault:"info"`
 	LogFormat         string        `env:"CCFLOW_LOG_FORMAT" envDefault:"auto"`
 	ShutdownTimeout   time.Duration `env:"CCFLOW_SHUTDOWN_TIMEOUT" envDefault:"10s"`
+	// PprofAddr serves Go's profiler when set (e.g. 127.0.0.1:6060); off by default.
+	PprofAddr string `env:"CCFLOW_PPROF_ADDR"`
 }
 
 // Role is the way the binary runs: all-in-one, or one scaled-out part.
@@ -96,6 +98,11 @@ func (c Config) validate(role Role) error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("CCFLOW_HTTP_ADDR %q: %w", c.HTTPAddr, err)
+	}
+	if c.PprofAddr != "" {
+		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
+			return fmt.Errorf("CCFLOW_PPROF_ADDR %q: %w", c.PprofAddr, err)
+		}
 	}
 	if _, err := c.DemoEnabled(role); err != nil {
 		return err

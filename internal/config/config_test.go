@@ -43,6 +43,7 @@ func TestInvalid(t *testing.T) {
 		{"driver", RoleAllInOne, map[string]string{"CCFLOW_DB_DRIVER": "postgres"}, `unknown CCFLOW_DB_DRIVER "postgres" (want sqlite or mysql)`},
 		{"mysql without dsn", RoleAllInOne, map[string]string{"CCFLOW_DB_DRIVER": "mysql"}, "CCFLOW_DB_DSN is required"},
 		{"http addr", RoleAllInOne, map[string]string{"CCFLOW_HTTP_ADDR": "8080"}, `CCFLOW_HTTP_ADDR "8080"`},
+		{"pprof addr", RoleAllInOne, map[string]string{"CCFLOW_PPROF_ADDR": "6060"}, `CCFLOW_PPROF_ADDR "6060"`},
 		{"temporal port", RoleAllInOne, map[string]string{"CCFLOW_TEMPORAL_PORT": "0"}, "CCFLOW_TEMPORAL_PORT must be a port number (1-65535)"},
 		{"ui port", RoleAllInOne, map[string]string{"CCFLOW_UI_PORT": "-1"}, "CCFLOW_UI_PORT must be a port number (1-65535, or 0 to turn it off)"},
 		{"port not a number", RoleAllInOne, map[string]string{"CCFLOW_UI_PORT": "x"}, `CCFLOW_UI_PORT must be a whole number`},
