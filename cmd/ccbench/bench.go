@@ -5,7 +5,6 @@ import (
 	crand "crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,12 +38,12 @@ type bench struct {
 	agentSend   sample
 }
 
-func newBench(cfg config, hc *http.Client, base string, stderr io.Writer) *bench {
+func newBench(cfg config, hc *http.Client, base string, prog *progress) *bench {
 	b := &bench{
 		cfg:      cfg,
 		runID:    strings.ToLower(crand.Text()[:8]),
 		errs:     newErrorCounts(),
-		progress: newProgress(stderr, cfg.Visitors),
+		progress: prog,
 		v2a:      newLedger(),
 		a2v:      newLedger(),
 	}

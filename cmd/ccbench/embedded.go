@@ -44,7 +44,7 @@ type child struct {
 
 // startEmbedded builds ccflow unless a binary is given, then starts it on
 // free ports with a fresh data directory and its own admin key.
-func startEmbedded(ctx context.Context, cfg config, stderr io.Writer) (*child, error) {
+func startEmbedded(ctx context.Context, cfg config, prog *progress) (*child, error) {
 	dir, err := os.MkdirTemp("", "ccbench-*")
 	if err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
@@ -52,7 +52,7 @@ func startEmbedded(ctx context.Context, cfg config, stderr io.Writer) (*child, e
 	c := &child{dir: dir, dataDir: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "ccflow.log"), done: make(chan struct{})}
 	bin := cfg.CCFlowBin
 	if bin == "" {
-		if bin, err = buildCCFlow(ctx, dir, stderr); err != nil {
+		if bin, err = buildCCFlow(ctx, dir, prog); err != nil {
 			return c, err
 		}
 	}
@@ -95,7 +95,7 @@ func startEmbedded(ctx context.Context, cfg config, stderr io.Writer) (*child, e
 
 // buildCCFlow builds ./cmd/ccflow of the module that holds the working
 // directory into dir.
-func buildCCFlow(ctx context.Context, dir string, stderr io.Writer) (string, error) {
+func buildCCFlow(ctx context.Context, dir string, prog *progress) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w (pass -ccflow PATH to use a built binary)", err)
@@ -109,10 +109,10 @@ func buildCCFlow(ctx context.Context, dir string, stderr io.Writer) (string, err
 		return "", fmt.Errorf("%s has no cmd/ccflow: run ccbench from the ccflow repository or pass -ccflow PATH", root)
 	}
 	bin := filepath.Join(dir, "ccflow")
-	fmt.Fprintf(stderr, "ccbench: building ccflow (go build -o %s ./cmd/ccflow in %s)\n", bin, root)
+	prog.note("building ccflow (go build -o %s ./cmd/ccflow in %s)", bin, root)
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ccflow")
 	build.Dir = root
-	build.Stdout, build.Stderr = stderr, stderr
+	build.Stdout, build.Stderr = prog.w, prog.w
 	if err := build.Run(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/ccflow: %w", err)
 	}

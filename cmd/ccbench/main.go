@@ -79,9 +79,8 @@ func exitCode(err error, stderr io.Writer) int {
 		ee = &exitError{code: exitFailed, err: err}
 	}
 	if !ee.printed {
-		if _, werr := fmt.Fprintf(stderr, "ccbench: %v\n", ee.err); werr != nil {
-			return ee.code
-		}
+		// With stderr gone the exit status is all that is left to tell.
+		newProgress(stderr, 0).note("%v", ee.err)
 	}
 	return ee.code
 }
@@ -100,15 +99,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: exitSetup, err: fmt.Errorf("%w\n(ccbench -h lists the flags)", err)}
 	}
 
+	prog := newProgress(stderr, cfg.Visitors)
 	hc := newHTTPClient(cfg.Visitors, cfg.Agents)
 	defer hc.CloseIdleConnections()
 	base := cfg.URL
 	var srv *child
 	if cfg.Embedded {
-		srv, err = startEmbedded(ctx, cfg, stderr)
+		srv, err = startEmbedded(ctx, cfg, prog)
 		if err == nil {
 			base = srv.url
-			fmt.Fprintf(stderr, "ccbench: started ccflow (pid %d) at %s, data in %s; waiting for /readyz\n", srv.cmd.Process.Pid, srv.url, srv.dataDir)
+			prog.note("started ccflow (pid %d) at %s, data in %s; waiting for /readyz", srv.cmd.Process.Pid, srv.url, srv.dataDir)
 			err = srv.waitReady(ctx, hc)
 		}
 		if err != nil {
@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: exitSetup, err: fmt.Errorf("ccflow at %s is not ready: %w", base, err)}
 	}
 
-	b := newBench(cfg, hc, base, stderr)
+	b := newBench(cfg, hc, base, prog)
 	agentsSetup := b.prepareAgents(ctx, srv)
 	agents, startErr := b.startAgents(ctx, agentsSetup.accounts)
 	setupErr := errors.Join(agentsSetup.err, startErr)
@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(agents) == 0 {
 		b.progress.note("no agent is serving: the visitors will wait in the queue until -timeout (%s) or ccflow's own queue limit ends the wait", cfg.Timeout)
 	}
-	fmt.Fprintf(stderr, "ccbench: run %s: %d visitors, %d agents, %d messages each way, against %s\n",
+	prog.note("run %s: %d visitors, %d agents, %d messages each way, against %s",
 		b.runID, cfg.Visitors, len(agents), cfg.Messages, base)
 
 	agentsCtx, stopAgents := context.WithCancel(ctx)
