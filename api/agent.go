@@ -14,6 +14,7 @@ import (
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/ratelimit"
 	"github.com/ccflow/ccflow/internal/token"
+	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/agentdesk"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
@@ -201,57 +202,50 @@ func (h *agentHandlers) listConversations(c *gin.Context) {
 	}
 }
 
-// readable checks that a conversation exists and belongs to the agent's tenant.
-func (h *agentHandlers) readable(ctx context.Context, claims token.AgentClaims, id string) (conversationView, error) {
-	if held, ok, err := h.held(ctx, claims, id); err != nil || ok {
-		return heldView(claims.AgentID, held), err
-	}
+// readable returns a conversation's record after checking that it belongs to
+// the agent's tenant.
+func (h *agentHandlers) readable(ctx context.Context, claims token.AgentClaims, id string) (models.Conversation, error) {
 	row, err := h.store.Conversation(ctx, id)
 	if err != nil {
-		return conversationView{}, err
+		return row, err
 	}
 	if row.TenantID != claims.TenantID {
-		return conversationView{}, errForbidden("the conversation belongs to another tenant")
+		return row, errForbidden("the conversation belongs to another tenant")
 	}
-	return recordView(row), nil
+	return row, nil
 }
 
-// held finds a conversation among those the agent serves now.
-func (h *agentHandlers) held(ctx context.Context, claims token.AgentClaims, id string) (routing.Held, bool, error) {
-	r, err := h.ops.agent(ctx, claims.TenantID, claims.AgentID)
-	if err != nil {
-		return routing.Held{}, false, err
-	}
-	i := slices.IndexFunc(r.Conversations, func(x routing.Held) bool { return x.ConversationID == id })
-	if i < 0 {
-		return routing.Held{}, false, nil
-	}
-	return r.Conversations[i], true, nil
-}
-
-// serving returns the workflow of a conversation the agent serves now;
-// anything else is refused, another tenant's conversation included.
-func (h *agentHandlers) serving(c *gin.Context) (routing.Held, bool) {
-	claims := agentFrom(c)
-	id := c.Param("id")
-	held, ok, err := h.held(c.Request.Context(), claims, id)
-	if err == nil && !ok {
-		if _, err = h.readable(c.Request.Context(), claims, id); err == nil {
-			err = errForbidden(conversation.DescNotYourConversation)
-		}
-	}
+// serving returns the record of a conversation of the agent's tenant for a
+// command. Whether the agent serves it now is the conversation workflow's
+// call (its validators refuse anyone else): the agent's hot path reads one
+// row and never asks routing.
+func (h *agentHandlers) serving(c *gin.Context) (models.Conversation, bool) {
+	row, err := h.readable(c.Request.Context(), agentFrom(c), c.Param("id"))
 	if err != nil {
 		jsonFail(c, err)
-		return held, false
+		return row, false
 	}
-	return held, true
+	return row, true
 }
 
 func (h *agentHandlers) getConversation(c *gin.Context) {
-	v, err := h.readable(c.Request.Context(), agentFrom(c), c.Param("id"))
+	ctx := c.Request.Context()
+	row, err := h.readable(ctx, agentFrom(c), c.Param("id"))
 	if err != nil {
 		jsonFail(c, err)
 		return
+	}
+	v := recordView(row)
+	if row.Phase != string(conversation.PhaseClosed) {
+		// An open conversation's workflow knows what the record does not: the product card.
+		snap, err := h.ops.snapshot(ctx, row.WorkflowID)
+		if err != nil {
+			jsonFail(c, err)
+			return
+		}
+		if snap.ConversationID == row.ID {
+			v.ProductCard = card(snap.ProductCard)
+		}
 	}
 	c.JSON(http.StatusOK, v)
 }
@@ -297,7 +291,7 @@ func (h *agentHandlers) sendMessage(c *gin.Context) {
 		jsonFail(c, err)
 		return
 	}
-	held, ok := h.serving(c)
+	row, ok := h.serving(c)
 	if !ok {
 		return
 	}
@@ -306,8 +300,8 @@ func (h *agentHandlers) sendMessage(c *gin.Context) {
 		key = c.GetHeader("Idempotency-Key")
 	}
 	var m conversation.Message
-	err := h.ops.command(c.Request.Context(), held.WorkflowID, conversation.UpdateAgentSend, conversation.AgentSendRequest{
-		AgentID: agentFrom(c).AgentID, DedupeKey: key, MediaType: req.MediaType, Content: req.Content,
+	err := h.ops.command(c.Request.Context(), row.WorkflowID, conversation.UpdateAgentSend, conversation.AgentSendRequest{
+		AgentID: agentFrom(c).AgentID, ConversationID: row.ID, DedupeKey: key, MediaType: req.MediaType, Content: req.Content,
 	}, &m)
 	if err != nil {
 		jsonFail(c, err)
@@ -347,13 +341,13 @@ func (h *agentHandlers) transfer(c *gin.Context) {
 		jsonFail(c, err)
 		return
 	}
-	held, ok := h.serving(c)
+	row, ok := h.serving(c)
 	if !ok {
 		return
 	}
 	var snap conversation.Snapshot
-	err = h.ops.command(ctx, held.WorkflowID, conversation.UpdateAgentTransfer, conversation.AgentTransferRequest{
-		AgentID: claims.AgentID, ToAgentID: req.AgentID, ToSkillGroupID: req.SkillGroupID,
+	err = h.ops.command(ctx, row.WorkflowID, conversation.UpdateAgentTransfer, conversation.AgentTransferRequest{
+		AgentID: claims.AgentID, ConversationID: row.ID, ToAgentID: req.AgentID, ToSkillGroupID: req.SkillGroupID,
 	}, &snap)
 	if err != nil {
 		jsonFail(c, err)
@@ -362,20 +356,21 @@ func (h *agentHandlers) transfer(c *gin.Context) {
 	c.JSON(http.StatusOK, snapshotView(snap))
 }
 
-// close ends the service; the visitor is asked for a rating. A conversation
-// whose workflow is gone is released from the agent so the slot is not lost.
+// close ends the service; the visitor is asked for a rating. When the
+// conversation's workflow is gone, routing is told to free the agent's slot,
+// so a conversation that vanished never holds capacity.
 func (h *agentHandlers) close(c *gin.Context) {
-	held, ok := h.serving(c)
+	row, ok := h.serving(c)
 	if !ok {
 		return
 	}
 	claims := agentFrom(c)
 	ctx := c.Request.Context()
 	var snap conversation.Snapshot
-	err := h.ops.command(ctx, held.WorkflowID, conversation.UpdateAgentClose, conversation.AgentCloseRequest{AgentID: claims.AgentID}, &snap)
-	var ae *apiError
-	if errors.As(err, &ae) && ae.status == http.StatusConflict {
-		if relErr := h.ops.release(ctx, claims.TenantID, held.ConversationID); relErr != nil {
+	err := h.ops.command(ctx, row.WorkflowID, conversation.UpdateAgentClose,
+		conversation.AgentCloseRequest{AgentID: claims.AgentID, ConversationID: row.ID}, &snap)
+	if errors.Is(err, errConversationGone) {
+		if relErr := h.ops.release(ctx, claims.TenantID, row.ID); relErr != nil {
 			err = relErr
 		}
 	}
@@ -390,6 +385,7 @@ func snapshotView(s conversation.Snapshot) conversationView {
 	return conversationView{
 		ID: s.ConversationID, UserID: s.UserID, UserName: s.UserName, Phase: string(s.Phase), SkillGroupID: s.SkillGroupID,
 		AgentID: s.AgentID, ChannelConfigID: s.ChannelID, QueuedAt: s.QueuedAt, AssignedAt: s.AssignedAt,
+		ProductCard: card(s.ProductCard),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"strconv"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -120,13 +121,20 @@ func (o agentOps) command(ctx context.Context, workflowID, update string, arg, r
 		err = handle.Get(ctx, result)
 	}
 	if refusal, ok := conversation.AsRefusal(err); ok {
-		return &apiError{http.StatusConflict, "409", refusal.Desc}
+		status := http.StatusConflict
+		if refusal.Desc == conversation.DescNotYourConversation {
+			status = http.StatusForbidden
+		}
+		return &apiError{status, strconv.Itoa(status), refusal.Desc}
 	}
 	if isGone(err) {
-		return &apiError{http.StatusConflict, "409", "the conversation has ended"}
+		return errConversationGone
 	}
 	return asBadRequest(err)
 }
+
+// errConversationGone is an agent command on a conversation whose workflow has ended.
+var errConversationGone = &apiError{http.StatusConflict, "409", "the conversation has ended"}
 
 // release frees an agent's slot for a conversation whose workflow is gone.
 func (o agentOps) release(ctx context.Context, tenantID, conversationID string) error {
@@ -146,4 +154,18 @@ func asBadRequest(err error) error {
 		return errBadRequest(appErr.Message())
 	}
 	return err
+}
+
+// snapshot reads an open conversation's state; a workflow that has ended
+// answers an empty snapshot.
+func (o agentOps) snapshot(ctx context.Context, workflowID string) (conversation.Snapshot, error) {
+	var snap conversation.Snapshot
+	val, err := o.c.QueryWorkflow(ctx, workflowID, "", conversation.QueryState)
+	if isGone(err) {
+		return snap, nil
+	}
+	if err != nil {
+		return snap, err
+	}
+	return snap, val.Get(&snap)
 }

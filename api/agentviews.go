@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/ccflow/ccflow/internal/agents"
@@ -42,6 +43,9 @@ type conversationView struct {
 	AssignedAt      *time.Time `json:"assignedAt,omitempty"`
 	ClosedAt        *time.Time `json:"closedAt,omitempty"`
 	CloseReason     string     `json:"closeReason,omitempty"`
+	// ProductCard is the product the visitor came about: a JSON object the
+	// visitor entry validated; consoles show it as text only.
+	ProductCard json.RawMessage `json:"productCard,omitempty"`
 }
 
 type messageView struct {
@@ -108,6 +112,7 @@ func heldView(agentID string, h routing.Held) conversationView {
 	return conversationView{
 		ID: h.ConversationID, UserID: h.UserID, UserName: h.UserName, Phase: string(conversation.PhaseAgent),
 		SkillGroupID: h.SkillGroupID, AgentID: agentID, QueuedAt: &h.QueuedAt, AssignedAt: &h.AssignedAt,
+		ProductCard: card(h.ProductCard),
 	}
 }
 
@@ -154,7 +159,16 @@ func eventOf(e agentdesk.Event) eventView {
 		v.Conversation = &conversationView{
 			ID: ci.ID, UserID: ci.UserID, UserName: ci.UserName, Phase: string(conversation.PhaseAgent),
 			SkillGroupID: ci.SkillGroupID, FromAgentID: ci.FromAgentID, QueuedAt: &ci.QueuedAt, AssignedAt: &ci.AssignedAt,
+			ProductCard: card(ci.ProductCard),
 		}
 	}
 	return v
+}
+
+// card is a stored product card as raw JSON, nil when there is none.
+func card(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
 }

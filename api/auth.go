@@ -51,7 +51,8 @@ func newAuthenticator(d Deps, issuer *token.Issuer, live liveFunc) *authenticato
 type visitorOpts struct {
 	// appAuth requires x-app-key and Authorization as well (the spec marks them
 	// True for send, poll, saveSatisfaction, doLeaveMessage, …). Without it they
-	// are optional, but each one sent must still be valid and consistent.
+	// are optional, but each one sent must still be valid and consistent. A
+	// web session's token (token.VisitorClaims.Web) never needs them.
 	appAuth bool
 }
 
@@ -75,12 +76,16 @@ func (a *authenticator) authenticate(c *gin.Context, opts visitorOpts) (token.Vi
 	if raw == "" {
 		return token.VisitorClaims{}, errUnauthorized(VisitorTokenHeader + " header is required")
 	}
-	key, err := authenticateApp(c, a.d, a.issuer, opts.appAuth)
+	claims, verr := a.issuer.VerifyVisitor(raw)
+	expired := errors.Is(verr, token.ErrExpired)
+	// The chat page's web session carries no app credentials (a browser must
+	// not hold them): its token is bound to one user of one channel and cannot
+	// mint others, so it stands alone. Headers it does send are still checked.
+	appAuth := opts.appAuth && !((verr == nil || expired) && claims.Web)
+	key, err := authenticateApp(c, a.d, a.issuer, appAuth)
 	if err != nil {
 		return token.VisitorClaims{}, err
 	}
-	claims, verr := a.issuer.VerifyVisitor(raw)
-	expired := errors.Is(verr, token.ErrExpired)
 	if verr != nil && !expired {
 		return token.VisitorClaims{}, errUnauthorized("invalid " + VisitorTokenHeader)
 	}

@@ -72,15 +72,21 @@ func (h *customerHandlers) send(c *gin.Context) {
 	// Only a CONNECT may start the conversation, and only a start needs the
 	// channel's settings; every other send just names the workflow.
 	ch := conversation.Channel{ID: claims.ChannelConfigID}
+	v := conversation.Visitor{UserID: claims.UserID, UserName: claims.UserName}
 	if req.ControlType == string(conversation.ControlConnect) {
 		var err error
 		if ch, err = h.d.Directory.Channel(c.Request.Context(), claims.ChannelConfigID); err != nil {
 			fail(c, err)
 			return
 		}
+		if claims.Web {
+			if ch, v, err = h.webStart(c, claims, ch, v); err != nil {
+				fail(c, err)
+				return
+			}
+		}
 	}
-	res, err := h.convs.send(c.Request.Context(), ch,
-		conversation.Visitor{UserID: claims.UserID, UserName: claims.UserName},
+	res, err := h.convs.send(c.Request.Context(), ch, v,
 		conversation.SendRequest{
 			DedupeKey:      firstNonEmpty(c.GetHeader("Idempotency-Key"), req.MessageCode),
 			ControlType:    conversation.ControlType(req.ControlType),

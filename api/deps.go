@@ -15,6 +15,7 @@ import (
 	"github.com/ccflow/ccflow/internal/leavemsg"
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/token"
+	"github.com/ccflow/ccflow/internal/webentry"
 )
 
 // Deps is what the handlers need; the roles in internal/app fill it in.
@@ -40,6 +41,9 @@ type Deps struct {
 	Admin *admin.Store
 	// AdminKey guards the admin API; empty turns the admin API off.
 	AdminKey string
+	// WebKeys mints and exchanges the single-use keys of the guest and
+	// visitor entries that open the customer chat page.
+	WebKeys *webentry.Store
 }
 
 // ReadyCheck is one dependency /readyz checks.

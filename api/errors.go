@@ -49,6 +49,10 @@ func classify(c *gin.Context, err error) *apiError {
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case c.Request.Context().Err() == context.Canceled:
+		// The client went away (a closed page, an aborted long-poll): nobody
+		// reads the answer, and it is no server error.
+		return &apiError{statusClientClosed, "499", "request cancelled by the client"}
 	case errors.As(err, &refused):
 		status := adminStatus(refused.Kind)
 		return &apiError{status, strconv.Itoa(status), refused.Msg}
@@ -64,6 +68,9 @@ func classify(c *gin.Context, err error) *apiError {
 	}
 	return &apiError{http.StatusInternalServerError, "500", "internal error, request id " + c.GetString(requestIDKey)}
 }
+
+// statusClientClosed is nginx's 499, for requests the client abandoned.
+const statusClientClosed = 499
 
 func notFound(c *gin.Context) {
 	status := http.StatusNotFound

@@ -47,6 +47,17 @@ func NewRouter(d Deps) *gin.Engine {
 	groups := &groupHandlers{d: d}
 	r.GET("/api/group/:business_id", newGroupsLimiter(), groups.list)
 
+	// The customer chat page and its public ways in: spec 000's guest entry
+	// and spec 001's visitor entry mint a single-use web key, which the page
+	// exchanges for a web session (a ccmessaging-token needing no app headers).
+	entries := &webEntryHandlers{d: d, bind: b}
+	r.POST(guestEntryPath, newGuestEntryLimiter(), entries.guestEntry)
+	r.GET(visitorEntryPath, newVisitorEntryLimiter(), entries.visitorEntry)
+	r.POST(webSessionPath, newWebSessionLimiter(), limitBody(webSessionBodyLimit), entries.session)
+	r.GET(chatPagePath, chatAsset("chat.html"))
+	r.GET(chatPagePath+"/chat.js", chatAsset("chat.js"))
+	r.GET(chatPagePath+"/chat.css", chatAsset("chat.css"))
+
 	// Spec 004's chat records, for the visitor of a ccmessaging-token.
 	cr := r.Group("/chat-records", chats.visitor(auth))
 	cr.GET("/list", chats.list)

@@ -31,10 +31,11 @@ type agentEvent struct {
 		Direction  string `json:"direction"`
 	} `json:"message"`
 	Conversation *struct {
-		ID           string `json:"id"`
-		UserID       string `json:"userId"`
-		SkillGroupID int64  `json:"skillGroupId"`
-		FromAgentID  string `json:"fromAgentId"`
+		ID           string          `json:"id"`
+		UserID       string          `json:"userId"`
+		SkillGroupID int64           `json:"skillGroupId"`
+		FromAgentID  string          `json:"fromAgentId"`
+		ProductCard  json.RawMessage `json:"productCard"`
 	} `json:"conversation"`
 }
 

@@ -247,12 +247,42 @@ type RequestNonce struct {
 	ExpiresAt time.Time `gorm:"index;not null"`
 }
 
+// WebKey is a single-use key that opens the customer chat page for one
+// visitor: spec 000's guest entry and spec 001's visitor entry mint it, the
+// page exchanges it once for a ccmessaging-token. Only the key's SHA-256 is
+// stored, so the table cannot be read back into working links. An exchanged
+// row stays a while because the session's CONNECT reads its product card.
+type WebKey struct {
+	ID uint64 `gorm:"primaryKey"`
+	// KeyHash is the hex SHA-256 of the key handed out.
+	KeyHash string `gorm:"size:64;uniqueIndex;not null"`
+	// Source is the entry that minted the key: "guest" or "visitor".
+	Source          string `gorm:"size:16;not null"`
+	TenantID        string `gorm:"size:64;not null"`
+	AppKey          string `gorm:"size:64;not null"`
+	ChannelConfigID string `gorm:"size:64;not null"`
+	UserID          string `gorm:"size:128;not null"`
+	UserName        string `gorm:"size:128;not null"`
+	Avatar          string `gorm:"size:512;not null"`
+	SkillGroupID    int64  `gorm:"not null"`
+	Locale          string `gorm:"size:16;not null"`
+	// ProductCard is spec 001's product JSON object, compacted; empty for none.
+	ProductCard string `gorm:"size:2000;not null"`
+	// Contact is the guest's optional details of spec 000 as a JSON object.
+	Contact   string    `gorm:"size:1000;not null"`
+	CreatedAt time.Time `gorm:"not null"`
+	// ExpiresAt ends the key's one chance; indexed for the sweep.
+	ExpiresAt time.Time `gorm:"index;not null"`
+	// UsedAt is set, once, by the exchange.
+	UsedAt *time.Time
+}
+
 // All lists every model, for schema checks.
 func All() []any {
 	return []any{
 		&Tenant{}, &AppKey{}, &ChannelConfig{}, &SkillGroup{}, &Agent{}, &AgentSkill{},
 		&FAQEntry{}, &WebhookEndpoint{}, &Conversation{}, &ChatRecord{},
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
-		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{},
+		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{}, &WebKey{},
 	}
 }

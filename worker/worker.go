@@ -14,11 +14,12 @@ import (
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
-// New returns a worker for ccflow's task queue with every workflow and
-// activity registered. Conversations, routing and agent feeds share one task
+// New returns ccflow's workers: one for ccflow's task queue with every
+// workflow and activity registered, and one for webhook pushes (see
+// newPushWorker). Conversations, routing and agent feeds share one task
 // queue: they signal each other constantly, and one queue keeps a single
-// worker fleet serving all of them. The caller starts and stops it.
-func New(c client.Client, db *gorm.DB, library *faq.Library) sdkworker.Worker {
+// worker fleet serving all of them. The caller starts and stops the workers.
+func New(c client.Client, db *gorm.DB, library *faq.Library) *Workers {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(conversation.Workflow, workflow.RegisterOptions{Name: conversation.WorkflowName})
 	w.RegisterWorkflowWithOptions(routing.Workflow, workflow.RegisterOptions{Name: routing.WorkflowName})
@@ -26,5 +27,5 @@ func New(c client.Client, db *gorm.DB, library *faq.Library) sdkworker.Worker {
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
 	w.RegisterActivity(&activities.Store{DB: db})
 	w.RegisterActivity(&activities.Robot{FAQ: library})
-	return w
+	return &Workers{all: []starter{w, newPushWorker(c, db)}}
 }

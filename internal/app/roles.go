@@ -23,6 +23,7 @@ import (
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/temporalx"
 	"github.com/ccflow/ccflow/internal/token"
+	"github.com/ccflow/ccflow/internal/webentry"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/worker"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -146,6 +147,9 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	base := "http://" + ln.Addr().String()
 	printf(out, "ccflow is running (all-in-one, data in %s)\n", cfg.DataDir)
 	printf(out, "  API:          %s\n", base)
+	if on, err := cfg.DemoEnabled(config.RoleAllInOne); err == nil && on {
+		printf(out, "  chat page:    %s/index/index/home?business_id=1   (the demo tenant's visitor entry)\n", base)
+	}
 	printf(out, "  health:       %s/readyz   metrics: %s/metrics\n", base, base)
 	printf(out, "  admin API:    %s/api/admin/v1 (%s)\n", base, adminKeySource(key, keyFile))
 	printf(out, "  Temporal:     %s (namespace %s)\n", address, cfg.TemporalNamespace)
@@ -283,6 +287,7 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 		Tokens:        tokens,
 		LeaveMessages: &leavemsg.Store{DB: db},
 		Admin:         &admin.Store{DB: db},
+		WebKeys:       &webentry.Store{DB: db},
 		Ready: []api.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error {
 				sqlDB, err := db.DB()

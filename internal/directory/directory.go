@@ -35,6 +35,10 @@ func (d *Directory) Channel(ctx context.Context, id string) (conversation.Channe
 	if err := d.DB.WithContext(ctx).Where("id = ?", id).Take(&cc).Error; err != nil {
 		return conversation.Channel{}, notFound(err, "channel config")
 	}
+	businessID, endpoints, err := d.pushTargets(ctx, cc.TenantID)
+	if err != nil {
+		return conversation.Channel{}, err
+	}
 	return conversation.Channel{
 		ID:               cc.ID,
 		TenantID:         cc.TenantID,
@@ -51,6 +55,8 @@ func (d *Directory) Channel(ctx context.Context, id string) (conversation.Channe
 		QueueIdle:        seconds(cc.QueueIdleSec),
 		AgentIdle:        seconds(cc.AgentIdleSec),
 		SatisfactionWait: seconds(cc.SatisfactionSec),
+		BusinessID:       businessID,
+		PushEndpoints:    endpoints,
 	}, nil
 }
 

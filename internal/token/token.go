@@ -75,6 +75,16 @@ type VisitorClaims struct {
 	UserID          string
 	UserName        string
 	Locale          string
+	// Web marks a session the customer chat page got by exchanging a web key
+	// (guest or visitor entry). Such a token needs no x-app-key and
+	// AccessToken: it is bound to one user of one channel and cannot mint others.
+	Web bool
+	// SkillGroupID is the skill group the web entry chose; zero means the
+	// channel config's default.
+	SkillGroupID int64
+	// WebKeyID names the exchanged web key, whose product card the
+	// conversation starts with.
+	WebKeyID uint64
 	// IssuedAt and ExpiresAt are set by verification; IssueVisitor ignores them.
 	IssuedAt  time.Time
 	ExpiresAt time.Time
@@ -98,6 +108,9 @@ type jwtClaims struct {
 	UserID          string `json:"uid,omitempty"`
 	UserName        string `json:"un,omitempty"`
 	Locale          string `json:"loc,omitempty"`
+	Web             bool   `json:"web,omitempty"`
+	SkillGroupID    int64  `json:"sg,omitempty"`
+	WebKeyID        uint64 `json:"wk,omitempty"`
 	AgentID         string `json:"aid,omitempty"`
 	jwt.RegisteredClaims
 }
@@ -187,6 +200,7 @@ func (i *Issuer) IssueVisitor(c VisitorClaims, ttl time.Duration) (string, error
 	tok, _, _, err := i.sign(jwtClaims{
 		Type: TypeVisitor, AppKey: c.AppKey, TenantID: c.TenantID, ChannelConfigID: c.ChannelConfigID,
 		UserID: c.UserID, UserName: c.UserName, Locale: c.Locale,
+		Web: c.Web, SkillGroupID: c.SkillGroupID, WebKeyID: c.WebKeyID,
 	}, c.UserID, ttl)
 	return tok, err
 }
@@ -202,6 +216,7 @@ func (i *Issuer) VerifyVisitor(token string) (VisitorClaims, error) {
 	return VisitorClaims{
 		TenantID: c.TenantID, AppKey: c.AppKey, ChannelConfigID: c.ChannelConfigID,
 		UserID: c.UserID, UserName: c.UserName, Locale: c.Locale,
+		Web: c.Web, SkillGroupID: c.SkillGroupID, WebKeyID: c.WebKeyID,
 		IssuedAt: c.IssuedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
 	}, err
 }

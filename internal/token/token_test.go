@@ -76,6 +76,25 @@ func TestVisitorRoundTripAndExpiry(t *testing.T) {
 	require.Equal(t, want, got, "claims still filled in for renewal")
 }
 
+func TestWebVisitorClaimsRoundTrip(t *testing.T) {
+	iss, _ := newIssuer(t, modelstest.SQLiteDB(t))
+	web := visitor
+	web.Web, web.SkillGroupID, web.WebKeyID = true, 12, 42
+	tok, err := iss.IssueVisitor(web, token.VisitorTTL)
+	require.NoError(t, err)
+	got, err := iss.VerifyVisitor(tok)
+	require.NoError(t, err)
+	want := web
+	want.IssuedAt, want.ExpiresAt = t0, t0.Add(time.Hour)
+	require.Equal(t, want, got)
+
+	plain, err := iss.IssueVisitor(visitor, token.VisitorTTL)
+	require.NoError(t, err)
+	got, err = iss.VerifyVisitor(plain)
+	require.NoError(t, err)
+	require.False(t, got.Web, "applyToken's tokens are not web sessions")
+}
+
 func TestKindsAreNotInterchangeable(t *testing.T) {
 	iss, _ := newIssuer(t, modelstest.SQLiteDB(t))
 	access, _, _, err := iss.IssueAccess("demo-app-key", "demo", time.Minute)

@@ -88,6 +88,8 @@ type ConversationInfo struct {
 	FromAgentID  string
 	QueuedAt     time.Time
 	AssignedAt   time.Time
+	// ProductCard is the product JSON the visitor came about, if any.
+	ProductCard string `json:",omitempty"`
 }
 
 // PollRequest asks for the events after Cursor; Wait turns it into a long-poll.

@@ -13,9 +13,12 @@ import (
 // maxAgentContent bounds an agent's message, in characters.
 const maxAgentContent = 2000
 
-// servedBy refuses an agent command from anyone but the serving agent.
-func (c *conv) servedBy(agentID string) error {
-	if c.Phase != PhaseAgent || agentID == "" || agentID != c.Agent.AgentID {
+// servedBy refuses an agent command from anyone but the serving agent of
+// this very conversation. This is the check the agent API relies on: it finds
+// the workflow from the records and lets the workflow, which knows who serves
+// it now, decide.
+func (c *conv) servedBy(agentID, conversationID string) error {
+	if c.Phase != PhaseAgent || agentID == "" || agentID != c.Agent.AgentID || conversationID != c.ConversationID {
 		return refuse(CodeFailed, DescNotYourConversation)
 	}
 	return nil
@@ -25,7 +28,7 @@ func (c *conv) validateAgentSend(_ workflow.Context, r AgentSendRequest) error {
 	if d := c.remembered(agentKey(r.DedupeKey)); d != nil {
 		return nil
 	}
-	if err := c.servedBy(r.AgentID); err != nil {
+	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil {
 		return err
 	}
 	if r.Content == "" || utf8.RuneCountInString(r.Content) > maxAgentContent {
@@ -67,7 +70,7 @@ func agentKey(k string) string {
 }
 
 func (c *conv) validateAgentTransfer(_ workflow.Context, r AgentTransferRequest) error {
-	if err := c.servedBy(r.AgentID); err != nil {
+	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil {
 		return err
 	}
 	switch {
@@ -98,7 +101,7 @@ func (c *conv) onAgentTransfer(ctx workflow.Context, r AgentTransferRequest) (Sn
 }
 
 func (c *conv) validateAgentClose(_ workflow.Context, r AgentCloseRequest) error {
-	return c.servedBy(r.AgentID)
+	return c.servedBy(r.AgentID, r.ConversationID)
 }
 
 // onAgentClose is the agent ending the service; the visitor is asked for a rating.

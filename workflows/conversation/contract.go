@@ -23,6 +23,10 @@ import (
 const (
 	WorkflowName = "Conversation"
 	TaskQueue    = "ccflow-conversations"
+	// PushTaskQueue runs webhook deliveries on workers of their own, so that
+	// slow receivers never take the activity slots the robot and the
+	// database writes of conversations need.
+	PushTaskQueue = "ccflow-push"
 	// UpdateSend applies a customer send (spec 003 §7); CONNECT is update-with-start.
 	UpdateSend = "send"
 	// UpdatePoll hands the visitor the downlink messages once, in order (spec 003 §5).
@@ -120,12 +124,20 @@ type Channel struct {
 	QueueIdle        time.Duration
 	AgentIdle        time.Duration
 	SatisfactionWait time.Duration
+	// BusinessID is the tenant's business id (spec 001), which webhook events carry.
+	BusinessID int64
+	// PushEndpoints are the tenant's enabled webhook endpoints when the
+	// conversation began; each receives every message of the conversation.
+	PushEndpoints []uint64
 }
 
 // Visitor is who the conversation is with.
 type Visitor struct {
 	UserID   string
 	UserName string
+	// ProductCard is the product JSON object the visitor entry (spec 001)
+	// brought, for the agent to see; empty when there is none.
+	ProductCard string
 }
 
 // SendRequest is a customer's send (spec 003 §7) as the workflow receives it.
@@ -222,6 +234,9 @@ type AgentRef struct {
 // AgentSendRequest is the serving agent's message to the visitor.
 type AgentSendRequest struct {
 	AgentID string
+	// ConversationID is the conversation the agent means: a workflow run may
+	// have moved on to a newer conversation of the same visitor.
+	ConversationID string
 	// DedupeKey makes a retried send apply once.
 	DedupeKey string
 	MediaType string
@@ -232,13 +247,15 @@ type AgentSendRequest struct {
 // ToAgentID is empty, to a skill group's queue.
 type AgentTransferRequest struct {
 	AgentID        string
+	ConversationID string
 	ToAgentID      string
 	ToSkillGroupID int64
 }
 
 // AgentCloseRequest is the serving agent ending the service.
 type AgentCloseRequest struct {
-	AgentID string
+	AgentID        string
+	ConversationID string
 }
 
 // Agent refusals, in the same envelope as the spec's refusals.
@@ -286,4 +303,5 @@ type Snapshot struct {
 	UserName       string
 	AssignedAt     *time.Time
 	AgentName      string
+	ProductCard    string
 }

@@ -43,6 +43,7 @@ func (c *conv) requestQueue() {
 		ConversationID: c.ConversationID, WorkflowID: c.workflowID, UserID: c.Visitor.UserID,
 		UserName: c.Visitor.UserName, SkillGroupID: c.SkillGroupID, TargetAgentID: c.TargetAgentID,
 		FromAgentID: c.FromAgentID, Ticket: c.RouteTicket, QueuedAt: *c.QueuedAt, MaxWait: c.Channel.MaxQueueWait,
+		ProductCard: c.Visitor.ProductCard,
 	}
 	c.Routing = append(c.Routing, activities.RouteNotice{TenantID: c.Channel.TenantID, Enqueue: &e})
 }

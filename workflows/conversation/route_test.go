@@ -84,9 +84,31 @@ func (h *harness) assign(at time.Duration, agentID, name string) {
 	}, at)
 }
 
-// agentUpdate runs an agent command; a nil check expects it to be accepted and succeed.
+// agentUpdate runs an agent command; a nil check expects it to be accepted
+// and succeed. A command naming no conversation is about the current one.
 func (h *harness) agentUpdate(at time.Duration, name string, arg any, check func(res any, rejected error)) {
 	h.env.RegisterDelayedCallback(func() {
+		current := ""
+		if e := h.router.lastEnqueue(); e != nil {
+			current = e.ConversationID
+		}
+		switch r := arg.(type) {
+		case AgentSendRequest:
+			if r.ConversationID == "" {
+				r.ConversationID = current
+			}
+			arg = r
+		case AgentTransferRequest:
+			if r.ConversationID == "" {
+				r.ConversationID = current
+			}
+			arg = r
+		case AgentCloseRequest:
+			if r.ConversationID == "" {
+				r.ConversationID = current
+			}
+			arg = r
+		}
 		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) {
@@ -125,6 +147,8 @@ func TestAgentChatsTransfersAndRoutingIsTold(t *testing.T) {
 		require.Equal(t, first.Seq, res.(Message).Seq, "a repeated agent send is applied once")
 	})
 	h.agentUpdate(7*time.Second, UpdateAgentSend, AgentSendRequest{AgentID: "agent2", Content: "x"},
+		refusedWith(t, DescNotYourConversation))
+	h.agentUpdate(7*time.Second, UpdateAgentSend, AgentSendRequest{AgentID: "agent1", ConversationID: "an-older-one", Content: "x"},
 		refusedWith(t, DescNotYourConversation))
 	h.agentUpdate(8*time.Second, UpdateAgentSend, AgentSendRequest{AgentID: "agent1"}, func(_ any, err error) {
 		require.ErrorContains(t, err, "content")

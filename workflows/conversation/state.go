@@ -50,6 +50,8 @@ type State struct {
 	DeliveredSeq int64
 	// Unsaved is what the persister has not yet written to the database.
 	Unsaved activities.PersistBatch
+	// Pushes holds, per webhook endpoint, the events not yet delivered.
+	Pushes []PushQueue
 	// Dedupe remembers recent client dedupe keys and their answers, oldest first.
 	Dedupe       []Deduped
 	LastActivity time.Time

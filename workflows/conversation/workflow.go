@@ -32,6 +32,9 @@ func Workflow(ctx workflow.Context, st State) error {
 	if c.ConversationID == "" {
 		c.start(ctx, info.WorkflowExecution.RunID)
 	}
+	// Before register: an update that came with the start (CONNECT) runs as
+	// soon as its handler is set, and its messages need their push queues.
+	c.startPushes(ctx)
 	if err := c.register(ctx); err != nil {
 		return err
 	}
@@ -61,7 +64,7 @@ func (c *conv) reopen(ctx workflow.Context) {
 	c.State = State{
 		Channel: keep.Channel, Visitor: keep.Visitor, NextSeq: keep.NextSeq, Messages: keep.Messages,
 		DeliveredSeq: keep.DeliveredSeq, Unsaved: keep.Unsaved, Dedupe: keep.Dedupe, Routing: keep.Routing,
-		ContinueAsNewAfter: keep.ContinueAsNewAfter, Reopened: keep.Reopened,
+		Pushes: keep.Pushes, ContinueAsNewAfter: keep.ContinueAsNewAfter, Reopened: keep.Reopened,
 	}
 	c.start(ctx, workflow.GetInfo(ctx).WorkflowExecution.RunID+"-"+strconv.Itoa(c.Reopened))
 	c.publish(ctx)
@@ -132,21 +135,32 @@ func (c *conv) run(ctx workflow.Context) error {
 			return err
 		}
 		// Let the visitor collect the last messages, then make sure every record
-		// is written. A CONNECT meanwhile opens a new conversation in this run.
+		// is written and every webhook event delivered. A CONNECT meanwhile
+		// opens a new conversation in this run.
 		reopened := func() bool { return c.Phase != PhaseClosed }
 		if _, err := awaitUntil(ctx, workflow.Now(ctx).Add(lingerAfterClose), func() bool {
 			return c.DeliveredSeq >= c.lastDownlink() || reopened()
 		}); err != nil {
 			return err
 		}
-		if err := workflow.Await(ctx, func() bool {
-			return (c.unsavedEmpty() && len(c.Routing) == 0 && c.signalsInFlight == 0 && workflow.AllHandlersFinished(ctx)) || reopened()
-		}); err != nil {
+		done := func() bool {
+			return c.unsavedEmpty() && c.pushesEmpty() && len(c.Routing) == 0 && c.signalsInFlight == 0 && workflow.AllHandlersFinished(ctx)
+		}
+		// A dead webhook receiver can keep a closed run waiting for a day, while
+		// the visitor's page may go on polling: the run continues as new then too.
+		if err := workflow.Await(ctx, func() bool { return done() || reopened() || c.shouldContinueAsNew(ctx) }); err != nil {
 			return err
 		}
-		if !reopened() {
+		if reopened() {
+			continue
+		}
+		if done() {
 			return nil
 		}
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return err
+		}
+		return workflow.NewContinueAsNewError(ctx, Workflow, c.State)
 	}
 }
 
@@ -305,7 +319,7 @@ func (c *conv) setPhase(ctx workflow.Context, p Phase) {
 }
 
 // record numbers a message, keeps it for polls when it is downlink, and
-// queues it for the database.
+// queues it for the database and the tenant's webhooks.
 func (c *conv) record(ctx workflow.Context, m Message) Message {
 	c.NextSeq++
 	m.Seq = c.NextSeq
@@ -321,6 +335,7 @@ func (c *conv) record(ctx workflow.Context, m Message) Message {
 		ControlType: string(m.ControlType), MediaType: m.MediaType, Content: m.Content,
 		MessageCode: m.MessageCode, At: m.At,
 	})
+	c.queuePush(ctx, m)
 	return m
 }
 
@@ -422,6 +437,6 @@ func (c *conv) snapshot() (Snapshot, error) {
 		ChannelID: c.Channel.ID, UserID: c.Visitor.UserID, SkillGroupID: c.SkillGroupID,
 		QueuedAt: c.QueuedAt, MaxQueueWait: c.Channel.MaxQueueWait, AgentID: c.Agent.AgentID,
 		LastSeq: c.NextSeq, DeliveredSeq: c.DeliveredSeq, UserName: c.Visitor.UserName, AssignedAt: c.AssignedAt,
-		AgentName: c.Agent.AgentName,
+		AgentName: c.Agent.AgentName, ProductCard: c.Visitor.ProductCard,
 	}, nil
 }

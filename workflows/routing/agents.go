@@ -72,6 +72,7 @@ func (r *router) setStatus(ctx workflow.Context, s AgentStatus) {
 		r.insert(Entry{
 			ConversationID: h.ConversationID, WorkflowID: h.WorkflowID, UserID: h.UserID, UserName: h.UserName,
 			SkillGroupID: h.SkillGroupID, FromAgentID: a.ID, Ticket: h.Ticket, QueuedAt: now, Order: h.Order,
+			ProductCard: h.ProductCard,
 		})
 		convID, ticket := h.ConversationID, h.Ticket
 		r.signal(ctx, h.WorkflowID, SignalRequeued, Requeue{ConversationID: convID, Ticket: ticket, AgentID: a.ID}, func() {

@@ -83,6 +83,8 @@ type Entry struct {
 	// left keeps the place of its first wait.
 	Order   time.Time
 	MaxWait time.Duration
+	// ProductCard is the product the visitor came about (spec 001's visitor entry).
+	ProductCard string
 }
 
 // Leave takes a conversation out of routing, whether queued or held by an agent.
@@ -113,6 +115,7 @@ type Held struct {
 	QueuedAt       time.Time
 	Order          time.Time
 	AssignedAt     time.Time
+	ProductCard    string
 }
 
 // Agent is an agent as routing sees them.

@@ -93,6 +93,7 @@ func (r *router) assign(ctx workflow.Context, qi, ai int) {
 	a.Conversations = append(a.Conversations, Held{
 		ConversationID: e.ConversationID, WorkflowID: e.WorkflowID, UserID: e.UserID, UserName: e.UserName,
 		SkillGroupID: e.SkillGroupID, Ticket: e.Ticket, QueuedAt: e.QueuedAt, Order: e.Order, AssignedAt: now,
+		ProductCard: e.ProductCard,
 	})
 	a.IdleSince = now
 	r.recordWait(e.SkillGroupID, now.Sub(e.QueuedAt), now)
@@ -109,6 +110,7 @@ func (r *router) assign(ctx workflow.Context, qi, ai int) {
 		Conversation: &agentdesk.ConversationInfo{
 			ID: convID, WorkflowID: e.WorkflowID, UserID: e.UserID, UserName: e.UserName,
 			SkillGroupID: e.SkillGroupID, FromAgentID: e.FromAgentID, QueuedAt: e.QueuedAt, AssignedAt: now,
+			ProductCard: e.ProductCard,
 		},
 	})
 }
