@@ -57,7 +57,7 @@ func Workflow(ctx workflow.Context, st State) error {
 			}
 			// Signals that arrived while the handlers finished go with the state.
 			d.drain(ctx, events)
-			return workflow.NewContinueAsNewError(ctx, Workflow, d.State)
+			return workflow.NewContinueAsNewError(ctx, WorkflowName, d.State)
 		}
 	}
 }

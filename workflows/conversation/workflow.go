@@ -160,7 +160,7 @@ func (c *conv) run(ctx workflow.Context) error {
 		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 			return err
 		}
-		return workflow.NewContinueAsNewError(ctx, Workflow, c.State)
+		return workflow.NewContinueAsNewError(ctx, WorkflowName, c.State)
 	}
 }
 
@@ -185,7 +185,7 @@ func (c *conv) serve(ctx workflow.Context) error {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return err
 			}
-			return workflow.NewContinueAsNewError(ctx, Workflow, c.State)
+			return workflow.NewContinueAsNewError(ctx, WorkflowName, c.State)
 		}
 	}
 	return nil

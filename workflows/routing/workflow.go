@@ -53,7 +53,7 @@ func Workflow(ctx workflow.Context, st State) error {
 			if err := workflow.Await(ctx, func() bool { return r.sending == 0 }); err != nil {
 				return err
 			}
-			return workflow.NewContinueAsNewError(ctx, Workflow, r.State)
+			return workflow.NewContinueAsNewError(ctx, WorkflowName, r.State)
 		}
 	}
 }
