@@ -20,6 +20,7 @@ type config struct {
 	Capacity   int
 	Messages   int
 	Ramp       time.Duration
+	Think      time.Duration
 	Timeout    time.Duration
 	Grace      time.Duration
 	PollWait   time.Duration
@@ -66,6 +67,7 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	fs.IntVar(&c.Capacity, "capacity", 3, "concurrent conversations per agent, given to the agents ccbench creates")
 	fs.IntVar(&c.Messages, "messages", 10, "messages each way per conversation")
 	fs.DurationVar(&c.Ramp, "ramp", 0, "spread the visitors' starts over this duration (0: 2ms apart)")
+	fs.DurationVar(&c.Think, "think", 0, "a visitor's pause before each message, as a person typing; keeps conversations open (0: none)")
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Minute, "the benchmark ends after this, counted from when ccflow is ready")
 	fs.DurationVar(&c.Grace, "grace", 30*time.Second, "how long a message may take before it counts as lost")
 	fs.DurationVar(&c.PollWait, "poll-wait", 10*time.Second, "long-poll wait of visitors' polls and agents' event reads (1s to 30s)")
@@ -159,6 +161,9 @@ func (c config) validate(urlSet bool) error {
 	}
 	if c.Ramp < 0 {
 		errs = append(errs, errors.New("-ramp must not be negative"))
+	}
+	if c.Think < 0 {
+		errs = append(errs, errors.New("-think must not be negative"))
 	}
 	if c.Timeout <= 0 {
 		errs = append(errs, errors.New("-timeout must be positive"))

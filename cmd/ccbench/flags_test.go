@@ -76,6 +76,7 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"-embedded", "-capacity", "0"}, "-capacity must be at least 1"},
 		{[]string{"-embedded", "-messages", "0"}, "-messages must be at least 1"},
 		{[]string{"-embedded", "-ramp", "-1s"}, "-ramp must not be negative"},
+		{[]string{"-embedded", "-think", "-2s"}, "-think must not be negative"},
 		{[]string{"-embedded", "-timeout", "0"}, "-timeout must be positive"},
 		{[]string{"-embedded", "-grace", "0"}, "-grace must be positive"},
 		{[]string{"-embedded", "-poll-wait", "31s"}, "-poll-wait"},

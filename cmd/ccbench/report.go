@@ -31,14 +31,16 @@ type report struct {
 }
 
 type reportConfig struct {
-	URL           string `json:"url"`
-	Embedded      bool   `json:"embedded"`
-	Visitors      int    `json:"visitors"`
-	Agents        int    `json:"agents"`
-	AgentsStarted int    `json:"agentsStarted"`
-	Capacity      int    `json:"capacity"`
-	Messages      int    `json:"messagesEachWay"`
-	RunID         string `json:"runId"`
+	URL           string  `json:"url"`
+	Embedded      bool    `json:"embedded"`
+	Visitors      int     `json:"visitors"`
+	Agents        int     `json:"agents"`
+	AgentsStarted int     `json:"agentsStarted"`
+	Capacity      int     `json:"capacity"`
+	Messages      int     `json:"messagesEachWay"`
+	RampSeconds   float64 `json:"rampSeconds"`
+	ThinkSeconds  float64 `json:"thinkSeconds"`
+	RunID         string  `json:"runId"`
 }
 
 type reportConvs struct {
@@ -107,8 +109,8 @@ func (r *report) writeText(w io.Writer) error {
 		mode = "-embedded"
 	}
 	fmt.Fprintf(&b, "\nccbench run %s against %s (%s)\n", c.RunID, c.URL, mode)
-	fmt.Fprintf(&b, "config      %d visitors, %d agents (%d started), capacity %d, %d messages each way\n",
-		c.Visitors, c.Agents, c.AgentsStarted, c.Capacity, c.Messages)
+	fmt.Fprintf(&b, "config      %d visitors, %d agents (%d started), capacity %d, %d messages each way, ramp %gs, think %gs\n",
+		c.Visitors, c.Agents, c.AgentsStarted, c.Capacity, c.Messages, c.RampSeconds, c.ThinkSeconds)
 	fmt.Fprintf(&b, "wall time   %.2fs (%s)\n", r.WallSeconds, r.Ended)
 	cv := r.Conversations
 	cut := ""
@@ -220,6 +222,7 @@ func (b *bench) buildReport(out outcome, agents []*benchAgent, setupErr error, b
 		Config: reportConfig{
 			URL: base, Embedded: cfg.Embedded, Visitors: cfg.Visitors, Agents: cfg.Agents,
 			AgentsStarted: len(agents), Capacity: cfg.Capacity, Messages: cfg.Messages, RunID: b.runID,
+			RampSeconds: cfg.Ramp.Seconds(), ThinkSeconds: cfg.Think.Seconds(),
 		},
 		WallSeconds: out.wall.Seconds(),
 		Conversations: reportConvs{

@@ -125,6 +125,9 @@ func (v *benchVisitor) run(ctx context.Context) error {
 
 	v.moveTo(phaseChatting)
 	for i := 1; i <= b.cfg.Messages; i++ {
+		if err := sleepCtx(ctx, b.cfg.Think); err != nil {
+			return v.fail(ctx, "chat", err)
+		}
 		if err := v.exchange(ctx, i); err != nil {
 			return v.fail(ctx, "chat", err)
 		}
