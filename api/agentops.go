@@ -34,81 +34,70 @@ func (o agentOps) setStatus(ctx context.Context, tenantID string, s routing.Agen
 	if err != nil {
 		return routing.Agent{}, err
 	}
-	id := routing.WorkflowID(tenantID)
+	var a routing.Agent
+	err = o.updateWithStart(ctx, routing.WorkflowID(tenantID), routing.WorkflowName, routing.State{TenantID: tenantID},
+		routing.UpdateAgentStatus, s, &a)
+	return a, err
+}
+
+// updateWithStart runs an update on the workflow with the given id,
+// starting it with input when it is not running, and decodes the result.
+func (o agentOps) updateWithStart(ctx context.Context, id, workflowName string, input any, update string, arg, result any) error {
 	start := o.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: id, TaskQueue: conversation.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, routing.WorkflowName, routing.State{TenantID: tenantID})
+	}, workflowName, input)
 	handle, err := o.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID: id, UpdateName: routing.UpdateAgentStatus, Args: []any{s},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
+			WorkflowID: id, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 		},
 	})
-	var a routing.Agent
 	if err == nil {
-		err = handle.Get(ctx, &a)
+		err = handle.Get(ctx, result)
 	}
-	return a, asBadRequest(err)
+	return asBadRequest(err)
+}
+
+// query runs a query and decodes its answer; a workflow that does not exist
+// leaves result as it is.
+func (o agentOps) query(ctx context.Context, workflowID, name string, result any, args ...any) error {
+	val, err := o.c.QueryWorkflow(ctx, workflowID, "", name, args...)
+	if isGone(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return val.Get(result)
 }
 
 // agent is routing's view of one agent; without a routing workflow yet, the agent is offline.
 func (o agentOps) agent(ctx context.Context, tenantID, agentID string) (routing.Agent, error) {
-	var a routing.Agent
-	val, err := o.c.QueryWorkflow(ctx, routing.WorkflowID(tenantID), "", routing.QueryAgent, agentID)
-	if isGone(err) {
-		return routing.Agent{ID: agentID, Status: routing.StatusOffline}, nil
-	}
-	if err != nil {
-		return a, err
-	}
-	return a, val.Get(&a)
+	a := routing.Agent{ID: agentID, Status: routing.StatusOffline}
+	err := o.query(ctx, routing.WorkflowID(tenantID), routing.QueryAgent, &a, agentID)
+	return a, err
 }
 
 // queues is routing's view of every queue and agent of the tenant.
 func (o agentOps) queues(ctx context.Context, tenantID string) (routing.Queues, error) {
 	var q routing.Queues
-	val, err := o.c.QueryWorkflow(ctx, routing.WorkflowID(tenantID), "", routing.QueryQueues)
-	if isGone(err) {
-		return q, nil
-	}
-	if err != nil {
-		return q, err
-	}
-	return q, val.Get(&q)
+	err := o.query(ctx, routing.WorkflowID(tenantID), routing.QueryQueues, &q)
+	return q, err
 }
 
 // queueInfo answers spec 003 §4 for a visitor's conversation.
 func (o agentOps) queueInfo(ctx context.Context, tenantID, workflowID string) (routing.QueueInfo, error) {
 	var qi routing.QueueInfo
-	val, err := o.c.QueryWorkflow(ctx, routing.WorkflowID(tenantID), "", routing.QueryQueueInfo, routing.QueueInfoRequest{WorkflowID: workflowID})
-	if isGone(err) {
-		return qi, nil
-	}
-	if err != nil {
-		return qi, err
-	}
-	return qi, val.Get(&qi)
+	err := o.query(ctx, routing.WorkflowID(tenantID), routing.QueryQueueInfo, &qi, routing.QueueInfoRequest{WorkflowID: workflowID})
+	return qi, err
 }
 
 // events long-polls the agent's feed, starting it if it is not running.
 func (o agentOps) events(ctx context.Context, tenantID, agentID string, r agentdesk.PollRequest) (agentdesk.PollResult, error) {
-	id := agentdesk.WorkflowID(agentID)
-	start := o.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID: id, TaskQueue: conversation.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, agentdesk.WorkflowName, agentdesk.State{AgentID: agentID, RoutingWorkflowID: routing.WorkflowID(tenantID)})
-	handle, err := o.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID: id, UpdateName: agentdesk.UpdatePoll, Args: []any{r},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
 	var res agentdesk.PollResult
-	if err == nil {
-		err = handle.Get(ctx, &res)
-	}
-	return res, asBadRequest(err)
+	err := o.updateWithStart(ctx, agentdesk.WorkflowID(agentID), agentdesk.WorkflowName,
+		agentdesk.State{AgentID: agentID, RoutingWorkflowID: routing.WorkflowID(tenantID)}, agentdesk.UpdatePoll, r, &res)
+	return res, err
 }
 
 // command runs an agent's update on a conversation and decodes its result.
@@ -160,12 +149,6 @@ func asBadRequest(err error) error {
 // answers an empty snapshot.
 func (o agentOps) snapshot(ctx context.Context, workflowID string) (conversation.Snapshot, error) {
 	var snap conversation.Snapshot
-	val, err := o.c.QueryWorkflow(ctx, workflowID, "", conversation.QueryState)
-	if isGone(err) {
-		return snap, nil
-	}
-	if err != nil {
-		return snap, err
-	}
-	return snap, val.Get(&snap)
+	err := o.query(ctx, workflowID, conversation.QueryState, &snap)
+	return snap, err
 }

@@ -171,10 +171,6 @@ func (h *harness) poll(at time.Duration, r PollRequest, check func(PollResult)) 
 	}, at)
 }
 
-func (h *harness) signal(at time.Duration, name string, arg any) {
-	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(name, arg) }, at)
-}
-
 func (h *harness) state(at time.Duration, check func(Snapshot)) {
 	h.env.RegisterDelayedCallback(func() {
 		v, err := h.env.QueryWorkflow(QueryState)
