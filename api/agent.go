@@ -151,7 +151,7 @@ func (h *agentHandlers) events(c *gin.Context) {
 	}
 	out := make([]eventView, 0, len(res.Events))
 	for _, e := range res.Events {
-		out = append(out, eventOf(e))
+		out = append(out, eventOf(e, claims.AgentID))
 	}
 	c.JSON(http.StatusOK, gin.H{"events": out, "cursor": res.Cursor})
 }

@@ -149,7 +149,8 @@ func sentView(m conversation.Message) messageView {
 	})
 }
 
-func eventOf(e agentdesk.Event) eventView {
+// eventOf is an event of agentID's feed as the console reads it.
+func eventOf(e agentdesk.Event, agentID string) eventView {
 	v := eventView{Seq: e.Seq, Type: string(e.Type), ConversationID: e.ConversationID, At: e.At, Status: e.Status}
 	if e.Message != nil {
 		m := deskMessageView(*e.Message)
@@ -157,7 +158,7 @@ func eventOf(e agentdesk.Event) eventView {
 	}
 	if ci := e.Conversation; ci != nil {
 		v.Conversation = &conversationView{
-			ID: ci.ID, UserID: ci.UserID, UserName: ci.UserName, Phase: string(conversation.PhaseAgent),
+			ID: ci.ID, UserID: ci.UserID, UserName: ci.UserName, Phase: string(conversation.PhaseAgent), AgentID: agentID,
 			SkillGroupID: ci.SkillGroupID, FromAgentID: ci.FromAgentID, QueuedAt: &ci.QueuedAt, AssignedAt: &ci.AssignedAt,
 			ProductCard: card(ci.ProductCard),
 		}

@@ -44,8 +44,11 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Ag
 		// An unknown user costs as much as a wrong password, so response
 		// times do not tell which usernames exist.
 		s.dummyOnce.Do(func() {
-			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("ccflow-no-such-agent"), bcrypt.DefaultCost)
+			if h, err := bcrypt.GenerateFromPassword([]byte("ccflow-no-such-agent"), bcrypt.DefaultCost); err == nil {
+				s.dummyHash = h
+			}
 		})
+		// Only the time the comparison takes matters; its answer is always "no".
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
 		return Agent{}, ErrBadCredentials
 	}
