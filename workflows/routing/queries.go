@@ -1,7 +1,9 @@
 package routing
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -68,4 +70,42 @@ func secs(d time.Duration) int {
 		return 0
 	}
 	return int(d / time.Second)
+}
+
+// details is the line Temporal UI shows for the tenant's routing: per skill
+// group, who waits and for how long, and how many agents could take them.
+func (r *router) details(now time.Time) string {
+	var groups []int64
+	for _, e := range r.Queue {
+		groups = append(groups, e.SkillGroupID)
+	}
+	for _, a := range r.Agents {
+		groups = append(groups, a.SkillGroups...)
+	}
+	slices.Sort(groups)
+	groups = slices.Compact(groups)
+	parts := make([]string, 0, len(groups))
+	for _, g := range groups {
+		waiting, longest := 0, time.Duration(0)
+		for _, e := range r.Queue {
+			if e.SkillGroupID == g {
+				waiting++
+				longest = max(longest, now.Sub(e.QueuedAt))
+			}
+		}
+		ready, load, capacity := 0, 0, 0
+		for _, a := range r.Agents {
+			if a.Status == StatusReady && slices.Contains(a.SkillGroups, g) {
+				ready++
+				load += len(a.Conversations)
+				capacity += a.Capacity
+			}
+		}
+		parts = append(parts, fmt.Sprintf("group %d: %d waiting (longest %ds), %d agents ready with %d/%d chats",
+			g, waiting, secs(longest), ready, load, capacity))
+	}
+	if len(parts) == 0 {
+		return "no queues or agents yet"
+	}
+	return strings.Join(parts, "; ")
 }

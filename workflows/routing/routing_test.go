@@ -295,3 +295,16 @@ func TestAwayAgentGoesOfflineAndTheirChatsAreRequeued(t *testing.T) {
 	h.at(6*time.Second, func() { require.Len(t, h.queues().Agents, 1) })
 	h.run(State{TenantID: "demo"}, time.Minute)
 }
+
+func TestDetailsSummariseQueuesForOperators(t *testing.T) {
+	r := &router{State: State{
+		Queue: []Entry{entry("c1", 11, start), entry("c2", 11, start.Add(30*time.Second)), entry("c3", 12, start)},
+		Agents: []Agent{
+			{ID: "a1", SkillGroups: []int64{11}, Capacity: 3, Status: StatusReady, Conversations: []Held{{ConversationID: "c0"}}},
+			{ID: "a2", SkillGroups: []int64{11, 12}, Capacity: 2, Status: StatusNotReady},
+		},
+	}}
+	require.Equal(t, "group 11: 2 waiting (longest 60s), 1 agents ready with 1/3 chats; group 12: 1 waiting (longest 60s), 0 agents ready with 0/0 chats",
+		r.details(start.Add(time.Minute)))
+	require.Equal(t, "no queues or agents yet", (&router{}).details(start))
+}

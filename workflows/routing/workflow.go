@@ -110,6 +110,7 @@ func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.Recei
 			}
 		default:
 			r.match(ctx)
+			workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
 			return
 		}
 	}
@@ -132,6 +133,7 @@ func (r *router) onAgentStatus(ctx workflow.Context, s AgentStatus) (Agent, erro
 	r.requests++
 	r.setStatus(ctx, s)
 	r.match(ctx)
+	workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
 	return *r.agent(s.AgentID), nil
 }
 
