@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,6 +107,15 @@ func TestScaledOutRoles(t *testing.T) {
 	})
 	require.Greater(t, next[0].Seq, first[len(first)-1].Seq, "nothing delivered twice")
 	require.Equal(t, "ROBOT", next[0].SourceType)
+
+	// Routing and the agent's feed run on the worker process too: an agent
+	// logged in at the server gets the visitor and talks to them.
+	ag := loginAgent(t, serverURL, "agent1", "agent1-pass")
+	ag.setStatus("READY")
+	require.Equal(t, "0", v.send("TRANS2AGENT", "").ResultCode)
+	convID := ag.waitAssigned("scaled-visitor")
+	require.Equal(t, http.StatusOK, ag.say(convID, "scaled-out hello"))
+	v.waitDownlink("the agent's message across processes", "AGENT", "scaled-out hello")
 
 	srv.terminate()
 	wrk.terminate()
