@@ -13,6 +13,23 @@ import (
 // maxAgentContent bounds an agent's message, in characters.
 const maxAgentContent = 2000
 
+// routingPending reports routing signals not yet applied. An agent learns of
+// an assignment once its signal is in this workflow's history, and may act
+// at once: the command can then reach this task before the coroutine that
+// applies the assignment has run.
+func (c *conv) routingPending() bool {
+	return c.assigned.Len() > 0 || c.requeued.Len() > 0
+}
+
+// checkServedBy is servedBy for a handler: it first lets pending routing
+// signals apply, so an agent acting right on their assignment is not refused.
+func (c *conv) checkServedBy(ctx workflow.Context, agentID, conversationID string) error {
+	if err := workflow.Await(ctx, func() bool { return !c.routingPending() }); err != nil {
+		return err
+	}
+	return c.servedBy(agentID, conversationID)
+}
+
 // servedBy refuses an agent command from anyone but the serving agent of
 // this very conversation. This is the check the agent API relies on: it finds
 // the workflow from the records and lets the workflow, which knows who serves
@@ -28,7 +45,7 @@ func (c *conv) validateAgentSend(_ workflow.Context, r AgentSendRequest) error {
 	if d := c.remembered(agentKey(r.DedupeKey)); d != nil {
 		return nil
 	}
-	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil {
+	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil && !c.routingPending() {
 		return err
 	}
 	if r.Content == "" || utf8.RuneCountInString(r.Content) > maxAgentContent {
@@ -48,6 +65,9 @@ func (c *conv) onAgentSend(ctx workflow.Context, r AgentSendRequest) (Message, e
 			}
 		}
 		return Message{Seq: d.Seq, MessageCode: c.messageCode(d.Seq)}, nil
+	}
+	if err := c.checkServedBy(ctx, r.AgentID, r.ConversationID); err != nil {
+		return Message{}, err
 	}
 	c.LastActivity = workflow.Now(ctx)
 	media := r.MediaType
@@ -70,7 +90,7 @@ func agentKey(k string) string {
 }
 
 func (c *conv) validateAgentTransfer(_ workflow.Context, r AgentTransferRequest) error {
-	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil {
+	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil && !c.routingPending() {
 		return err
 	}
 	switch {
@@ -85,6 +105,9 @@ func (c *conv) validateAgentTransfer(_ workflow.Context, r AgentTransferRequest)
 // onAgentTransfer puts the conversation back in a queue: a named agent's or a skill group's.
 func (c *conv) onAgentTransfer(ctx workflow.Context, r AgentTransferRequest) (Snapshot, error) {
 	c.runUpdates++
+	if err := c.checkServedBy(ctx, r.AgentID, r.ConversationID); err != nil {
+		return Snapshot{}, err
+	}
 	now := workflow.Now(ctx)
 	c.tellAgent(ctx, r.AgentID, agentdesk.Event{Type: agentdesk.EventTransferred})
 	c.FromAgentID = r.AgentID
@@ -101,12 +124,18 @@ func (c *conv) onAgentTransfer(ctx workflow.Context, r AgentTransferRequest) (Sn
 }
 
 func (c *conv) validateAgentClose(_ workflow.Context, r AgentCloseRequest) error {
-	return c.servedBy(r.AgentID, r.ConversationID)
+	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil && !c.routingPending() {
+		return err
+	}
+	return nil
 }
 
 // onAgentClose is the agent ending the service; the visitor is asked for a rating.
-func (c *conv) onAgentClose(ctx workflow.Context, _ AgentCloseRequest) (Snapshot, error) {
+func (c *conv) onAgentClose(ctx workflow.Context, r AgentCloseRequest) (Snapshot, error) {
 	c.runUpdates++
+	if err := c.checkServedBy(ctx, r.AgentID, r.ConversationID); err != nil {
+		return Snapshot{}, err
+	}
 	c.end(ctx, "agent")
 	return c.snapshot()
 }

@@ -241,3 +241,42 @@ func TestRequeuedWhenTheAgentGoesOffline(t *testing.T) {
 	require.Contains(t, h.store.contents(), "SYSTEM:"+texts["zh"][textRequeued])
 	require.Equal(t, "agent2", h.store.lastConversation().AgentID)
 }
+
+// TestAgentActingAtOnceOnTheirAssignment sends the assignment and the
+// agent's first message together, as when the console answers the moment
+// its feed shows the chat: the message must not be refused as not theirs,
+// and anyone else still is. (The test environment applies the signal first;
+// on a real server the update's validator can run before the signal's
+// coroutine, which routingPending covers; TestScaledOutRoles acts that fast.)
+func TestAgentActingAtOnceOnTheirAssignment(t *testing.T) {
+	h := newHarness(t)
+	h.control(0, ControlConnect, ok(DescConnectRobot))
+	h.control(time.Second, ControlTrans2Agent, ok(DescTransferOK))
+	var sent Message
+	h.env.RegisterDelayedCallback(func() {
+		e := h.router.lastEnqueue()
+		h.env.SignalWorkflow(routing.SignalAssigned, routing.Assignment{ConversationID: e.ConversationID, Ticket: e.Ticket, AgentID: "agent1", AgentName: "Amy"})
+		h.env.UpdateWorkflow(UpdateAgentSend, "", &testsuite.TestUpdateCallback{
+			OnAccept:   func() {},
+			OnReject:   func(err error) { t.Errorf("first message refused: %v", err) },
+			OnComplete: func(res any, err error) { require.NoError(t, err); sent = res.(Message) },
+		}, AgentSendRequest{AgentID: "agent1", ConversationID: e.ConversationID, Content: "您好"})
+	}, 2*time.Second)
+	// Another agent acting on the same moment is still refused, by the handler.
+	h.env.RegisterDelayedCallback(func() {
+		e := h.router.lastEnqueue()
+		h.env.UpdateWorkflow(UpdateAgentClose, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { refusedWith(t, DescNotYourConversation)(nil, err) },
+			OnComplete: func(_ any, err error) {
+				got, isRefusal := AsRefusal(err)
+				require.True(t, isRefusal, "want a refusal, got %v", err)
+				require.Equal(t, DescNotYourConversation, got.Desc)
+			},
+		}, AgentCloseRequest{AgentID: "agent2", ConversationID: e.ConversationID})
+	}, 3*time.Second)
+	h.control(4*time.Second, ControlDisconnect, ok(DescDisconnect))
+	h.run(demoChannel())
+	require.Equal(t, "您好", sent.Content)
+	require.Contains(t, h.store.contents(), "AGENT:您好")
+}

@@ -22,6 +22,8 @@ type conv struct {
 	convsInFlight int
 	// signalsInFlight counts agent-feed signals not yet acknowledged.
 	signalsInFlight int
+	// assigned and requeued are routing's signals, read by one coroutine.
+	assigned, requeued workflow.ReceiveChannel
 }
 
 // Workflow runs one conversation. A first run gets a State holding only the
@@ -104,8 +106,9 @@ func (c *conv) register(ctx workflow.Context) error {
 			return err
 		}
 	}
-	assigned := workflow.GetSignalChannel(ctx, routing.SignalAssigned)
-	requeued := workflow.GetSignalChannel(ctx, routing.SignalRequeued)
+	c.assigned = workflow.GetSignalChannel(ctx, routing.SignalAssigned)
+	c.requeued = workflow.GetSignalChannel(ctx, routing.SignalRequeued)
+	assigned, requeued := c.assigned, c.requeued
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			sel := workflow.NewSelector(ctx)

@@ -75,8 +75,10 @@ func (r *router) setStatus(ctx workflow.Context, s AgentStatus) {
 			ProductCard: h.ProductCard,
 		})
 		convID, ticket := h.ConversationID, h.Ticket
-		r.signal(ctx, h.WorkflowID, SignalRequeued, Requeue{ConversationID: convID, Ticket: ticket, AgentID: a.ID}, func() {
-			r.leave(Leave{ConversationID: convID, Ticket: ticket})
+		r.signal(ctx, h.WorkflowID, SignalRequeued, Requeue{ConversationID: convID, Ticket: ticket, AgentID: a.ID}, func(err error) {
+			if err != nil {
+				r.leave(Leave{ConversationID: convID, Ticket: ticket})
+			}
 		})
 		r.tellAgent(ctx, a.ID, agentdesk.Event{Type: agentdesk.EventRequeued, ConversationID: h.ConversationID})
 	}

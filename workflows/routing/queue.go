@@ -98,20 +98,26 @@ func (r *router) assign(ctx workflow.Context, qi, ai int) {
 	a.IdleSince = now
 	r.recordWait(e.SkillGroupID, now.Sub(e.QueuedAt), now)
 	convID, ticket, agentID := e.ConversationID, e.Ticket, a.ID
-	r.signal(ctx, e.WorkflowID, SignalAssigned, Assignment{
-		ConversationID: convID, Ticket: ticket, AgentID: agentID, AgentName: a.Name,
-	}, func() {
-		// The conversation is gone: free the agent rather than hold a ghost.
-		r.leave(Leave{ConversationID: convID, Ticket: ticket})
-		r.match(ctx)
-	})
-	r.tellAgent(ctx, agentID, agentdesk.Event{
+	assigned := agentdesk.Event{
 		Type: agentdesk.EventAssigned, ConversationID: convID,
 		Conversation: &agentdesk.ConversationInfo{
 			ID: convID, WorkflowID: e.WorkflowID, UserID: e.UserID, UserName: e.UserName,
 			SkillGroupID: e.SkillGroupID, FromAgentID: e.FromAgentID, QueuedAt: e.QueuedAt, AssignedAt: now,
 			ProductCard: e.ProductCard,
 		},
+	}
+	r.signal(ctx, e.WorkflowID, SignalAssigned, Assignment{
+		ConversationID: convID, Ticket: ticket, AgentID: agentID, AgentName: a.Name,
+	}, func(err error) {
+		if err != nil {
+			// The conversation is gone: free the agent rather than hold a ghost.
+			r.leave(Leave{ConversationID: convID, Ticket: ticket})
+			r.match(ctx)
+			return
+		}
+		// Only now may the agent act: a command that reached the conversation
+		// before its assignment would be refused as not theirs.
+		r.tellAgent(ctx, agentID, assigned)
 	})
 }
 

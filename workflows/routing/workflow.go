@@ -137,19 +137,21 @@ func (r *router) onAgentStatus(ctx workflow.Context, s AgentStatus) (Agent, erro
 	return *r.agent(s.AgentID), nil
 }
 
-// signal sends a signal to another workflow and reports a failure to onFail.
-// Routing never waits for the answer inline: one absent conversation must
-// not hold up everyone else's routing.
-func (r *router) signal(ctx workflow.Context, workflowID, name string, arg any, onFail func()) {
+// signal sends a signal to another workflow and, when onDone is given,
+// tells it how that went (nil once the signal is in the other workflow's
+// history). Routing never waits for the answer inline: one absent
+// conversation must not hold up everyone else's routing.
+func (r *router) signal(ctx workflow.Context, workflowID, name string, arg any, onDone func(error)) {
 	r.sending++
 	f := workflow.SignalExternalWorkflow(ctx, workflowID, "", name, arg)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { r.sending-- }()
-		if err := f.Get(ctx, nil); err != nil {
+		err := f.Get(ctx, nil)
+		if err != nil {
 			workflow.GetLogger(ctx).Warn("signal failed", "workflow", workflowID, "signal", name, "error", err)
-			if onFail != nil {
-				onFail()
-			}
+		}
+		if onDone != nil {
+			onDone(err)
 		}
 	})
 }
