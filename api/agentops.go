@@ -86,9 +86,9 @@ func (o agentOps) queues(ctx context.Context, tenantID string) (routing.Queues, 
 }
 
 // queueInfo answers spec 003 §4 for a visitor's conversation.
-func (o agentOps) queueInfo(ctx context.Context, tenantID, workflowID string) (routing.QueueInfo, error) {
+func (o agentOps) queueInfo(ctx context.Context, tenantID string, r routing.QueueInfoRequest) (routing.QueueInfo, error) {
 	var qi routing.QueueInfo
-	err := o.query(ctx, routing.WorkflowID(tenantID), routing.QueryQueueInfo, &qi, routing.QueueInfoRequest{WorkflowID: workflowID})
+	err := o.query(ctx, routing.WorkflowID(tenantID), routing.QueryQueueInfo, &qi, r)
 	return qi, err
 }
 

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -50,45 +49,17 @@ func (h *customerHandlers) queryQueueInfo(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	info, err := h.routing.queueInfo(c.Request.Context(), snap.TenantID, conversation.WorkflowID(snap.ChannelID, snap.UserID))
+	info, err := h.routing.queueInfo(c.Request.Context(), snap.TenantID, routing.QueueInfoRequest{
+		WorkflowID: conversation.WorkflowID(snap.ChannelID, snap.UserID), SkillGroupID: snap.SkillGroupID,
+		QueuedAt: *snap.QueuedAt, MaxWait: snap.MaxQueueWait,
+	})
 	if err != nil {
 		fail(c, err)
 		return
-	}
-	if !info.Found {
-		// Queued a moment ago: routing has not received the request yet, and
-		// the visitor is last in line.
-		q, err := h.routing.queues(c.Request.Context(), snap.TenantID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		info = lastInLine(snap, q, time.Now())
 	}
 	c.JSON(http.StatusOK, queueInfoResponse{
 		Position: &info.Position, TotalWaitTime: &info.TotalWaitTime,
 		CurrentDeviceWaitTime: &info.CurrentDeviceWaitTime, ConfigMaxcWaitTime: &info.ConfigMaxcWaitTime,
 		LongestWaitTime: &info.LongestWaitTime, EstimateWaitTime: &info.EstimateWaitTime, ResultCode: "0",
 	})
-}
-
-// lastInLine is the queue info of a conversation routing has not seen yet.
-func lastInLine(snap conversation.Snapshot, q routing.Queues, now time.Time) routing.QueueInfo {
-	own := max(0, int(now.Sub(*snap.QueuedAt)/time.Second))
-	info := routing.QueueInfo{
-		Position: 1, TotalWaitTime: own, LongestWaitTime: own, CurrentDeviceWaitTime: own,
-		ConfigMaxcWaitTime: int(snap.MaxQueueWait / time.Second), EstimateWaitTime: q.Estimates[snap.SkillGroupID],
-	}
-	sum, n := own, 1
-	for _, e := range q.Waiting {
-		if e.SkillGroupID == snap.SkillGroupID {
-			wait := max(0, int(now.Sub(e.QueuedAt)/time.Second))
-			info.Position++
-			info.LongestWaitTime = max(info.LongestWaitTime, wait)
-			sum += wait
-			n++
-		}
-	}
-	info.CurrentDeviceWaitTime = sum / n
-	return info
 }

@@ -149,12 +149,18 @@ type Requeue struct {
 }
 
 // QueueInfoRequest names the conversation whose queue numbers are asked for.
+// The conversation's own view of its wait (QueuedAt set) answers for a
+// conversation that queued a moment ago, whose request routing has not
+// received yet: it is last in line.
 type QueueInfoRequest struct {
-	WorkflowID string
+	WorkflowID   string
+	SkillGroupID int64
+	QueuedAt     time.Time
+	MaxWait      time.Duration
 }
 
 // QueueInfo is spec 003 §4.1.2 in seconds. Found is false when the
-// conversation is not waiting.
+// conversation is not waiting (and gave no view of its own).
 type QueueInfo struct {
 	Found                 bool
 	SkillGroupID          int64

@@ -8,12 +8,18 @@ import (
 )
 
 // queueInfo computes spec 003 §4's numbers for the conversation of a workflow.
-func (r *router) queueInfo(workflowID string, now time.Time) QueueInfo {
-	i := slices.IndexFunc(r.Queue, func(e Entry) bool { return e.WorkflowID == workflowID })
+func (r *router) queueInfo(q QueueInfoRequest, now time.Time) QueueInfo {
+	queue := r.Queue
+	i := slices.IndexFunc(queue, func(e Entry) bool { return e.WorkflowID == q.WorkflowID })
 	if i < 0 {
-		return QueueInfo{}
+		if q.QueuedAt.IsZero() {
+			return QueueInfo{}
+		}
+		// Its queue request is on the way: the conversation is last in line.
+		queue = append(slices.Clone(queue), Entry{WorkflowID: q.WorkflowID, SkillGroupID: q.SkillGroupID, QueuedAt: q.QueuedAt, MaxWait: q.MaxWait})
+		i = len(queue) - 1
 	}
-	me := r.Queue[i]
+	me := queue[i]
 	info := QueueInfo{
 		Found: true, SkillGroupID: me.SkillGroupID, Position: 1,
 		TotalWaitTime: secs(now.Sub(me.QueuedAt)), ConfigMaxcWaitTime: secs(me.MaxWait),
@@ -21,7 +27,7 @@ func (r *router) queueInfo(workflowID string, now time.Time) QueueInfo {
 	}
 	var sum time.Duration
 	n := 0
-	for j, e := range r.Queue {
+	for j, e := range queue {
 		if e.SkillGroupID != me.SkillGroupID {
 			continue
 		}

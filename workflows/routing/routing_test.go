@@ -308,3 +308,25 @@ func TestDetailsSummariseQueuesForOperators(t *testing.T) {
 		r.details(start.Add(time.Minute)))
 	require.Equal(t, "no queues or agents yet", (&router{}).details(start))
 }
+
+func TestQueueInfoForAConversationRoutingHasNotSeenYet(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Second, func() {
+		h.env.SignalWorkflow(SignalEnqueue, entry("c1", 11, start))
+		h.env.SignalWorkflow(SignalEnqueue, entry("c2", 12, start))
+	})
+	h.at(10*time.Second, func() {
+		v, err := h.env.QueryWorkflow(QueryQueueInfo, QueueInfoRequest{
+			WorkflowID: "conv:c:new", SkillGroupID: 11, QueuedAt: start.Add(8 * time.Second), MaxWait: time.Minute,
+		})
+		require.NoError(t, err)
+		var qi QueueInfo
+		require.NoError(t, v.Get(&qi))
+		require.Equal(t, QueueInfo{
+			Found: true, SkillGroupID: 11, Position: 2, TotalWaitTime: 2, CurrentDeviceWaitTime: 6,
+			ConfigMaxcWaitTime: 60, LongestWaitTime: 10,
+		}, qi, "last in line behind c1, the only other wait in group 11")
+		require.Len(t, h.queues().Waiting, 2, "a query changes nothing")
+	})
+	h.run(State{TenantID: "demo"}, time.Minute)
+}

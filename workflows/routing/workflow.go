@@ -64,7 +64,7 @@ func (r *router) register(ctx workflow.Context) error {
 		return err
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryQueueInfo, func(q QueueInfoRequest) (QueueInfo, error) {
-		return r.queueInfo(q.WorkflowID, workflow.Now(ctx)), nil
+		return r.queueInfo(q, workflow.Now(ctx)), nil
 	}); err != nil {
 		return err
 	}
