@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/ccflow/ccflow/workflows/internal/wait"
 )
 
 const (
@@ -148,11 +150,7 @@ func (d *desk) onPoll(ctx workflow.Context, r PollRequest) (PollResult, error) {
 		d.LastSeen = workflow.Now(ctx)
 	}()
 	if r.Wait > 0 && d.NextSeq <= r.Cursor {
-		timerCtx, cancel := workflow.WithCancel(ctx)
-		timer := workflow.NewTimer(timerCtx, r.Wait)
-		err := workflow.Await(ctx, func() bool { return d.NextSeq > r.Cursor || timer.IsReady() })
-		cancel()
-		if err != nil {
+		if _, err := wait.Until(ctx, workflow.Now(ctx).Add(r.Wait), func() bool { return d.NextSeq > r.Cursor }); err != nil {
 			return PollResult{}, err
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/ccflow/ccflow/workflows/internal/wait"
 )
 
 func (c *conv) validatePoll(_ workflow.Context, r PollRequest) error {
@@ -27,7 +29,7 @@ func (c *conv) onPoll(ctx workflow.Context, r PollRequest) (PollResult, error) {
 		c.DeliveredSeq = max(c.DeliveredSeq, r.Cursor)
 	}
 	if r.Wait > 0 && c.lastDownlink() <= after {
-		if _, err := awaitUntil(ctx, workflow.Now(ctx).Add(r.Wait), func() bool { return c.lastDownlink() > after }); err != nil {
+		if _, err := wait.Until(ctx, workflow.Now(ctx).Add(r.Wait), func() bool { return c.lastDownlink() > after }); err != nil {
 			return PollResult{}, err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccflow/ccflow/activities"
 	"github.com/ccflow/ccflow/workflows/agentdesk"
+	"github.com/ccflow/ccflow/workflows/internal/wait"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
@@ -141,7 +142,7 @@ func (c *conv) run(ctx workflow.Context) error {
 		// is written and every webhook event delivered. A CONNECT meanwhile
 		// opens a new conversation in this run.
 		reopened := func() bool { return c.Phase != PhaseClosed }
-		if _, err := awaitUntil(ctx, workflow.Now(ctx).Add(lingerAfterClose), func() bool {
+		if _, err := wait.Until(ctx, workflow.Now(ctx).Add(lingerAfterClose), func() bool {
 			return c.DeliveredSeq >= c.lastDownlink() || reopened()
 		}); err != nil {
 			return err
@@ -172,7 +173,7 @@ func (c *conv) run(ctx workflow.Context) error {
 func (c *conv) serve(ctx workflow.Context) error {
 	for c.Phase != PhaseClosed {
 		phase := c.Phase
-		woke, err := awaitUntil(ctx, c.deadline(), func() bool {
+		woke, err := wait.Until(ctx, c.deadline(), func() bool {
 			return c.Phase != phase || c.shouldContinueAsNew(ctx)
 		})
 		if err != nil {
@@ -203,26 +204,6 @@ func (c *conv) shouldContinueAsNew(ctx workflow.Context) bool {
 		return true
 	}
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
-}
-
-// awaitUntil waits for cond or the deadline (none when zero) and reports
-// whether cond came first. Its timer is cancelled when cond wins, so no timer
-// is left pending in the history.
-func awaitUntil(ctx workflow.Context, deadline time.Time, cond func() bool) (bool, error) {
-	if deadline.IsZero() {
-		return true, workflow.Await(ctx, cond)
-	}
-	d := deadline.Sub(workflow.Now(ctx))
-	if d <= 0 {
-		return cond(), nil
-	}
-	timerCtx, cancel := workflow.WithCancel(ctx)
-	defer cancel()
-	timer := workflow.NewTimer(timerCtx, d)
-	if err := workflow.Await(ctx, func() bool { return cond() || timer.IsReady() }); err != nil {
-		return false, err
-	}
-	return cond(), nil
 }
 
 // deadline is when the current phase times out; zero means never. A queue
