@@ -1,15 +1,18 @@
 package integration
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
 // waitDownlink polls until a message of source with content arrives.
@@ -174,4 +177,24 @@ func TestAgentsSeeOnlyTheirTenant(t *testing.T) {
 	// The demo conversation goes on untouched.
 	require.Equal(t, http.StatusOK, a1.say(convID, "still here"))
 	v.waitDownlink("agent1's message", "AGENT", "still here")
+
+	// An operator terminates the conversation's workflow: the agent's close
+	// says it has ended, and the slot it held is freed, not lost.
+	tc, err := client.Dial(client.Options{HostPort: n.temporal()})
+	require.NoError(t, err)
+	defer tc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, tc.TerminateWorkflow(ctx, conversation.WorkflowID(demoChannel, "tenant-user"), "", "test: operator stop"))
+	code, body := a1.do(http.MethodPost, "/conversations/"+convID+"/close", nil)
+	require.Equal(t, http.StatusConflict, code)
+	require.Equal(t, "the conversation has ended", body["message"])
+	eventually(t, 10*time.Second, "agent1's slot is freed", func() error {
+		var st agentState
+		call(t, http.MethodGet, base+"/api/agent/v1/me", a1.headers(), nil, &st)
+		if st.Load != 0 {
+			return errNotYet
+		}
+		return nil
+	})
 }
