@@ -18,6 +18,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"gorm.io/gorm"
 
+	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -50,6 +52,8 @@ const maxAnswerDrain = 64 << 10
 // the worker registers a real one.
 type Pusher struct {
 	DB     *gorm.DB
+	Log    *chatlog.Log
+	Wait   notify.Waiter
 	Client *http.Client
 }
 
@@ -65,32 +69,148 @@ func NewWebhookClient() *http.Client {
 	}
 }
 
-// PushEvent is one message of a conversation as its webhook event; the
-// workflow fills it when it records the message.
-type PushEvent struct {
-	// EventID is the message's messageCode.
-	EventID        string
+// Pusher delivers conversations' messages to tenants' webhook endpoints
+// (spec 001's custom push URL), reading them from the message log.
+// (The struct is declared above; these are its payloads.)
+
+// DeliverRequest is one conversation's stream to one endpoint.
+type DeliverRequest struct {
+	TenantID       string
 	ConversationID string
-	Seq            int64
-	VisitorID      string
-	Content        string
+	EndpointID     uint64
 	BusinessID     int64
-	// ServiceID is the serving agent's id, empty while the robot serves.
-	ServiceID   string
-	ServiceName string
-	Direction   string
-	At          time.Time
-	SkillGroup  int64
-	State       string
-	SourceType  string
-	ControlType string
+	VisitorID      string
 }
 
-// PushRequest is a run of one conversation's events for one endpoint, oldest first.
-type PushRequest struct {
-	TenantID   string
-	EndpointID uint64
-	Events     []PushEvent
+// Retry timing of a refused event: 1 s, 2 s, 4 s, … up to every 10 minutes,
+// for pushRetryWindow after its first attempt; then it is dropped.
+const (
+	pushFirstRetry  = time.Second
+	pushMaxRetry    = 10 * time.Minute
+	pushRetryWindow = 25 * time.Hour
+	// pushIdleWait is how long a deliverer waits for the next message before
+	// it looks at the log again and heartbeats.
+	pushIdleWait = 10 * time.Second
+	// pushPage bounds one read of the log.
+	pushPage = 50
+)
+
+// progress is what a delivery heartbeats: how far it got.
+type progress struct {
+	Seq int64
+}
+
+// Deliver sends the conversation's messages to the endpoint one at a time in
+// seq order, each until accepted or given up after the retry window, and
+// returns once the conversation has closed and every message went out. The
+// endpoint's cursor is kept in the database, so a delivery that a crash
+// restarts resumes where it was; a repeat carries the same event id. A
+// disabled or removed endpoint ends the delivery.
+func (p *Pusher) Deliver(ctx context.Context, r DeliverRequest) error {
+	cursor, err := p.Log.WebhookCursor(ctx, r.ConversationID, r.EndpointID)
+	if err != nil {
+		return err
+	}
+	for {
+		recs, err := p.Log.Messages(ctx, r.ConversationID, cursor, pushPage)
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			conv, err := p.Log.Get(ctx, r.ConversationID)
+			if err != nil {
+				return err
+			}
+			if conv.Phase == chatlog.PhaseClosed && cursor >= conv.LastSeq {
+				return nil
+			}
+			activity.RecordHeartbeat(ctx, progress{cursor})
+			if err := p.wait(ctx, r.ConversationID, cursor); err != nil {
+				return err
+			}
+			continue
+		}
+		ep, ok, err := p.endpoint(ctx, r)
+		if err != nil || !ok {
+			return err
+		}
+		avatars, err := p.avatars(ctx, r.TenantID, recs)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := p.deliverOne(ctx, ep, r, rec, avatars[rec.ServiceID]); err != nil {
+				return err
+			}
+			cursor = rec.Seq
+			if err := p.Log.SaveWebhookCursor(ctx, r.ConversationID, r.EndpointID, cursor); err != nil {
+				return err
+			}
+			activity.RecordHeartbeat(ctx, progress{cursor})
+		}
+	}
+}
+
+// wait sleeps until the conversation has a message after cursor, or a while.
+func (p *Pusher) wait(ctx context.Context, conversationID string, cursor int64) error {
+	_, err := p.Wait.Wait(ctx, chatlog.ConversationKey(conversationID), pushIdleWait, func(ctx context.Context) (bool, error) {
+		recs, err := p.Log.Messages(ctx, conversationID, cursor, 1)
+		return len(recs) > 0, err
+	})
+	if err != nil && ctx.Err() == nil {
+		// A read error is the next loop's to report.
+		return nil
+	}
+	return err
+}
+
+// endpoint reads the endpoint at each page, so that an edit or a rotation
+// counts at once; ok is false when it was disabled or removed.
+func (p *Pusher) endpoint(ctx context.Context, r DeliverRequest) (models.WebhookEndpoint, bool, error) {
+	var ep models.WebhookEndpoint
+	err := p.DB.WithContext(ctx).Where("id = ? AND tenant_id = ?", r.EndpointID, r.TenantID).Take(&ep).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !ep.Enabled) {
+		activity.GetLogger(ctx).Warn("webhook endpoint removed or disabled; conversation not pushed further",
+			"endpoint", r.EndpointID, "conversation", r.ConversationID)
+		return ep, false, nil
+	}
+	if err != nil {
+		return ep, false, fmt.Errorf("look up webhook %d: %w", r.EndpointID, err)
+	}
+	return ep, true, nil
+}
+
+// deliverOne posts one event until the receiver accepts it. Failures are
+// retried here with backoff, logged once per attempt at warning level; an
+// event still refused after the retry window is dropped with an error log.
+func (p *Pusher) deliverOne(ctx context.Context, ep models.WebhookEndpoint, r DeliverRequest, rec models.ChatRecord, serviceURL string) error {
+	first := time.Now()
+	delay := pushFirstRetry
+	for {
+		err := p.post(ctx, ep, r, rec, serviceURL)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Since(first) >= pushRetryWindow {
+			activity.GetLogger(ctx).Error("webhook events dropped: not accepted within the retry window",
+				"endpoint", ep.ID, "event", rec.MessageCode, "error", err)
+			return nil
+		}
+		activity.GetLogger(ctx).Warn("webhook attempt failed; retrying", "endpoint", ep.ID, "event", rec.MessageCode,
+			"retryIn", delay.String(), "error", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		activity.RecordHeartbeat(ctx, progress{rec.Seq - 1})
+		delay = min(2*delay, pushMaxRetry)
+	}
 }
 
 // pushBody is the JSON a receiver gets: spec 001's push parameters under
@@ -114,46 +234,8 @@ type pushBody struct {
 	ControlType    string `json:"control_type"`
 }
 
-// Push posts the events to the endpoint one by one, in order, and fails at
-// the first one the receiver does not accept, so that Temporal retries from
-// there: the count of accepted events is kept in the activity's heartbeat,
-// which the next attempt reads, so an event a receiver accepted is rarely
-// sent again. An endpoint that was removed or disabled meanwhile gets nothing.
-func (p *Pusher) Push(ctx context.Context, r PushRequest) error {
-	var ep models.WebhookEndpoint
-	err := p.DB.WithContext(ctx).Where("id = ? AND tenant_id = ?", r.EndpointID, r.TenantID).Take(&ep).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !ep.Enabled) {
-		activity.GetLogger(ctx).Warn("webhook endpoint removed or disabled; events not pushed",
-			"endpoint", r.EndpointID, "events", len(r.Events))
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("look up webhook %d: %w", r.EndpointID, err)
-	}
-	done := 0
-	if activity.HasHeartbeatDetails(ctx) {
-		// Progress that cannot be read only means sending those events again.
-		if err := activity.GetHeartbeatDetails(ctx, &done); err != nil {
-			done = 0
-		}
-	}
-	done = min(max(done, 0), len(r.Events))
-	avatars, err := p.avatars(ctx, r.TenantID, r.Events[done:])
-	if err != nil {
-		return err
-	}
-	for _, e := range r.Events[done:] {
-		if err := p.post(ctx, ep, e, avatars[e.ServiceID]); err != nil {
-			return err
-		}
-		done++
-		activity.RecordHeartbeat(ctx, done)
-	}
-	return nil
-}
-
 // avatars looks up the serving agents' avatars, spec 001's service_url.
-func (p *Pusher) avatars(ctx context.Context, tenantID string, events []PushEvent) (map[string]string, error) {
+func (p *Pusher) avatars(ctx context.Context, tenantID string, events []models.ChatRecord) (map[string]string, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, e := range events {
@@ -179,15 +261,19 @@ func (p *Pusher) avatars(ctx context.Context, tenantID string, events []PushEven
 
 // post delivers one event. Errors name the endpoint by id, never by URL: a
 // URL may carry the receiver's own credentials, and errors reach the logs.
-func (p *Pusher) post(ctx context.Context, ep models.WebhookEndpoint, e PushEvent, serviceURL string) error {
+func (p *Pusher) post(ctx context.Context, ep models.WebhookEndpoint, r DeliverRequest, e models.ChatRecord, serviceURL string) error {
+	state := StateOnline
+	if e.Closing {
+		state = StateOffline
+	}
 	body, err := json.Marshal(pushBody{
-		EventID: e.EventID, ConversationID: e.ConversationID, Seq: e.Seq, VisiterID: e.VisitorID,
-		Content: e.Content, BusinessID: e.BusinessID, ServiceID: e.ServiceID, Direction: e.Direction,
-		Timestamp: e.At.Unix(), Group: e.SkillGroup, State: e.State, ServiceName: e.ServiceName,
-		ServiceURL: serviceURL, SourceType: e.SourceType, ControlType: e.ControlType,
+		EventID: e.MessageCode, ConversationID: e.ConversationID, Seq: e.Seq, VisiterID: r.VisitorID,
+		Content: e.Content, BusinessID: r.BusinessID, ServiceID: e.ServiceID, Direction: e.Direction,
+		Timestamp: e.CreatedAt.Unix(), Group: e.SkillGroupID, State: state, ServiceName: e.ServiceName,
+		ServiceURL: serviceURL, SourceType: e.SenderType, ControlType: e.ControlType,
 	})
 	if err != nil {
-		return fmt.Errorf("encode event %s: %w", e.EventID, err)
+		return fmt.Errorf("encode event %s: %w", e.MessageCode, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
@@ -196,16 +282,16 @@ func (p *Pusher) post(ctx context.Context, ep models.WebhookEndpoint, e PushEven
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", "ccflow-webhook/1")
-	req.Header.Set(HeaderEventID, e.EventID)
+	req.Header.Set(HeaderEventID, e.MessageCode)
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, Signature(ep.Secret, ts, body))
 	resp, err := p.Client.Do(req)
 	if err != nil {
-		return fmt.Errorf("push event %s to webhook %d: %w", e.EventID, ep.ID, unwrapURLError(err))
+		return fmt.Errorf("push event %s to webhook %d: %w", e.MessageCode, ep.ID, unwrapURLError(err))
 	}
 	p.discard(ctx, ep.ID, resp)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("push event %s to webhook %d: receiver answered %d", e.EventID, ep.ID, resp.StatusCode)
+		return fmt.Errorf("push event %s to webhook %d: receiver answered %d", e.MessageCode, ep.ID, resp.StatusCode)
 	}
 	return nil
 }

@@ -11,11 +11,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccflow/ccflow/internal/agents"
+	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/ratelimit"
 	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/models"
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -23,6 +23,7 @@ import (
 // agentHandlers serve the agent workspace API, /api/agent/v1.
 type agentHandlers struct {
 	store  *agents.Store
+	chat   *chat.Service
 	ops    agentOps
 	tokens *token.Issuer
 	faq    *faq.Library
@@ -115,6 +116,11 @@ func (h *agentHandlers) applyStatus(c *gin.Context, s routing.Status) {
 		jsonFail(c, err)
 		return
 	}
+	// The feed learns the status first, so the assignments it brings come after it.
+	if err := h.chat.AgentStatus(c.Request.Context(), a.TenantID, a.ID, string(s)); err != nil {
+		jsonFail(c, err)
+		return
+	}
 	r, err := h.ops.setStatus(c.Request.Context(), a.TenantID, routing.AgentStatus{
 		AgentID: a.ID, Name: a.Nickname, SkillGroups: a.SkillGroups, Capacity: a.Capacity, Status: s,
 	})
@@ -142,18 +148,17 @@ func (h *agentHandlers) events(c *gin.Context) {
 		return
 	}
 	claims := agentFrom(c)
-	res, err := h.ops.events(c.Request.Context(), claims.TenantID, claims.AgentID, agentdesk.PollRequest{
-		Cursor: cursor, Wait: time.Duration(wait) * time.Second,
-	})
+	events, next, err := h.chat.AgentEvents(c.Request.Context(), claims.TenantID, claims.AgentID, cursor, time.Duration(wait)*time.Second)
 	if err != nil {
 		jsonFail(c, err)
 		return
 	}
-	out := make([]eventView, 0, len(res.Events))
-	for _, e := range res.Events {
-		out = append(out, eventOf(e, claims.AgentID))
+	out, err := h.eventViews(c.Request.Context(), claims.AgentID, events)
+	if err != nil {
+		jsonFail(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"events": out, "cursor": res.Cursor})
+	c.JSON(http.StatusOK, gin.H{"events": out, "cursor": next})
 }
 
 // queryInt reads an optional whole-number query parameter within bounds.
@@ -181,9 +186,10 @@ func (h *agentHandlers) listConversations(c *gin.Context) {
 			jsonFail(c, err)
 			return
 		}
-		out := []conversationView{}
-		for _, held := range r.Conversations {
-			out = append(out, heldView(r.ID, held))
+		out, err := h.heldViews(ctx, r)
+		if err != nil {
+			jsonFail(c, err)
+			return
 		}
 		c.JSON(http.StatusOK, gin.H{"conversations": out})
 	case "recent":
@@ -235,19 +241,7 @@ func (h *agentHandlers) getConversation(c *gin.Context) {
 		jsonFail(c, err)
 		return
 	}
-	v := recordView(row)
-	if row.Phase != string(conversation.PhaseClosed) {
-		// An open conversation's workflow knows what the record does not: the product card.
-		snap, err := h.ops.snapshot(ctx, row.WorkflowID)
-		if err != nil {
-			jsonFail(c, err)
-			return
-		}
-		if snap.ConversationID == row.ID {
-			v.ProductCard = card(snap.ProductCard)
-		}
-	}
-	c.JSON(http.StatusOK, v)
+	c.JSON(http.StatusOK, recordView(row))
 }
 
 func (h *agentHandlers) listMessages(c *gin.Context) {
@@ -299,15 +293,12 @@ func (h *agentHandlers) sendMessage(c *gin.Context) {
 	if key == "" {
 		key = c.GetHeader("Idempotency-Key")
 	}
-	var m conversation.Message
-	err := h.ops.command(c.Request.Context(), row.WorkflowID, conversation.UpdateAgentSend, conversation.AgentSendRequest{
-		AgentID: agentFrom(c).AgentID, ConversationID: row.ID, DedupeKey: key, MediaType: req.MediaType, Content: req.Content,
-	}, &m)
+	m, err := h.chat.AgentSend(c.Request.Context(), agentFrom(c).AgentID, row.ID, key, req.MediaType, req.Content)
 	if err != nil {
 		jsonFail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"message": sentView(m)})
+	c.JSON(http.StatusOK, gin.H{"message": chatView(m)})
 }
 
 type transferBody struct {
@@ -385,7 +376,6 @@ func snapshotView(s conversation.Snapshot) conversationView {
 	return conversationView{
 		ID: s.ConversationID, UserID: s.UserID, UserName: s.UserName, Phase: string(s.Phase), SkillGroupID: s.SkillGroupID,
 		AgentID: s.AgentID, ChannelConfigID: s.ChannelID, QueuedAt: s.QueuedAt, AssignedAt: s.AssignedAt,
-		ProductCard: card(s.ProductCard),
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -23,19 +22,10 @@ type agentOps struct {
 }
 
 // setStatus records an agent's presence with routing and answers with the
-// agent as routing now sees them. The agent's feed is started first, so the
-// assignments the new status brings have somewhere to go.
+// agent as routing now sees them.
 func (o agentOps) setStatus(ctx context.Context, tenantID string, s routing.AgentStatus) (routing.Agent, error) {
-	deskID := agentdesk.WorkflowID(s.AgentID)
-	_, err := o.c.SignalWithStartWorkflow(ctx, deskID, agentdesk.SignalEvent,
-		agentdesk.Event{Type: agentdesk.EventStatus, Status: string(s.Status)},
-		client.StartWorkflowOptions{ID: deskID, TaskQueue: conversation.TaskQueue},
-		agentdesk.WorkflowName, agentdesk.State{AgentID: s.AgentID, RoutingWorkflowID: routing.WorkflowID(tenantID)})
-	if err != nil {
-		return routing.Agent{}, err
-	}
 	var a routing.Agent
-	err = o.updateWithStart(ctx, routing.WorkflowID(tenantID), routing.WorkflowName, routing.State{TenantID: tenantID},
+	err := o.updateWithStart(ctx, routing.WorkflowID(tenantID), routing.WorkflowName, routing.State{TenantID: tenantID},
 		routing.UpdateAgentStatus, s, &a)
 	return a, err
 }
@@ -92,14 +82,6 @@ func (o agentOps) queueInfo(ctx context.Context, tenantID string, r routing.Queu
 	return qi, err
 }
 
-// events long-polls the agent's feed, starting it if it is not running.
-func (o agentOps) events(ctx context.Context, tenantID, agentID string, r agentdesk.PollRequest) (agentdesk.PollResult, error) {
-	var res agentdesk.PollResult
-	err := o.updateWithStart(ctx, agentdesk.WorkflowID(agentID), agentdesk.WorkflowName,
-		agentdesk.State{AgentID: agentID, RoutingWorkflowID: routing.WorkflowID(tenantID)}, agentdesk.UpdatePoll, r, &res)
-	return res, err
-}
-
 // command runs an agent's update on a conversation and decodes its result.
 func (o agentOps) command(ctx context.Context, workflowID, update string, arg, result any) error {
 	handle, err := o.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
@@ -143,12 +125,4 @@ func asBadRequest(err error) error {
 		return errBadRequest(appErr.Message())
 	}
 	return err
-}
-
-// snapshot reads an open conversation's state; a workflow that has ended
-// answers an empty snapshot.
-func (o agentOps) snapshot(ctx context.Context, workflowID string) (conversation.Snapshot, error) {
-	var snap conversation.Snapshot
-	err := o.query(ctx, workflowID, conversation.QueryState, &snap)
-	return snap, err
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/ccflow/ccflow/internal/agents"
 	"github.com/ccflow/ccflow/models"
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -112,7 +111,6 @@ func heldView(agentID string, h routing.Held) conversationView {
 	return conversationView{
 		ID: h.ConversationID, UserID: h.UserID, UserName: h.UserName, Phase: string(conversation.PhaseAgent),
 		SkillGroupID: h.SkillGroupID, AgentID: agentID, QueuedAt: &h.QueuedAt, AssignedAt: &h.AssignedAt,
-		ProductCard: card(h.ProductCard),
 	}
 }
 
@@ -120,7 +118,7 @@ func recordView(c models.Conversation) conversationView {
 	return conversationView{
 		ID: c.ID, UserID: c.UserID, UserName: c.UserName, Phase: c.Phase, SkillGroupID: c.SkillGroupID,
 		AgentID: c.AgentID, ChannelConfigID: c.ChannelConfigID, QueuedAt: c.QueuedAt, AssignedAt: c.AssignedAt,
-		ClosedAt: c.ClosedAt, CloseReason: c.CloseReason,
+		ClosedAt: c.ClosedAt, CloseReason: c.CloseReason, ProductCard: card(c.ProductCard),
 	}
 }
 
@@ -129,41 +127,6 @@ func chatView(r models.ChatRecord) messageView {
 		Seq: r.Seq, MessageCode: r.MessageCode, Direction: r.Direction, SenderType: r.SenderType,
 		SenderID: r.SenderID, MediaType: r.MediaType, Content: r.Content, At: r.CreatedAt,
 	}
-}
-
-func deskMessageView(m agentdesk.Message) messageView {
-	dir := toService
-	if m.ToVisitor {
-		dir = toVisitor
-	}
-	return messageView{
-		Seq: m.Seq, MessageCode: m.MessageCode, Direction: dir, SenderType: m.SenderType,
-		SenderID: m.SenderID, MediaType: m.MediaType, Content: m.Content, At: m.At,
-	}
-}
-
-func sentView(m conversation.Message) messageView {
-	return deskMessageView(agentdesk.Message{
-		Seq: m.Seq, MessageCode: m.MessageCode, ToVisitor: m.Downlink, SenderType: string(m.SourceType),
-		SenderID: m.SenderID, MediaType: m.MediaType, Content: m.Content, At: m.At,
-	})
-}
-
-// eventOf is an event of agentID's feed as the console reads it.
-func eventOf(e agentdesk.Event, agentID string) eventView {
-	v := eventView{Seq: e.Seq, Type: string(e.Type), ConversationID: e.ConversationID, At: e.At, Status: e.Status}
-	if e.Message != nil {
-		m := deskMessageView(*e.Message)
-		v.Message = &m
-	}
-	if ci := e.Conversation; ci != nil {
-		v.Conversation = &conversationView{
-			ID: ci.ID, UserID: ci.UserID, UserName: ci.UserName, Phase: string(conversation.PhaseAgent), AgentID: agentID,
-			SkillGroupID: ci.SkillGroupID, FromAgentID: ci.FromAgentID, QueuedAt: &ci.QueuedAt, AssignedAt: &ci.AssignedAt,
-			ProductCard: card(ci.ProductCard),
-		}
-	}
-	return v
 }
 
 // card is a stored product card as raw JSON, nil when there is none.

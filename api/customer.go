@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -9,7 +8,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/token"
+	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
@@ -17,9 +19,9 @@ import (
 // authenticator in front of them has verified the tokens; each handler checks
 // that the user and channel the request names are the token's own.
 type customerHandlers struct {
-	d     Deps
-	bind  *binder
-	convs conversations
+	d    Deps
+	bind *binder
+	chat *chat.Service
 	// routing answers queue questions (spec 003 §4).
 	routing agentOps
 	faq     *faq.Library
@@ -69,36 +71,39 @@ func (h *customerHandlers) send(c *gin.Context) {
 		fail(c, errBadRequest("content is required for CHAT"))
 		return
 	}
-	// Only a CONNECT may start the conversation, and only a start needs the
-	// channel's settings; every other send just names the workflow.
-	ch := conversation.Channel{ID: claims.ChannelConfigID}
-	v := conversation.Visitor{UserID: claims.UserID, UserName: claims.UserName}
-	if req.ControlType == string(conversation.ControlConnect) {
-		var err error
-		if ch, err = h.d.Directory.Channel(c.Request.Context(), claims.ChannelConfigID); err != nil {
-			fail(c, err)
-			return
-		}
-		if claims.Web {
-			if ch, v, err = h.webStart(c, claims, ch, v); err != nil {
-				fail(c, err)
-				return
-			}
-		}
+	v := chat.Visitor{ChannelID: claims.ChannelConfigID, UserID: claims.UserID, UserName: claims.UserName}
+	r := chat.SendRequest{
+		ControlType: conversation.ControlType(req.ControlType), MediaType: req.MediaType, Content: req.Content,
+		SenderNickname: req.SenderNickname, Key: firstNonEmpty(c.GetHeader("Idempotency-Key"), req.MessageCode),
 	}
-	res, err := h.convs.send(c.Request.Context(), ch, v,
-		conversation.SendRequest{
-			DedupeKey:      firstNonEmpty(c.GetHeader("Idempotency-Key"), req.MessageCode),
-			ControlType:    conversation.ControlType(req.ControlType),
-			MediaType:      req.MediaType,
-			Content:        req.Content,
-			SenderNickname: req.SenderNickname,
-		})
+	var res chat.Result
+	var err error
+	if r.ControlType == conversation.ControlConnect {
+		res, err = h.connect(c, claims, v, r)
+	} else {
+		res, err = h.chat.Send(c.Request.Context(), v, r)
+	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, resultResponse{res.Code, res.Desc})
+}
+
+// connect opens the visitor's conversation with the channel's settings as
+// they are now; a conversation keeps them to its end.
+func (h *customerHandlers) connect(c *gin.Context, claims token.VisitorClaims, v chat.Visitor, r chat.SendRequest) (chat.Result, error) {
+	ch, err := h.d.Directory.Channel(c.Request.Context(), claims.ChannelConfigID)
+	if err != nil {
+		return chat.Result{}, err
+	}
+	var entry chat.Entry
+	if claims.Web {
+		if ch, entry, err = h.webStart(c, claims, ch); err != nil {
+			return chat.Result{}, err
+		}
+	}
+	return h.chat.Connect(c.Request.Context(), ch, v, entry, r)
 }
 
 // downlinkMessage is spec 003 §5.1.1 downLinkMsgArr, plus seq.
@@ -147,7 +152,8 @@ func (h *customerHandlers) poll(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	res, err := h.convs.poll(c.Request.Context(), claims.ChannelConfigID, claims.UserID, req)
+	v := chat.Visitor{ChannelID: claims.ChannelConfigID, UserID: claims.UserID}
+	res, err := h.chat.Poll(c.Request.Context(), v, req)
 	if err != nil {
 		fail(c, err)
 		return
@@ -156,11 +162,18 @@ func (h *customerHandlers) poll(c *gin.Context) {
 	for _, m := range res.Messages {
 		out.DownlinkMessages = append(out.DownlinkMessages, downlink(m, claims.ChannelConfigID, claims.UserID))
 	}
-	c.JSON(http.StatusOK, out)
+	if c.Request.Context().Err() != nil {
+		// The client left during the wait: nothing is delivered.
+		c.Abort()
+		return
+	}
+	if err := h.chat.Deliver(c.Request.Context(), res, func() bool { return writeJSON(c, out) }); err != nil && !c.Writer.Written() {
+		fail(c, err)
+	}
 }
 
-func pollParams(c *gin.Context) (conversation.PollRequest, error) {
-	var req conversation.PollRequest
+func pollParams(c *gin.Context) (chat.PollRequest, error) {
+	var req chat.PollRequest
 	if raw, ok := c.GetQuery("cursor"); ok {
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || n < 0 {
@@ -170,7 +183,7 @@ func pollParams(c *gin.Context) (conversation.PollRequest, error) {
 	}
 	if raw, ok := c.GetQuery("wait"); ok {
 		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 || time.Duration(n)*time.Second > maxPollWait {
+		if err != nil || n < 0 || n > int(maxPollWait/time.Second) {
 			return req, errBadRequest("wait must be a whole number of seconds from 0 to 30")
 		}
 		req.Wait = time.Duration(n) * time.Second
@@ -178,23 +191,20 @@ func pollParams(c *gin.Context) (conversation.PollRequest, error) {
 	return req, nil
 }
 
-func downlink(m conversation.Message, channelID, userID string) downlinkMessage {
+func downlink(m models.ChatRecord, channelID, userID string) downlinkMessage {
 	d := downlinkMessage{
 		Channel: "WEB", Content: m.Content, From: channelID, MediaType: m.MediaType,
-		SenderNickname: m.SenderNickname, SourceType: string(m.SourceType), Timestamp: m.At.UnixMilli(),
-		To: userID, MessageCode: m.MessageCode, ControlType: string(m.ControlType), Seq: m.Seq,
+		SenderNickname: m.SenderNickname, SourceType: m.SenderType, Timestamp: m.CreatedAt.UnixMilli(),
+		To: userID, MessageCode: m.MessageCode, ControlType: m.ControlType, Seq: m.Seq,
 	}
 	if m.InterIdx > 0 {
-		idx := strconv.Itoa(m.InterIdx)
+		idx := strconv.FormatInt(m.InterIdx, 10)
 		d.InterIdx = &idx
 	}
-	if len(m.SimQuestions) > 0 {
+	if m.SimQuestions != "" {
 		// The spec types simQuestions as a string: a JSON array in a string.
-		b, err := json.Marshal(m.SimQuestions)
-		if err == nil {
-			s := string(b)
-			d.SimQuestions = &s
-		}
+		s := m.SimQuestions
+		d.SimQuestions = &s
 	}
 	return d
 }

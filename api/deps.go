@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccflow/ccflow/internal/admin"
 	"github.com/ccflow/ccflow/internal/agents"
+	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/faq"
@@ -26,7 +27,9 @@ type Deps struct {
 	// Temporal is nil in the worker role, which serves no customer API.
 	Temporal  client.Client
 	Directory *directory.Directory
-	Records   *records.Records
+	// Chat is the message path: connect, send, poll, agent send, events.
+	Chat    *chat.Service
+	Records *records.Records
 	// Agents reads agents, skill groups and conversation records for the agent API.
 	Agents *agents.Store
 	FAQ    *faq.Library

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/ccflow/ccflow/internal/admin"
 	"github.com/ccflow/ccflow/internal/agents"
+	"github.com/ccflow/ccflow/internal/chat"
+	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/leavemsg"
@@ -56,6 +59,10 @@ func classify(c *gin.Context, err error) *apiError {
 	case errors.As(err, &refused):
 		status := adminStatus(refused.Kind)
 		return &apiError{status, strconv.Itoa(status), refused.Msg}
+	case errors.Is(err, chat.ErrNotYours):
+		return &apiError{http.StatusForbidden, "403", err.Error()}
+	case errors.Is(err, chatlog.ErrNotFound):
+		return &apiError{http.StatusNotFound, "404", "conversation not found"}
 	case errors.Is(err, agents.ErrBadCredentials):
 		return &apiError{http.StatusUnauthorized, "401", err.Error()}
 	case errors.Is(err, directory.ErrNotFound), errors.Is(err, chatrecords.ErrNotFound), errors.Is(err, agents.ErrNotFound),
@@ -78,4 +85,21 @@ func notFound(c *gin.Context) {
 		status = http.StatusMethodNotAllowed
 	}
 	c.AbortWithStatusJSON(status, gin.H{"resultCode": strconv.Itoa(status), "resultDesc": http.StatusText(status)})
+}
+
+// writeJSON answers 200 with v and reports whether the answer reached the
+// connection: false when the client had already left, or the write failed.
+func writeJSON(c *gin.Context, v any) bool {
+	body, err := json.Marshal(v)
+	if err != nil {
+		fail(c, err)
+		return false
+	}
+	if c.Request.Context().Err() != nil {
+		c.Abort()
+		return false
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	c.Writer.Flush()
+	return c.Request.Context().Err() == nil && c.Writer.Size() == len(body)
 }

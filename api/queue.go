@@ -1,11 +1,14 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -40,8 +43,8 @@ func (h *customerHandlers) queryQueueInfo(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	snap, err := h.convs.state(c.Request.Context(), claims.ChannelConfigID, claims.UserID)
-	if errors.Is(err, errNoConversation) || (err == nil && snap.Phase != conversation.PhaseQueued) {
+	conv, err := h.chat.Conversation(c.Request.Context(), claims.ChannelConfigID, claims.UserID)
+	if errors.Is(err, chat.ErrNoConversation) || (err == nil && (conv.Phase != string(conversation.PhaseQueued) || conv.QueuedAt == nil)) {
 		c.JSON(http.StatusOK, queueInfoResponse{ResultCode: "1", ResultDesc: "the user is not queuing"})
 		return
 	}
@@ -49,13 +52,23 @@ func (h *customerHandlers) queryQueueInfo(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	info, err := h.routing.queueInfo(c.Request.Context(), snap.TenantID, routing.QueueInfoRequest{
-		WorkflowID: conversation.WorkflowID(snap.ChannelID, snap.UserID), SkillGroupID: snap.SkillGroupID,
-		QueuedAt: *snap.QueuedAt, MaxWait: snap.MaxQueueWait,
+	var ch conversation.Channel
+	if err := json.Unmarshal([]byte(conv.Settings), &ch); err != nil {
+		fail(c, err)
+		return
+	}
+	info, err := h.routing.queueInfo(c.Request.Context(), conv.TenantID, routing.QueueInfoRequest{
+		WorkflowID: conv.WorkflowID, SkillGroupID: conv.SkillGroupID, QueuedAt: *conv.QueuedAt, MaxWait: ch.MaxQueueWait,
 	})
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	if !info.Found {
+		// The tenant's routing is not running yet: nobody else waits.
+		wait := int(time.Since(*conv.QueuedAt) / time.Second)
+		info = routing.QueueInfo{Found: true, Position: 1, TotalWaitTime: wait, CurrentDeviceWaitTime: wait,
+			LongestWaitTime: wait, ConfigMaxcWaitTime: int(ch.MaxQueueWait / time.Second)}
 	}
 	c.JSON(http.StatusOK, queueInfoResponse{
 		Position: &info.Position, TotalWaitTime: &info.TotalWaitTime,

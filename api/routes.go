@@ -16,12 +16,11 @@ import (
 func NewRouter(d Deps) *gin.Engine {
 	r := newEngine(d)
 	b := newBinder()
-	convs := conversations{c: d.Temporal}
 	auth := newAuthenticator(d, d.Tokens, func(ctx context.Context, claims token.VisitorClaims) (bool, error) {
-		return convs.live(ctx, claims.ChannelConfigID, claims.UserID)
+		return d.Chat.Live(ctx, claims.ChannelConfigID, claims.UserID)
 	})
 	tokens := newTokenHandlers(d, d.Tokens, b)
-	customer := &customerHandlers{d: d, bind: b, convs: convs, routing: agentOps{c: d.Temporal}, faq: d.FAQ}
+	customer := &customerHandlers{d: d, bind: b, chat: d.Chat, routing: agentOps{c: d.Temporal}, faq: d.FAQ}
 	leave := newLeaveMessageHandlers(d, d.LeaveMessages)
 	chats := newChatRecordHandlers(d, d.ChatRecords)
 
@@ -66,7 +65,7 @@ func NewRouter(d Deps) *gin.Engine {
 	cr.GET("/chat-list", chats.chatList)
 
 	// ccflow's agent workspace API (bearer session from login).
-	agent := &agentHandlers{store: d.Agents, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b, logins: newLoginLimiter()}
+	agent := &agentHandlers{store: d.Agents, chat: d.Chat, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b, logins: newLoginLimiter()}
 	av := r.Group("/api/agent/v1")
 	av.POST("/login", agent.login)
 	as := av.Group("", agentSession(d.Tokens))

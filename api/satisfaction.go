@@ -7,8 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/models"
-	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
 // satisfactionRequest is spec 003 §6.1.2 satisficationInfo.
@@ -48,8 +48,7 @@ func (h *customerHandlers) saveSatisfaction(c *gin.Context) {
 		fail(c, errBadRequest("evaluation must be 1 to 5"))
 		return
 	}
-	res, err := h.convs.rate(c.Request.Context(), claims.ChannelConfigID, claims.UserID,
-		conversation.RateRequest{Evaluation: evaluation, Comment: req.Comment})
+	res, err := h.chat.Rate(c.Request.Context(), chat.Visitor{ChannelID: claims.ChannelConfigID, UserID: claims.UserID}, evaluation, req.Comment)
 	if err != nil {
 		fail(c, err)
 		return
@@ -92,8 +91,8 @@ func (h *customerHandlers) robotFeedback(c *gin.Context) {
 		return
 	}
 	conversationID := ""
-	if snap, err := h.convs.state(c.Request.Context(), claims.ChannelConfigID, claims.UserID); err == nil {
-		conversationID = snap.ConversationID
+	if conv, err := h.chat.Conversation(c.Request.Context(), claims.ChannelConfigID, claims.UserID); err == nil {
+		conversationID = conv.ID
 	}
 	err := h.d.Records.SaveRobotFeedback(c.Request.Context(), models.RobotFeedback{
 		TenantID: claims.TenantID, ConversationID: conversationID, UserID: claims.UserID,

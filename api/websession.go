@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"github.com/ccflow/ccflow/internal/chat"
 	"net/http"
 	"time"
 
@@ -120,17 +121,16 @@ func (h *webEntryHandlers) pruneKeys(c *gin.Context) {
 
 // webStart applies what a web entry chose to a conversation about to start:
 // its skill group, and the product card for the agent.
-func (h *customerHandlers) webStart(c *gin.Context, claims token.VisitorClaims, ch conversation.Channel, v conversation.Visitor) (conversation.Channel, conversation.Visitor, error) {
+func (h *customerHandlers) webStart(c *gin.Context, claims token.VisitorClaims, ch conversation.Channel) (conversation.Channel, chat.Entry, error) {
 	if claims.SkillGroupID != 0 {
 		ch.SkillGroupID = claims.SkillGroupID
 	}
 	if claims.WebKeyID == 0 {
-		return ch, v, nil
+		return ch, chat.Entry{}, nil
 	}
 	card, err := h.d.WebKeys.ProductCard(c.Request.Context(), claims.TenantID, claims.WebKeyID)
 	if err != nil {
-		return ch, v, err
+		return ch, chat.Entry{}, err
 	}
-	v.ProductCard = card
-	return ch, v, nil
+	return ch, chat.Entry{ProductCard: card}, nil
 }

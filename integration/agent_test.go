@@ -185,7 +185,7 @@ func TestAgentsSeeOnlyTheirTenant(t *testing.T) {
 	defer tc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	require.NoError(t, tc.TerminateWorkflow(ctx, conversation.WorkflowID(demoChannel, "tenant-user"), "", "test: operator stop"))
+	require.NoError(t, tc.TerminateWorkflow(ctx, conversation.WorkflowID(convID), "", "test: operator stop"))
 	code, body := a1.do(http.MethodPost, "/conversations/"+convID+"/close", nil)
 	require.Equal(t, http.StatusConflict, code)
 	require.Equal(t, "the conversation has ended", body["message"])

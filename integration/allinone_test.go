@@ -19,7 +19,7 @@ import (
 )
 
 // openAppDB opens the all-in-one's SQLite database beside the running process.
-func openAppDB(t *testing.T, dataDir string) *gorm.DB {
+func openAppDB(t testing.TB, dataDir string) *gorm.DB {
 	t.Helper()
 	db, err := models.Open(context.Background(), "sqlite", models.SQLiteDSN(filepath.Join(dataDir, "ccflow.db")))
 	require.NoError(t, err)
@@ -169,4 +169,12 @@ func TestAllInOne(t *testing.T) {
 	require.Contains(t, p.output(), "demo data loaded")
 	require.NotContains(t, p2.output(), "demo data loaded")
 	p2.terminate()
+}
+
+// workflowOf is the workflow id of the visitor's newest conversation on a channel.
+func workflowOf(t testing.TB, db *gorm.DB, channelID, userID string) string {
+	t.Helper()
+	var c models.Conversation
+	require.NoError(t, db.Where("channel_config_id = ? AND user_id = ?", channelID, userID).Order("started_at DESC").Take(&c).Error)
+	return c.WorkflowID
 }

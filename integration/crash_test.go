@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
 // TestCrashKeepsConversations kills the all-in-one in the middle of a
@@ -53,7 +52,7 @@ func TestCrashKeepsConversations(t *testing.T) {
 	// The same conversation goes on: no second greeting, new messages recorded after the old ones.
 	require.Equal(t, "0", v.send("CHAT", "after restart").ResultCode)
 	// Only the phase deadline's timer is pending: sends must not leave timers behind.
-	require.LessOrEqual(t, pendingTimers(t, n.temporal(), conversation.WorkflowID(demoChannel, v.id)), 1)
+	require.LessOrEqual(t, pendingTimers(t, n.temporal(), workflowOf(t, db, demoChannel, v.id)), 1)
 	require.Equal(t, "0", v.send("DISCONNECT", "").ResultCode)
 	eventually(t, 60*time.Second, "conversation goes on after the restart", func() error {
 		got, err := recordedContents(db, v.id, "CUSTOMER")

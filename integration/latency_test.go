@@ -14,7 +14,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
 // BenchmarkSendToPoll measures, on the all-in-one, the time from a visitor's
@@ -88,8 +87,9 @@ func historyEventsPerChat(b *testing.B, n node, userID string, chats int) float6
 	require.NoError(b, err)
 	defer c.Close()
 	events := 0
+	id := workflowOf(b, openAppDB(b, n.dataDir), demoChannel, userID)
 	for runID := ""; ; {
-		iter := c.GetWorkflowHistory(context.Background(), conversation.WorkflowID(demoChannel, userID), runID, false,
+		iter := c.GetWorkflowHistory(context.Background(), id, runID, false,
 			enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		previous := ""
 		for iter.HasNext() {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/models/modelstest"
-	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
 // TestScaledOutRoles runs Temporal in one process and `ccflow server` and
@@ -74,7 +73,7 @@ func TestScaledOutRoles(t *testing.T) {
 	c, err := client.Dial(client.Options{HostPort: temporalNode.temporal()})
 	require.NoError(t, err)
 	defer c.Close()
-	iter := c.GetWorkflowHistory(context.Background(), conversation.WorkflowID(demoChannel, v.id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := c.GetWorkflowHistory(context.Background(), workflowOf(t, db, demoChannel, v.id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var identities []string
 	for iter.HasNext() {
 		ev, err := iter.Next()

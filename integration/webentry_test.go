@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,10 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
+	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
@@ -91,20 +88,6 @@ func (s *webSession) waitFor(source, content string) {
 }
 
 // startState decodes the state a conversation workflow was started with.
-func startState(t *testing.T, temporalAddr, workflowID string) conversation.State {
-	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: temporalAddr})
-	require.NoError(t, err)
-	defer c.Close()
-	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	require.True(t, iter.HasNext())
-	ev, err := iter.Next()
-	require.NoError(t, err)
-	var st conversation.State
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(ev.GetWorkflowExecutionStartedEventAttributes().GetInput(), &st))
-	return st
-}
-
 func TestGuestAndVisitorEntriesOpenTheChat(t *testing.T) {
 	n := newNode(t)
 	p := start(t, n.env())
@@ -144,9 +127,10 @@ func TestGuestAndVisitorEntriesOpenTheChat(t *testing.T) {
 		require.Equal(t, conversation.CodeOK, s.send("CONNECT", "").ResultCode)
 		s.waitFor("ROBOT", "欢迎欢迎，热烈欢迎")
 
-		st := startState(t, n.temporal(), conversation.WorkflowID(s.ChannelConfigID, s.UserID))
-		require.EqualValues(t, 12, st.Channel.SkillGroupID, "the conversation starts in the chosen skill group")
-		require.JSONEq(t, product, st.Visitor.ProductCard, "the product card travels with the conversation")
+		var row models.Conversation
+		require.NoError(t, openAppDB(t, n.dataDir).Where("user_id = ?", s.UserID).Take(&row).Error)
+		require.EqualValues(t, 12, row.SkillGroupID, "the conversation starts in the chosen skill group")
+		require.JSONEq(t, product, row.ProductCard, "the product card travels with the conversation")
 
 		require.Equal(t, conversation.CodeOK, s.send("TRANS2AGENT", "").ResultCode)
 		eventually(t, 30*time.Second, "queue position", func() error {

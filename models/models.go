@@ -111,26 +111,48 @@ type Conversation struct {
 	ID              string    `gorm:"primaryKey;size:64"`
 	WorkflowID      string    `gorm:"size:200;index;not null"`
 	TenantID        string    `gorm:"size:64;index;not null"`
-	ChannelConfigID string    `gorm:"size:64;not null"`
-	UserID          string    `gorm:"size:128;index;not null"`
+	ChannelConfigID string    `gorm:"size:64;index:idx_conversations_visitor,priority:1;not null"`
+	UserID          string    `gorm:"size:128;index;index:idx_conversations_visitor,priority:2;not null"`
 	UserName        string    `gorm:"size:128;not null"`
 	Phase           string    `gorm:"size:16;not null"`
 	SkillGroupID    int64     `gorm:"not null"`
 	AgentID         string    `gorm:"size:64;not null"`
-	StartedAt       time.Time `gorm:"not null"`
+	StartedAt       time.Time `gorm:"index:idx_conversations_visitor,priority:3;index:idx_conversations_unstarted,priority:2;not null"`
 	QueuedAt        *time.Time
 	AssignedAt      *time.Time
 	EndedAt         *time.Time
 	ClosedAt        *time.Time
 	CloseReason     string    `gorm:"size:32;not null"`
 	UpdatedAt       time.Time `gorm:"not null"`
+	// OpenKey is channel config and user while the conversation is open and
+	// NULL after: its unique index keeps a visitor to one open conversation
+	// per channel.
+	OpenKey *string `gorm:"size:200;uniqueIndex:idx_conversations_open_key"`
+	// LastSeq is the seq of the conversation's latest message: a write takes
+	// the next one under the row's lock.
+	LastSeq int64 `gorm:"not null;default:0"`
+	// DeliveredSeq is the last downlink message a cursor-less poll handed out.
+	DeliveredSeq int64 `gorm:"not null;default:0"`
+	// LastActivity is the last message of the visitor or the agent; idle timeouts read it.
+	LastActivity *time.Time
+	// Transition counts the workflow's phase changes: a retried one applies once.
+	Transition  int64  `gorm:"not null;default:0"`
+	AgentName   string `gorm:"size:64;not null;default:''"`
+	AgentJoined bool   `gorm:"not null;default:false"`
+	Rated       bool   `gorm:"not null;default:false"`
+	// ProductCard is the product JSON the visitor came about, for agents.
+	ProductCard string `gorm:"size:2000;not null;default:''"`
+	// Settings is the channel config snapshot (JSON) the conversation runs with.
+	Settings string `gorm:"type:text;not null"`
+	// WorkflowStarted is set once the conversation's workflow is known to run.
+	WorkflowStarted bool `gorm:"index:idx_conversations_unstarted,priority:1;not null;default:false"`
 }
 
 // ChatRecord is one message of a conversation, in either direction (spec 004's chat record).
 type ChatRecord struct {
 	ID             uint64 `gorm:"primaryKey"`
 	TenantID       string `gorm:"size:64;index:idx_chat_records_member,priority:1;not null"`
-	ConversationID string `gorm:"size:64;index:idx_chat_records_conv,priority:1;not null"`
+	ConversationID string `gorm:"size:64;index:idx_chat_records_conv,priority:1;uniqueIndex:idx_chat_records_client_key,priority:1;not null"`
 	UserID         string `gorm:"size:128;index:idx_chat_records_member,priority:2;not null"`
 	Seq            int64  `gorm:"index:idx_chat_records_conv,priority:2;not null"`
 	// Direction is "to_service" (visitor to ccflow) or "to_visiter" (to the visitor), as spec 001 spells them.
@@ -145,6 +167,53 @@ type ChatRecord struct {
 	CreatedAt         time.Time `gorm:"not null"`
 	DeletedByMemberAt *time.Time
 	DeletedBySellerAt *time.Time
+	// ClientKey is the sender's messageCode or Idempotency-Key: a repeated
+	// send finds its first write by it.
+	ClientKey      *string `gorm:"size:128;uniqueIndex:idx_chat_records_client_key,priority:2"`
+	ControlType    string  `gorm:"size:16;not null;default:''"`
+	SenderNickname string  `gorm:"size:128;not null;default:''"`
+	// Phase is the conversation's phase when the message was written.
+	Phase string `gorm:"size:16;not null;default:''"`
+	// ServiceID and ServiceName are who served the visitor then (spec 001's push fields).
+	ServiceID    string `gorm:"size:64;not null;default:''"`
+	ServiceName  string `gorm:"size:128;not null;default:''"`
+	SkillGroupID int64  `gorm:"not null;default:0"`
+	// Closing marks the notice that closed the conversation (spec 001's state offline).
+	Closing bool `gorm:"not null;default:false"`
+	// InterIdx numbers the robot's answers (spec 003 §17).
+	InterIdx int64 `gorm:"not null;default:0"`
+	// SimQuestions is the robot's similar questions as a JSON array, or empty.
+	SimQuestions string `gorm:"type:text;not null"`
+}
+
+// AgentFeed is the head of an agent's event feed: the row a new event locks
+// to take the next seq, and when the agent last read the feed.
+type AgentFeed struct {
+	AgentID  string `gorm:"primaryKey;size:64"`
+	TenantID string `gorm:"size:64;not null"`
+	LastSeq  int64  `gorm:"not null"`
+	LastSeen *time.Time
+}
+
+// AgentEvent is one event of an agent's feed. A message event points at
+// the chat record instead of copying it.
+type AgentEvent struct {
+	ID             uint64    `gorm:"primaryKey"`
+	AgentID        string    `gorm:"size:64;uniqueIndex:idx_agent_events_feed,priority:1;not null"`
+	Seq            int64     `gorm:"uniqueIndex:idx_agent_events_feed,priority:2;not null"`
+	Type           string    `gorm:"size:16;not null"`
+	ConversationID string    `gorm:"size:64;not null"`
+	MessageSeq     int64     `gorm:"not null"`
+	Payload        string    `gorm:"type:text;not null"`
+	CreatedAt      time.Time `gorm:"index;not null"`
+}
+
+// WebhookCursor is how far a webhook endpoint has received a conversation.
+type WebhookCursor struct {
+	ConversationID string    `gorm:"primaryKey;size:64"`
+	EndpointID     uint64    `gorm:"primaryKey;autoIncrement:false"`
+	DeliveredSeq   int64     `gorm:"not null"`
+	UpdatedAt      time.Time `gorm:"not null"`
 }
 
 // SatisfactionRating is a visitor's rating of a conversation (spec 003 §6).
@@ -284,5 +353,6 @@ func All() []any {
 		&FAQEntry{}, &WebhookEndpoint{}, &Conversation{}, &ChatRecord{},
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
 		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{}, &WebKey{},
+		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{},
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/activities"
+	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
@@ -13,8 +15,17 @@ import (
 // receiver that hangs holds an activity slot until the client's timeout; on
 // a queue of their own such slots are never the ones the robot and the
 // database writes of conversations wait for.
-func newPushWorker(c client.Client, db *gorm.DB) sdkworker.Worker {
-	w := sdkworker.New(c, conversation.PushTaskQueue, sdkworker.Options{DisableWorkflowWorker: true})
-	w.RegisterActivity(&activities.Pusher{DB: db, Client: activities.NewWebhookClient()})
+func newPushWorker(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter) sdkworker.Worker {
+	w := sdkworker.New(c, conversation.PushTaskQueue, sdkworker.Options{
+		DisableWorkflowWorker: true,
+		// A delivery runs for its conversation's life, mostly waiting on the
+		// notifier: slots are goroutines, and every open conversation of a
+		// tenant with a webhook holds one per endpoint.
+		MaxConcurrentActivityExecutionSize: pushSlots,
+	})
+	w.RegisterActivity(&activities.Pusher{DB: db, Log: log, Wait: wait, Client: activities.NewWebhookClient()})
 	return w
 }
+
+// pushSlots bounds the deliveries one worker runs at once.
+const pushSlots = 20000

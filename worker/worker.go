@@ -8,24 +8,24 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/activities"
+	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/faq"
-	"github.com/ccflow/ccflow/workflows/agentdesk"
+	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
 // New returns ccflow's workers: one for ccflow's task queue with every
 // workflow and activity registered, and one for webhook pushes (see
-// newPushWorker). Conversations, routing and agent feeds share one task
-// queue: they signal each other constantly, and one queue keeps a single
-// worker fleet serving all of them. The caller starts and stops the workers.
-func New(c client.Client, db *gorm.DB, library *faq.Library) *Workers {
+// newPushWorker). Conversations and routing share one task queue: they
+// signal each other, and one queue keeps a single worker fleet serving both. The caller starts and stops the workers.
+func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library) *Workers {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	registerWorkflows(w)
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
-	w.RegisterActivity(&activities.Store{DB: db})
-	w.RegisterActivity(&activities.Robot{FAQ: library})
-	return &Workers{all: []starter{w, newPushWorker(c, db)}}
+	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
+	w.RegisterActivity(&activities.Presence{Log: log})
+	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait)}}
 }
 
 // workflowRegistry is where workflows are registered: a worker, or a test environment.
@@ -33,11 +33,9 @@ type workflowRegistry interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }
 
-// registerWorkflows registers each workflow under its contract's name. All
-// three functions are called Workflow, so the SDK cannot tell them apart by
-// function name; each continues as new by its registered name for that reason.
+// registerWorkflows registers each workflow under its contract's name, the
+// name each continues as new by.
 func registerWorkflows(r workflowRegistry) {
-	r.RegisterWorkflowWithOptions(conversation.Workflow, workflow.RegisterOptions{Name: conversation.WorkflowName})
-	r.RegisterWorkflowWithOptions(routing.Workflow, workflow.RegisterOptions{Name: routing.WorkflowName})
-	r.RegisterWorkflowWithOptions(agentdesk.Workflow, workflow.RegisterOptions{Name: agentdesk.WorkflowName})
+	r.RegisterWorkflowWithOptions(conversation.ConversationWorkflow, workflow.RegisterOptions{Name: conversation.WorkflowName})
+	r.RegisterWorkflowWithOptions(routing.RoutingWorkflow, workflow.RegisterOptions{Name: routing.WorkflowName})
 }

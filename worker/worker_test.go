@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -23,11 +22,13 @@ func newEnv() *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	registerWorkflows(env)
-	env.RegisterActivityWithOptions(func(context.Context, activities.PersistBatch) error { return nil }, activity.RegisterOptions{Name: "Persist"})
+	env.RegisterActivityWithOptions(func(context.Context, activities.Transition) (activities.Applied, error) {
+		return activities.Applied{Applied: true}, nil
+	}, activity.RegisterOptions{Name: "Apply"})
 	env.RegisterActivityWithOptions(func(context.Context, activities.RouteNotice) error { return nil }, activity.RegisterOptions{Name: "Notify"})
-	env.RegisterActivityWithOptions(func(context.Context, activities.RobotQuestion) (activities.RobotAnswer, error) {
-		return activities.RobotAnswer{}, nil
-	}, activity.RegisterOptions{Name: "Answer"})
+	env.RegisterActivityWithOptions(func(context.Context, activities.RobotTurn) (activities.RobotReply, error) {
+		return activities.RobotReply{}, nil
+	}, activity.RegisterOptions{Name: "Robot"})
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", mock.Anything, mock.Anything).Return(nil)
 	return env
 }
@@ -44,8 +45,7 @@ func continuedAs(t *testing.T, env *testsuite.TestWorkflowEnvironment, name stri
 }
 
 // TestEveryWorkflowContinuesAsItself guards against a continue-as-new that
-// names the workflow by its function: the three are all called Workflow, and
-// with all three registered such a run came back as an agent feed.
+// names the workflow by something else than its registered name.
 func TestEveryWorkflowContinuesAsItself(t *testing.T) {
 	env := newEnv()
 	env.RegisterDelayedCallback(func() {
@@ -55,18 +55,13 @@ func TestEveryWorkflowContinuesAsItself(t *testing.T) {
 
 	env = newEnv()
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(agentdesk.SignalEvent, agentdesk.Event{Type: agentdesk.EventTyping})
+		env.SignalWorkflow(conversation.SignalRated, nil)
 	}, time.Second)
-	require.Equal(t, agentdesk.WorkflowName, continuedAs(t, env, agentdesk.WorkflowName, agentdesk.State{AgentID: "a1", ContinueAsNewAfter: 1}))
-
-	env = newEnv()
-	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(conversation.UpdateSend, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { require.NoError(t, err) }, OnComplete: func(any, error) {},
-		}, conversation.SendRequest{ControlType: conversation.ControlConnect, MediaType: "TEXT"})
-	}, time.Second)
-	require.Equal(t, conversation.WorkflowName, continuedAs(t, env, conversation.WorkflowName, conversation.State{
-		Channel: conversation.Channel{ID: "c", TenantID: "demo", RobotEnabled: true, WorkingHours: "always"},
-		Visitor: conversation.Visitor{UserID: "u1"}, ContinueAsNewAfter: 1,
+	require.Equal(t, conversation.WorkflowName, continuedAs(t, env, conversation.WorkflowName, conversation.Start{
+		ConversationID: "c1", State: &conversation.State{
+			ConversationID: "c1", Phase: conversation.PhaseRobot,
+			Channel: conversation.Channel{ID: "c", TenantID: "demo", RobotEnabled: true, WorkingHours: "always"},
+			Visitor: conversation.Visitor{UserID: "u1"}, ContinueAsNewAfter: 1,
+		},
 	}))
 }

@@ -15,11 +15,14 @@ import (
 	"github.com/ccflow/ccflow/api"
 	"github.com/ccflow/ccflow/internal/admin"
 	"github.com/ccflow/ccflow/internal/agents"
+	"github.com/ccflow/ccflow/internal/chat"
+	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/config"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/embedded"
 	"github.com/ccflow/ccflow/internal/leavemsg"
+	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/temporalx"
 	"github.com/ccflow/ccflow/internal/token"
@@ -135,10 +138,14 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := startWorker(s, c, db); err != nil {
+	log, hub, err := messageLog(s, db, false)
+	if err != nil {
 		return err
 	}
-	deps, err := apiDeps(ctx, s, db, c, reg)
+	if err := startWorker(s, c, db, log, hub); err != nil {
+		return err
+	}
+	deps, err := apiDeps(ctx, s, db, c, reg, log, hub)
 	if err != nil {
 		return err
 	}
@@ -228,7 +235,11 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg)
+	log, hub, err := messageLog(s, o.db, true)
+	if err != nil {
+		return err
+	}
+	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, log, hub)
 	if err != nil {
 		return err
 	}
@@ -244,10 +255,14 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 	if err != nil {
 		return err
 	}
-	if err := startWorker(s, o.c, o.db); err != nil {
+	log, hub, err := messageLog(s, o.db, true)
+	if err != nil {
 		return err
 	}
-	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg)
+	if err := startWorker(s, o.c, o.db, log, hub); err != nil {
+		return err
+	}
+	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, log, hub)
 	if err != nil {
 		return err
 	}
@@ -260,8 +275,8 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 // faqTTL is how long a tenant's FAQ is cached: admin edits show within it.
 const faqTTL = 30 * time.Second
 
-func startWorker(s *stack, c client.Client, db *gorm.DB) error {
-	w := worker.New(c, db, s.faqLibrary(db))
+func startWorker(s *stack, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub) error {
+	w := worker.New(c, db, log, hub, s.faqLibrary(db))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -269,17 +284,20 @@ func startWorker(s *stack, c client.Client, db *gorm.DB) error {
 	return nil
 }
 
-func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry) (api.Deps, error) {
+func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry, log *chatlog.Log, hub *notify.Hub) (api.Deps, error) {
 	tokens, err := token.NewIssuer(ctx, db)
 	if err != nil {
 		return api.Deps{}, err
 	}
+	messages := chat.NewService(log, hub, chat.TemporalWorkflows{Client: c}, s.logger)
+	background(s, messages.Run)
 	pollers := &temporalx.PollerCheck{Client: c, TaskQueue: conversation.TaskQueue, MaxAge: 2 * time.Minute}
 	return api.Deps{
 		Logger:        s.logger,
 		Metrics:       reg,
 		Temporal:      c,
 		Directory:     &directory.Directory{DB: db},
+		Chat:          messages,
 		Records:       &records.Records{DB: db},
 		ChatRecords:   &chatrecords.Store{DB: db},
 		Agents:        &agents.Store{DB: db},

@@ -15,39 +15,44 @@ import (
 
 // Names of the workflow, its task queue, updates, signals and queries.
 //
-// Customer and agent commands are Workflow Updates: the caller must learn
-// synchronously whether the conversation accepted them (spec 003 answers a
-// send with a result code; an agent must know their message went out or why
-// not), and a validator refuses without writing history. Routing talks to
-// the workflow with the signals its own contract names: it needs no answer.
+// The workflow is told only what changes the conversation's life. Messages
+// are data: the API writes them to the message log (internal/chatlog) and
+// polls read the log, so no chat line, poll or agent reply passes through
+// workflow history. What the workflow hears of:
+//   - UpdateCommand: the visitor's TRANS2AGENT and DISCONNECT, which answer
+//     with a result code the caller must learn (spec 003 §7); the validator
+//     refuses without writing history.
+//   - SignalRobotQuestion: the visitor asked the robot something; the robot
+//     reads the question from the log (the signal carries only its seq).
+//   - SignalRated: the visitor's rating is stored; a conversation waiting
+//     for it closes.
+//   - UpdateAgentTransfer, UpdateAgentClose: the serving agent's commands.
+//   - routing's SignalAssigned and SignalRequeued.
 const (
 	WorkflowName = "Conversation"
 	TaskQueue    = "ccflow-conversations"
 	// PushTaskQueue runs webhook deliveries on workers of their own, so that
-	// slow receivers never take the activity slots the robot and the
-	// database writes of conversations need.
+	// slow receivers never take the activity slots conversations need.
 	PushTaskQueue = "ccflow-push"
-	// UpdateSend applies a customer send (spec 003 §7); CONNECT is update-with-start.
-	UpdateSend = "send"
-	// UpdatePoll hands the visitor the downlink messages once, in order (spec 003 §5).
-	UpdatePoll = "poll"
-	// UpdateRate records the visitor's satisfaction rating (spec 003 §6).
-	UpdateRate = "rate"
-	// UpdateAgentSend is the serving agent's message to the visitor.
-	UpdateAgentSend = "agent-send"
+	// UpdateCommand applies the visitor's TRANS2AGENT or DISCONNECT.
+	UpdateCommand = "command"
+	// SignalRobotQuestion tells the robot a question is in the log.
+	SignalRobotQuestion = "robot-question"
+	// SignalRated says the visitor's rating is stored.
+	SignalRated = "rated"
 	// UpdateAgentTransfer hands the conversation to another agent or skill group.
 	UpdateAgentTransfer = "agent-transfer"
 	// UpdateAgentClose is the serving agent ending the service.
 	UpdateAgentClose = "agent-close"
-	// QueryMessages returns the downlink messages after a sequence number.
-	QueryMessages = "messages"
 	// QueryState returns the conversation's Snapshot.
 	QueryState = "state"
 )
 
-// WorkflowID is the one open conversation a visitor has on a channel config.
-func WorkflowID(channelConfigID, userID string) string {
-	return "conv:" + channelConfigID + ":" + userID
+// WorkflowID names the workflow of one conversation. Each conversation is a
+// workflow of its own; the message log keeps a visitor to one open
+// conversation per channel.
+func WorkflowID(conversationID string) string {
+	return "conv:" + conversationID
 }
 
 // Custom search attributes operators filter on in Temporal UI.
@@ -135,20 +140,28 @@ type Channel struct {
 type Visitor struct {
 	UserID   string
 	UserName string
-	// ProductCard is the product JSON object the visitor entry (spec 001)
-	// brought, for the agent to see; empty when there is none.
-	ProductCard string
 }
 
-// SendRequest is a customer's send (spec 003 §7) as the workflow receives it.
-type SendRequest struct {
+// Start is the workflow's input: the conversation the API opened. Later
+// runs (continue-as-new) carry their State.
+type Start struct {
+	ConversationID string
+	// State is set when a run continues as new.
+	State *State `json:",omitempty"`
+}
+
+// CommandRequest is the visitor's TRANS2AGENT or DISCONNECT. Its message is
+// already in the log; the workflow acts on it.
+type CommandRequest struct {
 	// DedupeKey is the client's messageCode or Idempotency-Key; a repeat is
-	// applied once and answered with the first answer.
-	DedupeKey      string
-	ControlType    ControlType
-	MediaType      string
-	Content        string
-	SenderNickname string
+	// answered with the first answer.
+	DedupeKey   string
+	ControlType ControlType
+}
+
+// RobotQuestion is the payload of SignalRobotQuestion.
+type RobotQuestion struct {
+	Seq int64
 }
 
 // SendResult is spec 003 §7.1.1's resultCode and resultDesc.
@@ -203,44 +216,10 @@ func AsRefusal(err error) (SendResult, bool) {
 	return SendResult{Code: code, Desc: appErr.Message()}, true
 }
 
-// PollRequest asks for downlink messages. Without a cursor the workflow
-// returns what it has not yet handed out and remembers that it did; with one
-// it returns what follows the cursor, so a client can resume exactly.
-type PollRequest struct {
-	HasCursor bool
-	Cursor    int64
-	// Wait turns the poll into a long-poll when nothing is waiting.
-	Wait time.Duration
-}
-
-// PollResult is the messages of a poll and the cursor after them.
-type PollResult struct {
-	Messages []Message
-	Cursor   int64
-}
-
-// RateRequest is the visitor's satisfaction rating (spec 003 §6).
-type RateRequest struct {
-	Evaluation int
-	Comment    string
-}
-
 // AgentRef names the agent serving a conversation.
 type AgentRef struct {
 	AgentID   string
 	AgentName string
-}
-
-// AgentSendRequest is the serving agent's message to the visitor.
-type AgentSendRequest struct {
-	AgentID string
-	// ConversationID is the conversation the agent means: a workflow run may
-	// have moved on to a newer conversation of the same visitor.
-	ConversationID string
-	// DedupeKey makes a retried send apply once.
-	DedupeKey string
-	MediaType string
-	Content   string
 }
 
 // AgentTransferRequest moves the conversation to a named agent or, when
@@ -264,29 +243,6 @@ const (
 	DescTransferToSelf      = "the conversation is already served by this agent"
 )
 
-// Message is one message of the conversation in either direction.
-type Message struct {
-	Seq            int64
-	MessageCode    string
-	Downlink       bool
-	SourceType     SourceType
-	SenderID       string
-	SenderNickname string
-	ControlType    ControlType
-	MediaType      string
-	Content        string
-	At             time.Time
-	// SimQuestions are the robot's similar questions (spec 003 §5.1.1).
-	SimQuestions []string
-	// InterIdx numbers the robot's answers, for robot feedback (spec 003 §17).
-	InterIdx int
-}
-
-// MessagesQuery asks for the downlink messages after a sequence number.
-type MessagesQuery struct {
-	AfterSeq int64
-}
-
 // Snapshot is the answer to QueryState.
 type Snapshot struct {
 	ConversationID string
@@ -299,9 +255,7 @@ type Snapshot struct {
 	MaxQueueWait   time.Duration
 	AgentID        string
 	LastSeq        int64
-	DeliveredSeq   int64
 	UserName       string
 	AssignedAt     *time.Time
 	AgentName      string
-	ProductCard    string
 }

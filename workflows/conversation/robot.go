@@ -1,64 +1,70 @@
 package conversation
 
 import (
-	"time"
-
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
 )
 
-// robot answers the visitor's questions in order, in the background, so a
-// send is acknowledged at once and a slow robot never holds up the chat.
-func (c *conv) robot(ctx workflow.Context) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
-	})
-	var robot *activities.Robot
+// robotLoop answers the visitor's questions in order, in the background, so
+// a send is acknowledged at once and a slow robot never holds up the chat.
+// The questions are in the log; signals only say how far they go.
+func (c *conv) robotLoop(ctx workflow.Context) {
 	for {
-		if err := workflow.Await(ctx, func() bool { return len(c.RobotQueue) > 0 }); err != nil {
+		if err := workflow.Await(ctx, func() bool {
+			c.drainQuestions()
+			return c.RobotAsked > c.RobotAnswered
+		}); err != nil {
 			return
 		}
-		question := c.RobotQueue[0]
-		var ans activities.RobotAnswer
-		err := workflow.ExecuteActivity(ctx, robot.Answer, activities.RobotQuestion{
-			TenantID: c.Channel.TenantID, Text: question, Locale: c.Channel.Locale,
-		}).Get(ctx, &ans)
-		c.RobotQueue = c.RobotQueue[1:]
-		if err != nil {
-			workflow.GetLogger(ctx).Warn("robot unavailable", "error", err)
-		}
-		if c.Phase != PhaseRobot {
-			// The visitor was transferred while the robot was thinking.
-			continue
-		}
-		c.answer(ctx, ans)
+		c.locked(ctx, func() error { return c.robotTurn(ctx) })
 	}
 }
 
-// answer says the robot's answer, or admits it has none; after too many
-// misses in a row the robot hands over to an agent when agents are working.
-func (c *conv) answer(ctx workflow.Context, ans activities.RobotAnswer) {
+// drainQuestions takes the question signals that arrived into the state.
+func (c *conv) drainQuestions() {
+	var q RobotQuestion
+	for c.robot.ReceiveAsync(&q) {
+		c.RobotAsked = max(c.RobotAsked, q.Seq)
+	}
+}
+
+// robotTurn answers the next question, or admits it has none; after too
+// many misses in a row the robot hands over to an agent when agents work.
+func (c *conv) robotTurn(ctx workflow.Context) error {
+	if c.Phase != PhaseRobot {
+		// The visitor was transferred: questions left are the agent's to read.
+		c.RobotAnswered = c.RobotAsked
+		return nil
+	}
+	handOff := c.Channel.RobotMaxMisses > 0 && c.RobotMisses+1 >= c.Channel.RobotMaxMisses && c.agentsWorking(ctx)
+	var a *activities.Conversations
+	var reply activities.RobotReply
+	err := workflow.ExecuteLocalActivity(localOptions(ctx), a.Robot, activities.RobotTurn{
+		ConversationID: c.ConversationID, TenantID: c.Channel.TenantID, ChannelID: c.Channel.ID,
+		RobotName: c.Channel.RobotNickname, AfterSeq: c.RobotAnswered, Turn: c.RobotTurns + 1,
+		HandOff: handOff, Unsure: c.text(textRobotUnsure),
+	}).Get(ctx, &reply)
+	if err != nil {
+		return err
+	}
+	if reply.QuestionSeq == 0 {
+		c.RobotAnswered = c.RobotAsked
+		return nil
+	}
+	c.RobotAnswered = reply.QuestionSeq
 	c.RobotTurns++
-	if ans.Matched {
+	c.LastActivity = workflow.Now(ctx)
+	if reply.Matched {
 		c.RobotMisses = 0
-		c.robotSays(ctx, ans.Answer, ans.SimQuestions)
-		return
+		return nil
 	}
 	c.RobotMisses++
-	if c.Channel.RobotMaxMisses > 0 && c.RobotMisses >= c.Channel.RobotMaxMisses && c.agentsWorking(ctx) {
-		c.robotSays(ctx, c.text(textRobotHandoff), nil)
-		c.enqueue(ctx)
-		return
+	if !reply.HandedOff {
+		return nil
 	}
-	c.robotSays(ctx, c.text(textRobotUnsure), ans.SimQuestions)
-}
-
-func (c *conv) robotSays(ctx workflow.Context, text string, similar []string) {
-	c.record(ctx, Message{
-		Downlink: true, SourceType: SourceRobot, SenderID: c.Channel.ID, SenderNickname: c.Channel.RobotNickname,
-		ControlType: ControlChat, MediaType: "TEXT", Content: text, SimQuestions: similar, InterIdx: c.RobotTurns,
-	})
+	return c.enqueue(ctx, []activities.LogMessage{{
+		ToVisitor: true, SenderType: string(SourceRobot), SenderID: c.Channel.ID, SenderNickname: c.Channel.RobotNickname,
+		ControlType: string(ControlChat), MediaType: "TEXT", Content: c.text(textRobotHandoff),
+	}})
 }

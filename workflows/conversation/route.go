@@ -7,13 +7,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
 // route delivers the conversation's requests to routing one at a time, in
-// order, in the background: a routing or database hiccup delays the queue
-// entry, never the visitor's send.
+// order, in the background: a routing hiccup delays the queue entry, never
+// the visitor.
 func (c *conv) route(ctx workflow.Context) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
@@ -38,83 +37,83 @@ func (c *conv) route(ctx workflow.Context) {
 
 // requestQueue asks routing to queue the conversation as it now stands.
 func (c *conv) requestQueue() {
-	c.RouteTicket = max(c.RouteTicket+1, c.NextSeq)
+	c.RouteTicket = max(c.RouteTicket+1, c.Transitions)
 	e := routing.Entry{
 		ConversationID: c.ConversationID, WorkflowID: c.workflowID, UserID: c.Visitor.UserID,
 		UserName: c.Visitor.UserName, SkillGroupID: c.SkillGroupID, TargetAgentID: c.TargetAgentID,
 		FromAgentID: c.FromAgentID, Ticket: c.RouteTicket, QueuedAt: *c.QueuedAt, MaxWait: c.Channel.MaxQueueWait,
-		ProductCard: c.Visitor.ProductCard,
 	}
-	c.Routing = append(c.Routing, activities.RouteNotice{TenantID: c.Channel.TenantID, Enqueue: &e})
+	c.queueNotice(activities.RouteNotice{TenantID: c.Channel.TenantID, Enqueue: &e})
 }
 
-// requestLeave takes a conversation (this one, or an older one of this run)
-// out of routing.
+// requestLeave takes the conversation out of routing.
 func (c *conv) requestLeave(conversationID string, ticket int64) {
-	c.Routing = append(c.Routing, activities.RouteNotice{
+	c.queueNotice(activities.RouteNotice{
 		TenantID: c.Channel.TenantID, Leave: &routing.Leave{ConversationID: conversationID, Ticket: ticket},
 	})
+}
+
+// queueNotice keeps the requests bounded: routing applies a conversation's
+// requests by ticket, so of several waiting only the newest matters once
+// the list is long.
+func (c *conv) queueNotice(n activities.RouteNotice) {
+	c.Routing = append(c.Routing, n)
+	if len(c.Routing) > maxRouting {
+		// The first is in flight; keep it and the newest ones.
+		c.Routing = append(c.Routing[:1], c.Routing[len(c.Routing)-maxRouting+1:]...)
+	}
 }
 
 // onAssigned takes the agent routing chose. An assignment the conversation
 // can no longer use (the visitor left, the queue timed out) is handed back,
 // so the agent's slot is freed at once.
-func (c *conv) onAssigned(ctx workflow.Context, a routing.Assignment) {
+func (c *conv) onAssigned(ctx workflow.Context, a routing.Assignment) error {
 	if c.Phase != PhaseQueued || a.ConversationID != c.ConversationID || a.Ticket != c.RouteTicket {
 		workflow.GetLogger(ctx).Info("assignment handed back", "phase", c.Phase, "agent", a.AgentID)
 		c.requestLeave(a.ConversationID, a.Ticket)
-		return
+		return nil
 	}
 	now := workflow.Now(ctx)
+	joined := true
+	ok, err := c.change(ctx, activities.Transition{
+		Phase:    string(PhaseAgent),
+		Set:      activities.Fields{AgentID: &a.AgentID, AgentName: &a.AgentName, AssignedAt: &now, AgentJoined: &joined},
+		Messages: []activities.LogMessage{c.notice(textConnected)},
+		Events: []activities.AgentEvent{{
+			AgentID: a.AgentID, Type: "assigned", ConversationID: c.ConversationID,
+			Payload: activities.EventPayload{FromAgentID: c.FromAgentID},
+		}},
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		c.requestLeave(a.ConversationID, a.Ticket)
+		return nil
+	}
 	c.Agent = AgentRef{AgentID: a.AgentID, AgentName: a.AgentName}
-	c.AgentJoined = true
-	c.AssignedAt = &now
-	c.TargetAgentID = ""
-	c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textConnected))
-	c.setPhase(ctx, PhaseAgent)
+	c.AgentJoined, c.AssignedAt, c.TargetAgentID = true, &now, ""
+	return nil
 }
 
 // onRequeued is routing putting the conversation back in line because its
 // agent went offline; routing already holds the new queue entry.
-func (c *conv) onRequeued(ctx workflow.Context, q routing.Requeue) {
+func (c *conv) onRequeued(ctx workflow.Context, q routing.Requeue) error {
 	if c.Phase != PhaseAgent || q.ConversationID != c.ConversationID || q.AgentID != c.Agent.AgentID {
 		c.requestLeave(q.ConversationID, q.Ticket)
-		return
+		return nil
 	}
 	now := workflow.Now(ctx)
-	c.QueuedAt = &now
-	c.FromAgentID = c.Agent.AgentID
-	c.Agent = AgentRef{}
-	c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textRequeued))
-	c.setPhase(ctx, PhaseQueued)
-}
-
-// tellAgent adds an event to the serving agent's feed. The feed is a
-// convenience for the console, which can always reload the conversation, so
-// a failed signal is logged, not retried.
-func (c *conv) tellAgent(ctx workflow.Context, agentID string, e agentdesk.Event) {
-	if agentID == "" {
-		return
-	}
-	e.ConversationID = c.ConversationID
-	e.At = workflow.Now(ctx)
-	f := workflow.SignalExternalWorkflow(ctx, agentdesk.WorkflowID(agentID), "", agentdesk.SignalEvent, e)
-	c.signalsInFlight++
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { c.signalsInFlight-- }()
-		if err := f.Get(ctx, nil); err != nil {
-			workflow.GetLogger(ctx).Info("agent feed not reached", "agent", agentID, "error", err)
-		}
+	none := ""
+	ok, err := c.change(ctx, activities.Transition{
+		Phase:    string(PhaseQueued),
+		Set:      activities.Fields{QueuedAt: &now, AgentID: &none, AgentName: &none},
+		Messages: []activities.LogMessage{c.notice(textRequeued)},
+		Events:   c.agentLeft("requeued"),
 	})
-}
-
-// deskMessage is a message as the agent's feed carries it.
-func deskMessage(m Message) *agentdesk.Message {
-	return &agentdesk.Message{
-		Seq: m.Seq, MessageCode: m.MessageCode, ToVisitor: m.Downlink, SenderType: string(m.SourceType),
-		SenderID: m.SenderID, MediaType: m.MediaType, Content: m.Content, At: m.At,
+	if err != nil || !ok {
+		return err
 	}
+	c.QueuedAt, c.FromAgentID, c.Agent = &now, c.Agent.AgentID, AgentRef{}
+	return nil
 }
-
-// inRouting reports whether phase p keeps the conversation in routing's hands.
-func inRouting(p Phase) bool { return p == PhaseQueued || p == PhaseAgent }

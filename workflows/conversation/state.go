@@ -6,9 +6,10 @@ import (
 	"github.com/ccflow/ccflow/activities"
 )
 
-// State is everything a conversation carries across continue-as-new.
+// State is everything a conversation carries across continue-as-new. It is
+// bounded: messages live in the log, so nothing here grows with the
+// conversation's message count, its polls or its webhook failures.
 type State struct {
-	// ConversationID is the first run's id; it names the conversation for good.
 	ConversationID string
 	Channel        Channel
 	Visitor        Visitor
@@ -16,14 +17,13 @@ type State struct {
 	StartedAt      time.Time
 	QueuedAt       *time.Time
 	AssignedAt     *time.Time
-	// EndedAt is when the service ended; ClosedAt when the conversation closed,
-	// after the rating when an agent took part.
+	// EndedAt is when the service ended; ClosedAt when the conversation
+	// closed, after the rating when an agent took part.
 	EndedAt     *time.Time
 	ClosedAt    *time.Time
 	CloseReason string
 	Agent       AgentRef
-	// SkillGroupID is the queue the conversation is (or last was) in; a
-	// transfer changes it.
+	// SkillGroupID is the queue the conversation is (or last was) in.
 	SkillGroupID int64
 	// TargetAgentID is the agent a transfer named; only they may take it.
 	TargetAgentID string
@@ -32,57 +32,40 @@ type State struct {
 	// RouteTicket is the ticket of the last queue request; routing applies a
 	// conversation's requests in ticket order.
 	RouteTicket int64
-	// Routing holds the requests routing has not yet acknowledged, in order.
-	Routing []activities.RouteNotice
-	// AgentJoined is set once an agent took part: only then is the visitor asked for a rating.
+	// Routing holds the requests routing has not yet acknowledged, in order
+	// (at most a few: one per queue change).
+	Routing     []activities.RouteNotice
 	AgentJoined bool
 	Rated       bool
-	Greeted     bool
 	RobotMisses int
 	RobotTurns  int
-	// RobotQueue holds the visitor's questions the robot has not answered yet.
-	RobotQueue []string
-	// NextSeq numbers messages in both directions, across runs.
-	NextSeq int64
-	// Messages holds the downlink messages a poll may still ask for.
-	Messages []Message
-	// DeliveredSeq is the last downlink message handed out by a cursor-less poll.
-	DeliveredSeq int64
-	// Unsaved is what the persister has not yet written to the database.
-	Unsaved activities.PersistBatch
-	// Pushes holds, per webhook endpoint, the events not yet delivered.
-	Pushes []PushQueue
-	// Dedupe remembers recent client dedupe keys and their answers, oldest first.
-	Dedupe       []Deduped
+	// RobotAsked is the latest question the visitor signalled; RobotAnswered
+	// the latest the robot took. The questions themselves are in the log.
+	RobotAsked    int64
+	RobotAnswered int64
+	// Transitions counts the phase changes written to the log: each carries
+	// its number, so a retried write applies once.
+	Transitions int64
+	// Messages is the log's message count as last seen, for the operator's view.
+	Messages     int64
 	LastActivity time.Time
-	// Reopened counts the conversations a run reopened after a close, to name them.
-	Reopened int
-	// ContinueAsNewAfter, when above zero, replaces updatesPerRun: tests use a
-	// small number to force continue-as-new early.
+	// Dedupe remembers the visitor's recent command keys and their answers.
+	Dedupe []Deduped
+	// ContinueAsNewAfter, when above zero, makes a run continue as new after
+	// that many requests (tests).
 	ContinueAsNewAfter int
 }
 
-// Deduped is one remembered send and its answer.
+// Deduped is one remembered command and its answer.
 type Deduped struct {
 	Key    string
 	Result SendResult
-	// Seq is the message an agent's send created.
-	Seq int64
 }
 
 const (
-	// keepDelivered bounds the already-delivered downlink messages kept for cursor polls.
-	keepDelivered = 100
-	// keepDedupe bounds the dedupe window.
-	keepDedupe = 256
-	// maxPollWait bounds a long-poll.
-	maxPollWait = 30 * time.Second
-	// updatesPerRun is how many updates (sends, polls, ratings) one run takes
-	// before it continues as new. The server refuses updates past 2000 per run
-	// and keeps each completed one in the run's state; a visitor who long-polls
-	// for hours must never reach that, and a shorter history replays faster
-	// when a worker has to rebuild the conversation.
-	updatesPerRun = 500
-	// lingerAfterClose lets the visitor fetch the last messages before the run ends.
-	lingerAfterClose = 30 * time.Second
+	// keepDedupe bounds the dedupe window of commands (a handful per conversation).
+	keepDedupe = 32
+	// maxRouting bounds the routing requests waiting; past it the oldest
+	// leave requests are folded (routing ignores stale tickets anyway).
+	maxRouting = 16
 )

@@ -47,8 +47,20 @@ var texts = map[string]map[string]string{
 }
 
 // say returns the line for key in the channel's locale.
-func (c *conv) text(key string) string {
-	if t, ok := texts[c.Channel.Locale][key]; ok {
+func (c *conv) text(key string) string { return Text(c.Channel.Locale, key) }
+
+// Lines the API writes itself when it opens a conversation without waiting
+// for the workflow: the conversation's first notices.
+const (
+	TextSystemName   = textSystemName
+	TextQueued       = textQueued
+	TextClosed       = textClosed
+	TextNoAgentHours = textNoAgentHours
+)
+
+// Text returns a line of the workflow's in a locale ("zh" when it has none).
+func Text(locale, key string) string {
+	if t, ok := texts[locale][key]; ok {
 		return t
 	}
 	return texts["zh"][key]

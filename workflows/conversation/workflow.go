@@ -1,14 +1,15 @@
 package conversation
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 	"github.com/ccflow/ccflow/workflows/internal/wait"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -17,193 +18,208 @@ import (
 type conv struct {
 	State
 	workflowID string
-	// runUpdates counts the updates this run accepted, for continue-as-new.
-	runUpdates int
-	// convsInFlight is how many leading conversation rows the persister is writing now.
-	convsInFlight int
-	// signalsInFlight counts agent-feed signals not yet acknowledged.
-	signalsInFlight int
-	// assigned and requeued are routing's signals, read by one coroutine.
-	assigned, requeued workflow.ReceiveChannel
+	// mu serialises the life-cycle logic of handlers, the robot, routing's
+	// signals and timeouts: each reads the phase and writes a transition, and
+	// two transitions must never interleave.
+	mu workflow.Mutex
+	// requests counts what this run handled, for ContinueAsNewAfter.
+	requests int
+	// assigned and requeued are routing's signals, robot the visitor's questions.
+	assigned, requeued, robot, rated workflow.ReceiveChannel
+	// loaded is set once the state is read; validators accept until then and
+	// handlers check again under the lock.
+	loaded bool
+	// pushing counts the webhook deliveries still running.
+	pushing int
+	// stopPushes cancels the deliveries before a continue-as-new.
+	stopPushes workflow.CancelFunc
 }
 
-// Workflow runs one conversation. A first run gets a State holding only the
-// channel and the visitor; later runs get the state continue-as-new carried.
-func Workflow(ctx workflow.Context, st State) error {
+// ConversationWorkflow runs one conversation from the visitor's CONNECT to
+// its close: the robot, the queue, the agent, the rating. A first run loads
+// the conversation the API opened; later runs get the state continue-as-new
+// carried.
+func ConversationWorkflow(ctx workflow.Context, in Start) error {
 	info := workflow.GetInfo(ctx)
-	c := &conv{State: st, workflowID: info.WorkflowExecution.ID}
-	if c.ConversationID == "" {
-		c.start(ctx, info.WorkflowExecution.RunID)
+	c := &conv{workflowID: info.WorkflowExecution.ID, mu: workflow.NewMutex(ctx)}
+	// Signal channels first: handlers and coroutines read them.
+	c.assigned = workflow.GetSignalChannel(ctx, routing.SignalAssigned)
+	c.requeued = workflow.GetSignalChannel(ctx, routing.SignalRequeued)
+	c.robot = workflow.GetSignalChannel(ctx, SignalRobotQuestion)
+	c.rated = workflow.GetSignalChannel(ctx, SignalRated)
+	// Handlers first, so that an update that came with the start (a
+	// command that had to start the workflow) finds them; they wait on the
+	// lock until the conversation is loaded.
+	if err := c.mu.Lock(ctx); err != nil {
+		return err
 	}
-	// Before register: an update that came with the start (CONNECT) runs as
-	// soon as its handler is set, and its messages need their push queues.
-	c.startPushes(ctx)
 	if err := c.register(ctx); err != nil {
 		return err
 	}
-	workflow.Go(ctx, c.persist)
+	if in.State != nil {
+		c.State = *in.State
+	} else if err := c.load(ctx, in.ConversationID); err != nil {
+		return err
+	}
+	c.loaded = true
+	c.mu.Unlock()
+	pushCtx, stop := workflow.WithCancel(ctx)
+	c.stopPushes = stop
+	c.startPushes(pushCtx)
 	workflow.Go(ctx, c.route)
-	workflow.Go(ctx, c.robot)
+	workflow.Go(ctx, c.robotLoop)
+	workflow.Go(ctx, c.listen)
+	if c.Phase == PhaseQueued && c.RouteTicket == 0 {
+		// A channel without the robot opens its conversations in the queue.
+		c.requestQueue()
+	}
 	c.publish(ctx)
 	return c.run(ctx)
 }
 
-func (c *conv) start(ctx workflow.Context, runID string) {
-	c.ConversationID = runID
-	c.StartedAt = workflow.Now(ctx)
-	c.LastActivity = c.StartedAt
-	c.Phase = PhaseRobot
-	c.SkillGroupID = c.Channel.SkillGroupID
-	c.saveConversation()
-}
-
-// reopen starts a new conversation in a run whose conversation has closed but
-// not yet ended: the visitor connected again within the closing grace period.
-// Message numbering and delivery marks go on; everything about the old
-// conversation is reset, and it gets a new id (and row) of its own.
-func (c *conv) reopen(ctx workflow.Context) {
-	c.Reopened++
-	keep := c.State
-	c.State = State{
-		Channel: keep.Channel, Visitor: keep.Visitor, NextSeq: keep.NextSeq, Messages: keep.Messages,
-		DeliveredSeq: keep.DeliveredSeq, Unsaved: keep.Unsaved, Dedupe: keep.Dedupe, Routing: keep.Routing,
-		Pushes: keep.Pushes, ContinueAsNewAfter: keep.ContinueAsNewAfter, Reopened: keep.Reopened,
-	}
-	c.start(ctx, workflow.GetInfo(ctx).WorkflowExecution.RunID+"-"+strconv.Itoa(c.Reopened))
-	c.publish(ctx)
-}
-
-// register installs the update, signal and query handlers.
-func (c *conv) register(ctx workflow.Context) error {
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSend, c.onSend,
-		workflow.UpdateHandlerOptions{Validator: c.validateSend}); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePoll, c.onPoll,
-		workflow.UpdateHandlerOptions{Validator: c.validatePoll}); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRate, c.onRate,
-		workflow.UpdateHandlerOptions{Validator: c.validateRate}); err != nil {
-		return err
-	}
-	if err := workflow.SetQueryHandler(ctx, QueryMessages, c.messagesAfter); err != nil {
-		return err
-	}
-	if err := workflow.SetQueryHandler(ctx, QueryState, c.snapshot); err != nil {
-		return err
-	}
-	for _, u := range []struct {
-		name      string
-		handler   any
-		validator any
-	}{
-		{UpdateAgentSend, c.onAgentSend, c.validateAgentSend},
-		{UpdateAgentTransfer, c.onAgentTransfer, c.validateAgentTransfer},
-		{UpdateAgentClose, c.onAgentClose, c.validateAgentClose},
-	} {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
-			workflow.UpdateHandlerOptions{Validator: u.validator}); err != nil {
-			return err
-		}
-	}
-	c.assigned = workflow.GetSignalChannel(ctx, routing.SignalAssigned)
-	c.requeued = workflow.GetSignalChannel(ctx, routing.SignalRequeued)
-	assigned, requeued := c.assigned, c.requeued
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			sel := workflow.NewSelector(ctx)
-			sel.AddReceive(assigned, func(ch workflow.ReceiveChannel, _ bool) {
-				var a routing.Assignment
-				ch.Receive(ctx, &a)
-				c.onAssigned(ctx, a)
-			})
-			sel.AddReceive(requeued, func(ch workflow.ReceiveChannel, _ bool) {
-				var q routing.Requeue
-				ch.Receive(ctx, &q)
-				c.onRequeued(ctx, q)
-			})
-			sel.Select(ctx)
-		}
+func localOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    200 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Second,
+		},
 	})
+}
+
+// load reads the conversation the API opened. Its settings are the channel
+// snapshot taken at the CONNECT.
+func (c *conv) load(ctx workflow.Context, id string) error {
+	var a *activities.Conversations
+	var l activities.Loaded
+	if err := workflow.ExecuteLocalActivity(localOptions(ctx), a.Load, id).Get(ctx, &l); err != nil {
+		return err
+	}
+	var ch Channel
+	if err := json.Unmarshal([]byte(l.Settings), &ch); err != nil {
+		return temporal.NewNonRetryableApplicationError("conversation settings unreadable", "ccflow.BadSettings", err)
+	}
+	c.ConversationID, c.Channel = id, ch
+	c.Visitor = Visitor{UserID: l.UserID, UserName: l.UserName}
+	c.Phase, c.SkillGroupID, c.StartedAt, c.QueuedAt = Phase(l.Phase), l.SkillGroupID, l.StartedAt, l.QueuedAt
+	c.LastActivity, c.Transitions = l.LastActivity, l.Transition
+	c.Agent = AgentRef{AgentID: l.AgentID, AgentName: l.AgentName}
+	c.AgentJoined, c.Rated = l.AgentJoined, l.Rated
 	return nil
 }
 
-// run is the main loop: it waits for the end of the conversation, the
-// current phase's deadline, or the point to continue as new. Activity pushes
-// the deadline out; the loop re-arms its timer only when the timer fires, so a
-// busy conversation does not start and cancel a timer per message.
-func (c *conv) run(ctx workflow.Context) error {
+// register installs the update and query handlers.
+func (c *conv) register(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCommand, c.onCommand,
+		workflow.UpdateHandlerOptions{Validator: c.validateCommand}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAgentTransfer, c.onAgentTransfer,
+		workflow.UpdateHandlerOptions{Validator: c.validateAgentTransfer}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAgentClose, c.onAgentClose,
+		workflow.UpdateHandlerOptions{Validator: c.validateAgentClose}); err != nil {
+		return err
+	}
+	return workflow.SetQueryHandler(ctx, QueryState, c.snapshot)
+}
+
+// listen applies routing's signals and the visitor's rating, one at a time.
+func (c *conv) listen(ctx workflow.Context) {
 	for {
-		if err := c.serve(ctx); err != nil {
-			return err
-		}
-		// Let the visitor collect the last messages, then make sure every record
-		// is written and every webhook event delivered. A CONNECT meanwhile
-		// opens a new conversation in this run.
-		reopened := func() bool { return c.Phase != PhaseClosed }
-		if _, err := wait.Until(ctx, workflow.Now(ctx).Add(lingerAfterClose), func() bool {
-			return c.DeliveredSeq >= c.lastDownlink() || reopened()
-		}); err != nil {
-			return err
-		}
-		done := func() bool {
-			return c.unsavedEmpty() && c.pushesEmpty() && len(c.Routing) == 0 && c.signalsInFlight == 0 && workflow.AllHandlersFinished(ctx)
-		}
-		// A dead webhook receiver can keep a closed run waiting for a day, while
-		// the visitor's page may go on polling: the run continues as new then too.
-		if err := workflow.Await(ctx, func() bool { return done() || reopened() || c.shouldContinueAsNew(ctx) }); err != nil {
-			return err
-		}
-		if reopened() {
-			continue
-		}
-		if done() {
-			return nil
-		}
-		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-			return err
-		}
-		return workflow.NewContinueAsNewError(ctx, WorkflowName, c.State)
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(c.assigned, func(ch workflow.ReceiveChannel, _ bool) {
+			var a routing.Assignment
+			ch.Receive(ctx, &a)
+			c.locked(ctx, func() error { return c.onAssigned(ctx, a) })
+		})
+		sel.AddReceive(c.requeued, func(ch workflow.ReceiveChannel, _ bool) {
+			var q routing.Requeue
+			ch.Receive(ctx, &q)
+			c.locked(ctx, func() error { return c.onRequeued(ctx, q) })
+		})
+		sel.AddReceive(c.rated, func(ch workflow.ReceiveChannel, _ bool) {
+			ch.Receive(ctx, nil)
+			c.locked(ctx, func() error { return c.onRated(ctx) })
+		})
+		sel.Select(ctx)
 	}
 }
 
-// serve runs one conversation until it closes, or returns the
-// continue-as-new error when the run has grown long enough.
-func (c *conv) serve(ctx workflow.Context) error {
+// locked runs f under the life-cycle lock; a failure is logged (f's writes
+// retry without limit, so only cancellation ends one).
+func (c *conv) locked(ctx workflow.Context, f func() error) {
+	if err := c.mu.Lock(ctx); err != nil {
+		return
+	}
+	defer c.mu.Unlock()
+	c.requests++
+	if err := f(); err != nil {
+		workflow.GetLogger(ctx).Warn("conversation step failed", "error", err)
+	}
+	c.publish(ctx)
+}
+
+// run waits for the close, the current phase's deadline, or the point to
+// continue as new; then it waits for routing and webhooks to finish.
+func (c *conv) run(ctx workflow.Context) error {
 	for c.Phase != PhaseClosed {
-		phase := c.Phase
+		phase, last := c.Phase, c.LastActivity
 		woke, err := wait.Until(ctx, c.deadline(), func() bool {
-			return c.Phase != phase || c.shouldContinueAsNew(ctx)
+			return c.Phase != phase || c.LastActivity.After(last) || c.shouldContinueAsNew(ctx)
 		})
 		if err != nil {
 			return err
 		}
-		if !woke {
-			if d := c.deadline(); !d.IsZero() && !workflow.Now(ctx).Before(d) {
-				c.onTimeout(ctx)
-			}
-			continue
-		}
 		if c.Phase != PhaseClosed && c.shouldContinueAsNew(ctx) {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-				return err
-			}
-			return workflow.NewContinueAsNewError(ctx, WorkflowName, c.State)
+			return c.continueAsNew(ctx)
+		}
+		if !woke {
+			c.locked(ctx, func() error { return c.onTimeout(ctx) })
 		}
 	}
-	return nil
+	return workflow.Await(ctx, func() bool {
+		return len(c.Routing) == 0 && c.pushing == 0 && workflow.AllHandlersFinished(ctx)
+	})
 }
 
 func (c *conv) shouldContinueAsNew(ctx workflow.Context) bool {
-	limit := c.ContinueAsNewAfter
-	if limit <= 0 {
-		limit = updatesPerRun
-	}
-	if c.runUpdates >= limit {
+	if c.ContinueAsNewAfter > 0 && c.requests >= c.ContinueAsNewAfter {
 		return true
 	}
 	return workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// continueAsNew hands the state to a new run once every handler finished,
+// routing's signals and the robot's questions are drained into the state,
+// and the webhook deliveries have stopped (their cursors are in the log).
+func (c *conv) continueAsNew(ctx workflow.Context) error {
+	if err := c.mu.Lock(ctx); err != nil {
+		return err
+	}
+	c.stopPushes()
+	if err := workflow.Await(ctx, func() bool {
+		return workflow.AllHandlersFinished(ctx) && c.pushing == 0
+	}); err != nil {
+		return err
+	}
+	c.drainQuestions()
+	c.mu.Unlock()
+	// Routing's signals need the lock to apply; let the listener take them.
+	if err := workflow.Await(ctx, func() bool {
+		return c.assigned.Len() == 0 && c.requeued.Len() == 0 && c.rated.Len() == 0 && workflow.AllHandlersFinished(ctx)
+	}); err != nil {
+		return err
+	}
+	if err := c.mu.Lock(ctx); err != nil {
+		return err
+	}
+	c.drainQuestions()
+	st := c.State
+	st.ContinueAsNewAfter = c.ContinueAsNewAfter
+	return workflow.NewContinueAsNewError(ctx, WorkflowName, Start{ConversationID: c.ConversationID, State: &st})
 }
 
 // deadline is when the current phase times out; zero means never. A queue
@@ -220,7 +236,7 @@ func (c *conv) deadline() time.Time {
 		return idle(c.Channel.RobotIdle)
 	case PhaseQueued:
 		at := idle(c.Channel.QueueIdle)
-		if c.Channel.MaxQueueWait > 0 {
+		if c.Channel.MaxQueueWait > 0 && c.QueuedAt != nil {
 			maxAt := c.QueuedAt.Add(c.Channel.MaxQueueWait)
 			if at.IsZero() || maxAt.Before(at) {
 				at = maxAt
@@ -235,147 +251,45 @@ func (c *conv) deadline() time.Time {
 	return time.Time{}
 }
 
-func (c *conv) onTimeout(ctx workflow.Context) {
+// idleFor is the current phase's idle timeout.
+func (c *conv) idleFor() time.Duration {
 	switch c.Phase {
+	case PhaseRobot:
+		return c.Channel.RobotIdle
 	case PhaseQueued:
-		if c.Channel.MaxQueueWait > 0 && !workflow.Now(ctx).Before(c.QueuedAt.Add(c.Channel.MaxQueueWait)) {
-			c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textQueueTimeout))
-			c.leaveQueue(ctx, "queue-timeout")
-			return
-		}
-		c.close(ctx, "idle")
+		return c.Channel.QueueIdle
+	case PhaseAgent:
+		return c.Channel.AgentIdle
 	case PhaseSatisfaction:
-		c.close(ctx, "rating-timeout")
-	default:
-		c.end(ctx, "idle")
+		return c.Channel.SatisfactionWait
 	}
+	return 0
 }
 
-// leaveQueue ends a wait: back to the robot when the channel has one, else the conversation ends.
-func (c *conv) leaveQueue(ctx workflow.Context, reason string) {
-	c.QueuedAt = nil
-	if c.Channel.RobotEnabled {
-		c.setPhase(ctx, PhaseRobot)
-		return
-	}
-	c.close(ctx, reason)
-}
-
-// end finishes the service: with an agent involved the visitor is asked for a
-// rating first, otherwise the conversation closes.
-func (c *conv) end(ctx workflow.Context, reason string) {
+// onTimeout acts on a deadline that passed. An idle timeout asks the log
+// first: visitors and agents write messages the workflow does not see, and
+// the transition applies only if the log agrees nothing happened since.
+func (c *conv) onTimeout(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
-	c.EndedAt = &now
-	c.CloseReason = reason
-	if c.AgentJoined && !c.Rated {
-		c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textRateAsk))
-		c.setPhase(ctx, PhaseSatisfaction)
-		return
+	d := c.deadline()
+	if d.IsZero() || now.Before(d) {
+		return nil
 	}
-	c.close(ctx, reason)
+	if c.Phase == PhaseQueued && c.Channel.MaxQueueWait > 0 && c.QueuedAt != nil && !now.Before(c.QueuedAt.Add(c.Channel.MaxQueueWait)) {
+		return c.leaveQueue(ctx, "queue-timeout", nil)
+	}
+	since := now.Add(-c.idleFor())
+	reason := "idle"
+	if c.Phase == PhaseSatisfaction {
+		reason = "rating-timeout"
+	}
+	if c.Phase == PhaseSatisfaction || c.Phase == PhaseQueued {
+		return c.close(ctx, reason, &since)
+	}
+	return c.end(ctx, reason, &since)
 }
 
-func (c *conv) close(ctx workflow.Context, reason string) {
-	now := workflow.Now(ctx)
-	c.ClosedAt = &now
-	if c.EndedAt == nil {
-		c.EndedAt = &now
-	}
-	if c.CloseReason == "" {
-		c.CloseReason = reason
-	}
-	c.sayAs(ctx, SourceSystem, c.text(textSystemName), c.text(textClosed))
-	c.setPhase(ctx, PhaseClosed)
-}
-
-func (c *conv) setPhase(ctx workflow.Context, p Phase) {
-	old := c.Phase
-	if old == PhaseAgent && (p == PhaseSatisfaction || p == PhaseClosed) {
-		c.tellAgent(ctx, c.Agent.AgentID, agentdesk.Event{Type: agentdesk.EventClosed})
-	}
-	if inRouting(old) && !inRouting(p) {
-		c.requestLeave(c.ConversationID, c.RouteTicket)
-	}
-	c.Phase = p
-	c.LastActivity = workflow.Now(ctx)
-	c.saveConversation()
-	c.publish(ctx)
-}
-
-// record numbers a message, keeps it for polls when it is downlink, and
-// queues it for the database and the tenant's webhooks.
-func (c *conv) record(ctx workflow.Context, m Message) Message {
-	c.NextSeq++
-	m.Seq = c.NextSeq
-	m.MessageCode = c.messageCode(m.Seq)
-	m.At = workflow.Now(ctx)
-	if m.Downlink {
-		c.Messages = append(c.Messages, m)
-		c.trimMessages()
-	}
-	c.Unsaved.Messages = append(c.Unsaved.Messages, activities.MessageRecord{
-		TenantID: c.Channel.TenantID, ConversationID: c.ConversationID, UserID: c.Visitor.UserID,
-		Seq: m.Seq, ToVisitor: m.Downlink, SenderType: string(m.SourceType), SenderID: m.SenderID,
-		ControlType: string(m.ControlType), MediaType: m.MediaType, Content: m.Content,
-		MessageCode: m.MessageCode, At: m.At,
-	})
-	c.queuePush(ctx, m)
-	return m
-}
-
-// trimMessages keeps every undelivered message and the last few delivered ones.
-func (c *conv) trimMessages() {
-	delivered := 0
-	for _, m := range c.Messages {
-		if m.Seq <= c.DeliveredSeq {
-			delivered++
-		}
-	}
-	if drop := delivered - keepDelivered; drop > 0 {
-		c.Messages = c.Messages[drop:]
-	}
-}
-
-// sayAs sends a text message to the visitor.
-func (c *conv) sayAs(ctx workflow.Context, source SourceType, nickname, text string) Message {
-	return c.record(ctx, Message{
-		Downlink: true, SourceType: source, SenderID: c.Channel.ID, SenderNickname: nickname,
-		ControlType: ControlChat, MediaType: "TEXT", Content: text,
-	})
-}
-
-// messageCode is the unique code of the conversation's seq-th message.
-func (c *conv) messageCode(seq int64) string {
-	return c.ConversationID + "-" + strconv.FormatInt(seq, 10)
-}
-
-func (c *conv) lastDownlink() int64 {
-	if len(c.Messages) == 0 {
-		return 0
-	}
-	return c.Messages[len(c.Messages)-1].Seq
-}
-
-// saveConversation queues the conversation row's current state for the database.
-func (c *conv) saveConversation() {
-	row := activities.ConversationRecord{
-		ID: c.ConversationID, WorkflowID: c.workflowID, TenantID: c.Channel.TenantID,
-		ChannelConfigID: c.Channel.ID, UserID: c.Visitor.UserID, UserName: c.Visitor.UserName,
-		Phase: string(c.Phase), SkillGroupID: c.SkillGroupID, AgentID: c.Agent.AgentID,
-		StartedAt: c.StartedAt, QueuedAt: c.QueuedAt, AssignedAt: c.AssignedAt,
-		EndedAt: c.EndedAt, ClosedAt: c.ClosedAt, CloseReason: c.CloseReason,
-	}
-	// The row being written must stay as it is; a newer state of the same row
-	// replaces a queued one instead of piling up.
-	rows := c.Unsaved.Conversations
-	if n := len(rows); n > c.convsInFlight && rows[n-1].ID == row.ID {
-		rows[n-1] = row
-		return
-	}
-	c.Unsaved.Conversations = append(rows, row)
-}
-
-// publish keeps search attributes and the current-details line up to date for Temporal UI.
+// publish keeps search attributes and the details line up to date for Temporal UI.
 func (c *conv) publish(ctx workflow.Context) {
 	err := workflow.UpsertTypedSearchAttributes(ctx,
 		SATenant.ValueSet(c.Channel.TenantID),
@@ -392,27 +306,18 @@ func (c *conv) publish(ctx workflow.Context) {
 }
 
 func (c *conv) details() string {
+	tail := fmt.Sprintf("%d messages, last activity %s", c.Messages, c.LastActivity.UTC().Format(time.RFC3339))
 	switch c.Phase {
 	case PhaseRobot:
-		return fmt.Sprintf("robot serving %s, %d messages", c.Visitor.UserID, c.NextSeq)
+		return fmt.Sprintf("robot serving %s, %s", c.Visitor.UserID, tail)
 	case PhaseQueued:
-		return fmt.Sprintf("%s queued in skill group %d since %s", c.Visitor.UserID, c.SkillGroupID, c.QueuedAt.Format(time.RFC3339))
+		return fmt.Sprintf("%s queued in skill group %d since %s, %s", c.Visitor.UserID, c.SkillGroupID, c.QueuedAt.UTC().Format(time.RFC3339), tail)
 	case PhaseAgent:
-		return fmt.Sprintf("%s talking to agent %s", c.Visitor.UserID, c.Agent.AgentID)
+		return fmt.Sprintf("%s with agent %s, %s", c.Visitor.UserID, c.Agent.AgentID, tail)
 	case PhaseSatisfaction:
-		return fmt.Sprintf("%s asked for a rating", c.Visitor.UserID)
+		return fmt.Sprintf("%s asked for a rating, %s", c.Visitor.UserID, tail)
 	}
-	return fmt.Sprintf("closed (%s) after %d messages", c.CloseReason, c.NextSeq)
-}
-
-func (c *conv) messagesAfter(q MessagesQuery) ([]Message, error) {
-	out := []Message{}
-	for _, m := range c.Messages {
-		if m.Seq > q.AfterSeq {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+	return fmt.Sprintf("closed (%s), %s", c.CloseReason, tail)
 }
 
 func (c *conv) snapshot() (Snapshot, error) {
@@ -420,7 +325,7 @@ func (c *conv) snapshot() (Snapshot, error) {
 		ConversationID: c.ConversationID, Phase: c.Phase, TenantID: c.Channel.TenantID,
 		ChannelID: c.Channel.ID, UserID: c.Visitor.UserID, SkillGroupID: c.SkillGroupID,
 		QueuedAt: c.QueuedAt, MaxQueueWait: c.Channel.MaxQueueWait, AgentID: c.Agent.AgentID,
-		LastSeq: c.NextSeq, DeliveredSeq: c.DeliveredSeq, UserName: c.Visitor.UserName, AssignedAt: c.AssignedAt,
-		AgentName: c.Agent.AgentName, ProductCard: c.Visitor.ProductCard,
+		LastSeq: c.Messages, UserName: c.Visitor.UserName, AssignedAt: c.AssignedAt,
+		AgentName: c.Agent.AgentName,
 	}, nil
 }

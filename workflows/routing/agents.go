@@ -4,8 +4,6 @@ import (
 	"slices"
 
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 )
 
 // canTake reports whether the agent may be given the entry now.
@@ -72,7 +70,6 @@ func (r *router) setStatus(ctx workflow.Context, s AgentStatus) {
 		r.insert(Entry{
 			ConversationID: h.ConversationID, WorkflowID: h.WorkflowID, UserID: h.UserID, UserName: h.UserName,
 			SkillGroupID: h.SkillGroupID, FromAgentID: a.ID, Ticket: h.Ticket, QueuedAt: now, Order: h.Order,
-			ProductCard: h.ProductCard,
 		})
 		convID, ticket := h.ConversationID, h.Ticket
 		r.signal(ctx, h.WorkflowID, SignalRequeued, Requeue{ConversationID: convID, Ticket: ticket, AgentID: a.ID}, func(err error) {
@@ -80,6 +77,5 @@ func (r *router) setStatus(ctx workflow.Context, s AgentStatus) {
 				r.leave(Leave{ConversationID: convID, Ticket: ticket})
 			}
 		})
-		r.tellAgent(ctx, a.ID, agentdesk.Event{Type: agentdesk.EventRequeued, ConversationID: h.ConversationID})
 	}
 }

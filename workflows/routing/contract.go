@@ -41,6 +41,28 @@ const (
 	SignalRequeued = "routing-requeued"
 )
 
+// PresenceTimeout is how long an agent who is not offline may go without
+// reading their events before routing takes them offline. A console
+// long-polls every 30 s at most, so this is several missed polls: a closed
+// browser or a lost network, not a slow one.
+const PresenceTimeout = 2 * time.Minute
+
+// ActivityStaleAgents is the activity that answers which of the agents
+// routing counts as present have not read their events since a moment (and
+// tells them in their feed that they are now offline).
+const ActivityStaleAgents = "StaleAgents"
+
+// StaleRequest is ActivityStaleAgents' input; it answers the stale agents' ids.
+type StaleRequest struct {
+	TenantID string
+	AgentIDs []string
+	Since    time.Time
+}
+
+// presenceEvery is how often routing looks for agents who stopped reading,
+// while any agent is present.
+const presenceEvery = 30 * time.Second
+
 // WorkflowID is the one routing entity of a tenant.
 func WorkflowID(tenantID string) string {
 	return "routing:" + tenantID
@@ -83,8 +105,6 @@ type Entry struct {
 	// left keeps the place of its first wait.
 	Order   time.Time
 	MaxWait time.Duration
-	// ProductCard is the product the visitor came about (spec 001's visitor entry).
-	ProductCard string
 }
 
 // Leave takes a conversation out of routing, whether queued or held by an agent.
@@ -115,7 +135,6 @@ type Held struct {
 	QueuedAt       time.Time
 	Order          time.Time
 	AssignedAt     time.Time
-	ProductCard    string
 }
 
 // Agent is an agent as routing sees them.

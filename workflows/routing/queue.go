@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 )
 
 // enqueue puts a conversation in line. A transfer takes it off its agent
@@ -93,19 +91,10 @@ func (r *router) assign(ctx workflow.Context, qi, ai int) {
 	a.Conversations = append(a.Conversations, Held{
 		ConversationID: e.ConversationID, WorkflowID: e.WorkflowID, UserID: e.UserID, UserName: e.UserName,
 		SkillGroupID: e.SkillGroupID, Ticket: e.Ticket, QueuedAt: e.QueuedAt, Order: e.Order, AssignedAt: now,
-		ProductCard: e.ProductCard,
 	})
 	a.IdleSince = now
 	r.recordWait(e.SkillGroupID, now.Sub(e.QueuedAt), now)
 	convID, ticket, agentID := e.ConversationID, e.Ticket, a.ID
-	assigned := agentdesk.Event{
-		Type: agentdesk.EventAssigned, ConversationID: convID,
-		Conversation: &agentdesk.ConversationInfo{
-			ID: convID, WorkflowID: e.WorkflowID, UserID: e.UserID, UserName: e.UserName,
-			SkillGroupID: e.SkillGroupID, FromAgentID: e.FromAgentID, QueuedAt: e.QueuedAt, AssignedAt: now,
-			ProductCard: e.ProductCard,
-		},
-	}
 	r.signal(ctx, e.WorkflowID, SignalAssigned, Assignment{
 		ConversationID: convID, Ticket: ticket, AgentID: agentID, AgentName: a.Name,
 	}, func(err error) {
@@ -113,11 +102,9 @@ func (r *router) assign(ctx workflow.Context, qi, ai int) {
 			// The conversation is gone: free the agent rather than hold a ghost.
 			r.leave(Leave{ConversationID: convID, Ticket: ticket})
 			r.match(ctx)
-			return
 		}
-		// Only now may the agent act: a command that reached the conversation
-		// before its assignment would be refused as not theirs.
-		r.tellAgent(ctx, agentID, assigned)
+		// The conversation tells the agent's feed itself, in the same write
+		// that makes the agent its server.
 	})
 }
 

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/ccflow/ccflow/workflows/agentdesk"
 )
 
 const (
@@ -28,34 +27,84 @@ type router struct {
 	sending int
 }
 
-// Workflow runs the routing of one tenant for as long as it has conversations.
-func Workflow(ctx workflow.Context, st State) error {
+// RoutingWorkflow runs the routing of one tenant for as long as it has conversations.
+func RoutingWorkflow(ctx workflow.Context, st State) error {
 	r := &router{State: st}
 	if err := r.register(ctx); err != nil {
 		return err
 	}
 	enqueue := workflow.GetSignalChannel(ctx, SignalEnqueue)
 	leave := workflow.GetSignalChannel(ctx, SignalLeave)
-	away := workflow.GetSignalChannel(ctx, agentdesk.SignalAgentAway)
+	// One presence timer at a time, re-armed only when it fires.
+	var timer workflow.Future
 	for {
+		if timer == nil && len(r.present()) > 0 {
+			timer = workflow.NewTimer(ctx, presenceEvery)
+		}
 		if err := workflow.Await(ctx, func() bool {
-			return enqueue.Len() > 0 || leave.Len() > 0 || away.Len() > 0 || r.full(ctx)
+			return enqueue.Len() > 0 || leave.Len() > 0 || r.full(ctx) || (timer != nil && timer.IsReady())
 		}); err != nil {
 			return err
 		}
-		r.drain(ctx, enqueue, leave, away)
+		if timer != nil && timer.IsReady() {
+			timer = nil
+			r.checkPresence(ctx)
+		}
+		r.drain(ctx, enqueue, leave)
 		if r.full(ctx) {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && r.sending == 0 }); err != nil {
-				return err
-			}
-			// Whatever arrived meanwhile goes with the state, not lost with the run.
-			r.drain(ctx, enqueue, leave, away)
-			if err := workflow.Await(ctx, func() bool { return r.sending == 0 }); err != nil {
-				return err
+			// Continue as new only when nothing is in flight and no signal
+			// waits: a drain can send signals, so drain and wait until both hold.
+			for {
+				if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && r.sending == 0 }); err != nil {
+					return err
+				}
+				if enqueue.Len() == 0 && leave.Len() == 0 {
+					break
+				}
+				r.drain(ctx, enqueue, leave)
 			}
 			return workflow.NewContinueAsNewError(ctx, WorkflowName, r.State)
 		}
 	}
+}
+
+// present lists the agents routing counts as present (not offline).
+func (r *router) present() []string {
+	var ids []string
+	for _, a := range r.Agents {
+		if a.Status != StatusOffline {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+// checkPresence takes agents who stopped reading their events offline: their
+// conversations go back to the queue, so no visitor talks to nobody.
+func (r *router) checkPresence(ctx workflow.Context) {
+	ids := r.present()
+	if len(ids) == 0 {
+		return
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
+	})
+	var stale []string
+	err := workflow.ExecuteActivity(ctx, ActivityStaleAgents, StaleRequest{
+		TenantID: r.TenantID, AgentIDs: ids, Since: workflow.Now(ctx).Add(-PresenceTimeout),
+	}).Get(ctx, &stale)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("presence check failed", "error", err)
+		return
+	}
+	for _, id := range stale {
+		if a := r.agent(id); a != nil && a.Status != StatusOffline {
+			r.setStatus(ctx, AgentStatus{AgentID: a.ID, Name: a.Name, SkillGroups: a.SkillGroups, Capacity: a.Capacity, Status: StatusOffline})
+		}
+	}
+	r.match(ctx)
+	workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
 }
 
 func (r *router) register(ctx workflow.Context) error {
@@ -90,11 +139,10 @@ func (r *router) full(ctx workflow.Context) bool {
 }
 
 // drain applies every signal waiting, in arrival order per channel, then matches once.
-func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.ReceiveChannel) {
+func (r *router) drain(ctx workflow.Context, enqueue, leave workflow.ReceiveChannel) {
 	for {
 		var e Entry
 		var l Leave
-		var gone agentdesk.AgentAway
 		switch {
 		case enqueue.ReceiveAsync(&e):
 			r.requests++
@@ -102,12 +150,6 @@ func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.Recei
 		case leave.ReceiveAsync(&l):
 			r.requests++
 			r.leave(l)
-		case away.ReceiveAsync(&gone):
-			r.requests++
-			// The console stopped polling: the agent is offline, whatever they last chose.
-			if a := r.agent(gone.AgentID); a != nil && a.Status != StatusOffline {
-				r.setStatus(ctx, AgentStatus{AgentID: a.ID, Name: a.Name, SkillGroups: a.SkillGroups, Capacity: a.Capacity, Status: StatusOffline})
-			}
 		default:
 			r.match(ctx)
 			workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
@@ -154,10 +196,4 @@ func (r *router) signal(ctx workflow.Context, workflowID, name string, arg any, 
 			onDone(err)
 		}
 	})
-}
-
-// tellAgent adds an event to an agent's feed; a feed that is not running is no loss.
-func (r *router) tellAgent(ctx workflow.Context, agentID string, e agentdesk.Event) {
-	e.At = workflow.Now(ctx)
-	r.signal(ctx, agentdesk.WorkflowID(agentID), agentdesk.SignalEvent, e, nil)
 }

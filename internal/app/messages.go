@@ -1,0 +1,53 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"gorm.io/gorm"
+
+	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/notify"
+	"github.com/ccflow/ccflow/models"
+)
+
+// messageLog is the message log of a process and the notifier its
+// long-polls wait on. A process sees its own writes at once; with a shared
+// MySQL (several `ccflow server` replicas and workers) a tailer also turns
+// the other processes' writes into wakes, with no infrastructure beyond
+// the database.
+func messageLog(s *stack, db *gorm.DB, shared bool) (*chatlog.Log, *notify.Hub, error) {
+	hub := notify.NewHub()
+	log := &chatlog.Log{DB: db, Pub: hub}
+	if !shared || db.Dialector.Name() != models.DriverMySQL {
+		return log, hub, nil
+	}
+	t, err := notify.NewTailer(notify.TailerConfig{DB: db, Sources: []notify.TailSource{
+		{Table: "chat_records", KeyColumn: "conversation_id", KeyPrefix: "conv:"},
+		{Table: "agent_events", KeyColumn: "agent_id", KeyPrefix: "agent:"},
+	}}, hub)
+	if err != nil {
+		return nil, nil, err
+	}
+	background(s, func(ctx context.Context) {
+		if err := t.Run(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("message log tailer stopped", "error", err)
+		}
+	})
+	return log, hub, nil
+}
+
+// background runs f until the stack stops.
+func background(s *stack, f func(ctx context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f(ctx)
+	}()
+	s.onStop(func() {
+		cancel()
+		wg.Wait()
+	})
+}

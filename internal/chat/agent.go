@@ -1,0 +1,76 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/workflows/conversation"
+)
+
+// AgentSend is the serving agent's message to the visitor. Only the agent
+// the conversation's row names, in the agent phase, may write: the check and
+// the write are one transaction, so a close racing the send wins or loses
+// whole. A repeated key answers the first write.
+func (s *Service) AgentSend(ctx context.Context, agentID, conversationID, key, mediaType, content string) (models.ChatRecord, error) {
+	if mediaType == "" {
+		mediaType = "TEXT"
+	}
+	if key != "" {
+		key = "agent:" + key
+	}
+	res, err := s.Log.Append(ctx, chatlog.AppendRequest{
+		ConversationID: conversationID, Phases: []string{chatlog.PhaseAgent}, AgentID: agentID, Touch: true,
+		Message: chatlog.Message{
+			ToVisitor: true, SenderType: string(conversation.SourceAgent), SenderID: agentID,
+			ControlType: string(conversation.ControlChat), MediaType: mediaType, Content: content, ClientKey: key,
+		},
+	})
+	var pe *chatlog.PhaseError
+	if errors.As(err, &pe) {
+		return models.ChatRecord{}, ErrNotYours
+	}
+	return res.Record, err
+}
+
+// maxEventsPage bounds one read of an agent's events.
+const maxEventsPage = 500
+
+// AgentEvents reads the agent's events after cursor, waiting up to wait for
+// one; reading counts as the agent being present.
+func (s *Service) AgentEvents(ctx context.Context, tenantID, agentID string, cursor int64, wait time.Duration) ([]models.AgentEvent, int64, error) {
+	if err := s.Log.SeeAgent(ctx, tenantID, agentID); err != nil {
+		return nil, cursor, err
+	}
+	var events []models.AgentEvent
+	read := func(ctx context.Context) (bool, error) {
+		var err error
+		events, err = s.Log.AgentEvents(ctx, agentID, cursor, maxEventsPage)
+		return len(events) > 0, err
+	}
+	found, err := read(ctx)
+	if err != nil {
+		return nil, cursor, err
+	}
+	if !found && wait > 0 {
+		if _, err := s.Wait.Wait(ctx, chatlog.AgentKey(agentID), wait, read); err != nil {
+			return nil, cursor, err
+		}
+	}
+	if n := len(events); n > 0 {
+		cursor = max(cursor, events[n-1].Seq)
+	}
+	return events, cursor, nil
+}
+
+// AgentStatus writes an agent's new presence to their feed.
+func (s *Service) AgentStatus(ctx context.Context, tenantID, agentID, status string) error {
+	if err := s.Log.SeeAgent(ctx, tenantID, agentID); err != nil {
+		return err
+	}
+	return s.Log.AddAgentEvents(ctx, tenantID, chatlog.AgentEvent{
+		AgentID: agentID, Type: chatlog.EventStatus, Payload: chatlog.EventPayload{Status: status},
+	})
+}

@@ -1,0 +1,148 @@
+// Package chat is the conversations' message path: the operations visitors
+// and agents perform (connect, send, poll, agent send, events, rate) over the
+// message log, its notifier, and the conversation workflows. The API's
+// handlers decode, call a Service method and encode; the rules live here.
+//
+// A send is acknowledged once its row is in the log; the workflow hears only
+// of what changes the conversation's life (a robot question, TRANS2AGENT,
+// DISCONNECT, a rating). A long-poll waits on the notifier and re-reads the
+// log with its cursor.
+package chat
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/notify"
+	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/workflows/conversation"
+)
+
+// Workflows is what the message path asks of the conversation workflows.
+type Workflows interface {
+	// Start makes sure the conversation's workflow runs (idempotent).
+	Start(ctx context.Context, conversationID string) error
+	// AskRobot tells the robot a question is in the log at seq.
+	AskRobot(ctx context.Context, conversationID string, seq int64) error
+	// Command applies TRANS2AGENT or DISCONNECT and answers the spec's result.
+	Command(ctx context.Context, conversationID string, r conversation.CommandRequest) (conversation.SendResult, error)
+	// Rated tells the conversation its rating is stored.
+	Rated(ctx context.Context, conversationID string) error
+}
+
+// Service runs the message path.
+type Service struct {
+	Log    *chatlog.Log
+	Wait   notify.Waiter
+	Flows  Workflows
+	Logger *slog.Logger
+	// starts hands freshly opened conversations to the starter.
+	starts chan string
+}
+
+// NewService returns a Service; Run must run for conversations' workflows to start.
+func NewService(log *chatlog.Log, wait notify.Waiter, flows Workflows, logger *slog.Logger) *Service {
+	return &Service{Log: log, Wait: wait, Flows: flows, Logger: logger, starts: make(chan string, 4096)}
+}
+
+// Result is spec 003's resultCode and resultDesc.
+type Result = conversation.SendResult
+
+func ok(desc string) Result     { return Result{Code: conversation.CodeOK, Desc: desc} }
+func failed(desc string) Result { return Result{Code: conversation.CodeFailed, Desc: desc} }
+
+// ErrNotYours is an agent acting on a conversation they do not serve.
+var ErrNotYours = errors.New(conversation.DescNotYourConversation)
+
+// ErrNoConversation is a visitor without a conversation on the channel.
+var ErrNoConversation = errors.New("no conversation")
+
+// latest is the visitor's newest conversation on the channel.
+func (s *Service) latest(ctx context.Context, channelID, userID string) (models.Conversation, error) {
+	c, err := s.Log.Latest(ctx, channelID, userID)
+	if errors.Is(err, chatlog.ErrNotFound) {
+		return c, ErrNoConversation
+	}
+	return c, err
+}
+
+// Live reports whether the visitor has an open conversation on the channel.
+func (s *Service) Live(ctx context.Context, channelID, userID string) (bool, error) {
+	c, err := s.latest(ctx, channelID, userID)
+	if errors.Is(err, ErrNoConversation) {
+		return false, nil
+	}
+	return err == nil && c.Phase != chatlog.PhaseClosed, err
+}
+
+// Conversation returns the visitor's newest conversation on the channel.
+func (s *Service) Conversation(ctx context.Context, channelID, userID string) (models.Conversation, error) {
+	return s.latest(ctx, channelID, userID)
+}
+
+// Run starts the workflows of opened conversations until ctx ends: at once
+// for those this process opened, and by a sweep for any a crash left behind.
+func (s *Service) Run(ctx context.Context) {
+	// A few starters in parallel: a burst of CONNECTs is a burst of starts,
+	// each a round trip to Temporal.
+	for range starters {
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case id := <-s.starts:
+					s.start(ctx, id)
+				}
+			}
+		}()
+	}
+	sweep := time.NewTicker(startSweepEvery)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sweep.C:
+			ids, err := s.Log.Unstarted(ctx, time.Now().Add(-startGrace), 100)
+			if err != nil {
+				s.Logger.Warn("sweep unstarted conversations", "error", err)
+				continue
+			}
+			for _, id := range ids {
+				s.start(ctx, id)
+			}
+		}
+	}
+}
+
+const (
+	// startSweepEvery and startGrace bound how late a conversation whose
+	// starter died gets its workflow: the sweep leaves recent ones to the
+	// process that opened them.
+	startSweepEvery = 2 * time.Second
+	startGrace      = 3 * time.Second
+	starters        = 4
+)
+
+func (s *Service) start(ctx context.Context, id string) {
+	if err := s.Flows.Start(ctx, id); err != nil {
+		s.Logger.Warn("start conversation workflow; the sweep retries", "conversation", id, "error", err)
+		return
+	}
+	if err := s.Log.MarkStarted(ctx, id); err != nil {
+		s.Logger.Warn("mark conversation workflow started", "conversation", id, "error", err)
+	}
+}
+
+// kick hands a conversation to the starter without waiting; a full queue
+// leaves it to the sweep.
+func (s *Service) kick(id string) {
+	select {
+	case s.starts <- id:
+	default:
+	}
+}

@@ -1,0 +1,89 @@
+package chat
+
+import (
+	"context"
+	"errors"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/ccflow/ccflow/workflows/conversation"
+)
+
+// TemporalWorkflows is Workflows on a Temporal client. Every call can start
+// the workflow: a conversation whose starter died is started by whoever
+// needs it first, with only its id (the workflow loads the rest).
+type TemporalWorkflows struct {
+	Client client.Client
+}
+
+func startOptions(conversationID string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       conversation.WorkflowID(conversationID),
+		TaskQueue:                conversation.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		// A conversation's workflow runs once: a finished one is not restarted.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}
+}
+
+// Start starts the conversation's workflow unless it runs or ran.
+func (t TemporalWorkflows) Start(ctx context.Context, conversationID string) error {
+	_, err := t.Client.ExecuteWorkflow(ctx, startOptions(conversationID), conversation.WorkflowName,
+		conversation.Start{ConversationID: conversationID})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil
+	}
+	return err
+}
+
+// AskRobot signals the question's seq, starting the workflow if needed.
+func (t TemporalWorkflows) AskRobot(ctx context.Context, conversationID string, seq int64) error {
+	_, err := t.Client.SignalWithStartWorkflow(ctx, conversation.WorkflowID(conversationID), conversation.SignalRobotQuestion,
+		conversation.RobotQuestion{Seq: seq}, startOptions(conversationID), conversation.WorkflowName,
+		conversation.Start{ConversationID: conversationID})
+	return err
+}
+
+// Command runs the visitor's command as an update (with start).
+func (t TemporalWorkflows) Command(ctx context.Context, conversationID string, r conversation.CommandRequest) (conversation.SendResult, error) {
+	start := t.Client.NewWithStartWorkflowOperation(startOptions(conversationID), conversation.WorkflowName,
+		conversation.Start{ConversationID: conversationID})
+	handle, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateID: r.DedupeKey, WorkflowID: conversation.WorkflowID(conversationID), UpdateName: conversation.UpdateCommand,
+			Args: []any{r}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	var res conversation.SendResult
+	if err == nil {
+		if err = handle.Get(ctx, &res); err == nil {
+			return res, nil
+		}
+	}
+	if refusal, ok := conversation.AsRefusal(err); ok {
+		return refusal, nil
+	}
+	if isGone(err) {
+		return noSession(r.ControlType), nil
+	}
+	return res, err
+}
+
+// Rated signals the stored rating; a finished conversation needs no telling.
+func (t TemporalWorkflows) Rated(ctx context.Context, conversationID string) error {
+	err := t.Client.SignalWorkflow(ctx, conversation.WorkflowID(conversationID), "", conversation.SignalRated, nil)
+	if isGone(err) {
+		return nil
+	}
+	return err
+}
+
+// isGone recognises a workflow that does not exist or has completed.
+func isGone(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
+}

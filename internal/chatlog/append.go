@@ -1,0 +1,120 @@
+package chatlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/ccflow/ccflow/models"
+)
+
+// AppendRequest is a message for an open conversation.
+type AppendRequest struct {
+	ConversationID string
+	// Phases are the phases that accept the message.
+	Phases []string
+	// AgentID, when set, must be the conversation's serving agent.
+	AgentID string
+	Message Message
+	// Touch moves the conversation's last activity (idle timeouts read it).
+	Touch bool
+	// TellAgent adds a message event to the serving agent's feed.
+	TellAgent bool
+	// ServiceName stands in for the serving agent's name while none serves
+	// (the robot's nickname in the robot phase).
+	ServiceName string
+	// RobotName is the service name of a message written while the robot serves.
+	RobotName string
+}
+
+// AppendResult is the written message (or the first write of a repeated
+// key, with Duplicate set) and the conversation as the write left it.
+type AppendResult struct {
+	Record    models.ChatRecord
+	Conv      models.Conversation
+	Duplicate bool
+}
+
+// Append writes one message if the conversation's phase accepts it. A
+// repeated client key answers the first write, whatever the phase is now.
+func (l *Log) Append(ctx context.Context, r AppendRequest) (AppendResult, error) {
+	if r.Message.ClientKey != "" {
+		if res, ok, err := l.findKey(ctx, r.ConversationID, r.Message.ClientKey); ok || err != nil {
+			return res, err
+		}
+	}
+	var res AppendResult
+	var agents []string
+	err := l.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		c, err := lock(tx, r.ConversationID)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(r.Phases, c.Phase) || (r.AgentID != "" && r.AgentID != c.AgentID) {
+			return &PhaseError{Conv: c}
+		}
+		now := l.now()
+		agentName := c.AgentName
+		if agentName == "" {
+			// Stamps the record only: the robot serves, no agent.
+			c.AgentName = r.ServiceName
+			if c.Phase == PhaseRobot && r.RobotName != "" {
+				c.AgentName = r.RobotName
+			}
+		}
+		rows, err := insert(tx, &c, []Message{r.Message}, now)
+		c.AgentName = agentName
+		if err != nil {
+			return err
+		}
+		res.Record = rows[0]
+		updates := map[string]any{"last_seq": c.LastSeq}
+		if r.Touch {
+			updates["last_activity"] = now
+			c.LastActivity = &now
+		}
+		if err := tx.Model(&models.Conversation{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		if r.TellAgent && c.Phase == PhaseAgent && c.AgentID != "" {
+			if err := addEvent(tx, c.TenantID, AgentEvent{AgentID: c.AgentID, Type: EventMessage, ConversationID: c.ID, MessageSeq: res.Record.Seq}, now); err != nil {
+				return err
+			}
+			agents = append(agents, c.AgentID)
+		}
+		res.Conv = c
+		return nil
+	})
+	if isDuplicate(err) && r.Message.ClientKey != "" {
+		res, _, err := l.findKey(ctx, r.ConversationID, r.Message.ClientKey)
+		return res, err
+	}
+	var pe *PhaseError
+	if errors.As(err, &pe) || errors.Is(err, ErrNotFound) {
+		return res, err
+	}
+	if err != nil {
+		return res, fmt.Errorf("append to conversation %s: %w", r.ConversationID, err)
+	}
+	l.publish(keysOf(res.Conv, []models.ChatRecord{res.Record}, agents))
+	return res, nil
+}
+
+func (l *Log) findKey(ctx context.Context, convID, key string) (AppendResult, bool, error) {
+	var rec models.ChatRecord
+	err := l.DB.WithContext(ctx).Where("conversation_id = ? AND client_key = ?", convID, key).Take(&rec).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return AppendResult{}, false, nil
+	}
+	if err != nil {
+		return AppendResult{}, false, fmt.Errorf("look up message key: %w", err)
+	}
+	c, err := l.Get(ctx, convID)
+	if err != nil {
+		return AppendResult{}, false, err
+	}
+	return AppendResult{Record: rec, Conv: c, Duplicate: true}, true, nil
+}

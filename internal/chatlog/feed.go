@@ -1,0 +1,190 @@
+package chatlog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/ccflow/ccflow/models"
+)
+
+// Types of the agent's events (the agent API's `/events`).
+const (
+	EventAssigned    = "assigned"
+	EventMessage     = "message"
+	EventTyping      = "typing"
+	EventTransferred = "transferred"
+	EventClosed      = "closed"
+	EventRequeued    = "requeued"
+	EventStatus      = "status"
+)
+
+// AgentEvent is an event for an agent's feed.
+type AgentEvent struct {
+	AgentID        string
+	Type           string
+	ConversationID string
+	// MessageSeq points at the chat record of a message event.
+	MessageSeq int64
+	Payload    EventPayload
+}
+
+// EventPayload is what an event carries beyond its type and conversation.
+type EventPayload struct {
+	Status      string `json:"status,omitempty"`
+	FromAgentID string `json:"fromAgentId,omitempty"`
+}
+
+// addEvent numbers an event in its agent's feed under the feed row's lock.
+// Locks are always taken conversation first, then agent.
+func addEvent(tx *gorm.DB, tenantID string, e AgentEvent, at time.Time) error {
+	feed := models.AgentFeed{AgentID: e.AgentID, TenantID: tenantID}
+	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "agent_id"}},
+		DoUpdates: clause.Assignments(map[string]any{"last_seq": gorm.Expr("last_seq + 1")})}).
+		Create(&models.AgentFeed{AgentID: e.AgentID, TenantID: tenantID, LastSeq: 1}).Error
+	if err != nil {
+		return fmt.Errorf("number event of agent %s: %w", e.AgentID, err)
+	}
+	if err := tx.Where("agent_id = ?", e.AgentID).Take(&feed).Error; err != nil {
+		return fmt.Errorf("read feed of agent %s: %w", e.AgentID, err)
+	}
+	payload, err := json.Marshal(e.Payload)
+	if err != nil {
+		return err
+	}
+	row := models.AgentEvent{
+		AgentID: e.AgentID, Seq: feed.LastSeq, Type: e.Type, ConversationID: e.ConversationID,
+		MessageSeq: e.MessageSeq, Payload: string(payload), CreatedAt: at,
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return fmt.Errorf("add event of agent %s: %w", e.AgentID, err)
+	}
+	return nil
+}
+
+// AddAgentEvents writes events for agents of a tenant (a status change, a typing visitor).
+func (l *Log) AddAgentEvents(ctx context.Context, tenantID string, events ...AgentEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	var keys []string
+	err := l.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := l.now()
+		for _, e := range events {
+			if err := addEvent(tx, tenantID, e, now); err != nil {
+				return err
+			}
+			keys = append(keys, AgentKey(e.AgentID))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	l.publish(keys)
+	return nil
+}
+
+// AgentEvents lists an agent's events after a seq, oldest first.
+func (l *Log) AgentEvents(ctx context.Context, agentID string, afterSeq int64, limit int) ([]models.AgentEvent, error) {
+	var out []models.AgentEvent
+	err := l.DB.WithContext(ctx).Where("agent_id = ? AND seq > ?", agentID, afterSeq).
+		Order("seq").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("read events of agent %s: %w", agentID, err)
+	}
+	return out, nil
+}
+
+// AgentFeedHead returns the seq of an agent's latest event (0 for none).
+func (l *Log) AgentFeedHead(ctx context.Context, agentID string) (int64, error) {
+	var feed models.AgentFeed
+	err := l.DB.WithContext(ctx).Where("agent_id = ?", agentID).Limit(1).Find(&feed).Error
+	if err != nil {
+		return 0, fmt.Errorf("read feed of agent %s: %w", agentID, err)
+	}
+	return feed.LastSeq, nil
+}
+
+// seenEvery bounds how often an agent's reads write their presence: once
+// in this long is plenty for a two-minute timeout.
+const seenEvery = 10 * time.Second
+
+// SeeAgent records that the agent read their feed now.
+func (l *Log) SeeAgent(ctx context.Context, tenantID, agentID string) error {
+	now := l.now()
+	err := l.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&models.AgentFeed{AgentID: agentID, TenantID: tenantID, LastSeen: &now}).Error
+	if err != nil {
+		return fmt.Errorf("record agent %s seen: %w", agentID, err)
+	}
+	err = l.DB.WithContext(ctx).Model(&models.AgentFeed{}).
+		Where("agent_id = ? AND (last_seen IS NULL OR last_seen < ?)", agentID, now.Add(-seenEvery)).
+		Update("last_seen", now).Error
+	if err != nil {
+		return fmt.Errorf("record agent %s seen: %w", agentID, err)
+	}
+	return nil
+}
+
+// StaleAgents returns those of the agents who have not read their feed
+// since before a moment (or never did).
+func (l *Log) StaleAgents(ctx context.Context, agentIDs []string, before time.Time) ([]string, error) {
+	if len(agentIDs) == 0 {
+		return nil, nil
+	}
+	var fresh []string
+	err := l.DB.WithContext(ctx).Model(&models.AgentFeed{}).
+		Where("agent_id IN ? AND last_seen >= ?", agentIDs, before).Pluck("agent_id", &fresh).Error
+	if err != nil {
+		return nil, fmt.Errorf("read agents' presence: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, id := range fresh {
+		seen[id] = true
+	}
+	var stale []string
+	for _, id := range agentIDs {
+		if !seen[id] {
+			stale = append(stale, id)
+		}
+	}
+	return stale, nil
+}
+
+// PruneAgentEvents deletes events older than a moment: a console that falls
+// that far behind reloads its conversations instead.
+func (l *Log) PruneAgentEvents(ctx context.Context, before time.Time) (int64, error) {
+	res := l.DB.WithContext(ctx).Where("created_at < ?", before).Delete(&models.AgentEvent{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("prune agent events: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// WebhookCursor is how far an endpoint has received a conversation.
+func (l *Log) WebhookCursor(ctx context.Context, conversationID string, endpointID uint64) (int64, error) {
+	var cur models.WebhookCursor
+	err := l.DB.WithContext(ctx).Where("conversation_id = ? AND endpoint_id = ?", conversationID, endpointID).
+		Limit(1).Find(&cur).Error
+	if err != nil {
+		return 0, fmt.Errorf("read webhook cursor: %w", err)
+	}
+	return cur.DeliveredSeq, nil
+}
+
+// SaveWebhookCursor records that an endpoint has received a conversation up to seq.
+func (l *Log) SaveWebhookCursor(ctx context.Context, conversationID string, endpointID uint64, seq int64) error {
+	err := l.DB.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "conversation_id"}, {Name: "endpoint_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"delivered_seq", "updated_at"}),
+	}).Create(&models.WebhookCursor{ConversationID: conversationID, EndpointID: endpointID, DeliveredSeq: seq, UpdatedAt: l.now()}).Error
+	if err != nil {
+		return fmt.Errorf("save webhook cursor: %w", err)
+	}
+	return nil
+}

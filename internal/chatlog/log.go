@@ -1,0 +1,238 @@
+// Package chatlog is the conversations' message log in the application
+// database: every message in either direction is a row written once, in one
+// transaction, when it is acknowledged, numbered under its conversation
+// row's lock. The conversation row is the gate: its phase decides what a
+// write may do, so a message is never accepted in a phase that refuses it.
+// Reads (the visitor's poll, the agent's events, webhooks, chat records) are
+// cursor reads; writers publish on a notifier so that long-polls wake.
+//
+// Only the conversation workflow changes a conversation's phase, through
+// Transition; the API creates conversations (Open) and appends messages
+// (Append). Nothing here imports the workflows: they use it through activities.
+package chatlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/ccflow/ccflow/models"
+)
+
+// Phases of a conversation, as the conversation workflow's contract spells them.
+const (
+	PhaseRobot        = "ROBOT"
+	PhaseQueued       = "QUEUED"
+	PhaseAgent        = "AGENT"
+	PhaseSatisfaction = "SATISFACTION"
+	PhaseClosed       = "CLOSED"
+)
+
+// Directions of a message, as spec 001 spells them.
+const (
+	ToVisitor = "to_visiter"
+	ToService = "to_service"
+)
+
+// Publisher wakes the long-polls waiting on keys; internal/notify's Hub is one.
+type Publisher interface {
+	Publish(keys ...string)
+}
+
+// ConversationKey is the notifier key of a conversation's messages.
+func ConversationKey(conversationID string) string { return "conv:" + conversationID }
+
+// AgentKey is the notifier key of an agent's events.
+func AgentKey(agentID string) string { return "agent:" + agentID }
+
+var (
+	// ErrNotFound is a conversation that does not exist.
+	ErrNotFound = errors.New("conversation not found")
+)
+
+// PhaseError is a write the conversation's phase (or agent) refused; Conv is
+// the conversation as it stands, for the caller to say why.
+type PhaseError struct {
+	Conv models.Conversation
+}
+
+func (e *PhaseError) Error() string {
+	return "conversation " + e.Conv.ID + " is in phase " + e.Conv.Phase
+}
+
+// Log is the message log on a database.
+type Log struct {
+	DB  *gorm.DB
+	Pub Publisher
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (l *Log) now() time.Time {
+	if l.Now != nil {
+		return l.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (l *Log) publish(keys []string) {
+	if l.Pub != nil && len(keys) > 0 {
+		l.Pub.Publish(keys...)
+	}
+}
+
+// Message is a message to write; the log numbers it.
+type Message struct {
+	ToVisitor      bool
+	SenderType     string
+	SenderID       string
+	SenderNickname string
+	ControlType    string
+	MediaType      string
+	Content        string
+	// ClientKey makes the write idempotent within the conversation.
+	ClientKey string
+	// InterIdx and SimQuestions are the robot's (spec 003 §5.1.1).
+	InterIdx     int64
+	SimQuestions string
+	// Closing marks the notice that closes the conversation.
+	Closing bool
+}
+
+// OpenKey is the value of a conversation's open_key while it is open.
+func OpenKey(channelConfigID, userID string) string {
+	return channelConfigID + ":" + userID
+}
+
+// Get returns a conversation's row.
+func (l *Log) Get(ctx context.Context, id string) (models.Conversation, error) {
+	var c models.Conversation
+	err := l.DB.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("read conversation %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Latest returns the visitor's newest conversation on a channel, open or closed.
+func (l *Log) Latest(ctx context.Context, channelConfigID, userID string) (models.Conversation, error) {
+	var c models.Conversation
+	err := l.DB.WithContext(ctx).Where("channel_config_id = ? AND user_id = ?", channelConfigID, userID).
+		Order("started_at DESC").Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("read conversation of %s on %s: %w", userID, channelConfigID, err)
+	}
+	return c, nil
+}
+
+// lock reads a conversation row in a write transaction, locking it on MySQL
+// (SQLite's write transactions already hold the database's one write lock).
+func lock(tx *gorm.DB, id string) (models.Conversation, error) {
+	var c models.Conversation
+	q := tx
+	if tx.Dialector.Name() == models.DriverMySQL {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Where("id = ?", id).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, ErrNotFound
+	}
+	return c, err
+}
+
+// insert writes messages after the conversation's last seq and moves it on.
+// The caller holds the row's lock; c is updated in place.
+func insert(tx *gorm.DB, c *models.Conversation, msgs []Message, at time.Time) ([]models.ChatRecord, error) {
+	rows := make([]models.ChatRecord, 0, len(msgs))
+	for _, m := range msgs {
+		c.LastSeq++
+		rows = append(rows, record(c, m, at))
+	}
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// record is message m as the conversation's row c makes it: numbered, and
+// stamped with who served the visitor at that moment (spec 001's push fields).
+func record(c *models.Conversation, m Message, at time.Time) models.ChatRecord {
+	dir := ToService
+	if m.ToVisitor {
+		dir = ToVisitor
+	}
+	r := models.ChatRecord{
+		TenantID: c.TenantID, ConversationID: c.ID, UserID: c.UserID, Seq: c.LastSeq, Direction: dir,
+		SenderType: m.SenderType, SenderID: m.SenderID, SenderNickname: m.SenderNickname,
+		ControlType: m.ControlType, MediaType: m.MediaType, RCType: RCType(m.ControlType, m.MediaType),
+		Content: m.Content, MessageCode: c.ID + "-" + strconv.FormatInt(c.LastSeq, 10), CreatedAt: at,
+		Phase: c.Phase, ServiceID: c.AgentID, ServiceName: c.AgentName, SkillGroupID: c.SkillGroupID,
+		Closing: m.Closing, InterIdx: m.InterIdx, SimQuestions: m.SimQuestions,
+	}
+	if r.SenderNickname == "" && m.SenderType == "AGENT" {
+		r.SenderNickname = c.AgentName
+	}
+	if m.ClientKey != "" {
+		k := m.ClientKey
+		r.ClientKey = &k
+	}
+	return r
+}
+
+// RCType maps a message to spec 004's message type.
+func RCType(controlType, mediaType string) string {
+	switch controlType {
+	case "CONNECT":
+		return "RC:HsMsg"
+	case "DISCONNECT":
+		return "RC:SpMsg"
+	}
+	switch mediaType {
+	case "IMAGE", "FILE_IMAGE":
+		return "RC:ImgMsg"
+	case "AUDIO":
+		return "RC:VcMsg"
+	case "LOCATE":
+		return "RC:LBSMsg"
+	default:
+		return "RC:TxtMsg"
+	}
+}
+
+// isDuplicate recognises a unique-key violation on either database.
+func isDuplicate(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "Error 1062") || strings.Contains(s, "UNIQUE constraint failed")
+}
+
+func keysOf(c models.Conversation, rows []models.ChatRecord, agents []string) []string {
+	var keys []string
+	if len(rows) > 0 {
+		keys = append(keys, ConversationKey(c.ID))
+	}
+	for _, a := range agents {
+		keys = append(keys, AgentKey(a))
+	}
+	return keys
+}

@@ -1,0 +1,180 @@
+package chatlog_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/models/modelstest"
+)
+
+// recorder is a notifier that remembers what it was told.
+type recorder struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+func (r *recorder) Publish(keys ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keys = append(r.keys, keys...)
+}
+
+func eachDB(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, modelstest.SQLiteDB(t)) })
+	t.Run("mysql", func(t *testing.T) { f(t, modelstest.MySQLDB(t)) })
+}
+
+func open(t *testing.T, l *chatlog.Log, id, user, phase string) models.Conversation {
+	t.Helper()
+	c, created, err := l.Open(context.Background(), chatlog.NewConversation{
+		ID: id, WorkflowID: "conv:" + id, TenantID: "demo", ChannelConfigID: "ch", UserID: user, Phase: phase,
+		Settings: "{}", Messages: []chatlog.Message{{SenderType: "CUSTOMER", ControlType: "CONNECT", MediaType: "TEXT"},
+			{ToVisitor: true, SenderType: "ROBOT", ControlType: "CHAT", MediaType: "TEXT", Content: "hello"}},
+	})
+	require.NoError(t, err)
+	require.True(t, created)
+	return c
+}
+
+func chat(conv, text, key string) chatlog.AppendRequest {
+	return chatlog.AppendRequest{
+		ConversationID: conv, Phases: []string{chatlog.PhaseRobot, chatlog.PhaseQueued, chatlog.PhaseAgent}, Touch: true, TellAgent: true,
+		Message: chatlog.Message{SenderType: "CUSTOMER", ControlType: "CHAT", MediaType: "TEXT", Content: text, ClientKey: key},
+	}
+}
+
+func TestOneOpenConversationPerVisitor(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		l := &chatlog.Log{DB: db}
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		ids := make([]string, 8)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, _, err := l.Open(ctx, chatlog.NewConversation{ID: fmt.Sprintf("c%d", i), TenantID: "demo", ChannelConfigID: "ch", UserID: "u", Phase: chatlog.PhaseRobot, Settings: "{}"})
+				require.NoError(t, err)
+				ids[i] = c.ID
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			require.Equal(t, ids[0], id, "every CONNECT got the same open conversation")
+		}
+	})
+}
+
+func TestAppendNumbersInOrderAndDedupes(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		pub := &recorder{}
+		l := &chatlog.Log{DB: db, Pub: pub}
+		ctx := context.Background()
+		c := open(t, l, "c1", "u1", chatlog.PhaseRobot)
+		require.EqualValues(t, 2, c.LastSeq)
+
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := l.Append(ctx, chat("c1", fmt.Sprint(i), fmt.Sprintf("k%d", i%10)))
+				require.NoError(t, err)
+			}()
+		}
+		wg.Wait()
+		msgs, err := l.Messages(ctx, "c1", 0, 100)
+		require.NoError(t, err)
+		require.Len(t, msgs, 12, "CONNECT, greeting, and ten keys applied once each")
+		for i, m := range msgs {
+			require.EqualValues(t, i+1, m.Seq, "seqs are contiguous")
+		}
+		again, err := l.Append(ctx, chat("c1", "other text", "k3"))
+		require.NoError(t, err)
+		require.True(t, again.Duplicate)
+		require.Contains(t, pub.keys, chatlog.ConversationKey("c1"))
+	})
+}
+
+func TestPhaseGatesWritesAndTheCloseRace(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		l := &chatlog.Log{DB: db}
+		ctx := context.Background()
+		open(t, l, "c2", "u2", chatlog.PhaseAgent)
+		agent := "a1"
+		res, err := l.Apply(ctx, chatlog.Transition{ConversationID: "c2", Number: 1, Set: chatlog.Fields{AgentID: &agent}})
+		require.NoError(t, err)
+		require.True(t, res.Applied)
+
+		// Visitors send while the agent closes: every accepted message comes before the close.
+		var wg sync.WaitGroup
+		for i := range 30 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := l.Append(ctx, chat("c2", fmt.Sprint(i), ""))
+				var pe *chatlog.PhaseError
+				if err != nil && !errors.As(err, &pe) {
+					t.Error(err)
+				}
+			}()
+			if i == 15 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := l.Apply(ctx, chatlog.Transition{ConversationID: "c2", Number: 2, Phase: chatlog.PhaseClosed,
+						FromPhases: []string{chatlog.PhaseAgent},
+						Messages:   []chatlog.Message{{ToVisitor: true, SenderType: "SYSTEM", ControlType: "CHAT", MediaType: "TEXT", Content: "bye", Closing: true}}})
+					require.NoError(t, err)
+				}()
+			}
+		}
+		wg.Wait()
+		msgs, err := l.Messages(ctx, "c2", 0, 100)
+		require.NoError(t, err)
+		last := msgs[len(msgs)-1]
+		require.True(t, last.Closing, "nothing was accepted after the closing notice")
+		require.Equal(t, chatlog.PhaseAgent, msgs[len(msgs)-2].Phase)
+
+		_, err = l.Append(ctx, chat("c2", "late", ""))
+		var pe *chatlog.PhaseError
+		require.ErrorAs(t, err, &pe)
+		require.Equal(t, chatlog.PhaseClosed, pe.Conv.Phase)
+
+		// A retried transition applies once.
+		again, err := l.Apply(ctx, chatlog.Transition{ConversationID: "c2", Number: 2, Phase: chatlog.PhaseClosed,
+			Messages: []chatlog.Message{{ToVisitor: true, SenderType: "SYSTEM", Content: "bye", Closing: true}}})
+		require.NoError(t, err)
+		require.True(t, again.Applied)
+		after, err := l.Messages(ctx, "c2", 0, 100)
+		require.NoError(t, err)
+		require.Len(t, after, len(msgs))
+
+		// Another agent may not write; the serving one may not after the close.
+		_, err = l.Append(ctx, chatlog.AppendRequest{ConversationID: "c2", Phases: []string{chatlog.PhaseAgent}, AgentID: "a2",
+			Message: chatlog.Message{ToVisitor: true, SenderType: "AGENT", Content: "hi"}})
+		require.ErrorAs(t, err, &pe)
+	})
+}
+
+func TestIdleTransitionWaitsForTheLog(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		l := &chatlog.Log{DB: db}
+		ctx := context.Background()
+		c := open(t, l, "c3", "u3", chatlog.PhaseRobot)
+		before := c.StartedAt.Add(-time.Second)
+		res, err := l.Apply(ctx, chatlog.Transition{ConversationID: "c3", Number: 1, Phase: chatlog.PhaseClosed, IdleSince: &before})
+		require.NoError(t, err)
+		require.False(t, res.Applied, "the visitor was active after the idle mark")
+		require.Equal(t, chatlog.PhaseRobot, res.Conv.Phase)
+	})
+}
