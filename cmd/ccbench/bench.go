@@ -16,6 +16,9 @@ import (
 // agents deleted.
 const cleanupTimeout = 30 * time.Second
 
+// historyTimeout bounds counting the run's history events after the run.
+const historyTimeout = 10 * time.Minute
+
 // bench is one run's shared state: the clients' caller and everything the
 // visitors and agents measure.
 type bench struct {
@@ -36,6 +39,12 @@ type bench struct {
 	connectSend sample
 	visitorSend sample
 	agentSend   sample
+
+	// sampler reads the server's CPU and memory; nil when its pids are unknown.
+	sampler *procSampler
+	// startGate and idleGate are -burst's and -idle's; nil without them.
+	startGate *startGate
+	idleGate  *idleGate
 }
 
 func newBench(cfg config, hc *http.Client, base string, prog *progress) *bench {
@@ -54,13 +63,18 @@ func newBench(cfg config, hc *http.Client, base string, prog *progress) *bench {
 // visitorID is the user id of visitor i; the run id keeps runs apart on a
 // shared ccflow.
 func (b *bench) visitorID(i int) string {
-	return "bench-" + b.runID + "-v" + strconv.Itoa(i)
+	return b.visitorPrefix() + strconv.Itoa(i)
 }
 
 // isBenchVisitor says whether a user id is one of this run's visitors, so
 // agents leave other conversations alone.
 func (b *bench) isBenchVisitor(userID string) bool {
-	return strings.HasPrefix(userID, "bench-"+b.runID+"-v")
+	return strings.HasPrefix(userID, b.visitorPrefix())
+}
+
+// visitorPrefix starts the user id of every visitor of this run.
+func (b *bench) visitorPrefix() string {
+	return "bench-" + b.runID + "-v"
 }
 
 // agentSetup is the agents a run logs in as and how to remove them after.
@@ -156,6 +170,14 @@ type outcome struct {
 	// timedOut and interrupted say why the run ended early, if it did.
 	timedOut    bool
 	interrupted bool
+	// begin is when the first visitor started.
+	begin time.Time
+	// usage is the server's processes before and after the visitors ran,
+	// when known; usageErr says why not.
+	usageBefore, usageAfter procUsage
+	usageErr                error
+	// idle is the -idle window, when it started.
+	idle *idleWindow
 }
 
 // driveVisitors starts the visitors, staggered, and waits for all of them
@@ -168,11 +190,22 @@ func (b *bench) driveVisitors(ctx context.Context) outcome {
 	visitors := make([]*benchVisitor, b.cfg.Visitors)
 	started := make([]bool, b.cfg.Visitors)
 	tokens := &accessTokens{c: b.api, appKey: b.cfg.AppKey, appSecret: b.cfg.AppSecret}
+	if b.cfg.Burst {
+		b.startGate = newStartGate(b.cfg.Visitors)
+	}
+	if b.cfg.Idle > 0 {
+		b.idleGate = newIdleGate(b.cfg.Idle, b.cfg.Visitors, b.sampler)
+	}
+	if b.sampler != nil {
+		out.usageBefore, out.usageErr = b.sampler.sample()
+	}
 	b.progress.start()
 	begin := time.Now()
+	out.begin = begin
 	var wg sync.WaitGroup
 	for i := range b.cfg.Visitors {
 		if i > 0 && sleepCtx(runCtx, b.cfg.stagger()) != nil {
+			b.neverStarted(runCtx, b.cfg.Visitors-i)
 			break
 		}
 		id := b.visitorID(i + 1)
@@ -185,6 +218,14 @@ func (b *bench) driveVisitors(ctx context.Context) outcome {
 	}
 	wg.Wait()
 	out.wall = time.Since(begin)
+	if b.sampler != nil && out.usageErr == nil {
+		out.usageAfter, out.usageErr = b.sampler.sample()
+	}
+	if b.idleGate != nil {
+		if w, ok := b.idleGate.result(); ok {
+			out.idle = &w
+		}
+	}
 	b.progress.finish()
 	out.interrupted = ctx.Err() != nil
 	out.timedOut = !out.interrupted && errors.Is(runCtx.Err(), context.DeadlineExceeded)
@@ -205,4 +246,15 @@ func (b *bench) driveVisitors(ctx context.Context) outcome {
 		}
 	}
 	return out
+}
+
+// neverStarted counts in the gates the n visitors that the run's end kept
+// from starting, so that the gates do not wait for them.
+func (b *bench) neverStarted(ctx context.Context, n int) {
+	if b.startGate != nil {
+		b.startGate.arrive(n)
+	}
+	if b.idleGate != nil {
+		b.idleGate.settle(ctx, n, false)
+	}
 }

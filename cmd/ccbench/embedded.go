@@ -35,6 +35,8 @@ type child struct {
 	logPath  string
 	url      string
 	adminKey string
+	// temporalAddr is the embedded Temporal frontend, in namespace defaultNamespace.
+	temporalAddr string
 
 	cmd     *exec.Cmd
 	logFile *os.File
@@ -66,6 +68,7 @@ func startEmbedded(ctx context.Context, cfg config, prog *progress) (*child, err
 	}
 	httpAddr := "127.0.0.1:" + strconv.Itoa(ports[0])
 	c.url = "http://" + httpAddr
+	c.temporalAddr = "127.0.0.1:" + strconv.Itoa(ports[1])
 	if c.logFile, err = os.Create(c.logPath); err != nil {
 		return c, fmt.Errorf("ccflow log: %w", err)
 	}

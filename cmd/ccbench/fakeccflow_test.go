@@ -35,6 +35,12 @@ type fakeCCFlow struct {
 
 	deleted []string
 	offline []string
+
+	// What a Temporal would hold, for faketemporal_test.go: every
+	// conversation ever connected, and when each workflow wrote an event.
+	all          []*fakeConv
+	routingStart time.Time
+	routing      []time.Time
 }
 
 type fakeConv struct {
@@ -43,6 +49,11 @@ type fakeConv struct {
 	phase    string
 	agent    *fakeAgent
 	messages []downlink
+	// started and closed bound the conversation's workflow run; history
+	// has an event time for every command it handled.
+	started time.Time
+	closed  time.Time
+	history []time.Time
 }
 
 type fakeAgent struct {
@@ -53,10 +64,14 @@ type fakeAgent struct {
 	ready    bool
 	load     int
 	events   []agentEvent
+	// created and history are the agent desk workflow's start and events.
+	created time.Time
+	history []time.Time
 }
 
 func newFakeCCFlow(t *testing.T) (*fakeCCFlow, *httptest.Server) {
-	f := &fakeCCFlow{t: t, changed: make(chan struct{}), convs: map[string]*fakeConv{}, agents: map[string]*fakeAgent{}}
+	f := &fakeCCFlow{t: t, changed: make(chan struct{}), convs: map[string]*fakeConv{}, agents: map[string]*fakeAgent{},
+		routingStart: time.Now().Add(-time.Hour), routing: []time.Time{time.Now().Add(-time.Hour)}}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -127,8 +142,10 @@ func (f *fakeCCFlow) send(w http.ResponseWriter, r *http.Request) {
 	switch req["controlType"] {
 	case "CONNECT":
 		f.nextID++
-		c = &fakeConv{id: "conv-" + strconv.Itoa(f.nextID), user: user, phase: "ROBOT"}
+		now := time.Now()
+		c = &fakeConv{id: "conv-" + strconv.Itoa(f.nextID), user: user, phase: "ROBOT", started: now, history: []time.Time{now, now}}
 		f.convs[user] = c
+		f.all = append(f.all, c)
 		f.say(c, sourceRobot, "欢迎欢迎，热烈欢迎")
 	case "TRANS2AGENT":
 		c.phase = "QUEUED"
@@ -147,6 +164,7 @@ func (f *fakeCCFlow) send(w http.ResponseWriter, r *http.Request) {
 	case "DISCONNECT":
 		f.end(c)
 	}
+	c.history = append(c.history, time.Now())
 	f.reply(w, 200, map[string]string{"resultCode": "0", "resultDesc": "ok"})
 }
 
@@ -157,6 +175,7 @@ func (f *fakeCCFlow) emit(a *fakeAgent, e agentEvent) {
 	}
 	e.Seq = int64(len(a.events) + 1)
 	a.events = append(a.events, e)
+	a.history = append(a.history, time.Now())
 }
 
 // assign hands queued conversations to ready agents with room; mu held.
@@ -177,6 +196,7 @@ func (f *fakeCCFlow) assign() {
 		c.agent, c.phase = free, "AGENT"
 		free.load++
 		f.say(c, sourceSystem, textsConnected[0])
+		f.routing = append(f.routing, time.Now())
 		f.emit(free, agentEvent{Type: eventAssigned, ConversationID: c.id, Conversation: &conversationView{ID: c.id, UserID: c.user}})
 	}
 }
@@ -198,6 +218,13 @@ func (f *fakeCCFlow) poll(w http.ResponseWriter, r *http.Request) {
 	cursor, _ := strconv.ParseInt(r.URL.Query().Get("cursor"), 10, 64)
 	wait, _ := strconv.Atoi(r.URL.Query().Get("wait"))
 	deadline := time.Now().Add(time.Duration(wait) * time.Second)
+	// A poll is an update of the conversation: accepted now, completed with
+	// the answer, empty or not.
+	f.mu.Lock()
+	if c := f.convs[user]; c != nil {
+		c.history = append(c.history, time.Now())
+	}
+	f.mu.Unlock()
 	for {
 		f.mu.Lock()
 		c := f.convs[user]
@@ -211,6 +238,11 @@ func (f *fakeCCFlow) poll(w http.ResponseWriter, r *http.Request) {
 			next := cursor
 			if len(msgs) > 0 {
 				next = msgs[len(msgs)-1].Seq
+			}
+			if c != nil {
+				f.mu.Lock()
+				c.history = append(c.history, time.Now())
+				f.mu.Unlock()
 			}
 			f.reply(w, 200, pollAnswer{ResultCode: "0", DownlinkMessages: msgs, Cursor: next})
 			return
@@ -236,6 +268,8 @@ func (f *fakeCCFlow) rate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.phase = "CLOSED"
+	c.closed = time.Now()
+	c.history = append(c.history, c.closed)
 	f.say(c, sourceSystem, textsClosed[0])
 	f.reply(w, 200, map[string]string{"resultCode": "0", "returnCode": "0", "resultDesc": "Save satisfaction success!"})
 }
@@ -260,7 +294,9 @@ func (f *fakeCCFlow) admin(w http.ResponseWriter, r *http.Request) {
 		}
 		f.nextID++
 		id := f.nextID
-		f.agents[req.Username] = &fakeAgent{id: strconv.Itoa(id), username: req.Username, password: req.Password, capacity: req.Capacity}
+		now := time.Now()
+		f.agents[req.Username] = &fakeAgent{id: strconv.Itoa(id), username: req.Username, password: req.Password, capacity: req.Capacity,
+			created: now, history: []time.Time{now}}
 		// A numeric id, as a database key would be.
 		f.reply(w, 201, map[string]any{"id": id, "username": req.Username})
 		return

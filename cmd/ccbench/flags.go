@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,7 +35,26 @@ type config struct {
 	AdminKey   string
 	AgentCreds []agentCred
 	JSON       bool
+	// Temporal and Namespace name the Temporal frontend whose histories
+	// ccbench counts; -embedded knows its own.
+	Temporal  string
+	Namespace string
+	// ServerPIDs are the server's processes whose CPU and memory ccbench
+	// reads from /proc; -embedded knows its own.
+	ServerPIDs []int
+	// Idle holds every visitor idle with its agent for this long before the
+	// chat; 0 skips the idle window.
+	Idle time.Duration
+	// Burst releases every visitor's CONNECT at the same moment.
+	Burst bool
 }
+
+// defaultNamespace is the Temporal namespace ccflow uses unless configured otherwise.
+const defaultNamespace = "default"
+
+// idlePollWait is the visitors' long-poll wait in the idle window: the
+// longest ccflow allows, as an idle chat page would poll.
+const idlePollWait = 30 * time.Second
 
 // agentCred is an existing agent's login, for runs without the admin key.
 type agentCred struct {
@@ -75,17 +96,40 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	fs.StringVar(&c.AppSecret, "app-secret", "demo-app-secret", "app secret for tokenByAkSk")
 	fs.StringVar(&c.Channel, "channel", "1011577355744904195", "WEB channel config id the visitors use")
 	fs.StringVar(&c.Locale, "locale", "zh", "visitors' locale for applyToken")
-	fs.StringVar(&c.Tenant, "tenant", "demo", "tenant of the agents ccbench creates")
+	fs.StringVar(&c.Tenant, "tenant", "demo", "tenant of the agents ccbench creates and of the conversations whose history events it counts")
 	fs.Int64Var(&c.SkillGroup, "skill-group", 11, "skill group of the agents ccbench creates (the channel's queue)")
 	fs.StringVar(&c.AdminKey, "admin-key", "", "admin API key to create agents (default: $CCFLOW_ADMIN_KEY; generated for -embedded)")
 	fs.StringVar(&creds, "agent-creds", "", "existing agents as user:pass,user:pass, instead of creating them")
 	fs.BoolVar(&c.JSON, "json", false, "also print the summary as JSON")
+	fs.StringVar(&c.Temporal, "temporal", "", "Temporal frontend `host:port`, to count the run's workflow history events (default: the embedded one with -embedded; none otherwise)")
+	fs.StringVar(&c.Namespace, "namespace", defaultNamespace, "Temporal namespace of ccflow's workflows, with -temporal")
+	fs.Func("server-pid", "ccflow processes to measure CPU and memory of, from /proc: `PID[,PID]` (repeatable; summed, e.g. replicas and workers; default: the child with -embedded)", func(v string) error {
+		pids, err := parsePIDs(v)
+		c.ServerPIDs = append(c.ServerPIDs, pids...)
+		return err
+	})
+	fs.DurationVar(&c.Idle, "idle", 0, "once every visitor is with an agent (the agents need room for all), keep them all idle for this long, long-polling with wait=30, and measure the server meanwhile; the chat follows (0: no idle window)")
+	fs.BoolVar(&c.Burst, "burst", false, "release every visitor's CONNECT at the same moment (after all have their tokens) instead of 2ms apart")
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprint(w, `ccbench drives simulated visitors and agents through ccflow's REST API:
 CONNECT, robot greeting, transfer, queue, messages each way, agent close, rating.
 
 usage: ccbench [-url URL | -embedded] [flags]
+
+Besides latencies and lost or duplicated messages it reports:
+  - throughput over the whole run, and over the chat phase only: chat
+    messages both ways / time from the first chat message's send to the
+    last one's arrival;
+  - server CPU seconds per 1,000 chat messages, average cores and peak RSS,
+    from /proc (-embedded, or -server-pid);
+  - workflow history events per conversation (p50, max) and of the other
+    workflow types, from Temporal's visibility and history APIs (-embedded,
+    or -temporal);
+  - with -idle D, the server's CPU, RSS and history events while every
+    visitor sits idle with its agent for D;
+  - with -burst, CONNECT -> greeting latency of simultaneous CONNECTs.
+Metrics ccbench cannot take are reported as unavailable, never as zero.
 
 `)
 		fs.PrintDefaults()
@@ -180,7 +224,43 @@ func (c config) validate(urlSet bool) error {
 	if c.SkillGroup < 1 {
 		errs = append(errs, errors.New("-skill-group must be a positive id"))
 	}
+	errs = append(errs, c.validateMeasurements()...)
 	return errors.Join(errs...)
+}
+
+// validateMeasurements checks the flags of the server-side measurements and
+// the idle and burst scenarios.
+func (c config) validateMeasurements() []error {
+	var errs []error
+	if c.Embedded && c.Temporal != "" {
+		errs = append(errs, errors.New("-temporal and -embedded exclude each other: -embedded counts on its own Temporal"))
+	}
+	if c.Embedded && c.Namespace != defaultNamespace {
+		errs = append(errs, errors.New("-namespace needs -temporal: the embedded ccflow uses namespace "+defaultNamespace))
+	}
+	if c.Embedded && len(c.ServerPIDs) > 0 {
+		errs = append(errs, errors.New("-server-pid and -embedded exclude each other: -embedded measures its own child"))
+	}
+	if c.Temporal != "" {
+		if _, _, err := net.SplitHostPort(c.Temporal); err != nil {
+			errs = append(errs, fmt.Errorf("-temporal %q is not host:port", c.Temporal))
+		}
+	}
+	if c.Namespace == "" {
+		errs = append(errs, errors.New("-namespace must not be empty"))
+	}
+	if c.Idle < 0 {
+		errs = append(errs, errors.New("-idle must not be negative"))
+	}
+	// The idle window starts once every visitor is with an agent, which
+	// the agents ccbench creates must have room for.
+	if c.Idle > 0 && len(c.AgentCreds) == 0 && c.Agents > 0 && c.Capacity > 0 && c.Agents*c.Capacity < c.Visitors {
+		errs = append(errs, fmt.Errorf("-idle needs room for every visitor with an agent: %d agents x capacity %d < %d visitors", c.Agents, c.Capacity, c.Visitors))
+	}
+	if c.Burst && c.Ramp > 0 {
+		errs = append(errs, errors.New("-burst and -ramp exclude each other"))
+	}
+	return errs
 }
 
 // parseAgentCreds reads "user:pass,user:pass"; a password may contain ':'.
@@ -199,8 +279,24 @@ func parseAgentCreds(s string) ([]agentCred, error) {
 	return out, nil
 }
 
-// stagger is the delay between two visitors' starts.
+// parsePIDs reads "123" or "123,456".
+func parsePIDs(s string) ([]int, error) {
+	var out []int
+	for part := range strings.SplitSeq(s, ",") {
+		pid, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || pid < 1 {
+			return nil, fmt.Errorf("%q is not a process id", part)
+		}
+		out = append(out, pid)
+	}
+	return out, nil
+}
+
+// stagger is the delay between two visitors' starts; none in a burst.
 func (c config) stagger() time.Duration {
+	if c.Burst {
+		return 0
+	}
 	if c.Ramp <= 0 || c.Visitors < 2 {
 		return defaultStagger
 	}

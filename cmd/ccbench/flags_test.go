@@ -86,6 +86,14 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"-embedded", "-agent-creds", "nopass"}, "not user:password"},
 		{[]string{"-embedded", "-agent-creds", "a:"}, "not user:password"},
 		{[]string{"-embedded", "-admin-key", "short"}, "at least 16 characters"},
+		{[]string{"-embedded", "-temporal", "127.0.0.1:7233"}, "-temporal and -embedded exclude each other"},
+		{[]string{"-embedded", "-namespace", "ccflow"}, "-namespace needs -temporal"},
+		{[]string{"-embedded", "-server-pid", "42"}, "-server-pid and -embedded exclude each other"},
+		{[]string{"-agent-creds", "a:b", "-temporal", "localhost"}, "not host:port"},
+		{[]string{"-agent-creds", "a:b", "-namespace", ""}, "-namespace must not be empty"},
+		{[]string{"-embedded", "-idle", "-1s"}, "-idle must not be negative"},
+		{[]string{"-embedded", "-visitors", "10", "-agents", "3", "-idle", "30s"}, "3 agents x capacity 3 < 10 visitors"},
+		{[]string{"-embedded", "-burst", "-ramp", "5s"}, "-burst and -ramp exclude each other"},
 	} {
 		_, err := parse(t, nil, tc.args...)
 		require.ErrorContains(t, err, tc.want, "%v", tc.args)
@@ -114,4 +122,40 @@ func TestStagger(t *testing.T) {
 	c, err := parse(t, nil, "-embedded", "-visitors", "11", "-ramp", "10s")
 	require.NoError(t, err)
 	require.Equal(t, time.Second, c.stagger(), "the last of 11 visitors starts at 10s")
+}
+
+func TestFlagMeasurements(t *testing.T) {
+	c, err := parse(t, nil, "-agent-creds", "a:b", "-temporal", "10.0.0.5:7233", "-namespace", "ccflow",
+		"-server-pid", "100,101", "-server-pid", "102", "-idle", "30s")
+	require.NoError(t, err)
+	require.Equal(t, "10.0.0.5:7233", c.Temporal)
+	require.Equal(t, "ccflow", c.Namespace)
+	require.Equal(t, []int{100, 101, 102}, c.ServerPIDs, "comma-separated and repeated add up")
+	require.Equal(t, 30*time.Second, c.Idle)
+
+	c, err = parse(t, nil, "-embedded")
+	require.NoError(t, err)
+	require.Equal(t, defaultNamespace, c.Namespace)
+	require.Empty(t, c.ServerPIDs)
+	require.Zero(t, c.Idle)
+
+	_, err = parse(t, nil, "-embedded", "-server-pid", "12,x")
+	var ue usageError
+	require.True(t, errors.As(err, &ue), "the flag package refuses a bad pid: %v", err)
+	_, err = parse(t, nil, "-embedded", "-server-pid", "0")
+	require.True(t, errors.As(err, &ue), "%v", err)
+}
+
+func TestFlagIdleFitsCapacity(t *testing.T) {
+	_, err := parse(t, nil, "-embedded", "-visitors", "9", "-idle", "1m")
+	require.NoError(t, err, "the default agents (visitors/capacity) have room for everyone")
+	_, err = parse(t, nil, "-agent-creds", "a:b", "-visitors", "50", "-idle", "1m")
+	require.NoError(t, err, "existing agents' capacity is theirs to know")
+}
+
+func TestBurstStartsAllAtOnce(t *testing.T) {
+	c, err := parse(t, nil, "-embedded", "-visitors", "100", "-burst")
+	require.NoError(t, err)
+	require.True(t, c.Burst)
+	require.Zero(t, c.stagger())
 }

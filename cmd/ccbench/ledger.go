@@ -30,6 +30,8 @@ type ledgerEntry struct {
 	sentAt   time.Time
 	state    sendState
 	received int
+	// firstAt is when the first copy arrived.
+	firstAt time.Time
 }
 
 func newLedger() *ledger {
@@ -77,6 +79,7 @@ func (l *ledger) received(content string, at time.Time) (time.Duration, bool) {
 	if e.received > 1 {
 		return 0, false
 	}
+	e.firstAt = at
 	return at.Sub(e.sentAt), true
 }
 

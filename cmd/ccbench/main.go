@@ -10,6 +10,27 @@
 //	go run ./cmd/ccbench -embedded -ccflow /tmp/ccflow -visitors 200 -messages 10 -json
 //	CCFLOW_ADMIN_KEY=... go run ./cmd/ccbench -url http://127.0.0.1:8080 -visitors 50
 //	go run ./cmd/ccbench -url http://127.0.0.1:8080 -agent-creds agent1:agent1-pass
+//	go run ./cmd/ccbench -embedded -visitors 100 -messages 10 -burst
+//	go run ./cmd/ccbench -embedded -visitors 300 -messages 3 -poll-wait 30s -idle 2m
+//	go run ./cmd/ccbench -url http://127.0.0.1:8080 -temporal 127.0.0.1:7233 -server-pid 4242,4243
+//
+// Besides latencies and losses, the report gives the chat-phase throughput
+// (chat messages both ways over the time from the first chat message's send
+// to the last one's arrival) next to the whole run's; the server's CPU
+// seconds per 1,000 chat messages, average cores and peak RSS, read from
+// /proc for the -embedded child or the -server-pid processes; and the
+// workflow history events per conversation (p50, max) and of the other
+// workflow types, listed through Temporal's visibility API (CcflowTenant and
+// StartTime, so no workflow id is built) and counted from each run's
+// history, on the embedded Temporal or the -temporal frontend. What ccbench
+// cannot measure it reports as unavailable, never as zero.
+//
+// -burst gets every visitor's token first, then lets all CONNECTs go at
+// once; "connect (CONNECT -> robot greeting)" is their latency. -idle D
+// waits until every visitor is with an agent, then holds them all idle for
+// D, long-polling with wait=30 as an open chat page does, and reports the
+// server's CPU, RSS and the history events written in that window; the chat
+// follows. The agents keep their -poll-wait meanwhile.
 //
 // With -embedded, ccbench builds ./cmd/ccflow (unless -ccflow names a
 // binary), starts it with its own admin key in CCFLOW_ADMIN_KEY, free ports
@@ -38,6 +59,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Exit codes.
@@ -119,6 +141,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	b := newBench(cfg, hc, base, prog)
+	temporalAddr, pids := cfg.Temporal, cfg.ServerPIDs
+	if srv != nil {
+		temporalAddr, pids = srv.temporalAddr, []int{srv.cmd.Process.Pid}
+	}
+	b.sampler = newProcSampler(pids)
 	agentsSetup := b.prepareAgents(ctx, srv)
 	agents, startErr := b.startAgents(ctx, agentsSetup.accounts)
 	setupErr := errors.Join(agentsSetup.err, startErr)
@@ -155,6 +182,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	rep := b.buildReport(out, agents, setupErr, base)
+	hist, histErr := b.countHistory(ctx, temporalAddr, out)
+	rep.setHistory(temporalAddr, cfg.Namespace, hist, time.Since(out.begin).Seconds(), histErr)
 	if srv != nil {
 		rss, err := srv.peakRSS()
 		if err != nil {

@@ -20,6 +20,7 @@ const (
 	phaseWaiting phase = iota
 	phaseConnecting
 	phaseQueued
+	phaseIdle
 	phaseChatting
 	phaseRating
 	phaseDone
@@ -36,6 +37,8 @@ func (p phase) String() string {
 		return "connecting"
 	case phaseQueued:
 		return "queued"
+	case phaseIdle:
+		return "idle"
 	case phaseChatting:
 		return "chatting"
 	case phaseRating:
@@ -121,9 +124,13 @@ func (p *progress) line() string {
 		filled = (done + failed) * width / p.total
 	}
 	bar := strings.Repeat("#", filled) + strings.Repeat("-", width-filled)
-	return fmt.Sprintf("[%s] %d/%d conversations  failed %d | connecting %d  queued %d  chatting %d  rating %d | %s",
+	idle := ""
+	if n := p.counts[phaseIdle].Load(); n > 0 {
+		idle = fmt.Sprintf("  idle %d", n)
+	}
+	return fmt.Sprintf("[%s] %d/%d conversations  failed %d | connecting %d  queued %d%s  chatting %d  rating %d | %s",
 		bar, done+failed, p.total, failed,
-		p.counts[phaseConnecting].Load(), p.counts[phaseQueued].Load(),
+		p.counts[phaseConnecting].Load(), p.counts[phaseQueued].Load(), idle,
 		p.counts[phaseChatting].Load(), p.counts[phaseRating].Load(),
 		time.Since(p.begin).Truncate(100*time.Millisecond))
 }

@@ -13,19 +13,23 @@ import (
 
 // report is the run's summary, printed as a table and optionally as JSON.
 type report struct {
-	Config        reportConfig   `json:"config"`
-	WallSeconds   float64        `json:"wallSeconds"`
-	Conversations reportConvs    `json:"conversations"`
-	Throughput    reportRate     `json:"throughput"`
-	Metrics       []reportMetric `json:"metrics"`
-	Messages      reportMessages `json:"messages"`
-	Errors        []errorKind    `json:"errors"`
-	Failures      []errorKind    `json:"failures"`
-	AgentSetup    string         `json:"agentSetupError,omitempty"`
-	Agents        []reportAgent  `json:"agents"`
-	Server        *reportServer  `json:"server,omitempty"`
-	Ended         string         `json:"ended"`
-	Passed        bool           `json:"passed"`
+	Config        reportConfig      `json:"config"`
+	WallSeconds   float64           `json:"wallSeconds"`
+	Conversations reportConvs       `json:"conversations"`
+	Throughput    reportRate        `json:"throughput"`
+	Metrics       []reportMetric    `json:"metrics"`
+	Messages      reportMessages    `json:"messages"`
+	Errors        []errorKind       `json:"errors"`
+	Failures      []errorKind       `json:"failures"`
+	AgentSetup    string            `json:"agentSetupError,omitempty"`
+	Agents        []reportAgent     `json:"agents"`
+	Server        *reportServer     `json:"server,omitempty"`
+	ChatPhase     reportChatPhase   `json:"chatPhase"`
+	ServerUsage   reportServerUsage `json:"serverUsage"`
+	History       reportHistory     `json:"history"`
+	Idle          *reportIdle       `json:"idle,omitempty"`
+	Ended         string            `json:"ended"`
+	Passed        bool              `json:"passed"`
 	// notes are extra lines for the table only.
 	notes []string
 }
@@ -40,6 +44,8 @@ type reportConfig struct {
 	Messages      int     `json:"messagesEachWay"`
 	RampSeconds   float64 `json:"rampSeconds"`
 	ThinkSeconds  float64 `json:"thinkSeconds"`
+	Burst         bool    `json:"burst"`
+	IdleSeconds   float64 `json:"idleSeconds"`
 	RunID         string  `json:"runId"`
 }
 
@@ -55,6 +61,7 @@ type reportConvs struct {
 type reportRate struct {
 	ConversationsPerSec float64 `json:"conversationsPerSec"`
 	MessagesPerSec      float64 `json:"messagesPerSec"`
+	Definition          string  `json:"definition"`
 }
 
 type reportMetric struct {
@@ -109,8 +116,15 @@ func (r *report) writeText(w io.Writer) error {
 		mode = "-embedded"
 	}
 	fmt.Fprintf(&b, "\nccbench run %s against %s (%s)\n", c.RunID, c.URL, mode)
-	fmt.Fprintf(&b, "config      %d visitors, %d agents (%d started), capacity %d, %d messages each way, ramp %gs, think %gs\n",
+	fmt.Fprintf(&b, "config      %d visitors, %d agents (%d started), capacity %d, %d messages each way, ramp %gs, think %gs",
 		c.Visitors, c.Agents, c.AgentsStarted, c.Capacity, c.Messages, c.RampSeconds, c.ThinkSeconds)
+	if c.Burst {
+		b.WriteString(", burst (every CONNECT at once)")
+	}
+	if c.IdleSeconds > 0 {
+		fmt.Fprintf(&b, ", idle %gs", c.IdleSeconds)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "wall time   %.2fs (%s)\n", r.WallSeconds, r.Ended)
 	cv := r.Conversations
 	cut := ""
@@ -119,7 +133,14 @@ func (r *report) writeText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "conversations  %d completed, %d failed, %d cut short%s, %d not started\n",
 		cv.Completed, cv.Failed, cv.CutShort, cut, cv.NotStarted)
-	fmt.Fprintf(&b, "throughput  %.2f conversations/s, %.1f messages/s\n\n", r.Throughput.ConversationsPerSec, r.Throughput.MessagesPerSec)
+	fmt.Fprintf(&b, "throughput  %.2f conversations/s, %.1f messages/s (whole run: chat messages both ways / wall time)\n",
+		r.Throughput.ConversationsPerSec, r.Throughput.MessagesPerSec)
+	if cp := r.ChatPhase; cp.Messages > 0 {
+		fmt.Fprintf(&b, "chat phase  %.1f messages/s (%d chat messages both ways / %.2fs from the first chat send to the last chat arrival)\n\n",
+			cp.MessagesPerSec, cp.Messages, cp.Seconds)
+	} else {
+		b.WriteString("chat phase  no chat message arrived\n\n")
+	}
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "latency\tcount\tp50\tp95\tp99\tmax\tmean")
@@ -153,8 +174,9 @@ func (r *report) writeText(w io.Writer) error {
 	if r.AgentSetup != "" {
 		fmt.Fprintf(&b, "\nagent setup: %s\n", r.AgentSetup)
 	}
-	if r.Server != nil {
-		fmt.Fprintf(&b, "\nccflow peak RSS (VmHWM): %s\n", r.Server.PeakRSS)
+	r.writeMeasurements(&b)
+	if r.Server != nil && r.ServerUsage.Run == nil {
+		fmt.Fprintf(&b, "ccflow peak RSS (VmHWM): %s\n", r.Server.PeakRSS)
 	}
 	for _, e := range r.notes {
 		fmt.Fprintf(&b, "%s\n", e)
@@ -223,6 +245,7 @@ func (b *bench) buildReport(out outcome, agents []*benchAgent, setupErr error, b
 			URL: base, Embedded: cfg.Embedded, Visitors: cfg.Visitors, Agents: cfg.Agents,
 			AgentsStarted: len(agents), Capacity: cfg.Capacity, Messages: cfg.Messages, RunID: b.runID,
 			RampSeconds: cfg.Ramp.Seconds(), ThinkSeconds: cfg.Think.Seconds(),
+			Burst: cfg.Burst, IdleSeconds: cfg.Idle.Seconds(),
 		},
 		WallSeconds: out.wall.Seconds(),
 		Conversations: reportConvs{
@@ -241,6 +264,7 @@ func (b *bench) buildReport(out outcome, agents []*benchAgent, setupErr error, b
 			MessagesPerSec:      float64(r.Messages.VisitorToAgent.Received+r.Messages.AgentToVisitor.Received) / s,
 		}
 	}
+	b.addMeasurements(r, out)
 	r.addMetric("connect (CONNECT -> robot greeting)", b.connect.summarize())
 	r.addMetric("queue assignment (TRANS2AGENT -> agent connected)", b.queue.summarize())
 	r.addMetric("visitor->agent delivery (send -> agent event)", b.v2aLatency.summarize())

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +140,107 @@ func TestRunUnreachable(t *testing.T) {
 	err := run(context.Background(), []string{"-url", "http://127.0.0.1:1", "-agent-creds", "a:b"}, &stdout, &stderr)
 	require.Equal(t, exitSetup, exitCodeOf(err))
 	require.ErrorContains(t, err, "not ready")
+}
+
+func TestRunReportsServerSideMeasurements(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	ft, addr := newFakeTemporal(t, f)
+	// The test process stands in for ccflow's: its CPU is real.
+	pid := strconv.Itoa(os.Getpid())
+	out, err := runFake(t, f, srv.URL, "-visitors", "4", "-messages", "2", "-temporal", addr, "-server-pid", pid)
+	require.NoError(t, err, out)
+	r := jsonReport(t, out)
+
+	require.Equal(t, 16, r.ChatPhase.Messages, "4 visitors x 2 messages x 2 ways")
+	require.Positive(t, r.ChatPhase.Seconds)
+	require.GreaterOrEqual(t, r.ChatPhase.MessagesPerSec, r.Throughput.MessagesPerSec, "the chat phase lies within the run")
+	require.Contains(t, out, "chat phase  ")
+	require.Contains(t, out, "(whole run: chat messages both ways / wall time)")
+
+	u := r.ServerUsage
+	require.Empty(t, u.Unavailable)
+	require.Equal(t, []int{os.Getpid()}, u.PIDs)
+	require.NotNil(t, u.Run)
+	require.NotNil(t, u.Run.CPUSecondsPer1000Messages)
+	require.Equal(t, 16, u.Run.Messages)
+	require.Positive(t, u.PeakRSSKB)
+	require.Contains(t, out, "per 1,000 chat messages")
+
+	h := r.History
+	require.Empty(t, h.Unavailable)
+	require.Empty(t, h.Fallback)
+	require.NotNil(t, h.Conversations)
+	require.Equal(t, 4, h.Conversations.Workflows)
+	total := 0
+	for i := 1; i <= 4; i++ {
+		total += f.eventsOf("bench-" + r.Config.RunID + "-v" + strconv.Itoa(i))
+	}
+	require.Equal(t, total, h.Conversations.Total, "every event of every conversation")
+	types := map[string]reportTypeEvents{}
+	for _, te := range h.OtherTypes {
+		types[te.Type] = te
+	}
+	require.Equal(t, 2, types["AgentDesk"].Workflows, "the two agents created for the run")
+	require.Equal(t, 4, types["Routing"].Events, "four assignments; routing's start before the run does not count")
+	require.NotNil(t, h.DuringRun)
+	require.Equal(t, total+h.DuringRun.Other, h.DuringRun.Events)
+	require.Positive(t, h.EventsPerChatMessage)
+	require.Contains(t, out, "events per conversation p50")
+	ft.mu.Lock()
+	require.Contains(t, ft.queries[0], "CcflowTenant = 'demo' AND StartTime > '")
+	ft.mu.Unlock()
+}
+
+func TestRunIdleAndBurst(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	_, addr := newFakeTemporal(t, f)
+	pid := strconv.Itoa(os.Getpid())
+	out, err := runFake(t, f, srv.URL, "-visitors", "5", "-messages", "1", "-burst", "-idle", "2s", "-temporal", addr, "-server-pid", pid)
+	require.NoError(t, err, out)
+	r := jsonReport(t, out)
+	require.True(t, r.Config.Burst)
+	require.Equal(t, 5, r.Metrics[0].Count, "CONNECT -> greeting of every visitor")
+	require.Contains(t, out, "burst (every CONNECT at once)")
+
+	i := r.Idle
+	require.NotNil(t, i)
+	require.Empty(t, i.NotReached)
+	require.True(t, i.Complete)
+	require.Equal(t, 5, i.Visitors)
+	require.Equal(t, 30, i.PollWaitSeconds)
+	require.InDelta(t, 2.0, i.Seconds, 0.5)
+	require.NotNil(t, i.CPU)
+	require.Positive(t, i.RSSKB)
+	require.NotNil(t, i.History)
+	require.Positive(t, i.History.Conversation, "the idle polls that ended in the window")
+	require.Contains(t, out, "idle window  ")
+	require.Equal(t, 10, r.ChatPhase.Messages)
+	require.Less(t, r.ChatPhase.Seconds, 2.0, "the chat phase leaves the idle window out")
+}
+
+func TestRunHistoryFallbackAndUnavailable(t *testing.T) {
+	f, srv := newFakeCCFlow(t)
+	ft, addr := newFakeTemporal(t, f)
+	ft.noTenant = true
+	out, err := runFake(t, f, srv.URL, "-visitors", "2", "-messages", "1", "-temporal", addr)
+	require.NoError(t, err, out)
+	r := jsonReport(t, out)
+	require.Contains(t, r.History.Fallback, "listed by start time only")
+	require.Equal(t, 2, r.History.Conversations.Workflows)
+	require.Contains(t, r.ServerUsage.Unavailable, "-server-pid")
+	require.Contains(t, out, "server CPU   unavailable")
+
+	f, srv = newFakeCCFlow(t)
+	out, err = runFake(t, f, srv.URL, "-visitors", "1", "-messages", "1")
+	require.NoError(t, err, out)
+	r = jsonReport(t, out)
+	require.Contains(t, r.History.Unavailable, "-temporal")
+	require.Nil(t, r.History.Conversations, "unavailable, not zero")
+	require.Contains(t, out, "history      unavailable (no Temporal frontend known")
+
+	f, srv = newFakeCCFlow(t)
+	out, err = runFake(t, f, srv.URL, "-visitors", "1", "-messages", "1", "-temporal", "127.0.0.1:1")
+	require.NoError(t, err, "an unreachable Temporal costs the metric, not the run: %s", out)
+	r = jsonReport(t, out)
+	require.Contains(t, r.History.Unavailable, "cannot reach Temporal")
 }

@@ -80,6 +80,8 @@ type benchVisitor struct {
 	phase   phase
 	cursor  int64
 	backlog []received
+	// settled says the visitor has been counted in the idle window's gate.
+	settled bool
 }
 
 func (v *benchVisitor) moveTo(p phase) {
@@ -93,8 +95,19 @@ func (v *benchVisitor) moveTo(p phase) {
 func (v *benchVisitor) run(ctx context.Context) error {
 	b := v.b
 	grace := b.cfg.Grace
+	if b.idleGate != nil {
+		// A visitor that never gets to the idle window must not hold it up.
+		defer v.settleIdle(ctx, false)
+	}
 	v.moveTo(phaseConnecting)
-	if err := v.s.apply(ctx); err != nil {
+	err := v.s.apply(ctx)
+	if b.startGate != nil {
+		b.startGate.arrive(1)
+		if err == nil {
+			err = b.startGate.wait(ctx)
+		}
+	}
+	if err != nil {
 		return v.fail(ctx, "applyToken", err)
 	}
 	begin := time.Now()
@@ -123,6 +136,13 @@ func (v *benchVisitor) run(ctx context.Context) error {
 	}
 	b.queue.add(at.Sub(transferAt))
 
+	if b.idleGate != nil {
+		v.moveTo(phaseIdle)
+		v.settleIdle(ctx, true)
+		if err := v.idle(ctx); err != nil {
+			return v.fail(ctx, "idle", err)
+		}
+	}
 	v.moveTo(phaseChatting)
 	for i := 1; i <= b.cfg.Messages; i++ {
 		if err := sleepCtx(ctx, b.cfg.Think); err != nil {
@@ -285,23 +305,65 @@ func (v *benchVisitor) waitFor(ctx context.Context, deadline time.Time, match fu
 			}
 			w = max(time.Second, min(wait, left.Truncate(time.Second)))
 		}
-		ans, err := v.s.poll(ctx, v.cursor, w)
-		at := time.Now()
+		if err := v.pollOnce(ctx, w); err != nil {
+			return time.Time{}, err
+		}
+	}
+}
+
+// pollOnce long-polls once for up to w and queues what arrives in the
+// backlog. A failed poll is counted already and followed by a pause, as a
+// chat page would poll again after one; only the run's end is an error.
+func (v *benchVisitor) pollOnce(ctx context.Context, w time.Duration) error {
+	ans, err := v.s.poll(ctx, v.cursor, w)
+	at := time.Now()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return sleepCtx(ctx, 500*time.Millisecond)
+	}
+	for _, m := range ans.DownlinkMessages {
+		v.note(m, at)
+		v.backlog = append(v.backlog, received{m, at})
+	}
+	v.cursor = max(v.cursor, ans.Cursor)
+	return nil
+}
+
+// settleIdle counts the visitor in the idle window's gate, once.
+func (v *benchVisitor) settleIdle(ctx context.Context, withAgent bool) {
+	if v.settled {
+		return
+	}
+	v.settled = true
+	v.b.idleGate.settle(ctx, 1, withAgent)
+}
+
+// idle long-polls with idlePollWait, saying nothing, until the idle window
+// has ended; it waits for the window to start the same way. The window's
+// end cuts a poll still open, which a cursor poll allows without loss.
+// What arrives meanwhile stays in the backlog for the chat.
+func (v *benchVisitor) idle(ctx context.Context) error {
+	g := v.b.idleGate
+	for {
+		if end, ok := g.endAt(); ok && !time.Now().Before(end) {
+			return nil
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		stop := context.AfterFunc(g.over, cancel)
+		err := v.pollOnce(pctx, idlePollWait)
+		stop()
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if g.over.Err() != nil {
+			return nil
+		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return time.Time{}, ctx.Err()
-			}
-			// Counted already; a chat page would poll again after a pause.
-			if err := sleepCtx(ctx, 500*time.Millisecond); err != nil {
-				return time.Time{}, err
-			}
-			continue
+			return err
 		}
-		for _, m := range ans.DownlinkMessages {
-			v.note(m, at)
-			v.backlog = append(v.backlog, received{m, at})
-		}
-		v.cursor = max(v.cursor, ans.Cursor)
 	}
 }
 
