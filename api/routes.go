@@ -58,6 +58,10 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET(chatPagePath+"/chat.js", chatAsset("chat.js"))
 	r.GET(chatPagePath+"/chat.css", chatAsset("chat.css"))
 
+	// The agent console; it calls the agent API below.
+	r.GET(agentPagePath, agentPage)
+	r.GET(agentPagePath+"/assets/:file", agentAsset)
+
 	// Spec 004's chat records, for the visitor of a ccmessaging-token.
 	cr := r.Group("/chat-records", chats.visitor(auth))
 	cr.GET("/list", chats.list)
