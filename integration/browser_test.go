@@ -131,6 +131,14 @@ func (b *browser) text(selector string) string {
 	return s
 }
 
+// value is a form field's value.
+func (b *browser) value(selector string) string {
+	b.t.Helper()
+	s, err := eval[string](b, fmt.Sprintf("(document.querySelector(%s)||{}).value||''", jsString(selector)))
+	require.NoError(b.t, err)
+	return s
+}
+
 // waitText waits until an element's text contains want.
 func (b *browser) waitText(selector, want string) {
 	b.t.Helper()

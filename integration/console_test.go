@@ -128,7 +128,7 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	reply := "您好，付款后 48 小时内发货。"
 	b.run("reply with Enter", chromedp.Click(chromedp.CSS("#text")), typeText(reply), chromedp.KeyEvent(kb.Enter))
 	b.waitJS("the reply is marked sent", `[...document.querySelectorAll('#messages .msg.out')].some(m => m.textContent.includes(`+jsString(reply)+`) && m.querySelector('.mark.sent'))`)
-	require.Empty(t, b.text("#text"), "Enter empties the composer")
+	require.Empty(t, b.value("#text"), "Enter empties the composer")
 	ann.waitFor("AGENT", reply)
 	b.waitJS("answered: no longer waiting", convItem("王小明")+`.querySelector('.timer:not(.waiting)')`)
 	b.screenshot("agent-console")
