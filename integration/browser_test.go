@@ -155,6 +155,25 @@ func typeText(text string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// pressEnter presses Enter as a keyboard does: one keydown that carries the
+// text "\r" and a keyup, so a page that handles the keydown stops the line
+// break the way it would for a person. (KeyEvent sends a separate char event
+// that inserts "\r" even then.)
+func pressEnter() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			p := input.DispatchKeyEventParams{Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13}
+			if typ == input.DispatchKeyEventTypeKeyDown {
+				p.Text, p.UnmodifiedText = "\r", "\r"
+			}
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // ctrlKey presses a key with Ctrl held.
 func ctrlKey(key string) chromedp.Action[chromedp.Void] {
 	return chromedp.KeyEvent(key, chromedp.KeyModifiers(chromedp.ModifierCtrl))

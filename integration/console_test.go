@@ -105,7 +105,7 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	b.run("Ctrl+K", ctrlKey("k"))
 	b.waitJS("the switcher is open", `document.getElementById('switcher').open`)
 	b.waitText("#switcher-list li.active", "王小明")
-	b.run("Enter", chromedp.KeyEvent(kb.Enter))
+	b.run("Enter", pressEnter())
 	b.waitText("#chat-name", "王小明")
 	b.waitJS("opening it reads it", `!`+convItem("王小明")+`.querySelector('.badge')`)
 
@@ -126,7 +126,7 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	b.run("search phrases", chromedp.Click(chromedp.CSS("#phrase-search")), typeText("退货"))
 	b.waitText("#phrase-list", "如何退货？")
 	reply := "您好，付款后 48 小时内发货。"
-	b.run("reply with Enter", chromedp.Click(chromedp.CSS("#text")), typeText(reply), chromedp.KeyEvent(kb.Enter))
+	b.run("reply with Enter", chromedp.Click(chromedp.CSS("#text")), typeText(reply), pressEnter())
 	b.waitJS("the reply is marked sent", `[...document.querySelectorAll('#messages .msg.out')].some(m => m.textContent.includes(`+jsString(reply)+`) && m.querySelector('.mark.sent'))`)
 	require.Empty(t, b.value("#text"), "Enter empties the composer")
 	ann.waitFor("AGENT", reply)
@@ -161,7 +161,7 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	item := `document.querySelector('#inbox-list li.leave[data-id="` + id + `"]')`
 	b.waitJS("the message is listed", item)
 	b.waitText("#inbox-list", "空调没人来装")
-	b.run("tag it", chromedp.Click(chromedp.CSS(`#inbox-list li.leave[data-id="`+id+`"] .tag-input`)), typeText("待回访"), chromedp.KeyEvent(kb.Enter))
+	b.run("tag it", chromedp.Click(chromedp.CSS(`#inbox-list li.leave[data-id="`+id+`"] .tag-input`)), typeText("待回访"), pressEnter())
 	b.waitJS("the tag is saved", item+`.dataset.tag === '待回访'`)
 	code, got := a2.do(http.MethodGet, "/leave-messages/"+id, nil)
 	require.Equal(t, http.StatusOK, code)

@@ -91,7 +91,7 @@ func TestAgentConsoleSurvivesTrouble(t *testing.T) {
 
 	// Send it, close, the visitor rates and comes back: the new conversation
 	// shows the earlier one above it.
-	b.run("send the draft", chromedp.Click(chromedp.CSS("#text")), chromedp.KeyEvent(kb.Enter))
+	b.run("send the draft", chromedp.Click(chromedp.CSS("#text")), pressEnter())
 	v.waitDownlink("the draft reaches the visitor", "AGENT", draft)
 	b.run("close", chromedp.Click(chromedp.CSS("#close-btn")), chromedp.Click(chromedp.CSS("#close-btn")))
 	b.waitText("#chat-state", "会话已结束")
