@@ -171,5 +171,12 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('inbox-filter').dispatchEvent(new Event('change'))`))
 	b.waitJS("the tagged message is filtered out", `!`+item)
 
+	// On a phone's width the console stacks the list above the conversation.
+	b.run("a phone's width", chromedp.EmulateViewport(390, 844), chromedp.Click(chromedp.CSS("#tab-chats")),
+		chromedp.Click(chromedp.CSS(`#conv-list li.conv:first-child`)))
+	b.waitText("#chat-name", "王小明")
+	b.waitJS("nothing is wider than the screen", `document.documentElement.scrollWidth <= 390`)
+	b.screenshot("agent-console-390")
+
 	b.requireNoScriptErrors()
 }
