@@ -20,9 +20,9 @@ const agentPagePath = "/agent"
 const agentPageCSP = "default-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// agentAssetName is what an asset of the console may be called: a flat name,
-// so no request reaches outside web/static/agent.
-var agentAssetName = regexp.MustCompile(`^[a-z][a-z0-9-]*\.(js|css)$`)
+// pageAssetName is what a script or style of a page may be called: a flat name,
+// so no request reaches outside the page's folder.
+var pageAssetName = regexp.MustCompile(`^[a-z][a-z0-9-]*\.(js|css)$`)
 
 func agentPageHeaders(c *gin.Context) {
 	h := c.Writer.Header()
@@ -42,7 +42,7 @@ func agentPage(c *gin.Context) {
 // agentAsset serves one script or style of the console.
 func agentAsset(c *gin.Context) {
 	name := c.Param("file")
-	if !agentAssetName.MatchString(name) {
+	if !pageAssetName.MatchString(name) {
 		notFound(c)
 		return
 	}

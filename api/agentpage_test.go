@@ -48,7 +48,7 @@ func TestAgentConsoleNeverInsertsMarkup(t *testing.T) {
 		require.NoError(t, err)
 		require.False(t, unsafe.Match(b), "%s: %s", f, unsafe.Find(b))
 		if strings.HasSuffix(f, ".js") {
-			require.True(t, agentAssetName.MatchString(strings.TrimPrefix(f, "agent/")), "%s must be servable", f)
+			require.True(t, pageAssetName.MatchString(strings.TrimPrefix(f, "agent/")), "%s must be servable", f)
 		}
 	}
 }

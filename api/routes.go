@@ -55,8 +55,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET(visitorEntryPath, newVisitorEntryLimiter(), entries.visitorEntry)
 	r.POST(webSessionPath, newWebSessionLimiter(), limitBody(webSessionBodyLimit), entries.session)
 	r.GET(chatPagePath, chatAsset("chat.html"))
-	r.GET(chatPagePath+"/chat.js", chatAsset("chat.js"))
-	r.GET(chatPagePath+"/chat.css", chatAsset("chat.css"))
+	r.GET(chatPagePath+"/:file", chatFile)
 
 	// The agent console; it calls the agent API below.
 	r.GET(agentPagePath, agentPage)
