@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io/fs"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -31,4 +32,19 @@ func chatAsset(file string) gin.HandlerFunc {
 		}
 		c.FileFromFS("chat/"+file, http.FS(web.Static()))
 	}
+}
+
+// chatFile serves a script or style of the chat page by its flat name
+// (the same rule as the console's assets), so no request leaves web/static/chat.
+func chatFile(c *gin.Context) {
+	name := c.Param("file")
+	if !pageAssetName.MatchString(name) {
+		notFound(c)
+		return
+	}
+	if _, err := fs.Stat(web.Static(), "chat/"+name); err != nil {
+		notFound(c)
+		return
+	}
+	chatAsset(name)(c)
 }

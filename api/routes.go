@@ -54,8 +54,11 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET(visitorEntryPath, newVisitorEntryLimiter(), entries.visitorEntry)
 	r.POST(webSessionPath, newWebSessionLimiter(), limitBody(webSessionBodyLimit), entries.session)
 	r.GET(chatPagePath, chatAsset("chat.html"))
-	r.GET(chatPagePath+"/chat.js", chatAsset("chat.js"))
-	r.GET(chatPagePath+"/chat.css", chatAsset("chat.css"))
+	r.GET(chatPagePath+"/:file", chatFile)
+
+	// The agent console; it calls the agent API below.
+	r.GET(agentPagePath, agentPage)
+	r.GET(agentPagePath+"/assets/:file", agentAsset)
 
 	// Spec 004's chat records, for the visitor of a ccmessaging-token.
 	cr := r.Group("/chat-records", chats.visitor(auth))
