@@ -7,7 +7,6 @@ import (
 
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/faq"
-	"github.com/ccflow/ccflow/workflows/routing"
 )
 
 // The message log's transition types are the activities' payloads: the
@@ -168,23 +167,4 @@ func (a *Conversations) Robot(ctx context.Context, t RobotTurn) (RobotReply, err
 		return reply, nil
 	}
 	return reply, err
-}
-
-// Presence tells routing which agents stopped reading their feed.
-type Presence struct {
-	Log *chatlog.Log
-}
-
-// StaleAgents returns the agents who have not read their events since the moment,
-// and tells each of them, in their feed, that they are now offline.
-func (p *Presence) StaleAgents(ctx context.Context, r routing.StaleRequest) ([]string, error) {
-	stale, err := p.Log.StaleAgents(ctx, r.AgentIDs, r.Since)
-	if err != nil || len(stale) == 0 {
-		return stale, err
-	}
-	events := make([]chatlog.AgentEvent, 0, len(stale))
-	for _, id := range stale {
-		events = append(events, chatlog.AgentEvent{AgentID: id, Type: chatlog.EventStatus, Payload: chatlog.EventPayload{Status: "OFFLINE"}})
-	}
-	return stale, p.Log.AddAgentEvents(ctx, r.TenantID, events...)
 }

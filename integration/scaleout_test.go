@@ -73,21 +73,30 @@ func TestScaledOutRoles(t *testing.T) {
 	c, err := client.Dial(client.Options{HostPort: temporalNode.temporal()})
 	require.NoError(t, err)
 	defer c.Close()
-	iter := c.GetWorkflowHistory(context.Background(), workflowOf(t, db, demoChannel, v.id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	// The CONNECT answered before the workflow started: wait for its first task.
 	var identities []string
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(t, err)
-		if a := ev.GetWorkflowTaskCompletedEventAttributes(); a != nil {
-			identities = append(identities, a.GetIdentity())
+	eventually(t, 30*time.Second, "the conversation's workflow ran", func() error {
+		identities = nil
+		iter := c.GetWorkflowHistory(context.Background(), workflowOf(t, db, demoChannel, v.id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for iter.HasNext() {
+			ev, err := iter.Next()
+			if err != nil {
+				return err
+			}
+			if a := ev.GetWorkflowTaskCompletedEventAttributes(); a != nil {
+				identities = append(identities, a.GetIdentity())
+			}
 		}
-	}
-	require.NotEmpty(t, identities)
+		if len(identities) == 0 {
+			return fmt.Errorf("no workflow task yet")
+		}
+		return nil
+	})
 	for _, id := range identities {
 		require.True(t, strings.HasPrefix(id, strconv.Itoa(wrk.cmd.Process.Pid)+"@"), "task run by %s, worker pid is %d", id, wrk.cmd.Process.Pid)
 	}
 
-	// Poll delivery lives in the workflow, not in the API process: after the
+	// Poll delivery lives in the database, not in the API process: after the
 	// server is killed and replaced, nothing is handed out twice or lost.
 	first := v.longPoll(5)
 	require.NotEmpty(t, first)

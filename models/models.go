@@ -193,6 +193,8 @@ type AgentFeed struct {
 	TenantID string `gorm:"size:64;not null"`
 	LastSeq  int64  `gorm:"not null"`
 	LastSeen *time.Time
+	// Status is the presence the agent last chose; the presence sweep reads it.
+	Status string `gorm:"size:16;not null;default:'OFFLINE'"`
 }
 
 // AgentEvent is one event of an agent's feed. A message event points at

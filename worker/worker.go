@@ -18,13 +18,13 @@ import (
 // New returns ccflow's workers: one for ccflow's task queue with every
 // workflow and activity registered, and one for webhook pushes (see
 // newPushWorker). Conversations and routing share one task queue: they
-// signal each other, and one queue keeps a single worker fleet serving both. The caller starts and stops the workers.
+// signal each other, and one queue keeps a single worker fleet serving both.
+// The caller starts and stops the workers.
 func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library) *Workers {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	registerWorkflows(w)
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
 	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
-	w.RegisterActivity(&activities.Presence{Log: log})
 	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait)}}
 }
 

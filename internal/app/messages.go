@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -20,8 +21,13 @@ func messageLog(s *stack, db *gorm.DB, shared bool) (*chatlog.Log, *notify.Hub, 
 	hub := notify.NewHub()
 	log := &chatlog.Log{DB: db, Pub: hub}
 	if !shared || db.Dialector.Name() != models.DriverMySQL {
+		// Every write is this process's own and wakes its waiters directly:
+		// the re-check is only a safety net, and 1,000 idle long-polls must
+		// not read the database every second.
+		hub.Fallback = idleRecheck
 		return log, hub, nil
 	}
+	hub.Fallback = sharedRecheck
 	t, err := notify.NewTailer(notify.TailerConfig{DB: db, Sources: []notify.TailSource{
 		{Table: "chat_records", KeyColumn: "conversation_id", KeyPrefix: "conv:"},
 		{Table: "agent_events", KeyColumn: "agent_id", KeyPrefix: "agent:"},
@@ -51,3 +57,10 @@ func background(s *stack, f func(ctx context.Context)) {
 		wg.Wait()
 	})
 }
+
+// How often a long-poll re-reads the log with no wake: rarely when only this
+// process writes, every few seconds when a tailer could miss a late commit.
+const (
+	idleRecheck   = 30 * time.Second
+	sharedRecheck = 3 * time.Second
+)

@@ -291,6 +291,7 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 	}
 	messages := chat.NewService(log, hub, chat.TemporalWorkflows{Client: c}, s.logger)
 	background(s, messages.Run)
+	background(s, messages.SweepPresence)
 	pollers := &temporalx.PollerCheck{Client: c, TaskQueue: conversation.TaskQueue, MaxAge: 2 * time.Minute}
 	return api.Deps{
 		Logger:        s.logger,

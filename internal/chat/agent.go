@@ -8,6 +8,7 @@ import (
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
+	"github.com/ccflow/ccflow/workflows/routing"
 )
 
 // AgentSend is the serving agent's message to the visitor. Only the agent
@@ -65,12 +66,36 @@ func (s *Service) AgentEvents(ctx context.Context, tenantID, agentID string, cur
 	return events, cursor, nil
 }
 
-// AgentStatus writes an agent's new presence to their feed.
+// AgentStatus records an agent's new presence and writes it to their feed.
 func (s *Service) AgentStatus(ctx context.Context, tenantID, agentID, status string) error {
-	if err := s.Log.SeeAgent(ctx, tenantID, agentID); err != nil {
-		return err
+	return s.Log.SetAgentStatus(ctx, tenantID, agentID, status)
+}
+
+// presenceEvery is how often the sweep looks for agents who stopped reading.
+const presenceEvery = 20 * time.Second
+
+// SweepPresence takes agents who have not read their events for
+// routing.PresenceTimeout offline until ctx ends: their feed says so and
+// routing puts their conversations back in the queue. It reads one indexed
+// query per sweep and writes nothing while everyone is present, so idle
+// agents cost no workflow history.
+func (s *Service) SweepPresence(ctx context.Context) {
+	t := time.NewTicker(presenceEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		stale, err := s.Log.TakeAwayStale(ctx, time.Now().Add(-routing.PresenceTimeout))
+		if err != nil {
+			s.Logger.Warn("presence sweep", "error", err)
+		}
+		for _, a := range stale {
+			if err := s.Flows.AgentAway(ctx, a.TenantID, a.AgentID); err != nil {
+				s.Logger.Warn("routing not told of an absent agent", "agent", a.AgentID, "error", err)
+			}
+		}
 	}
-	return s.Log.AddAgentEvents(ctx, tenantID, chatlog.AgentEvent{
-		AgentID: agentID, Type: chatlog.EventStatus, Payload: chatlog.EventPayload{Status: status},
-	})
 }

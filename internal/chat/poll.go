@@ -49,11 +49,6 @@ func (s *Service) Poll(ctx context.Context, v Visitor, r PollRequest) (PollResul
 		if after > c.LastSeq {
 			// A cursor of an earlier conversation: this one starts over.
 			after = 0
-		} else if after > c.DeliveredSeq {
-			// A cursor acknowledges what came before it.
-			if err := s.Log.MarkDelivered(ctx, c.ID, after); err != nil {
-				return res, err
-			}
 		}
 	}
 	read := func(ctx context.Context) (bool, error) {

@@ -31,6 +31,8 @@ type Workflows interface {
 	Command(ctx context.Context, conversationID string, r conversation.CommandRequest) (conversation.SendResult, error)
 	// Rated tells the conversation its rating is stored.
 	Rated(ctx context.Context, conversationID string) error
+	// AgentAway tells the tenant's routing that an agent stopped reading their events.
+	AgentAway(ctx context.Context, tenantID, agentID string) error
 }
 
 // Service runs the message path.

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/ccflow/ccflow/workflows/conversation"
+	"github.com/ccflow/ccflow/workflows/routing"
 )
 
 // TemporalWorkflows is Workflows on a Temporal client. Every call can start
@@ -86,4 +87,12 @@ func (t TemporalWorkflows) Rated(ctx context.Context, conversationID string) err
 func isGone(err error) bool {
 	var nf *serviceerror.NotFound
 	return errors.As(err, &nf)
+}
+
+// AgentAway signals the tenant's routing, starting it if needed.
+func (t TemporalWorkflows) AgentAway(ctx context.Context, tenantID, agentID string) error {
+	id := routing.WorkflowID(tenantID)
+	_, err := t.Client.SignalWithStartWorkflow(ctx, id, routing.SignalAgentAway, routing.AgentAway{AgentID: agentID},
+		client.StartWorkflowOptions{ID: id, TaskQueue: conversation.TaskQueue}, routing.WorkflowName, routing.State{TenantID: tenantID})
+	return err
 }

@@ -48,46 +48,16 @@ func (l *Log) Append(ctx context.Context, r AppendRequest) (AppendResult, error)
 	}
 	var res AppendResult
 	var agents []string
-	err := l.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		c, err := lock(tx, r.ConversationID)
-		if err != nil {
+	var err error
+	if l.DB.Dialector.Name() == models.DriverSQLite {
+		res, agents, err = l.group(ctx, r)
+	} else {
+		err = l.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			res, agents, err = l.appendIn(tx, r)
 			return err
-		}
-		if !slices.Contains(r.Phases, c.Phase) || (r.AgentID != "" && r.AgentID != c.AgentID) {
-			return &PhaseError{Conv: c}
-		}
-		now := l.now()
-		agentName := c.AgentName
-		if agentName == "" {
-			// Stamps the record only: the robot serves, no agent.
-			c.AgentName = r.ServiceName
-			if c.Phase == PhaseRobot && r.RobotName != "" {
-				c.AgentName = r.RobotName
-			}
-		}
-		rows, err := insert(tx, &c, []Message{r.Message}, now)
-		c.AgentName = agentName
-		if err != nil {
-			return err
-		}
-		res.Record = rows[0]
-		updates := map[string]any{"last_seq": c.LastSeq}
-		if r.Touch {
-			updates["last_activity"] = now
-			c.LastActivity = &now
-		}
-		if err := tx.Model(&models.Conversation{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
-			return err
-		}
-		if r.TellAgent && c.Phase == PhaseAgent && c.AgentID != "" {
-			if err := addEvent(tx, c.TenantID, AgentEvent{AgentID: c.AgentID, Type: EventMessage, ConversationID: c.ID, MessageSeq: res.Record.Seq}, now); err != nil {
-				return err
-			}
-			agents = append(agents, c.AgentID)
-		}
-		res.Conv = c
-		return nil
-	})
+		})
+	}
 	if isDuplicate(err) && r.Message.ClientKey != "" {
 		res, _, err := l.findKey(ctx, r.ConversationID, r.Message.ClientKey)
 		return res, err
@@ -117,4 +87,48 @@ func (l *Log) findKey(ctx context.Context, convID, key string) (AppendResult, bo
 		return AppendResult{}, false, err
 	}
 	return AppendResult{Record: rec, Conv: c, Duplicate: true}, true, nil
+}
+
+// appendIn is one Append inside a transaction.
+func (l *Log) appendIn(tx *gorm.DB, r AppendRequest) (AppendResult, []string, error) {
+	var res AppendResult
+	var agents []string
+	c, err := lock(tx, r.ConversationID)
+	if err != nil {
+		return res, nil, err
+	}
+	if !slices.Contains(r.Phases, c.Phase) || (r.AgentID != "" && r.AgentID != c.AgentID) {
+		return res, nil, &PhaseError{Conv: c}
+	}
+	now := l.now()
+	agentName := c.AgentName
+	if agentName == "" {
+		// Stamps the record only: the robot serves, no agent.
+		c.AgentName = r.ServiceName
+		if c.Phase == PhaseRobot && r.RobotName != "" {
+			c.AgentName = r.RobotName
+		}
+	}
+	rows, err := insert(tx, &c, []Message{r.Message}, now)
+	c.AgentName = agentName
+	if err != nil {
+		return res, nil, err
+	}
+	res.Record = rows[0]
+	updates := map[string]any{"last_seq": c.LastSeq}
+	if r.Touch {
+		updates["last_activity"] = now
+		c.LastActivity = &now
+	}
+	if err := tx.Model(&models.Conversation{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
+		return res, nil, err
+	}
+	if r.TellAgent && c.Phase == PhaseAgent && c.AgentID != "" {
+		if err := addEvent(tx, c.TenantID, AgentEvent{AgentID: c.AgentID, Type: EventMessage, ConversationID: c.ID, MessageSeq: res.Record.Seq}, now); err != nil {
+			return res, nil, err
+		}
+		agents = append(agents, c.AgentID)
+	}
+	res.Conv = c
+	return res, agents, nil
 }

@@ -72,7 +72,8 @@ func (l *Log) AddAgentEvents(ctx context.Context, tenantID string, events ...Age
 		return nil
 	}
 	var keys []string
-	err := l.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := l.writer(ctx)
+	err := db.Transaction(func(tx *gorm.DB) error {
 		now := l.now()
 		for _, e := range events {
 			if err := addEvent(tx, tenantID, e, now); err != nil {
@@ -82,6 +83,7 @@ func (l *Log) AddAgentEvents(ctx context.Context, tenantID string, events ...Age
 		}
 		return nil
 	})
+	done()
 	if err != nil {
 		return err
 	}
@@ -117,12 +119,26 @@ const seenEvery = 10 * time.Second
 // SeeAgent records that the agent read their feed now.
 func (l *Log) SeeAgent(ctx context.Context, tenantID, agentID string) error {
 	now := l.now()
-	err := l.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+	l.seenMu.Lock()
+	if l.seen == nil {
+		l.seen = map[string]time.Time{}
+	}
+	fresh := now.Sub(l.seen[agentID]) < seenEvery
+	if !fresh {
+		l.seen[agentID] = now
+	}
+	l.seenMu.Unlock()
+	if fresh {
+		return nil
+	}
+	db, done := l.writer(ctx)
+	defer done()
+	err := db.Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&models.AgentFeed{AgentID: agentID, TenantID: tenantID, LastSeen: &now}).Error
 	if err != nil {
 		return fmt.Errorf("record agent %s seen: %w", agentID, err)
 	}
-	err = l.DB.WithContext(ctx).Model(&models.AgentFeed{}).
+	err = db.Model(&models.AgentFeed{}).
 		Where("agent_id = ? AND (last_seen IS NULL OR last_seen < ?)", agentID, now.Add(-seenEvery)).
 		Update("last_seen", now).Error
 	if err != nil {
@@ -131,29 +147,57 @@ func (l *Log) SeeAgent(ctx context.Context, tenantID, agentID string) error {
 	return nil
 }
 
-// StaleAgents returns those of the agents who have not read their feed
-// since before a moment (or never did).
-func (l *Log) StaleAgents(ctx context.Context, agentIDs []string, before time.Time) ([]string, error) {
-	if len(agentIDs) == 0 {
-		return nil, nil
+// SetAgentStatus records the presence the agent chose and tells their feed.
+func (l *Log) SetAgentStatus(ctx context.Context, tenantID, agentID, status string) error {
+	if err := l.SeeAgent(ctx, tenantID, agentID); err != nil {
+		return err
 	}
-	var fresh []string
-	err := l.DB.WithContext(ctx).Model(&models.AgentFeed{}).
-		Where("agent_id IN ? AND last_seen >= ?", agentIDs, before).Pluck("agent_id", &fresh).Error
+	db, done := l.writer(ctx)
+	err := db.Model(&models.AgentFeed{}).Where("agent_id = ?", agentID).Update("status", status).Error
+	done()
+	if err != nil {
+		return fmt.Errorf("record agent %s status: %w", agentID, err)
+	}
+	return l.AddAgentEvents(ctx, tenantID, AgentEvent{AgentID: agentID, Type: EventStatus, Payload: EventPayload{Status: status}})
+}
+
+// StaleAgent is an agent the presence sweep took offline.
+type StaleAgent struct {
+	AgentID  string
+	TenantID string
+}
+
+// TakeAwayStale takes offline the agents who are not offline but have not
+// read their events since before a moment, tells each in their feed, and
+// returns them. Each agent is taken by one sweeper only, whichever process
+// runs it: the status changes under a condition.
+func (l *Log) TakeAwayStale(ctx context.Context, before time.Time) ([]StaleAgent, error) {
+	var feeds []models.AgentFeed
+	err := l.DB.WithContext(ctx).Where("status <> ? AND (last_seen IS NULL OR last_seen < ?)", "OFFLINE", before).
+		Limit(500).Find(&feeds).Error
 	if err != nil {
 		return nil, fmt.Errorf("read agents' presence: %w", err)
 	}
-	seen := map[string]bool{}
-	for _, id := range fresh {
-		seen[id] = true
-	}
-	var stale []string
-	for _, id := range agentIDs {
-		if !seen[id] {
-			stale = append(stale, id)
+	var out []StaleAgent
+	for _, f := range feeds {
+		db, done := l.writer(ctx)
+		res := db.Model(&models.AgentFeed{}).
+			Where("agent_id = ? AND status <> ? AND (last_seen IS NULL OR last_seen < ?)", f.AgentID, "OFFLINE", before).
+			Update("status", "OFFLINE")
+		done()
+		if res.Error != nil {
+			return out, fmt.Errorf("take agent %s offline: %w", f.AgentID, res.Error)
 		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		err := l.AddAgentEvents(ctx, f.TenantID, AgentEvent{AgentID: f.AgentID, Type: EventStatus, Payload: EventPayload{Status: "OFFLINE"}})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, StaleAgent{AgentID: f.AgentID, TenantID: f.TenantID})
 	}
-	return stale, nil
+	return out, nil
 }
 
 // PruneAgentEvents deletes events older than a moment: a console that falls
@@ -179,7 +223,9 @@ func (l *Log) WebhookCursor(ctx context.Context, conversationID string, endpoint
 
 // SaveWebhookCursor records that an endpoint has received a conversation up to seq.
 func (l *Log) SaveWebhookCursor(ctx context.Context, conversationID string, endpointID uint64, seq int64) error {
-	err := l.DB.WithContext(ctx).Clauses(clause.OnConflict{
+	db, done := l.writer(ctx)
+	defer done()
+	err := db.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "conversation_id"}, {Name: "endpoint_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"delivered_seq", "updated_at"}),
 	}).Create(&models.WebhookCursor{ConversationID: conversationID, EndpointID: endpointID, DeliveredSeq: seq, UpdatedAt: l.now()}).Error

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -72,6 +73,27 @@ type Log struct {
 	Pub Publisher
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// writing serialises this process's writes on SQLite, whose one write
+	// lock otherwise makes colliding transactions sleep in its busy handler
+	// (milliseconds each) instead of queueing.
+	writing sync.Mutex
+	// seen is when each agent's presence was last written, to write it
+	// once per seenEvery however often the agent reads.
+	seenMu sync.Mutex
+	seen   map[string]time.Time
+	// groupMu guards the appends waiting for a group commit (SQLite).
+	groupMu sync.Mutex
+	pending []*appendJob
+	leading bool
+}
+
+// writer returns the handle for a write and the function that ends it.
+func (l *Log) writer(ctx context.Context) (*gorm.DB, func()) {
+	if l.DB.Dialector.Name() != models.DriverSQLite {
+		return l.DB.WithContext(ctx), func() {}
+	}
+	l.writing.Lock()
+	return l.DB.WithContext(ctx), l.writing.Unlock
 }
 
 func (l *Log) now() time.Time {

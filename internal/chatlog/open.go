@@ -68,7 +68,9 @@ func (l *Log) create(ctx context.Context, n NewConversation, key string) (models
 	if c.Phase == PhaseClosed {
 		c.OpenKey, c.ClosedAt, c.EndedAt = nil, &now, &now
 	}
-	err := l.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := l.writer(ctx)
+	defer done()
+	err := db.Transaction(func(tx *gorm.DB) error {
 		msgs := n.Messages
 		c.LastSeq = int64(len(msgs))
 		if err := tx.Create(&c).Error; err != nil {

@@ -41,7 +41,9 @@ func (l *Log) Message(ctx context.Context, conversationID string, seq int64) (mo
 
 // MarkDelivered moves the cursor-less poll's delivery mark forward to seq.
 func (l *Log) MarkDelivered(ctx context.Context, conversationID string, seq int64) error {
-	err := l.DB.WithContext(ctx).Model(&models.Conversation{}).
+	db, done := l.writer(ctx)
+	defer done()
+	err := db.Model(&models.Conversation{}).
 		Where("id = ? AND delivered_seq < ?", conversationID, seq).Update("delivered_seq", seq).Error
 	if err != nil {
 		return fmt.Errorf("mark messages of %s delivered: %w", conversationID, err)
@@ -52,7 +54,9 @@ func (l *Log) MarkDelivered(ctx context.Context, conversationID string, seq int6
 // UnmarkDelivered puts the delivery mark back from seq to before, unless it
 // has moved on since.
 func (l *Log) UnmarkDelivered(ctx context.Context, conversationID string, seq, before int64) error {
-	err := l.DB.WithContext(ctx).Model(&models.Conversation{}).
+	db, done := l.writer(ctx)
+	defer done()
+	err := db.Model(&models.Conversation{}).
 		Where("id = ? AND delivered_seq = ?", conversationID, seq).Update("delivered_seq", before).Error
 	if err != nil {
 		return fmt.Errorf("unmark messages of %s: %w", conversationID, err)

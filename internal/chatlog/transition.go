@@ -58,7 +58,8 @@ type TransitionResult struct {
 func (l *Log) Apply(ctx context.Context, t Transition) (TransitionResult, error) {
 	var res TransitionResult
 	var keys []string
-	err := l.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := l.writer(ctx)
+	err := db.Transaction(func(tx *gorm.DB) error {
 		c, err := lock(tx, t.ConversationID)
 		if err != nil {
 			return err
@@ -121,6 +122,7 @@ func (l *Log) Apply(ctx context.Context, t Transition) (TransitionResult, error)
 		res.Applied, res.Conv = true, c
 		return nil
 	})
+	done()
 	if errors.Is(err, ErrNotFound) {
 		return res, err
 	}
@@ -168,7 +170,9 @@ func (f Fields) apply(c *models.Conversation) {
 // answers false when there is nothing to rate (no agent, or rated already).
 func (l *Log) Rate(ctx context.Context, conversationID string, r models.SatisfactionRating) (bool, error) {
 	ok := false
-	err := l.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := l.writer(ctx)
+	defer done()
+	err := db.Transaction(func(tx *gorm.DB) error {
 		c, err := lock(tx, conversationID)
 		if err != nil {
 			return err

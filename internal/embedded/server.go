@@ -219,9 +219,15 @@ func serverConfig(opts Options, sqlConf *config.SQL) (*config.Config, error) {
 // burst is spent, every workflow task that is not speculative (the one after an
 // activity completes, which a send's update then rides) waits up to 50 ms.
 // Measured: send-to-answer p50 98 ms before, 16-25 ms after.
+//
+// The timer and visibility queues have the same 20-a-second cap: a burst of
+// conversations starting (each upserting its search attributes) or timing
+// out queued behind it for seconds.
 func dynamicConfig() dynamicconfig.Client {
 	return dynamicconfig.StaticClient{
-		dynamicconfig.TransferProcessorMaxPollRPS.Key(): 1000,
+		dynamicconfig.TransferProcessorMaxPollRPS.Key():   1000,
+		dynamicconfig.TimerProcessorMaxPollRPS.Key():      1000,
+		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
 	}
 }
 

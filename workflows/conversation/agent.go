@@ -51,8 +51,8 @@ func (c *conv) onAgentTransfer(ctx workflow.Context, r AgentTransferRequest) (Sn
 	}
 	none := ""
 	ok, err := c.change(ctx, activities.Transition{
-		Phase: string(PhaseQueued),
-		Set:   activities.Fields{QueuedAt: &now, AgentID: &none, AgentName: &none, SkillGroupID: &group},
+		Phase:    string(PhaseQueued),
+		Set:      activities.Fields{QueuedAt: &now, AgentID: &none, AgentName: &none, SkillGroupID: &group},
 		Messages: []activities.LogMessage{c.notice(textTransferring)},
 		Events:   c.agentLeft("transferred"),
 	})

@@ -1,7 +1,6 @@
 package conversation
 
 import (
-
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
@@ -120,4 +119,3 @@ func (c *conv) onRated(ctx workflow.Context) error {
 	}
 	return c.close(ctx, c.CloseReason, nil)
 }
-

@@ -1,9 +1,6 @@
 package conversation
 
 import (
-	"time"
-
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/activities"
@@ -14,20 +11,16 @@ import (
 // order, in the background: a routing hiccup delays the queue entry, never
 // the visitor.
 func (c *conv) route(ctx workflow.Context) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    200 * time.Millisecond,
-			BackoffCoefficient: 2,
-			MaximumInterval:    30 * time.Second,
-		},
-	})
+	// A local activity: the request is one quick call to the Temporal
+	// frontend, and a local activity saves the round trip of an activity task
+	// between the transfer and the queue entry.
+	ctx = localOptions(ctx)
 	var router *activities.Router
 	for {
 		if err := workflow.Await(ctx, func() bool { return len(c.Routing) > 0 }); err != nil {
 			return
 		}
-		if err := workflow.ExecuteActivity(ctx, router.Notify, c.Routing[0]).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteLocalActivity(ctx, router.Notify, c.Routing[0]).Get(ctx, nil); err != nil {
 			// Only cancellation ends an activity with unlimited retries.
 			return
 		}

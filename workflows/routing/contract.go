@@ -47,21 +47,14 @@ const (
 // browser or a lost network, not a slow one.
 const PresenceTimeout = 2 * time.Minute
 
-// ActivityStaleAgents is the activity that answers which of the agents
-// routing counts as present have not read their events since a moment (and
-// tells them in their feed that they are now offline).
-const ActivityStaleAgents = "StaleAgents"
+// SignalAgentAway takes an agent who stopped reading their events offline,
+// whatever they last chose: a presence sweep sends it (see PresenceTimeout).
+const SignalAgentAway = "agent-away"
 
-// StaleRequest is ActivityStaleAgents' input; it answers the stale agents' ids.
-type StaleRequest struct {
-	TenantID string
-	AgentIDs []string
-	Since    time.Time
+// AgentAway is the payload of SignalAgentAway.
+type AgentAway struct {
+	AgentID string
 }
-
-// presenceEvery is how often routing looks for agents who stopped reading,
-// while any agent is present.
-const presenceEvery = 30 * time.Second
 
 // WorkflowID is the one routing entity of a tenant.
 func WorkflowID(tenantID string) string {

@@ -1,16 +1,13 @@
 package routing
 
 import (
-	"context"
 	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -27,8 +24,6 @@ type harness struct {
 	// assigned and requeued are what routing told conversations, in order.
 	assigned []Assignment
 	requeued []Requeue
-	// stale is the agents the presence check finds stale.
-	stale []string
 	// gone names conversation workflows that no longer exist.
 	gone map[string]bool
 }
@@ -37,17 +32,6 @@ func newHarness(t *testing.T) *harness {
 	var s testsuite.WorkflowTestSuite
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), gone: map[string]bool{}}
 	h.env.RegisterWorkflowWithOptions(RoutingWorkflow, workflow.RegisterOptions{Name: WorkflowName})
-	h.env.RegisterActivityWithOptions(func(_ context.Context, r StaleRequest) ([]string, error) {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		var out []string
-		for _, id := range r.AgentIDs {
-			if slices.Contains(h.stale, id) {
-				out = append(out, id)
-			}
-		}
-		return out, nil
-	}, activity.RegisterOptions{Name: ActivityStaleAgents})
 	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", mock.Anything, mock.Anything).Return(h.signal)
 	h.env.SetStartTime(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
 	return h
@@ -293,22 +277,17 @@ func TestAwayAgentGoesOfflineAndTheirChatsAreRequeued(t *testing.T) {
 	h := newHarness(t)
 	h.at(time.Second, func() { h.status(ready("a1", 2, 11), nil) })
 	h.at(2*time.Second, func() { h.env.SignalWorkflow(SignalEnqueue, entry("c1", 11, start.Add(time.Second))) })
-	// a1's console stops reading events: the next presence check finds it.
-	h.at(3*time.Second, func() {
-		h.mu.Lock()
-		h.stale = []string{"a1", "ghost"}
-		h.mu.Unlock()
-	})
-	h.at(20*time.Second, func() { require.Equal(t, StatusReady, h.queues().Agents[0].Status, "not before the check") })
-	h.at(35*time.Second, func() {
+	h.at(3*time.Second, func() { h.env.SignalWorkflow(SignalAgentAway, AgentAway{AgentID: "a1"}) })
+	h.at(4*time.Second, func() {
 		q := h.queues()
 		require.Equal(t, StatusOffline, q.Agents[0].Status)
 		require.Equal(t, 2, q.Agents[0].Capacity, "settings are kept")
 		require.Equal(t, []string{"c1"}, ids(q.Waiting))
 		require.Len(t, h.requeued, 1)
 	})
-	// A stale agent routing does not know changes nothing.
-	h.at(70*time.Second, func() { require.Len(t, h.queues().Agents, 1) })
+	// An away signal for an unknown agent changes nothing.
+	h.at(5*time.Second, func() { h.env.SignalWorkflow(SignalAgentAway, AgentAway{AgentID: "ghost"}) })
+	h.at(6*time.Second, func() { require.Len(t, h.queues().Agents, 1) })
 	h.run(State{TenantID: "demo"}, 2*time.Minute)
 }
 

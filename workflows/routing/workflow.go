@@ -4,7 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -35,22 +34,14 @@ func RoutingWorkflow(ctx workflow.Context, st State) error {
 	}
 	enqueue := workflow.GetSignalChannel(ctx, SignalEnqueue)
 	leave := workflow.GetSignalChannel(ctx, SignalLeave)
-	// One presence timer at a time, re-armed only when it fires.
-	var timer workflow.Future
+	away := workflow.GetSignalChannel(ctx, SignalAgentAway)
 	for {
-		if timer == nil && len(r.present()) > 0 {
-			timer = workflow.NewTimer(ctx, presenceEvery)
-		}
 		if err := workflow.Await(ctx, func() bool {
-			return enqueue.Len() > 0 || leave.Len() > 0 || r.full(ctx) || (timer != nil && timer.IsReady())
+			return enqueue.Len() > 0 || leave.Len() > 0 || away.Len() > 0 || r.full(ctx)
 		}); err != nil {
 			return err
 		}
-		if timer != nil && timer.IsReady() {
-			timer = nil
-			r.checkPresence(ctx)
-		}
-		r.drain(ctx, enqueue, leave)
+		r.drain(ctx, enqueue, leave, away)
 		if r.full(ctx) {
 			// Continue as new only when nothing is in flight and no signal
 			// waits: a drain can send signals, so drain and wait until both hold.
@@ -58,53 +49,14 @@ func RoutingWorkflow(ctx workflow.Context, st State) error {
 				if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && r.sending == 0 }); err != nil {
 					return err
 				}
-				if enqueue.Len() == 0 && leave.Len() == 0 {
+				if enqueue.Len() == 0 && leave.Len() == 0 && away.Len() == 0 {
 					break
 				}
-				r.drain(ctx, enqueue, leave)
+				r.drain(ctx, enqueue, leave, away)
 			}
 			return workflow.NewContinueAsNewError(ctx, WorkflowName, r.State)
 		}
 	}
-}
-
-// present lists the agents routing counts as present (not offline).
-func (r *router) present() []string {
-	var ids []string
-	for _, a := range r.Agents {
-		if a.Status != StatusOffline {
-			ids = append(ids, a.ID)
-		}
-	}
-	return ids
-}
-
-// checkPresence takes agents who stopped reading their events offline: their
-// conversations go back to the queue, so no visitor talks to nobody.
-func (r *router) checkPresence(ctx workflow.Context) {
-	ids := r.present()
-	if len(ids) == 0 {
-		return
-	}
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
-	})
-	var stale []string
-	err := workflow.ExecuteActivity(ctx, ActivityStaleAgents, StaleRequest{
-		TenantID: r.TenantID, AgentIDs: ids, Since: workflow.Now(ctx).Add(-PresenceTimeout),
-	}).Get(ctx, &stale)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("presence check failed", "error", err)
-		return
-	}
-	for _, id := range stale {
-		if a := r.agent(id); a != nil && a.Status != StatusOffline {
-			r.setStatus(ctx, AgentStatus{AgentID: a.ID, Name: a.Name, SkillGroups: a.SkillGroups, Capacity: a.Capacity, Status: StatusOffline})
-		}
-	}
-	r.match(ctx)
-	workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
 }
 
 func (r *router) register(ctx workflow.Context) error {
@@ -139,10 +91,11 @@ func (r *router) full(ctx workflow.Context) bool {
 }
 
 // drain applies every signal waiting, in arrival order per channel, then matches once.
-func (r *router) drain(ctx workflow.Context, enqueue, leave workflow.ReceiveChannel) {
+func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.ReceiveChannel) {
 	for {
 		var e Entry
 		var l Leave
+		var gone AgentAway
 		switch {
 		case enqueue.ReceiveAsync(&e):
 			r.requests++
@@ -150,6 +103,12 @@ func (r *router) drain(ctx workflow.Context, enqueue, leave workflow.ReceiveChan
 		case leave.ReceiveAsync(&l):
 			r.requests++
 			r.leave(l)
+		case away.ReceiveAsync(&gone):
+			r.requests++
+			// The console stopped reading: the agent is offline, whatever they last chose.
+			if a := r.agent(gone.AgentID); a != nil && a.Status != StatusOffline {
+				r.setStatus(ctx, AgentStatus{AgentID: a.ID, Name: a.Name, SkillGroups: a.SkillGroups, Capacity: a.Capacity, Status: StatusOffline})
+			}
 		default:
 			r.match(ctx)
 			workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS `agent_feeds` (
   `tenant_id` varchar(64) NOT NULL,
   `last_seq` bigint NOT NULL,
   `last_seen` datetime(3) NULL DEFAULT NULL,
+  `status` varchar(16) NOT NULL DEFAULT 'OFFLINE',
   PRIMARY KEY (`agent_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 

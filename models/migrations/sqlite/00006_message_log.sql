@@ -38,6 +38,7 @@ CREATE TABLE `agent_feeds` (
   `tenant_id` text NOT NULL,
   `last_seq` integer NOT NULL,
   `last_seen` datetime NULL,
+  `status` text NOT NULL DEFAULT 'OFFLINE',
   PRIMARY KEY (`agent_id`)
 );
 

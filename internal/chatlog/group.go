@@ -1,0 +1,112 @@
+package chatlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// Group commit on SQLite: SQLite has one write lock, so the appends that
+// arrive while a transaction commits wait for it anyway; the first of them
+// becomes the leader and writes all that queued up in one transaction, each
+// behind a savepoint so that one refused message (a phase that does not
+// take it, a repeated key) never undoes the others. One commit then pays
+// for many messages instead of one.
+
+// maxGroup bounds the appends one transaction writes.
+const maxGroup = 128
+
+// appendJob is an Append waiting for a group commit.
+type appendJob struct {
+	r      AppendRequest
+	res    AppendResult
+	agents []string
+	err    error
+	done   chan struct{}
+}
+
+// group queues r for the next group commit and waits for it.
+func (l *Log) group(ctx context.Context, r AppendRequest) (AppendResult, []string, error) {
+	j := &appendJob{r: r, done: make(chan struct{})}
+	l.groupMu.Lock()
+	l.pending = append(l.pending, j)
+	lead := !l.leading
+	l.leading = true
+	l.groupMu.Unlock()
+	if lead {
+		// Detached: the leader writes for others too, and a client that
+		// leaves must not cancel their writes.
+		l.lead(context.WithoutCancel(ctx), j)
+	}
+	select {
+	case <-j.done:
+		return j.res, j.agents, j.err
+	case <-ctx.Done():
+		// The write may still commit; the caller's retry with the same key finds it.
+		return AppendResult{}, nil, ctx.Err()
+	}
+}
+
+// lead writes queued appends, a group at a time, until none is left. Once
+// its own append is written, a leader hands the rest to a goroutine, so that
+// its caller never waits for other callers' writes.
+func (l *Log) lead(ctx context.Context, mine *appendJob) {
+	for {
+		if mine != nil {
+			select {
+			case <-mine.done:
+				go l.lead(ctx, nil)
+				return
+			default:
+			}
+		}
+		l.groupMu.Lock()
+		jobs := l.pending
+		if len(jobs) > maxGroup {
+			jobs = jobs[:maxGroup]
+		}
+		l.pending = l.pending[len(jobs):]
+		if len(jobs) == 0 {
+			l.leading = false
+			l.groupMu.Unlock()
+			return
+		}
+		l.groupMu.Unlock()
+		l.commitGroup(ctx, jobs)
+	}
+}
+
+// commitGroup writes jobs in one transaction, each behind a savepoint.
+func (l *Log) commitGroup(ctx context.Context, jobs []*appendJob) {
+	db, done := l.writer(ctx)
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for i, j := range jobs {
+			sp := fmt.Sprintf("a%d", i)
+			if err := tx.SavePoint(sp).Error; err != nil {
+				return err
+			}
+			j.res, j.agents, j.err = l.appendIn(tx, j.r)
+			if j.err == nil {
+				continue
+			}
+			var pe *PhaseError
+			if !errors.As(j.err, &pe) && !errors.Is(j.err, ErrNotFound) && !isDuplicate(j.err) {
+				return j.err
+			}
+			if err := tx.RollbackTo(sp).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	done()
+	for _, j := range jobs {
+		if err != nil {
+			// The whole group failed: nothing of it was written.
+			j.res, j.agents, j.err = AppendResult{}, nil, err
+		}
+		close(j.done)
+	}
+}
