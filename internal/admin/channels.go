@@ -84,14 +84,19 @@ func checkChannelConfig(cc models.ChannelConfig) error {
 	if cc.Locale != "zh" && cc.Locale != "en" {
 		problems = append(problems, fmt.Errorf("locale must be zh or en"))
 	}
+	// Every phase must end: a timeout of 0 would keep a conversation (and an
+	// agent's slot, or a queue entry) open for ever once the visitor leaves.
+	// Only the queue's idle timeout may be 0 (none): the queue's maximum
+	// wait ends it anyway.
 	for _, t := range []struct {
 		name string
 		v    int
+		min  int64
 	}{
-		{"maxQueueWaitSec", cc.MaxQueueWaitSec}, {"robotIdleSec", cc.RobotIdleSec}, {"queueIdleSec", cc.QueueIdleSec},
-		{"agentIdleSec", cc.AgentIdleSec}, {"satisfactionSec", cc.SatisfactionSec},
+		{"maxQueueWaitSec", cc.MaxQueueWaitSec, 1}, {"robotIdleSec", cc.RobotIdleSec, 1}, {"queueIdleSec", cc.QueueIdleSec, 0},
+		{"agentIdleSec", cc.AgentIdleSec, 1}, {"satisfactionSec", cc.SatisfactionSec, 1},
 	} {
-		problems = append(problems, between(t.name, int64(t.v), 0, maxTimeoutSec))
+		problems = append(problems, between(t.name, int64(t.v), t.min, maxTimeoutSec))
 	}
 	return collect(problems...)
 }

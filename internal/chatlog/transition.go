@@ -95,8 +95,9 @@ func (l *Log) Apply(ctx context.Context, t Transition) (TransitionResult, error)
 			return err
 		}
 		t.Set.apply(&c)
-		if t.Phase != "" {
-			c.Phase = t.Phase
+		if t.Phase != "" && t.Phase != c.Phase {
+			// A new phase starts its own idle clock.
+			c.Phase, c.LastActivity = t.Phase, &now
 		}
 		if c.Phase == PhaseClosed {
 			c.OpenKey = nil

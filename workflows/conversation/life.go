@@ -33,6 +33,13 @@ func (c *conv) change(ctx workflow.Context, t activities.Transition) (bool, erro
 	c.Transitions = t.Number
 	old := c.Phase
 	c.Phase = Phase(res.Phase)
+	if c.Phase != old {
+		// A new phase starts its own clock: the rating window counts from
+		// the close, an agent's idle time from the assignment.
+		if now := workflow.Now(ctx); now.After(c.LastActivity) {
+			c.LastActivity = now
+		}
+	}
 	if inRouting(old) && !inRouting(c.Phase) {
 		c.requestLeave(c.ConversationID, c.RouteTicket)
 	}

@@ -33,7 +33,7 @@ func (c *conv) requestQueue() {
 	c.RouteTicket = max(c.RouteTicket+1, c.Transitions)
 	e := routing.Entry{
 		ConversationID: c.ConversationID, WorkflowID: c.workflowID, UserID: c.Visitor.UserID,
-		UserName: c.Visitor.UserName, SkillGroupID: c.SkillGroupID, TargetAgentID: c.TargetAgentID,
+		UserName: clip(c.Visitor.UserName, maxQueuedName), SkillGroupID: c.SkillGroupID, TargetAgentID: c.TargetAgentID,
 		FromAgentID: c.FromAgentID, Ticket: c.RouteTicket, QueuedAt: *c.QueuedAt, MaxWait: c.Channel.MaxQueueWait,
 	}
 	c.queueNotice(activities.RouteNotice{TenantID: c.Channel.TenantID, Enqueue: &e})
@@ -109,4 +109,17 @@ func (c *conv) onRequeued(ctx workflow.Context, q routing.Requeue) error {
 	}
 	c.QueuedAt, c.FromAgentID, c.Agent = &now, c.Agent.AgentID, AgentRef{}
 	return nil
+}
+
+// maxQueuedName bounds the visitor's name in routing's queue, which holds
+// thousands of entries in one workflow state: the queue views show a name,
+// the conversation keeps it whole.
+const maxQueuedName = 32
+
+// clip cuts s to at most n characters.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
+// localRetryWindow is how long a local activity is retried: far longer
+// than any outage a conversation should outlive.
+const localRetryWindow = 30 * 24 * time.Hour
+
 // conv is the running workflow around its state.
 type conv struct {
 	State
@@ -77,9 +81,13 @@ func ConversationWorkflow(ctx workflow.Context, in Start) error {
 	return c.run(ctx)
 }
 
+// localOptions retries a log write or a routing request until it succeeds:
+// a database or routing outage delays the conversation's life, never ends
+// it. Without ScheduleToClose the SDK would give up after StartToClose.
 func localOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
+		StartToCloseTimeout:    10 * time.Second,
+		ScheduleToCloseTimeout: localRetryWindow,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    200 * time.Millisecond,
 			BackoffCoefficient: 2,
@@ -104,6 +112,10 @@ func (c *conv) load(ctx workflow.Context, id string) error {
 	c.Visitor = Visitor{UserID: l.UserID, UserName: l.UserName}
 	c.Phase, c.SkillGroupID, c.StartedAt, c.QueuedAt = Phase(l.Phase), l.SkillGroupID, l.StartedAt, l.QueuedAt
 	c.LastActivity, c.Transitions = l.LastActivity, l.Transition
+	// Every ticket routing holds is at most the transitions so far: a run
+	// that starts on a conversation already queued or served (a crash before
+	// its first start was recorded) can still take it out of routing.
+	c.RouteTicket = l.Transition
 	c.Agent = AgentRef{AgentID: l.AgentID, AgentName: l.AgentName}
 	c.AgentJoined, c.Rated = l.AgentJoined, l.Rated
 	return nil
@@ -196,25 +208,24 @@ func (c *conv) shouldContinueAsNew(ctx workflow.Context) bool {
 // routing's signals and the robot's questions are drained into the state,
 // and the webhook deliveries have stopped (their cursors are in the log).
 func (c *conv) continueAsNew(ctx workflow.Context) error {
-	if err := c.mu.Lock(ctx); err != nil {
-		return err
-	}
 	c.stopPushes()
-	if err := workflow.Await(ctx, func() bool {
-		return workflow.AllHandlersFinished(ctx) && c.pushing == 0
-	}); err != nil {
-		return err
-	}
-	c.drainQuestions()
-	c.mu.Unlock()
-	// Routing's signals need the lock to apply; let the listener take them.
-	if err := workflow.Await(ctx, func() bool {
-		return c.assigned.Len() == 0 && c.requeued.Len() == 0 && c.rated.Len() == 0 && workflow.AllHandlersFinished(ctx)
-	}); err != nil {
-		return err
-	}
-	if err := c.mu.Lock(ctx); err != nil {
-		return err
+	for {
+		// Wait without the lock: handlers and routing's signals need it to
+		// finish, and the deliveries learn of their cancel only at a heartbeat.
+		if err := workflow.Await(ctx, func() bool {
+			return workflow.AllHandlersFinished(ctx) && c.pushing == 0 &&
+				c.assigned.Len() == 0 && c.requeued.Len() == 0 && c.rated.Len() == 0
+		}); err != nil {
+			return err
+		}
+		if err := c.mu.Lock(ctx); err != nil {
+			return err
+		}
+		// An update that came while the lock was taken waits for it: let it run.
+		if workflow.AllHandlersFinished(ctx) && c.assigned.Len() == 0 && c.requeued.Len() == 0 && c.rated.Len() == 0 {
+			break
+		}
+		c.mu.Unlock()
 	}
 	c.drainQuestions()
 	st := c.State

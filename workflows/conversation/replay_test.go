@@ -1,0 +1,55 @@
+package conversation
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ccflow/ccflow/workflows/routing"
+)
+
+// newReplayer registers the workflows under the names the worker uses.
+func newReplayer() worker.WorkflowReplayer {
+	r := worker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(ConversationWorkflow, workflow.RegisterOptions{Name: WorkflowName})
+	r.RegisterWorkflowWithOptions(routing.RoutingWorkflow, workflow.RegisterOptions{Name: routing.WorkflowName})
+	return r
+}
+
+func replayLogger() log.Logger {
+	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+// TestReplayRecordedHistories replays histories recorded from a real
+// all-in-one (see TestRecordHistories) against today's workflow code: a
+// change that would break running conversations fails here. The histories
+// cover signal-with-start of a robot question, the robot's turn, TRANS2AGENT,
+// routing's assignment, the agent's close, the rating, DISCONNECT in the
+// robot phase, and webhook deliveries on ccflow-push.
+func TestReplayRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "conversation-*.json"))
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect}, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			require.NoError(t, newReplayer().ReplayWorkflowHistoryFromJSONFile(replayLogger(), f))
+		})
+	}
+}
+
+// TestReplayDetectsAnotherWorkflow keeps the replay test honest: the same
+// history replayed against a workflow that does something else fails.
+func TestReplayDetectsAnotherWorkflow(t *testing.T) {
+	r := worker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(func(ctx workflow.Context, _ Start) error {
+		return workflow.Sleep(ctx, 0)
+	}, workflow.RegisterOptions{Name: WorkflowName})
+	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 1})))
+	require.Error(t, r.ReplayWorkflowHistoryFromJSONFile(quiet, historyAgentRated))
+}
