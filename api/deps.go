@@ -44,6 +44,9 @@ type Deps struct {
 	// WebKeys mints and exchanges the single-use keys of the guest and
 	// visitor entries that open the customer chat page.
 	WebKeys *webentry.Store
+	// AgentOffliner takes a deleted or disabled agent out of routing; nil
+	// means routing's own (agentsession.go) when Temporal is set.
+	AgentOffliner AgentOffliner
 }
 
 // ReadyCheck is one dependency /readyz checks.

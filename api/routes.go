@@ -67,12 +67,13 @@ func NewRouter(d Deps) *gin.Engine {
 
 	// ccflow's agent workspace API (bearer session from login).
 	agent := &agentHandlers{store: d.Agents, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b, logins: newLoginLimiter()}
+	sessions := newAgentSessions(d, b)
 	av := r.Group("/api/agent/v1")
-	av.POST("/login", agent.login)
-	as := av.Group("", agentSession(d.Tokens))
+	av.POST("/login", sessions.login)
+	as := av.Group("", agentSession(d.Tokens, d.Agents))
 	as.GET("/me", agent.state)
 	as.PUT("/status", agent.setStatus)
-	as.POST("/logout", agent.logout)
+	as.POST("/logout", sessions.logout, agent.logout)
 	as.GET("/events", agent.events)
 	as.GET("/conversations", agent.listConversations)
 	as.GET("/conversations/:id", agent.getConversation)
