@@ -134,10 +134,27 @@ func classify(c *gin.Context, err error) *apiError {
 // statusClientClosed is nginx's 499, for requests the client abandoned.
 const statusClientClosed = 499
 
+// notFound answers a path (or method) no route has, in the envelope of the
+// API family whose prefix the path is under, so that a client of one spec
+// always reads its own spec's format.
 func notFound(c *gin.Context) {
 	status := http.StatusNotFound
 	if c.Writer.Status() == http.StatusMethodNotAllowed {
 		status = http.StatusMethodNotAllowed
 	}
-	c.AbortWithStatusJSON(status, gin.H{"resultCode": strconv.Itoa(status), "resultDesc": http.StatusText(status)})
+	err := &apiError{status, strconv.Itoa(status), http.StatusText(status)}
+	path := c.Request.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/usr/"): // spec 000
+		lang, _ := parseGuestLang(c.GetHeader("lang"))
+		guestFail(c, lang, err)
+	case strings.HasPrefix(path, "/api/group/") || path == "/api/group" || strings.HasPrefix(path, "/index/"): // spec 001
+		groupsFail(c, err)
+	case strings.HasPrefix(path, "/chat-records/") || path == "/chat-records": // spec 004
+		chatFail(c, err)
+	case strings.HasPrefix(path, "/api/agent/") || strings.HasPrefix(path, "/api/admin/") || strings.HasPrefix(path, "/api/web/"):
+		jsonFail(c, err) // ccflow's own
+	default: // spec 003 (and spec 002's leave message, which shares its envelope)
+		fail(c, err)
+	}
 }

@@ -99,7 +99,7 @@ type AgentClaims struct {
 	// change, disable), so that revocation needs no token list.
 	SessionVersion int64
 	IssuedAt       time.Time
-	ExpiresAt time.Time
+	ExpiresAt      time.Time
 }
 
 // jwtClaims is the wire form of every kind; short names keep tokens small
