@@ -36,7 +36,9 @@ type AgentOffliner interface {
 type routingOffliner struct{ ops agentOps }
 
 func (o routingOffliner) TakeOffline(ctx context.Context, tenantID, agentID string) error {
-	_, err := o.ops.setStatus(ctx, tenantID, routing.AgentStatus{AgentID: agentID, Status: routing.StatusOffline})
+	// Routing checks a status's capacity even for OFFLINE; any valid one
+	// does, since the agent's next status change brings their real one.
+	_, err := o.ops.setStatus(ctx, tenantID, routing.AgentStatus{AgentID: agentID, Capacity: 1, Status: routing.StatusOffline})
 	return err
 }
 
