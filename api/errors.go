@@ -152,9 +152,9 @@ func notFound(c *gin.Context) {
 		groupsFail(c, err)
 	case strings.HasPrefix(path, "/chat-records/") || path == "/chat-records": // spec 004
 		chatFail(c, err)
-	case strings.HasPrefix(path, "/api/agent/") || strings.HasPrefix(path, "/api/admin/") || strings.HasPrefix(path, "/api/web/"):
+	case strings.HasPrefix(path, "/api/agent/") || strings.HasPrefix(path, "/api/admin/"):
 		jsonFail(c, err) // ccflow's own
-	default: // spec 003 (and spec 002's leave message, which shares its envelope)
+	default: // spec 003 (and spec 002's leave message and the web session, which share its envelope)
 		fail(c, err)
 	}
 }

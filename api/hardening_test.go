@@ -89,9 +89,11 @@ func TestUnknownPathsAnswerInTheirFamilysFormat(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, code)
 	require.Equal(t, "not_found", body["code"], "ccflow's own envelope")
 
-	code, body = get(http.MethodPost, "/apiaccess/ccmessaging/nothing")
-	require.Equal(t, http.StatusNotFound, code)
-	require.Equal(t, map[string]any{"resultCode": "404", "resultDesc": "Not Found"}, body, "spec 003's envelope")
+	for _, path := range []string{"/apiaccess/ccmessaging/nothing", "/api/web/v1/nothing", "/api/v2.0/1001/leavemessage"} {
+		code, body = get(http.MethodPost, path)
+		require.Equal(t, http.StatusNotFound, code)
+		require.Equal(t, map[string]any{"resultCode": "404", "resultDesc": "Not Found"}, body, "spec 003's envelope for %s", path)
+	}
 }
 
 func TestMetricsNeedTheKeyOrADirectLoopbackConnection(t *testing.T) {

@@ -161,7 +161,7 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	}
 	printf(out, "  health:       %s/readyz   metrics: %s/metrics %s\n", base, base, metricsAccessNote(cfg))
 	printf(out, "  admin API:    %s/api/admin/v1 (%s)\n", base, adminKeySource(key, keyFile))
-	if uiURL != "" || cfg.TemporalAddress == "" {
+	if cfg.TemporalAddress == "" {
 		printf(out, "  Temporal:     %s (namespace %s; %s)\n", address, cfg.TemporalNamespace, temporalExposure(cfg))
 	} else {
 		printf(out, "  Temporal:     %s (namespace %s)\n", address, cfg.TemporalNamespace)
@@ -250,6 +250,7 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 	serveHTTP(s, o.ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow server: API on http://%s, Temporal %s\n", o.ln.Addr(), cfg.TemporalAddress)
 	printf(out, "  admin API:    /api/admin/v1 (%s)\n", adminKeySource(key, ""))
+	printf(out, "  public URL:   %s (links handed to visitors; CCFLOW_PUBLIC_URL)\n", deps.Settings.PublicURL)
 	return nil
 }
 
