@@ -99,6 +99,7 @@ type agentView struct {
 	Capacity    int       `json:"capacity"`
 	Avatar      string    `json:"avatar"`
 	SkillGroups []int64   `json:"skillGroups"`
+	Disabled    bool      `json:"disabled"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`
 }
@@ -106,7 +107,7 @@ type agentView struct {
 func viewAgent(a admin.Agent) any {
 	return agentView{
 		ID: a.ID, TenantID: a.TenantID, Username: a.Username, Nickname: a.Nickname, Capacity: a.Capacity,
-		Avatar: a.Avatar, SkillGroups: a.SkillGroups, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Avatar: a.Avatar, SkillGroups: a.SkillGroups, Disabled: a.Disabled, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
@@ -157,6 +158,7 @@ type adminHandlers struct {
 
 func newAdminHandlers(d Deps, b *binder) *adminHandlers {
 	s := d.Admin
+	offliner := agentOffliner(d)
 	return &adminHandlers{
 		auth: adminAuth(d.AdminKey, s),
 		tenants: &adminResource[string, models.Tenant, admin.NewTenant, admin.TenantFields]{
@@ -185,7 +187,24 @@ func newAdminHandlers(d Deps, b *binder) *adminHandlers {
 		},
 		agents: &adminResource[string, admin.Agent, admin.NewAgent, admin.AgentFields]{
 			bind: b, parseID: stringID, what: "agent", view: viewAgent, created: viewAgent,
-			doCreate: s.CreateAgent, doGet: s.Agent, doUpdate: s.UpdateAgent, doDelete: s.DeleteAgent, doList: s.Agents,
+			doCreate: s.CreateAgent, doGet: s.Agent, doList: s.Agents,
+			// A deleted or disabled agent's sessions end with the write (the
+			// agent API reads the row on every request); routing is told too,
+			// so their conversations go back to the queue at once.
+			doUpdate: func(ctx context.Context, id string, f admin.AgentFields) (admin.Agent, error) {
+				a, err := s.UpdateAgent(ctx, id, f)
+				if err == nil && f.Disabled != nil && *f.Disabled {
+					takeOffline(ctx, d.Logger, offliner, a.TenantID, a.ID)
+				}
+				return a, err
+			},
+			doDelete: func(ctx context.Context, id string) (admin.Agent, error) {
+				a, err := s.DeleteAgent(ctx, id)
+				if err == nil {
+					takeOffline(ctx, d.Logger, offliner, a.TenantID, a.ID)
+				}
+				return a, err
+			},
 		},
 		faq: &adminResource[uint64, models.FAQEntry, admin.NewFAQEntry, admin.FAQFields]{
 			bind: b, parseID: uint64ID, what: "FAQ entry", view: viewFAQ, created: viewFAQ,

@@ -13,7 +13,6 @@ import (
 	"github.com/ccflow/ccflow/internal/agents"
 	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/faq"
-	"github.com/ccflow/ccflow/internal/ratelimit"
 	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -28,7 +27,6 @@ type agentHandlers struct {
 	tokens *token.Issuer
 	faq    *faq.Library
 	bind   *binder
-	logins *ratelimit.Limiter
 }
 
 const (
@@ -41,34 +39,6 @@ const (
 	// agentPhrases is how many canned phrases one look-up returns.
 	agentPhrases = 10
 )
-
-type loginRequest struct {
-	Username string `json:"username" validate:"required,max=64"`
-	Password string `json:"password" validate:"required,max=128"`
-}
-
-func (h *agentHandlers) login(c *gin.Context) {
-	var req loginRequest
-	if err := h.bind.json(c, &req); err != nil {
-		jsonFail(c, err)
-		return
-	}
-	if ok, wait := h.logins.Allow("login:" + req.Username); !ok {
-		jsonFail(c, tooMany(c, wait))
-		return
-	}
-	a, err := h.store.Authenticate(c.Request.Context(), req.Username, req.Password)
-	if err != nil {
-		jsonFail(c, err)
-		return
-	}
-	tok, exp, err := h.tokens.IssueAgent(a.ID, a.TenantID, token.AgentTTL)
-	if err != nil {
-		jsonFail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"token": tok, "expiresAt": exp, "agent": profileOf(a)})
-}
 
 // me loads the calling agent's profile from the database.
 func (h *agentHandlers) me(c *gin.Context) (agents.Agent, error) {

@@ -82,19 +82,6 @@ func TestAgentLogin(t *testing.T) {
 	requireAgentError(t, w, http.StatusBadRequest, "bad_request", "not valid JSON")
 }
 
-func TestAgentLoginIsLimitedPerUsername(t *testing.T) {
-	e := newAgentEnv(t)
-	for range loginBurst - 1 { // the environment's own login took one
-		w := serve(e.router, http.MethodPost, "/api/agent/v1/login", `{"username":"agent1","password":"guess"}`, nil)
-		require.Equal(t, http.StatusUnauthorized, w.Code)
-	}
-	w := serve(e.router, http.MethodPost, "/api/agent/v1/login", `{"username":"agent1","password":"agent1-pass"}`, nil)
-	requireAgentError(t, w, http.StatusTooManyRequests, "rate_limited", "too many requests")
-	require.NotEmpty(t, w.Header().Get("Retry-After"))
-	w = serve(e.router, http.MethodPost, "/api/agent/v1/login", `{"username":"agent2","password":"agent2-pass"}`, nil)
-	require.Equal(t, http.StatusOK, w.Code, "another agent is not held up")
-}
-
 func TestAgentSessionIsRequired(t *testing.T) {
 	e := newAgentEnv(t)
 	for name, headers := range map[string]map[string]string{

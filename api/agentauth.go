@@ -1,20 +1,30 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ccflow/ccflow/internal/agents"
 	"github.com/ccflow/ccflow/internal/token"
 )
 
 // agentClaimsKey holds the verified token.AgentClaims in the gin context.
 const agentClaimsKey = "ccflow.agent_claims"
 
-// agentSession checks an agent's bearer session token.
-func agentSession(issuer *token.Issuer) gin.HandlerFunc {
+// sessionReader reads what agentSession checks of an agent (agents.Store).
+type sessionReader interface {
+	Session(ctx context.Context, tenantID, agentID string) (agents.Session, error)
+}
+
+// agentSession checks an agent's bearer session token, and that the session
+// still stands: the agent exists, is not disabled, and has not logged out or
+// changed password since (see agentsession.go). The agent's row is read on
+// every request, so a revocation counts at once on every replica.
+func agentSession(issuer *token.Issuer, sessions sessionReader) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		raw, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 		if !ok || raw == "" {
@@ -28,6 +38,21 @@ func agentSession(issuer *token.Issuer) gin.HandlerFunc {
 		}
 		if err != nil {
 			jsonFail(c, errUnauthorized("invalid agent session"))
+			return
+		}
+		s, err := sessions.Session(c.Request.Context(), claims.TenantID, claims.AgentID)
+		switch {
+		case errors.Is(err, agents.ErrNotFound):
+			jsonFail(c, errUnauthorized("the agent of this session no longer exists"))
+			return
+		case err != nil:
+			jsonFail(c, err)
+			return
+		case s.Disabled:
+			jsonFail(c, errUnauthorized("this agent is disabled"))
+			return
+		case s.Version != claims.SessionVersion:
+			jsonFail(c, errUnauthorized("the session has ended (logged out, or the password changed): log in again"))
 			return
 		}
 		c.Set(agentClaimsKey, claims)

@@ -57,11 +57,32 @@ func newCREnv(t *testing.T) *crEnv {
 	chats := newChatRecordHandlers(d, &chatrecords.Store{DB: db})
 	cr := r.Group("/chat-records", chats.visitor(auth))
 	cr.GET("/list", chats.list)
-	cr.POST("/create", chats.create)
+	cr.POST("/create", limitPerVisitor(chatCreatePerVisitor, chatFail), chats.create)
 	cr.POST("/delete", chats.delete)
 	cr.GET("/chat-list", chats.chatList)
 	e.router = r
 	return e
+}
+
+func TestChatRecordCreateIsLimitedPerVisitor(t *testing.T) {
+	e := newCREnv(t)
+	h := e.headers(t, models.DemoTenantID, "visitor-1")
+	create := func(h map[string]string) *httptest.ResponseRecorder {
+		return serve(e.router, http.MethodPost, "/chat-records/create",
+			`{"memberId":"visitor-1","sellerId":"demo","messageType":"RC:TxtMsg","cnt":"hi"}`, h)
+	}
+	for range chatCreatePerVisitor.burst {
+		requireChatSuccess(t, create(h))
+	}
+	w := create(h)
+	requireChatError(t, w, http.StatusTooManyRequests, "too many requests")
+	require.Equal(t, "1", w.Header().Get("Retry-After"))
+	var n int64
+	require.NoError(t, e.db.Model(&models.ChatRecord{}).Where("user_id = ?", "visitor-1").Count(&n).Error)
+	require.EqualValues(t, chatCreatePerVisitor.burst, n, "the refused record was not stored")
+	other := e.headers(t, models.DemoTenantID, "visitor-2")
+	w = serve(e.router, http.MethodPost, "/chat-records/create", `{"memberId":"visitor-2","sellerId":"demo","messageType":"RC:TxtMsg","cnt":"hi"}`, other)
+	requireChatSuccess(t, w)
 }
 
 // headers are a ccmessaging-token alone for userID of tenant.

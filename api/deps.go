@@ -47,7 +47,40 @@ type Deps struct {
 	// WebKeys mints and exchanges the single-use keys of the guest and
 	// visitor entries that open the customer chat page.
 	WebKeys *webentry.Store
+	// AgentOffliner takes a deleted or disabled agent out of routing; nil
+	// means routing's own (agentsession.go) when Temporal is set.
+	AgentOffliner AgentOffliner
+	// Settings are the operator's choices the API applies; the zero value is
+	// the safe default.
+	Settings Settings
 }
+
+// Settings are what the API takes from configuration (internal/config).
+type Settings struct {
+	// TrustedProxies (IPs, CIDRs) may name the client in X-Forwarded-For or
+	// X-Real-IP; none by default, when the client is the connection's peer.
+	TrustedProxies []string
+	// PublicURL is the base of links handed out (the guest entry's chat page
+	// link); empty means defaultPublicURL.
+	PublicURL string
+	// MetricsKey opens /metrics to Authorization: Bearer KEY; without it
+	// /metrics answers direct loopback connections only.
+	MetricsKey string
+	// LeaveMessagePerMinute limits spec 002's entry per appid; 0 means
+	// defaultLeaveMessagePerMinute.
+	LeaveMessagePerMinute int
+}
+
+// trustedProxies is TrustedProxies, nil (trust none) when empty.
+func (s Settings) trustedProxies() []string {
+	if len(s.TrustedProxies) == 0 {
+		return nil
+	}
+	return s.TrustedProxies
+}
+
+// defaultPublicURL is CCFLOW_HTTP_ADDR's default, for a Deps without Settings.
+const defaultPublicURL = "http://127.0.0.1:8080"
 
 // ReadyCheck is one dependency /readyz checks.
 type ReadyCheck struct {

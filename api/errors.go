@@ -2,13 +2,22 @@ package api
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
+	"syscall"
 
 	"github.com/gin-gonic/gin"
+	gomysql "github.com/go-sql-driver/mysql"
 	"go.temporal.io/api/serviceerror"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/ccflow/ccflow/internal/admin"
 	"github.com/ccflow/ccflow/internal/agents"
@@ -34,6 +43,57 @@ func errUnauthorized(desc string) error {
 }
 func errForbidden(desc string) error { return &apiError{http.StatusForbidden, "403", desc} }
 
+// errUnavailable marks a failure of a dependency (the database, Temporal)
+// that is down, unreachable or too slow: whatever the route family, it is
+// answered 503 with Retry-After (retryAfterUnavailable) in the family's own
+// envelope, and a client retries the same request. Wrap a dependency's error
+// with unavailable(err), or test errors.Is(err, errUnavailable). classify
+// also recognises the usual connection failures (isUnavailable) unwrapped.
+var errUnavailable = errors.New("service temporarily unavailable, retry")
+
+// unavailable marks err as a dependency failure (see errUnavailable); nil stays nil.
+func unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", errUnavailable, err)
+}
+
+// retryAfterUnavailable is the Retry-After of a 503, in seconds: short, since
+// a database failover or a Temporal restart takes seconds.
+const retryAfterUnavailable = 5
+
+// isUnavailable recognises a dependency that is down or too slow rather than
+// a request that is wrong: the deadline of a call to it passed, Temporal
+// answers Unavailable, or the database connection failed (refused, reset,
+// closed, timed out, or SQLite busy past its timeout).
+func isUnavailable(err error) bool {
+	var tUnavailable *serviceerror.Unavailable
+	var netErr net.Error
+	var myErr *gomysql.MySQLError
+	var liteErr *sqlite.Error
+	switch {
+	case errors.Is(err, errUnavailable), errors.Is(err, context.DeadlineExceeded), errors.As(err, &tUnavailable):
+		return true
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, gomysql.ErrInvalidConn),
+		errors.As(err, &netErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return true
+	case errors.As(err, &myErr):
+		// Server gone away, lost connection, too many connections, lock wait
+		// timeout, server shutting down, read only (during a failover).
+		switch myErr.Number {
+		case 1040, 1053, 1205, 1290, 2006, 2013:
+			return true
+		}
+	case errors.As(err, &liteErr):
+		code := liteErr.Code() & 0xff // the primary result code
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	// database/sql's "database is closed" has no exported value: a pool closed
+	// under the handler, as in a shutdown.
+	return strings.Contains(err.Error(), "sql: database is closed")
+}
+
 // fail answers err in the spec 003 envelope.
 func fail(c *gin.Context, err error) {
 	ae := classify(c, err)
@@ -48,7 +108,6 @@ func classify(c *gin.Context, err error) *apiError {
 	var ae *apiError
 	var refused *admin.Error
 	var notFoundErr *serviceerror.NotFound
-	var unavailable *serviceerror.Unavailable
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -65,13 +124,16 @@ func classify(c *gin.Context, err error) *apiError {
 		return &apiError{http.StatusNotFound, "404", "conversation not found"}
 	case errors.Is(err, agents.ErrBadCredentials):
 		return &apiError{http.StatusUnauthorized, "401", err.Error()}
+	case errors.Is(err, agents.ErrDisabled):
+		return &apiError{http.StatusForbidden, "403", err.Error()}
 	case errors.Is(err, directory.ErrNotFound), errors.Is(err, chatrecords.ErrNotFound), errors.Is(err, agents.ErrNotFound),
 		errors.Is(err, leavemsg.ErrNotFound):
 		return &apiError{http.StatusNotFound, "404", err.Error()}
 	case errors.As(err, &notFoundErr):
 		return &apiError{http.StatusNotFound, "404", "conversation not found"}
-	case errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded):
-		return &apiError{http.StatusServiceUnavailable, "503", "service temporarily unavailable, retry"}
+	case isUnavailable(err):
+		c.Header("Retry-After", strconv.Itoa(retryAfterUnavailable))
+		return &apiError{http.StatusServiceUnavailable, "503", errUnavailable.Error()}
 	}
 	return &apiError{http.StatusInternalServerError, "500", "internal error, request id " + c.GetString(requestIDKey)}
 }
@@ -79,12 +141,29 @@ func classify(c *gin.Context, err error) *apiError {
 // statusClientClosed is nginx's 499, for requests the client abandoned.
 const statusClientClosed = 499
 
+// notFound answers a path (or method) no route has, in the envelope of the
+// API family whose prefix the path is under, so that a client of one spec
+// always reads its own spec's format.
 func notFound(c *gin.Context) {
 	status := http.StatusNotFound
 	if c.Writer.Status() == http.StatusMethodNotAllowed {
 		status = http.StatusMethodNotAllowed
 	}
-	c.AbortWithStatusJSON(status, gin.H{"resultCode": strconv.Itoa(status), "resultDesc": http.StatusText(status)})
+	err := &apiError{status, strconv.Itoa(status), http.StatusText(status)}
+	path := c.Request.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/usr/"): // spec 000
+		lang, _ := parseGuestLang(c.GetHeader("lang"))
+		guestFail(c, lang, err)
+	case strings.HasPrefix(path, "/api/group/") || path == "/api/group" || strings.HasPrefix(path, "/index/"): // spec 001
+		groupsFail(c, err)
+	case strings.HasPrefix(path, "/chat-records/") || path == "/chat-records": // spec 004
+		chatFail(c, err)
+	case strings.HasPrefix(path, "/api/agent/") || strings.HasPrefix(path, "/api/admin/"):
+		jsonFail(c, err) // ccflow's own
+	default: // spec 003 (and spec 002's leave message and the web session, which share its envelope)
+		fail(c, err)
+	}
 }
 
 // writeJSON answers 200 with v and reports whether the answer reached the

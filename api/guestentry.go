@@ -53,6 +53,8 @@ const (
 	guestExTooLarge    = 1007
 	guestExTooMany     = 1008
 	guestExServerError = 1009
+	// guestExNoPath answers a path or method under /usr/ that does not exist.
+	guestExNoPath = 1010
 )
 
 // Field limits of spec 000's body, which gives only types: ids as long as a
@@ -168,7 +170,7 @@ func (h *webEntryHandlers) guestEntry(c *gin.Context) {
 		guestFail(c, lang, err)
 		return
 	}
-	link := chatURL(c, key)
+	link := chatURL(h.d.Settings.PublicURL, key)
 	noStore(c)
 	c.JSON(http.StatusOK, guestResponse{
 		Code: http.StatusOK, ExceptionCode: guestExOK, Message: gtOK.in(lang), Data: &link,
@@ -301,17 +303,19 @@ func genericGuestProblem(c *gin.Context, ae *apiError) *guestProblem {
 		return newGuestProblem(ae.status, guestExTooLarge, "bodyTooLarge", guestMessage{gtTooLarge, []any{guestBodyLimit}})
 	case http.StatusServiceUnavailable:
 		return newGuestProblem(ae.status, guestExServerError, "serverError", guestMessage{text: gtUnavailable})
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		return newGuestProblem(ae.status, guestExNoPath, "pathNotFound", guestMessage{text: gtNoPath})
 	}
 	return newGuestProblem(ae.status, guestExServerError, "serverError", guestMessage{gtInternal, []any{c.GetString(requestIDKey)}})
 }
 
-// chatURL is the chat page's address with key, on the host and scheme the
-// request came in on: that is the address the caller reaches this server at.
-func chatURL(c *gin.Context, key string) string {
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
+// chatURL is the chat page's address with key under the configured public
+// base URL (CCFLOW_PUBLIC_URL). Never the request's Host header: anybody can
+// send any Host, and a link built from it would send visitors, and their key,
+// to the sender's site.
+func chatURL(base, key string) string {
+	if base == "" {
+		base = defaultPublicURL
 	}
-	u := url.URL{Scheme: scheme, Host: c.Request.Host, Path: chatPagePath, RawQuery: url.Values{"key": {key}}.Encode()}
-	return u.String()
+	return strings.TrimRight(base, "/") + chatPagePath + "?" + url.Values{"key": {key}}.Encode()
 }

@@ -64,7 +64,7 @@ func TestGuestEntrySuccess(t *testing.T) {
 	require.Equal(t, true, raw["isOK"])
 	link, ok := raw["data"].(string)
 	require.True(t, ok)
-	require.True(t, strings.HasPrefix(link, "http://shop.example/chat?key="), link)
+	require.True(t, strings.HasPrefix(link, testPublicURL+"/chat?key="), "the configured public URL, never the request's Host (shop.example): %s", link)
 
 	s, claims := e.session(keyOf(t, link))
 	require.True(t, strings.HasPrefix(s.UserID, "guest-"), s.UserID)

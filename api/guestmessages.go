@@ -60,6 +60,7 @@ var (
 	gtTooLarge    = guestText{"请求体过大，上限为 %d 字节", "the request body is larger than %d bytes"}
 	gtTooMany     = guestText{"请求过于频繁，请 %s 秒后重试", "too many requests from this client, retry in %s seconds"}
 	gtUnavailable = guestText{"服务暂时不可用，请稍后重试", "service temporarily unavailable, retry later"}
+	gtNoPath      = guestText{"请求的路径或方法不存在", "no such path or method"}
 	gtInternal    = guestText{"服务器内部错误，请求编号 %s", "internal error, request id %s"}
 )
 

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ccflow/ccflow/internal/leavemsg"
+	"github.com/ccflow/ccflow/internal/ratelimit"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -50,7 +51,8 @@ import (
 //	4041        404   unknown appid (no tenant has it, or none of its app keys is enabled)
 //	404         404   no such path, including any {version} other than v1.0 and v1
 //	413         413   body over 64 KiB
-//	429         429   over 10 requests a minute (bursts of 5) from one client address; see Retry-After
+//	429         429   over CCFLOW_LEAVE_MESSAGE_PER_MINUTE (600) signed requests a minute for one appid, or
+//	                  over 10 failed requests (401, 404) a minute (bursts of 5) from one client address; see Retry-After
 //	500 / 503   500 / 503   server failure, retry later; resultDesc carries the request id
 //
 // Text fields are counted in characters and must fit cc_misc_lvmsg, whose
@@ -114,11 +116,13 @@ type leaveMessageHandlers struct {
 	d     Deps
 	store *leavemsg.Store
 	now   func() time.Time
+	// perApp limits spec 002's authentic requests per appid.
+	perApp *ratelimit.Limiter
 }
 
 // newLeaveMessageHandlers returns the leave-message handlers on store.
 func newLeaveMessageHandlers(d Deps, store *leavemsg.Store) *leaveMessageHandlers {
-	return &leaveMessageHandlers{d: d, store: store, now: time.Now}
+	return &leaveMessageHandlers{d: d, store: store, now: time.Now, perApp: newAppLeaveLimiter(d.Settings.LeaveMessagePerMinute)}
 }
 
 // leaveMessageResponse is the envelope with the stored message's id.
@@ -183,6 +187,10 @@ func (h *leaveMessageHandlers) leaveMessage(c *gin.Context) {
 	if !ok {
 		fail(c, leaveError(http.StatusUnauthorized, codeLeaveBadSignature,
 			`signature does not match: it must be hex HMAC-SHA256, keyed with the app secret, of appid + "\n" + timestamp + "\n" + the raw body`))
+		return
+	}
+	if ok, wait := h.perApp.Allow(appID); !ok {
+		fail(c, tooMany(c, wait))
 		return
 	}
 
@@ -306,8 +314,8 @@ func checkDoLeaveMessage(req doLeaveMessageRequest) error {
 	switch {
 	case req.Channel != "WEB":
 		return errors.New("channel must be WEB")
-	case !leavemsg.ValidPhone(req.Caller):
-		return errors.New("caller must be " + leavemsg.PhoneRule)
+	case !leavemsg.ValidCallbackNumber(req.Caller):
+		return errors.New("caller must be " + leavemsg.CallbackNumberRule)
 	case utf8.RuneCountInString(req.CallID) > leavemsg.MaxUserID:
 		return fmt.Errorf("callId must be at most %d characters to be stored with the message", leavemsg.MaxUserID)
 	}

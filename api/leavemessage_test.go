@@ -42,6 +42,11 @@ type lmEnv struct {
 
 func newLMEnv(t *testing.T) *lmEnv {
 	t.Helper()
+	return newLMEnvWith(t, Settings{})
+}
+
+func newLMEnvWith(t *testing.T, settings Settings) *lmEnv {
+	t.Helper()
 	db := demoDB(t)
 	require.NoError(t, db.Create(&models.Tenant{
 		ID: lmOtherTenant, Name: "Other Shop", BusinessID: 3, AppID: lmOtherAppID, VendorID: "other", SiteID: "web",
@@ -49,6 +54,7 @@ func newLMEnv(t *testing.T) *lmEnv {
 	require.NoError(t, db.Create(&models.AppKey{Key: lmOtherKey, TenantID: lmOtherTenant, Secret: lmOtherSecret, Name: "other"}).Error)
 
 	d := testDeps(db)
+	d.Settings = settings
 	clock := newTestClock()
 	e := &lmEnv{db: db, issuer: newTestIssuer(t, db, clock)}
 	d.Tokens = e.issuer
@@ -59,7 +65,7 @@ func newLMEnv(t *testing.T) *lmEnv {
 	r.POST("/api/v1.0/:appid/leavemessage", leaveLimit, leave.leaveMessage)
 	r.POST("/api/v1/:appid/leavemessage", leaveLimit, leave.leaveMessage)
 	full := newAuthenticator(d, e.issuer, nil).visitor(visitorOpts{appAuth: true})
-	r.Group("/apiaccess/ccmessaging").POST("/doLeaveMessage", full, leave.doLeaveMessage)
+	r.Group("/apiaccess/ccmessaging").POST("/doLeaveMessage", full, limitPerVisitor(doLeaveMessagePerVisitor, fail), leave.doLeaveMessage)
 	e.router = r
 	return e
 }
@@ -474,27 +480,53 @@ func TestLeaveMessageBodyLimit(t *testing.T) {
 	requireRefused(t, e.leave(mustJSON(t, m)), http.StatusRequestEntityTooLarge, "413", "larger than 65536 bytes")
 }
 
-func TestLeaveMessageRateLimit(t *testing.T) {
+func TestLeaveMessageFromOneBackendIsNotLimitedPerAddress(t *testing.T) {
+	e := newLMEnv(t)
+	body := mustJSON(t, validLeave())
+	const backend = "203.0.113.9:5555"
+	// An app's backend relays all its users' messages from one address.
+	for i := range 3 * leaveMessagePerMinute {
+		ts := time.Now().Add(time.Duration(i) * time.Millisecond)
+		requireSaved(t, e.post(signedPath("v1.0", lmDemoAppID, models.DemoAppSecret, ts, body), body, backend, nil))
+	}
+	require.EqualValues(t, 3*leaveMessagePerMinute, e.count(t))
+}
+
+func TestLeaveMessageFailuresAreLimitedPerAddress(t *testing.T) {
 	e := newLMEnv(t)
 	body := mustJSON(t, validLeave())
 	const client = "203.0.113.9:5555"
 	for i := range leaveMessageBurst {
 		ts := time.Now().Add(time.Duration(i) * time.Millisecond)
-		requireSaved(t, e.post(signedPath("v1.0", lmDemoAppID, models.DemoAppSecret, ts, body), body, client, nil))
+		w := e.post(signedPath("v1.0", lmDemoAppID, "not-the-secret", ts, body), body, client, nil)
+		requireRefused(t, w, http.StatusUnauthorized, "4011", "signature does not match")
 	}
 	w := e.post(signedPath("v1.0", lmDemoAppID, models.DemoAppSecret, time.Now().Add(time.Second), body), body, client, nil)
 	requireRefused(t, w, http.StatusTooManyRequests, "429", "too many requests from this client")
 	retry, err := strconv.Atoi(w.Header().Get("Retry-After"))
 	require.NoError(t, err)
 	require.InDelta(t, 6, retry, 1)
-	// Refused requests count too: the limit is on traffic, not on successes.
-	requireRefused(t, e.post("/api/v1/1001/leavemessage", body, client, nil), http.StatusTooManyRequests, "429", "too many requests")
-
 	// The same limit covers both versions' paths, and another client is unaffected.
 	requireRefused(t, e.post(signedPath("v1", lmDemoAppID, models.DemoAppSecret, time.Now().Add(2*time.Second), body), body, client, nil),
 		http.StatusTooManyRequests, "429", "too many requests")
 	requireSaved(t, e.post(signedPath("v1.0", lmDemoAppID, models.DemoAppSecret, time.Now().Add(3*time.Second), body), body, "203.0.113.10:5555", nil))
-	require.EqualValues(t, leaveMessageBurst+1, e.count(t))
+	require.EqualValues(t, 1, e.count(t))
+}
+
+func TestLeaveMessageIsLimitedPerAppID(t *testing.T) {
+	e := newLMEnvWith(t, Settings{LeaveMessagePerMinute: 12}) // bursts of 10
+	body := mustJSON(t, validLeave())
+	for i := range 10 {
+		ts := time.Now().Add(time.Duration(i) * time.Millisecond)
+		requireSaved(t, e.post(signedPath("v1.0", lmDemoAppID, models.DemoAppSecret, ts, body), body, "", nil))
+	}
+	w := e.post(signedPath("v1.0", lmDemoAppID, models.DemoAppSecret, time.Now().Add(time.Second), body), body, "", nil)
+	requireRefused(t, w, http.StatusTooManyRequests, "429", "too many requests")
+	require.Equal(t, "5", w.Header().Get("Retry-After"))
+	// Forged requests do not use up a tenant's allowance: they are refused before it.
+	requireRefused(t, e.post(signedPath("v1.0", lmOtherAppID, "forged", time.Now(), body), body, "", nil), http.StatusUnauthorized, "4011", "signature")
+	requireSaved(t, e.post(signedPath("v1.0", lmOtherAppID, lmOtherSecret, time.Now().Add(2*time.Second), body), body, "", nil))
+	require.EqualValues(t, 11, e.count(t), "another appid has its own allowance")
 }
 
 // doLeave posts a doLeaveMessage body with the headers of claims.
@@ -538,6 +570,21 @@ func TestDoLeaveMessage(t *testing.T) {
 		require.False(t, m.CreateTime.Before(before))
 	})
 
+	t.Run("spec 003's own sample", func(t *testing.T) {
+		sample := demoVisitor("11111222111")
+		w := e.doLeave(t, sample, `{ "callId": "11111222111", "caller": "1386667777", "leaveMessage": "请回复电话", "channel": "WEB" }`)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		require.JSONEq(t, `{ "resultCode": "0", "resultDesc": "Save leaveMessage success!" }`, w.Body.String())
+		var m models.LeaveMessage
+		require.NoError(t, e.db.Where("user_id = ?", "11111222111").Take(&m).Error)
+		require.Equal(t, "1386667777", *m.Tel)
+		for i, caller := range []string{"+86 138 1234 5678", "0752-2026666", "95599", "110"} {
+			v := demoVisitor(fmt.Sprintf("caller-%d", i))
+			w := e.doLeave(t, v, doLeaveBody(v.UserID, caller, "请回复电话", "WEB"))
+			require.Equal(t, http.StatusOK, w.Code, "%s: %s", caller, w.Body.String())
+		}
+	})
+
 	t.Run("subject is the message's first 50 characters, contact fits the column", func(t *testing.T) {
 		cases := []struct{ name, contact string }{
 			{"", "访客"}, {"王", "王访客"}, {strings.Repeat("名", 40), strings.Repeat("名", 32)}, {"Ann 😀", "Ann"},
@@ -572,9 +619,10 @@ func TestDoLeaveMessage(t *testing.T) {
 	t.Run("wrong parameters", func(t *testing.T) {
 		before := e.count(t)
 		for body, desc := range map[string]string{
-			// Spec 003's sample caller has 10 digits: no fixed-line or mobile number.
-			doLeaveBody("visitor-1", "1386667777", "请回复电话", "WEB"):                    "caller must be an area code and number",
+			doLeaveBody("visitor-1", "12", "请回复电话", "WEB"):                            "caller must be a phone number",
 			doLeaveBody("visitor-1", "call me", "请回复电话", "WEB"):                       "caller must be",
+			doLeaveBody("visitor-1", "138--1234", "请回复电话", "WEB"):                     "caller must be",
+			doLeaveBody("visitor-1", strings.Repeat("1", 21), "请回复电话", "WEB"):         "caller must be",
 			doLeaveBody("visitor-1", "13866677777", "请回复电话", "APP"):                   "channel must be WEB",
 			doLeaveBody("visitor-1", "13866677777", strings.Repeat("话", 2001), "WEB"): "leaveMessage must be at most 2000 characters",
 			doLeaveBody("visitor-1", "13866677777", "回电😀", "WEB"):                     "leaveMessage must not contain characters beyond U+FFFF",
@@ -594,6 +642,24 @@ func TestDoLeaveMessage(t *testing.T) {
 		w := e.doLeave(t, visitor, doLeaveBody("visitor-2", "13866677777", "请回复电话", "WEB"))
 		requireFailure(t, w, http.StatusForbidden, "the token belongs to another user")
 		require.Equal(t, before, e.count(t))
+	})
+
+	t.Run("limited per visitor, counting what was saved", func(t *testing.T) {
+		v := demoVisitor("visitor-chatty")
+		for range 3 {
+			requireRefused(t, e.doLeave(t, v, doLeaveBody(v.UserID, "call me", "请回复", "WEB")), http.StatusBadRequest, "3", "caller")
+		}
+		for i := range doLeaveMessagePerVisitor.burst {
+			w := e.doLeave(t, v, doLeaveBody(v.UserID, "13866677777", fmt.Sprintf("留言 %d", i), "WEB"))
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		}
+		before := e.count(t)
+		w := e.doLeave(t, v, doLeaveBody(v.UserID, "13866677777", "还有一条", "WEB"))
+		requireRefused(t, w, http.StatusTooManyRequests, "429", "too many requests")
+		require.Equal(t, "60", w.Header().Get("Retry-After"))
+		require.Equal(t, before, e.count(t))
+		other := demoVisitor("visitor-quiet")
+		require.Equal(t, http.StatusOK, e.doLeave(t, other, doLeaveBody(other.UserID, "13866677777", "留言", "WEB")).Code, "another visitor is not held up")
 	})
 
 	t.Run("no token", func(t *testing.T) {

@@ -35,7 +35,7 @@ func NewRouter(d Deps) *gin.Engine {
 	cc.POST("/saveSatisfaction", full, customer.saveSatisfaction)
 	cc.POST("/v1/robot/feedbacksatisfaction", full, customer.robotFeedback)
 	cc.POST("/queryPhraseByKeyword", auth.visitor(visitorOpts{}), customer.queryPhraseByKeyword)
-	cc.POST("/doLeaveMessage", full, leave.doLeaveMessage)
+	cc.POST("/doLeaveMessage", full, limitPerVisitor(doLeaveMessagePerVisitor, fail), leave.doLeaveMessage)
 
 	// Spec 002's leave-message entry; {version} is v1.0 or v1, anything else is 404.
 	leaveLimit := newLeaveMessageLimiter()
@@ -63,18 +63,19 @@ func NewRouter(d Deps) *gin.Engine {
 	// Spec 004's chat records, for the visitor of a ccmessaging-token.
 	cr := r.Group("/chat-records", chats.visitor(auth))
 	cr.GET("/list", chats.list)
-	cr.POST("/create", chats.create)
+	cr.POST("/create", limitPerVisitor(chatCreatePerVisitor, chatFail), chats.create)
 	cr.POST("/delete", chats.delete)
 	cr.GET("/chat-list", chats.chatList)
 
 	// ccflow's agent workspace API (bearer session from login).
-	agent := &agentHandlers{store: d.Agents, chat: d.Chat, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b, logins: newLoginLimiter()}
+	agent := &agentHandlers{store: d.Agents, chat: d.Chat, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b}
+	sessions := newAgentSessions(d, b)
 	av := r.Group("/api/agent/v1")
-	av.POST("/login", agent.login)
-	as := av.Group("", agentSession(d.Tokens))
+	av.POST("/login", sessions.login)
+	as := av.Group("", agentSession(d.Tokens, d.Agents))
 	as.GET("/me", agent.state)
 	as.PUT("/status", agent.setStatus)
-	as.POST("/logout", agent.logout)
+	as.POST("/logout", sessions.logout, agent.logout)
 	as.GET("/events", agent.events)
 	as.GET("/conversations", agent.listConversations)
 	as.GET("/conversations/:id", agent.getConversation)
@@ -143,9 +144,10 @@ func newEngine(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
-	// Client addresses (rate limits, logs) come from the connection: a caller
-	// must not choose its own address with X-Forwarded-For.
-	if err := r.SetTrustedProxies(nil); err != nil {
+	// Client addresses (rate limits, logs) come from the connection unless it
+	// is from a trusted proxy (CCFLOW_TRUSTED_PROXIES): a caller must not
+	// choose its own address with X-Forwarded-For.
+	if err := r.SetTrustedProxies(d.Settings.trustedProxies()); err != nil {
 		panic(err)
 	}
 	httpMetrics := newHTTPMetrics(d.Metrics)
@@ -156,6 +158,6 @@ func newEngine(d Deps) *gin.Engine {
 	h := &healthHandlers{d: d}
 	r.GET("/healthz", h.healthz)
 	r.GET("/readyz", h.readyz)
-	r.GET("/metrics", gin.WrapH(metricsHandler(d.Metrics)))
+	r.GET("/metrics", metricsAccess(d.Settings.MetricsKey), gin.WrapH(metricsHandler(d.Metrics)))
 	return r
 }

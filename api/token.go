@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccflow/ccflow/internal/directory"
+	"github.com/ccflow/ccflow/internal/ratelimit"
 	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/models"
 )
@@ -53,10 +54,21 @@ type tokenHandlers struct {
 	d      Deps
 	issuer *token.Issuer
 	bind   *binder
+	// wrongSecrets limits failed tokenByAkSk calls per client address and
+	// per app key (see failureGuard): an app's backend that knows its secret
+	// is never held up by somebody else guessing it.
+	wrongSecrets *failureGuard
 }
 
+// tokenByAkSk's limits of wrong secrets: per client address 30 at once then
+// one every 10 s; per app key 20 at once then one every 10 s.
+var (
+	akskPerAddr   = guardRate{every: 10 * time.Second, burst: 30}
+	akskPerAppKey = guardRate{every: 10 * time.Second, burst: 20}
+)
+
 func newTokenHandlers(d Deps, issuer *token.Issuer, b *binder) *tokenHandlers {
-	return &tokenHandlers{d: d, issuer: issuer, bind: b}
+	return &tokenHandlers{d: d, issuer: issuer, bind: b, wrongSecrets: newFailureGuard(akskPerAddr, akskPerAppKey, time.Now)}
 }
 
 // tokenByAkSkRequest is spec 003 §2's request body.
@@ -88,6 +100,11 @@ func (h *tokenHandlers) tokenByAkSk(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	addr := ratelimit.ClientKey(c.ClientIP())
+	if ok, wait := h.wrongSecrets.allow(req.AppKey, addr); !ok {
+		fail(c, tooMany(c, wait))
+		return
+	}
 	key, err := h.d.Directory.AppKey(c.Request.Context(), req.AppKey)
 	known := err == nil
 	if err != nil && !errors.Is(err, directory.ErrNotFound) {
@@ -100,9 +117,11 @@ func (h *tokenHandlers) tokenByAkSk(c *gin.Context) {
 	given := sha256.Sum256([]byte(req.AppSecret))
 	match := subtle.ConstantTimeCompare(stored[:], given[:]) == 1
 	if !known || !match || key.Secret == "" {
+		h.wrongSecrets.failed(req.AppKey, addr)
 		fail(c, errUnauthorized(badCredentials))
 		return
 	}
+	h.wrongSecrets.succeeded(req.AppKey, addr)
 	tok, issuedAt, expiresAt, err := h.issuer.IssueAccess(key.Key, key.TenantID, ttl)
 	if err != nil {
 		fail(c, err)

@@ -36,6 +36,9 @@ type webEnv struct {
 	ips int
 }
 
+// testPublicURL is the CCFLOW_PUBLIC_URL of the web entry tests.
+const testPublicURL = "https://chat.example.com"
+
 func newWebEnv(t *testing.T) *webEnv {
 	t.Helper()
 	db := demoDB(t)
@@ -53,6 +56,7 @@ func newWebEnv(t *testing.T) *webEnv {
 	e.keys = &webentry.Store{DB: db, Now: e.clock.now}
 	d := testDeps(db)
 	d.Tokens, d.WebKeys = e.issuer, e.keys
+	d.Settings.PublicURL = testPublicURL
 	e.router = NewRouter(d)
 	return e
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
 )
 
 // TestCrashKeepsConversations kills the all-in-one in the middle of a

@@ -163,6 +163,9 @@ func (n node) env() map[string]string {
 		"CCFLOW_HTTP_ADDR":     "127.0.0.1:" + strconv.Itoa(n.httpPort),
 		"CCFLOW_TEMPORAL_PORT": strconv.Itoa(n.tempPort),
 		"CCFLOW_UI_PORT":       strconv.Itoa(n.uiPort),
+		// The tests' webhook receivers listen on 127.0.0.1, which ccflow
+		// refuses as a webhook target unless the operator allows it.
+		"CCFLOW_WEBHOOK_ALLOW_PRIVATE": "true",
 	}
 }
 

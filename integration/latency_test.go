@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-
 )
 
 // BenchmarkSendToPoll measures, on the all-in-one, the time from a visitor's

@@ -66,15 +66,21 @@ type SkillGroup struct {
 
 // Agent is a human customer-service agent.
 type Agent struct {
-	ID           string    `gorm:"primaryKey;size:64"`
-	TenantID     string    `gorm:"size:64;index;not null"`
-	Username     string    `gorm:"size:64;uniqueIndex;not null"`
-	Nickname     string    `gorm:"size:64;not null"`
-	PasswordHash string    `gorm:"size:100;not null"`
-	Capacity     int       `gorm:"not null"`
-	Avatar       string    `gorm:"size:512;not null"`
-	CreatedAt    time.Time `gorm:"not null"`
-	UpdatedAt    time.Time `gorm:"not null"`
+	ID           string `gorm:"primaryKey;size:64"`
+	TenantID     string `gorm:"size:64;index;not null"`
+	Username     string `gorm:"size:64;uniqueIndex;not null"`
+	Nickname     string `gorm:"size:64;not null"`
+	PasswordHash string `gorm:"size:100;not null"`
+	Capacity     int    `gorm:"not null"`
+	Avatar       string `gorm:"size:512;not null"`
+	// Disabled agents cannot log in, and their sessions end at once.
+	Disabled bool `gorm:"not null"`
+	// SessionVersion is carried by every session token the agent gets; a
+	// logout, a password change or a disable increments it, which ends every
+	// session issued before on every replica (each agent request reads it).
+	SessionVersion int64     `gorm:"not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+	UpdatedAt      time.Time `gorm:"not null"`
 }
 
 // AgentSkill places an agent in a skill group.

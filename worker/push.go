@@ -7,6 +7,7 @@ import (
 
 	"github.com/ccflow/ccflow/activities"
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/netguard"
 	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
@@ -15,7 +16,7 @@ import (
 // receiver that hangs holds an activity slot until the client's timeout; on
 // a queue of their own such slots are never the ones the robot and the
 // database writes of conversations wait for.
-func newPushWorker(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter) sdkworker.Worker {
+func newPushWorker(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, allowPrivate bool) sdkworker.Worker {
 	w := sdkworker.New(c, conversation.PushTaskQueue, sdkworker.Options{
 		DisableWorkflowWorker: true,
 		// A delivery runs for its conversation's life, mostly waiting on the
@@ -23,7 +24,7 @@ func newPushWorker(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.W
 		// tenant with a webhook holds one per endpoint.
 		MaxConcurrentActivityExecutionSize: pushSlots,
 	})
-	w.RegisterActivity(&activities.Pusher{DB: db, Log: log, Wait: wait, Client: activities.NewWebhookClient()})
+	w.RegisterActivity(&activities.Pusher{DB: db, Log: log, Wait: wait, Client: netguard.Guard(activities.NewWebhookClient(), allowPrivate)})
 	return w
 }
 

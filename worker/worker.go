@@ -20,12 +20,15 @@ import (
 // newPushWorker). Conversations and routing share one task queue: they
 // signal each other, and one queue keeps a single worker fleet serving both.
 // The caller starts and stops the workers.
-func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library) *Workers {
+// allowPrivateWebhooks lets deliveries connect to loopback and private
+// addresses (CCFLOW_WEBHOOK_ALLOW_PRIVATE); otherwise each connection is
+// checked, so a name that resolves to an internal address is refused.
+func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, allowPrivateWebhooks bool) *Workers {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	registerWorkflows(w)
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
 	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
-	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait)}}
+	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait, allowPrivateWebhooks)}}
 }
 
 // workflowRegistry is where workflows are registered: a worker, or a test environment.

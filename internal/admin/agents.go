@@ -34,6 +34,8 @@ type AgentFields struct {
 	Avatar   *string `json:"avatar"`
 	// SkillGroups replaces the agent's skill groups, which must be its tenant's.
 	SkillGroups *[]int64 `json:"skillGroups"`
+	// Disabled refuses the agent's logins and ends their sessions at once.
+	Disabled *bool `json:"disabled"`
 }
 
 // NewAgent is an agent to create. An empty ID takes the username; the
@@ -55,6 +57,7 @@ func (f AgentFields) apply(a *Agent) {
 	set(&a.Nickname, trimmed(f.Nickname))
 	set(&a.Capacity, f.Capacity)
 	set(&a.Avatar, trimmed(f.Avatar))
+	set(&a.Disabled, f.Disabled)
 	if f.SkillGroups != nil {
 		a.SkillGroups = slices.Compact(slices.Sorted(slices.Values(*f.SkillGroups)))
 	}
@@ -238,7 +241,8 @@ func (s *Store) withSkills(ctx context.Context, db *gorm.DB, agents []models.Age
 }
 
 // UpdateAgent changes the given fields of an agent. A new password counts at
-// the next login; routing takes new capacity and skill groups when the agent
+// the next login and, like disabling the agent, ends every session the agent
+// holds at once; routing takes new capacity and skill groups when the agent
 // next sets their status.
 func (s *Store) UpdateAgent(ctx context.Context, id string, f AgentFields) (Agent, error) {
 	hash := ""
@@ -270,13 +274,24 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, f AgentFields) (Agen
 				return err
 			}
 		}
-		return update(tx, &out.Agent, "ID")
+		// The session version only ever moves on, in the database, so that a
+		// logout racing with this update is never undone by it.
+		if err := tx.Select("*").Omit("ID", "CreatedAt", "SessionVersion").Updates(&out.Agent).Error; err != nil {
+			return err
+		}
+		if hash != "" || out.Disabled {
+			out.SessionVersion++
+			return tx.Model(&models.Agent{}).Where("id = ?", out.ID).
+				UpdateColumn("session_version", gorm.Expr("session_version + 1")).Error
+		}
+		return nil
 	})
 	return result(out, writeErr(err, "update agent "+id, "agent "+id+" changed meanwhile"))
 }
 
 // DeleteAgent removes an agent and its skill group memberships. The agent can
-// no longer log in; conversations already assigned keep their history.
+// no longer log in and their sessions end at once (the agent API reads the
+// row on every request); conversations already assigned keep their history.
 func (s *Store) DeleteAgent(ctx context.Context, id string) (Agent, error) {
 	var out Agent
 	_, err := withRow(ctx, s, "agent", "id", id, agentTenant, func(tx *gorm.DB, m *models.Agent) error {

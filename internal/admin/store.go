@@ -23,6 +23,9 @@ type Store struct {
 	DB *gorm.DB
 	// BcryptCost hashes agents' passwords; 0 means bcrypt.DefaultCost.
 	BcryptCost int
+	// AllowPrivateWebhooks accepts webhook URLs on loopback, private and
+	// link-local addresses (CCFLOW_WEBHOOK_ALLOW_PRIVATE); off, they are refused.
+	AllowPrivateWebhooks bool
 }
 
 // Bounds of a list page.

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/ccflow/ccflow/internal/netguard"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -39,12 +40,27 @@ func checkWebhook(w models.WebhookEndpoint) error {
 	)
 }
 
+// checkTarget refuses a webhook URL on a loopback, private, link-local or
+// reserved address, or a local host name, unless the operator allows them
+// (AllowPrivateWebhooks). Deliveries check the address again when they
+// connect (netguard.Guard), which covers names that resolve there.
+func (s *Store) checkTarget(w models.WebhookEndpoint) error {
+	if err := netguard.CheckURL(w.URL, s.AllowPrivateWebhooks); err != nil {
+		return invalidf("url must reach a public address: %s; an operator can allow private targets with CCFLOW_WEBHOOK_ALLOW_PRIVATE=true",
+			strings.TrimPrefix(err.Error(), netguard.ErrForbiddenAddress.Error()+": "))
+	}
+	return nil
+}
+
 // CreateWebhook adds a webhook endpoint; the returned endpoint holds the
 // signing secret, which the admin API shows this once.
 func (s *Store) CreateWebhook(ctx context.Context, in NewWebhook) (models.WebhookEndpoint, error) {
 	w := models.WebhookEndpoint{TenantID: strings.TrimSpace(in.TenantID), Enabled: true}
 	in.apply(&w)
 	if err := checkWebhook(w); err != nil {
+		return models.WebhookEndpoint{}, err
+	}
+	if err := s.checkTarget(w); err != nil {
 		return models.WebhookEndpoint{}, err
 	}
 	secret, err := newSecret(webhookSecretBytes)
@@ -72,7 +88,14 @@ func (s *Store) Webhooks(ctx context.Context, tenantID string, p Page) (List[mod
 func (s *Store) UpdateWebhook(ctx context.Context, id uint64, f WebhookFields) (models.WebhookEndpoint, error) {
 	return s.changeWebhook(ctx, id, "update", func(w *models.WebhookEndpoint) error {
 		f.apply(w)
-		return checkWebhook(*w)
+		if err := checkWebhook(*w); err != nil {
+			return err
+		}
+		if f.URL != nil || (f.Enabled != nil && *f.Enabled) {
+			// Disabling an endpoint whose target is no longer allowed stays possible.
+			return s.checkTarget(*w)
+		}
+		return nil
 	})
 }
 

@@ -57,3 +57,36 @@ func TestWebhookLifecycleAndValidation(t *testing.T) {
 		requireRefused(t, err, KindNotFound, "there is no webhook")
 	})
 }
+
+func TestWebhookTargetsMustBePublicUnlessAllowed(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		create := func(url string) func() error {
+			return func() error {
+				_, err := s.CreateWebhook(ctx, NewWebhook{TenantID: models.DemoTenantID, WebhookFields: WebhookFields{URL: &url}})
+				return err
+			}
+		}
+		for _, url := range []string{
+			"http://127.0.0.1:9000/hook", "http://169.254.169.254/latest/meta-data/iam/", "https://10.0.0.8/x",
+			"http://[::1]:8080/", "http://localhost:8080/", "http://metadata.google.internal/computeMetadata/v1/",
+		} {
+			unchanged(t, s, KindInvalid, "url must reach a public address", create(url))
+		}
+		w, err := s.CreateWebhook(ctx, NewWebhook{TenantID: models.DemoTenantID, WebhookFields: WebhookFields{URL: ptr("https://hooks.example.com/ccflow")}})
+		require.NoError(t, err)
+		unchanged(t, s, KindInvalid, "CCFLOW_WEBHOOK_ALLOW_PRIVATE=true", func() error {
+			_, err := s.UpdateWebhook(ctx, w.ID, WebhookFields{URL: ptr("http://192.168.1.20/hook")})
+			return err
+		})
+
+		s.AllowPrivateWebhooks = true
+		local, err := s.CreateWebhook(ctx, NewWebhook{TenantID: models.DemoTenantID, WebhookFields: WebhookFields{URL: ptr("http://127.0.0.1:9000/hook")}})
+		require.NoError(t, err, "the operator allows receivers on the same host")
+		s.AllowPrivateWebhooks = false
+		_, err = s.UpdateWebhook(ctx, local.ID, WebhookFields{Enabled: ptr(false)})
+		require.NoError(t, err, "an endpoint no longer allowed can still be disabled")
+		_, err = s.UpdateWebhook(ctx, local.ID, WebhookFields{Enabled: ptr(true)})
+		requireRefused(t, err, KindInvalid, "url must reach a public address")
+	})
+}

@@ -20,6 +20,8 @@ var (
 	ErrBadCredentials = errors.New("wrong username or password")
 	// ErrNotFound is an agent, skill group or conversation that does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrDisabled is a login with the right password of a disabled agent.
+	ErrDisabled = errors.New("this agent is disabled: ask an administrator")
 )
 
 // Store is the agents' view of the database.
@@ -58,7 +60,45 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Ag
 	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
 		return Agent{}, ErrBadCredentials
 	}
+	if a.Disabled {
+		// Said only to whoever knows the password.
+		return Agent{}, ErrDisabled
+	}
 	return s.withSkills(ctx, a)
+}
+
+// Session is what the agent API checks of an agent on every request.
+type Session struct {
+	Version  int64
+	Disabled bool
+}
+
+// Session reads an agent's session version and whether they are disabled;
+// an agent that no longer exists is ErrNotFound. It is one primary-key read,
+// made on every agent request so that a revocation counts at once on every
+// replica.
+func (s *Store) Session(ctx context.Context, tenantID, agentID string) (Session, error) {
+	var a models.Agent
+	err := s.DB.WithContext(ctx).Select("session_version", "disabled").
+		Where("id = ? AND tenant_id = ?", agentID, tenantID).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Session{}, fmt.Errorf("agent %q: %w", agentID, ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("session of agent %q: %w", agentID, err)
+	}
+	return Session{Version: a.SessionVersion, Disabled: a.Disabled}, nil
+}
+
+// RevokeSessions ends every session the agent holds, on every replica, by
+// moving their session version on.
+func (s *Store) RevokeSessions(ctx context.Context, tenantID, agentID string) error {
+	err := s.DB.WithContext(ctx).Model(&models.Agent{}).Where("id = ? AND tenant_id = ?", agentID, tenantID).
+		UpdateColumn("session_version", gorm.Expr("session_version + 1")).Error
+	if err != nil {
+		return fmt.Errorf("revoke sessions of agent %q: %w", agentID, err)
+	}
+	return nil
 }
 
 // Get returns an agent of a tenant.

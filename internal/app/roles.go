@@ -82,6 +82,14 @@ func migrateOnly(ctx context.Context, cfg config.Config, logger *slog.Logger) er
 		return err
 	}
 	logger.Info("database migrated", "driver", cfg.DBDriver, "version", v)
+	if demo, err := cfg.DemoEnabled(config.RoleMigrate); err != nil || !demo {
+		return err
+	}
+	loaded, err := models.SeedDemo(ctx, db)
+	if err != nil {
+		return fmt.Errorf("load demo data: %w", err)
+	}
+	logger.Info("demo data", "loaded", loaded)
 	return nil
 }
 
@@ -142,7 +150,7 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := startWorker(s, c, db, log, hub); err != nil {
+	if err := startWorker(s, c, db, log, hub, cfg.WebhookAllowPrivate); err != nil {
 		return err
 	}
 	deps, err := apiDeps(ctx, s, db, c, reg, log, hub)
@@ -150,6 +158,7 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 		return err
 	}
 	deps.AdminKey = key
+	harden(&deps, cfg, ln.Addr())
 	serveHTTP(s, ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	base := "http://" + ln.Addr().String()
 	printf(out, "ccflow is running (all-in-one, data in %s)\n", cfg.DataDir)
@@ -157,9 +166,13 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if on, err := cfg.DemoEnabled(config.RoleAllInOne); err == nil && on {
 		printf(out, "  chat page:    %s/index/index/home?business_id=1   (the demo tenant's visitor entry)\n", base)
 	}
-	printf(out, "  health:       %s/readyz   metrics: %s/metrics\n", base, base)
+	printf(out, "  health:       %s/readyz   metrics: %s/metrics %s\n", base, base, metricsAccessNote(cfg))
 	printf(out, "  admin API:    %s/api/admin/v1 (%s)\n", base, adminKeySource(key, keyFile))
-	printf(out, "  Temporal:     %s (namespace %s)\n", address, cfg.TemporalNamespace)
+	if cfg.TemporalAddress == "" {
+		printf(out, "  Temporal:     %s (namespace %s; %s)\n", address, cfg.TemporalNamespace, temporalExposure(cfg))
+	} else {
+		printf(out, "  Temporal:     %s (namespace %s)\n", address, cfg.TemporalNamespace)
+	}
 	if uiURL != "" {
 		printf(out, "  Temporal UI:  %s/namespaces/%s/workflows\n", uiURL, cfg.TemporalNamespace)
 	}
@@ -193,7 +206,7 @@ func temporalOnly(ctx context.Context, s *stack, cfg config.Config, out io.Write
 	if err != nil {
 		return err
 	}
-	printf(out, "ccflow temporal: Temporal frontend on %s (namespace %s, data in %s)\n", address, cfg.TemporalNamespace, cfg.DataDir)
+	printf(out, "ccflow temporal: Temporal frontend on %s (namespace %s, data in %s; %s)\n", address, cfg.TemporalNamespace, cfg.DataDir, temporalExposure(cfg))
 	if uiURL != "" {
 		printf(out, "  Temporal UI:  %s\n", uiURL)
 	}
@@ -244,9 +257,11 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 		return err
 	}
 	deps.AdminKey = key
+	harden(&deps, cfg, o.ln.Addr())
 	serveHTTP(s, o.ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow server: API on http://%s, Temporal %s\n", o.ln.Addr(), cfg.TemporalAddress)
 	printf(out, "  admin API:    /api/admin/v1 (%s)\n", adminKeySource(key, ""))
+	printf(out, "  public URL:   %s (links handed to visitors; CCFLOW_PUBLIC_URL)\n", deps.Settings.PublicURL)
 	return nil
 }
 
@@ -259,13 +274,14 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 	if err != nil {
 		return err
 	}
-	if err := startWorker(s, o.c, o.db, log, hub); err != nil {
+	if err := startWorker(s, o.c, o.db, log, hub, cfg.WebhookAllowPrivate); err != nil {
 		return err
 	}
 	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, log, hub)
 	if err != nil {
 		return err
 	}
+	harden(&deps, cfg, o.ln.Addr())
 	serveHTTP(s, o.ln, api.NewOpsRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow worker: polling %s on %s; health and metrics on http://%s\n",
 		conversation.TaskQueue, cfg.TemporalAddress, o.ln.Addr())
@@ -275,8 +291,8 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 // faqTTL is how long a tenant's FAQ is cached: admin edits show within it.
 const faqTTL = 30 * time.Second
 
-func startWorker(s *stack, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub) error {
-	w := worker.New(c, db, log, hub, s.faqLibrary(db))
+func startWorker(s *stack, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub, allowPrivateWebhooks bool) error {
+	w := worker.New(c, db, log, hub, s.faqLibrary(db), allowPrivateWebhooks)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -31,6 +32,28 @@ type Config struct {
 	ShutdownTimeout   time.Duration `env:"CCFLOW_SHUTDOWN_TIMEOUT" envDefault:"10s"`
 	// PprofAddr serves Go's profiler when set (e.g. 127.0.0.1:6060); off by default.
 	PprofAddr string `env:"CCFLOW_PPROF_ADDR"`
+	// TemporalBindHost is where the embedded Temporal frontend and UI listen:
+	// loopback unless the operator exposes them (they have no authentication).
+	TemporalBindHost string `env:"CCFLOW_TEMPORAL_BIND_HOST" envDefault:"127.0.0.1"`
+	// TrustedProxies are the addresses (IPs or CIDRs) of the load balancers
+	// whose X-Forwarded-For / X-Real-IP name the client; empty trusts none,
+	// and the client is the connection's peer.
+	TrustedProxies []string `env:"CCFLOW_TRUSTED_PROXIES" envSeparator:","`
+	// PublicURL is the base URL visitors reach the API at, for the links the
+	// server hands out (the guest entry's chat page). Empty derives it from
+	// the listen address (right for the all-in-one on a laptop).
+	PublicURL string `env:"CCFLOW_PUBLIC_URL"`
+	// MetricsKey lets /metrics answer requests with Authorization: Bearer KEY;
+	// without it (or without the key) /metrics answers direct loopback
+	// connections only.
+	MetricsKey string `env:"CCFLOW_METRICS_KEY"`
+	// WebhookAllowPrivate lets webhook URLs point at loopback, private,
+	// link-local and other non-public addresses (a receiver on the same
+	// host or network, and the tests); off, they are refused.
+	WebhookAllowPrivate bool `env:"CCFLOW_WEBHOOK_ALLOW_PRIVATE" envDefault:"false"`
+	// LeaveMessagePerMinute limits spec 002's signed leave-message entry per
+	// appid (authentic requests; bursts of a sixth of it, at least 10).
+	LeaveMessagePerMinute int `env:"CCFLOW_LEAVE_MESSAGE_PER_MINUTE" envDefault:"600"`
 }
 
 // Role is the way the binary runs: all-in-one, or one scaled-out part.
@@ -104,6 +127,21 @@ func (c Config) validate(role Role) error {
 			return fmt.Errorf("CCFLOW_PPROF_ADDR %q: %w", c.PprofAddr, err)
 		}
 	}
+	if strings.TrimSpace(c.TemporalBindHost) == "" || strings.ContainsAny(c.TemporalBindHost, ":/ ") && net.ParseIP(c.TemporalBindHost) == nil {
+		return fmt.Errorf("CCFLOW_TEMPORAL_BIND_HOST %q must be a host name or IP address such as 127.0.0.1 or 0.0.0.0", c.TemporalBindHost)
+	}
+	if _, err := c.TrustedProxyList(); err != nil {
+		return err
+	}
+	if _, err := c.publicURL(); err != nil {
+		return err
+	}
+	if c.MetricsKey != "" && len(c.MetricsKey) < 16 {
+		return errors.New("CCFLOW_METRICS_KEY must be at least 16 characters")
+	}
+	if c.LeaveMessagePerMinute < 1 {
+		return fmt.Errorf("CCFLOW_LEAVE_MESSAGE_PER_MINUTE must be at least 1, got %d", c.LeaveMessagePerMinute)
+	}
 	if _, err := c.DemoEnabled(role); err != nil {
 		return err
 	}
@@ -155,11 +193,74 @@ func (c Config) DSN() string {
 	return filepath.Join(c.DataDir, "ccflow.db")
 }
 
-// BindHost is the host the embedded Temporal frontend and UI listen on: the API's host.
+// BindHost is the host the embedded Temporal frontend and UI listen on:
+// CCFLOW_TEMPORAL_BIND_HOST, loopback by default whatever the API's host.
 func (c Config) BindHost() string {
-	host, _, err := net.SplitHostPort(c.HTTPAddr)
-	if err != nil || host == "" {
-		return "127.0.0.1"
+	if h := strings.TrimSpace(c.TemporalBindHost); h != "" {
+		return h
 	}
-	return host
+	return "127.0.0.1"
+}
+
+// BindsLoopbackOnly tells whether BindHost reaches this machine only.
+func (c Config) BindsLoopbackOnly() bool {
+	h := c.BindHost()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// TrustedProxyList is CCFLOW_TRUSTED_PROXIES, each entry an IP or a CIDR.
+func (c Config) TrustedProxyList() ([]string, error) {
+	var out []string
+	for _, p := range c.TrustedProxies {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, fmt.Errorf("CCFLOW_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR such as 10.0.0.0/8", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// publicURL checks CCFLOW_PUBLIC_URL: an absolute http or https URL without
+// credentials, query or fragment; a trailing slash is dropped.
+func (c Config) publicURL() (string, error) {
+	raw := strings.TrimSpace(c.PublicURL)
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw, " \t\r\n") {
+		return "", fmt.Errorf("CCFLOW_PUBLIC_URL %q must be an absolute http:// or https:// URL without user, query or fragment, such as https://chat.example.com", c.PublicURL)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// PublicBaseURL is the base of the links the server hands out:
+// CCFLOW_PUBLIC_URL, else http:// and the address the API listens on (a
+// wildcard host such as 0.0.0.0 becomes 127.0.0.1: set CCFLOW_PUBLIC_URL
+// whenever visitors come from other machines).
+func (c Config) PublicBaseURL(listen net.Addr) string {
+	if u, err := c.publicURL(); err == nil && u != "" {
+		return u
+	}
+	addr := c.HTTPAddr
+	if listen != nil {
+		addr = listen.String()
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -22,6 +23,43 @@ func TestDefaults(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, demo, "and off in the scaled-out roles")
 	require.Equal(t, "127.0.0.1", cfg.BindHost())
+	require.True(t, cfg.BindsLoopbackOnly())
+	proxies, err := cfg.TrustedProxyList()
+	require.NoError(t, err)
+	require.Empty(t, proxies, "no proxy is trusted unless configured")
+	require.False(t, cfg.WebhookAllowPrivate)
+	require.Empty(t, cfg.MetricsKey)
+	require.Equal(t, 600, cfg.LeaveMessagePerMinute)
+	require.Equal(t, "http://127.0.0.1:8080", cfg.PublicBaseURL(nil))
+}
+
+func TestTemporalBindsToLoopbackWhateverTheAPIsHost(t *testing.T) {
+	t.Setenv("CCFLOW_HTTP_ADDR", "0.0.0.0:8080")
+	cfg, err := Load(RoleAllInOne)
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1", cfg.BindHost(), "the API's wildcard host does not expose Temporal")
+	require.True(t, cfg.BindsLoopbackOnly())
+	t.Setenv("CCFLOW_TEMPORAL_BIND_HOST", "0.0.0.0")
+	cfg, err = Load(RoleAllInOne)
+	require.NoError(t, err)
+	require.Equal(t, "0.0.0.0", cfg.BindHost())
+	require.False(t, cfg.BindsLoopbackOnly())
+}
+
+func TestHardeningSettings(t *testing.T) {
+	t.Setenv("CCFLOW_HTTP_ADDR", "0.0.0.0:9090")
+	t.Setenv("CCFLOW_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,fd00::/8")
+	cfg, err := Load(RoleMigrate)
+	require.NoError(t, err)
+	proxies, err := cfg.TrustedProxyList()
+	require.NoError(t, err)
+	require.Equal(t, []string{"10.0.0.0/8", "192.0.2.7", "fd00::/8"}, proxies)
+	require.Equal(t, "http://127.0.0.1:9090", cfg.PublicBaseURL(nil), "a wildcard listen host is no address to hand out")
+	require.Equal(t, "http://127.0.0.1:43210", cfg.PublicBaseURL(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 43210}))
+	t.Setenv("CCFLOW_PUBLIC_URL", "https://chat.example.com/cc/")
+	cfg, err = Load(RoleMigrate)
+	require.NoError(t, err)
+	require.Equal(t, "https://chat.example.com/cc", cfg.PublicBaseURL(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 43210}))
 }
 
 func TestDemoOverride(t *testing.T) {
@@ -50,6 +88,13 @@ func TestInvalid(t *testing.T) {
 		{"duration", RoleAllInOne, map[string]string{"CCFLOW_SHUTDOWN_TIMEOUT": "soon"}, `CCFLOW_SHUTDOWN_TIMEOUT must be a duration such as 10s`},
 		{"demo", RoleAllInOne, map[string]string{"CCFLOW_DEMO": "maybe"}, `CCFLOW_DEMO "maybe" is not a boolean`},
 		{"shutdown", RoleAllInOne, map[string]string{"CCFLOW_SHUTDOWN_TIMEOUT": "0s"}, "CCFLOW_SHUTDOWN_TIMEOUT must be positive"},
+		{"trusted proxies", RoleAllInOne, map[string]string{"CCFLOW_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, `CCFLOW_TRUSTED_PROXIES: "lb.internal" is neither`},
+		{"public url", RoleAllInOne, map[string]string{"CCFLOW_PUBLIC_URL": "chat.example.com"}, `CCFLOW_PUBLIC_URL "chat.example.com" must be an absolute`},
+		{"public url query", RoleAllInOne, map[string]string{"CCFLOW_PUBLIC_URL": "https://chat.example.com/?x=1"}, `CCFLOW_PUBLIC_URL`},
+		{"metrics key", RoleAllInOne, map[string]string{"CCFLOW_METRICS_KEY": "short"}, "CCFLOW_METRICS_KEY must be at least 16 characters"},
+		{"webhook flag", RoleAllInOne, map[string]string{"CCFLOW_WEBHOOK_ALLOW_PRIVATE": "yes please"}, "CCFLOW_WEBHOOK_ALLOW_PRIVATE must be a bool"},
+		{"leave rate", RoleAllInOne, map[string]string{"CCFLOW_LEAVE_MESSAGE_PER_MINUTE": "0"}, "CCFLOW_LEAVE_MESSAGE_PER_MINUTE must be at least 1"},
+		{"bind host", RoleAllInOne, map[string]string{"CCFLOW_TEMPORAL_BIND_HOST": "0.0.0.0:7233"}, "CCFLOW_TEMPORAL_BIND_HOST"},
 		{"server needs temporal", RoleServer, nil, "ccflow server needs CCFLOW_TEMPORAL_ADDRESS"},
 		{"worker needs temporal", RoleWorker, nil, "ccflow worker needs CCFLOW_TEMPORAL_ADDRESS"},
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,12 +21,58 @@ var ErrNotFound = errors.New("not found")
 // Directory answers configuration look-ups from the database.
 type Directory struct {
 	DB *gorm.DB
+	// StaleFor is how long AppKey may answer from its last good read while
+	// the database fails; 0 means DefaultStaleFor.
+	StaleFor time.Duration
+
+	mu sync.Mutex
+	// lastGood is each app key's last successful read, and when.
+	lastGood map[string]goodKey
 }
 
-// AppKey returns an enabled app key.
+type goodKey struct {
+	key models.AppKey
+	at  time.Time
+}
+
+// DefaultStaleFor covers a database failover or restart with room to spare,
+// and is the lifetime of a ccmessaging-token: a visitor active before the
+// outage keeps chatting through one this long.
+const DefaultStaleFor = time.Hour
+
+// maxLastGood bounds the app keys remembered; a tenant has a handful.
+const maxLastGood = 10_000
+
+// AppKey returns an enabled app key. Every call reads the database, so a
+// disabled, deleted or rotated key counts at once on every replica. Only
+// when that read fails (the database is down or unreachable, not "no such
+// key") does it answer the key's last successful read of the last StaleFor,
+// so that authenticated customers keep going through a database outage; a
+// change made during the outage (which needs the database too) counts once
+// the read succeeds again.
 func (d *Directory) AppKey(ctx context.Context, key string) (models.AppKey, error) {
 	var k models.AppKey
 	err := d.DB.WithContext(ctx).Where("`key` = ? AND disabled = ?", key, false).Take(&k).Error
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case err == nil:
+		if d.lastGood == nil || len(d.lastGood) >= maxLastGood {
+			d.lastGood = map[string]goodKey{}
+		}
+		d.lastGood[key] = goodKey{key: k, at: now}
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		delete(d.lastGood, key)
+	default:
+		staleFor := d.StaleFor
+		if staleFor == 0 {
+			staleFor = DefaultStaleFor
+		}
+		if g, ok := d.lastGood[key]; ok && now.Sub(g.at) <= staleFor {
+			return g.key, nil
+		}
+	}
 	return k, notFound(err, "app key")
 }
 

@@ -154,6 +154,19 @@ var phone = regexp.MustCompile(`^(?:0\d{2,3}-?\d{7,8}|(?:\+86)?1[3-9]\d{9})$`)
 // PhoneRule describes ValidPhone for error messages.
 const PhoneRule = "an area code and number such as 07522026666 or 0752-2026666, or a mobile number such as 13812345678 or +8613812345678"
 
+// CallbackNumberRule describes ValidCallbackNumber for error messages.
+const CallbackNumberRule = "a phone number: 3 to 20 digits, optionally starting with + and with single spaces or - between digits, such as 1386667777 or 0752-2026666"
+
+// callbackNumber is spec 003 §15's caller: the spec says only "the number to
+// call back" (留言号码), and its own sample is 1386667777, ten digits that are
+// neither a Chinese mobile nor a fixed-line number, so any phone-like number
+// that fits cc_misc_lvmsg.tel is accepted.
+var callbackNumber = regexp.MustCompile(`^\+?[0-9](?:[ -]?[0-9]){2,19}$`)
+
+// ValidCallbackNumber reports whether s is a number spec 003 §15's
+// doLeaveMessage accepts as caller (see callbackNumber).
+func ValidCallbackNumber(s string) bool { return len(s) <= 45 && callbackNumber.MatchString(s) }
+
 // ValidPhone reports whether s is a phone number spec 002 accepts.
 func ValidPhone(s string) bool { return phone.MatchString(s) }
 

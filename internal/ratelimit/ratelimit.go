@@ -110,6 +110,66 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return false, time.Duration(missing / float64(l.limit) * float64(time.Second))
 }
 
+// Peek tells whether key's bucket holds a token, without taking it, and when
+// it does not, how long until it will. Failure limits peek before an attempt
+// and Take only when the attempt failed, so that successes cost nothing.
+func (l *Limiter) Peek(key string) (bool, time.Duration) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.clients[key]
+	if !ok {
+		if len(l.clients) < l.maxClients {
+			return l.burst > 0, 0
+		}
+		if b = l.clients[overflowKey]; b == nil {
+			return l.burst > 0, 0
+		}
+	}
+	tokens := b.lim.TokensAt(now)
+	if tokens >= 1 {
+		return true, 0
+	}
+	if l.limit <= 0 {
+		return false, l.idle
+	}
+	return false, time.Duration((1 - tokens) / float64(l.limit) * float64(time.Second))
+}
+
+// Take takes a token from key's bucket even when it is empty: the bucket then
+// owes tokens, so that failures that raced past Peek still count in full.
+func (l *Limiter) Take(key string) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) >= l.idle {
+		l.sweep(now)
+	}
+	b, ok := l.clients[key]
+	if !ok {
+		if len(l.clients) >= l.maxClients {
+			l.sweep(now)
+		}
+		if len(l.clients) >= l.maxClients {
+			key = overflowKey
+			b = l.clients[key]
+		}
+	}
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.clients[key] = b
+	}
+	b.seen = now
+	b.lim.ReserveN(now, 1)
+}
+
+// Reset forgets key's bucket: the client starts again with a full one.
+func (l *Limiter) Reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.clients, key)
+}
+
 // Len reports how many clients currently have a bucket.
 func (l *Limiter) Len() int {
 	l.mu.Lock()

@@ -100,3 +100,31 @@ func TestPerClientIPMiddleware(t *testing.T) {
 	require.Len(t, waits, 1)
 	require.Greater(t, waits[0], 50*time.Second)
 }
+
+func TestPeekTakeCountOnlyWhatIsTaken(t *testing.T) {
+	c := &clock{at: time.Unix(1_700_000_000, 0)}
+	l := New(rate.Every(10*time.Second), 2, time.Minute, WithClock(c.now))
+	for range 5 {
+		ok, _ := l.Peek("a")
+		require.True(t, ok, "peeking costs nothing")
+	}
+	require.Zero(t, l.Len(), "a peek keeps no bucket")
+	l.Take("a")
+	l.Take("a")
+	ok, wait := l.Peek("a")
+	require.False(t, ok, "two failures used the burst")
+	require.InDelta(t, 10*time.Second, wait, float64(time.Millisecond))
+	l.Take("a") // a failure that raced past the peek still counts: the bucket owes one
+	c.at = c.at.Add(10 * time.Second)
+	ok, _ = l.Peek("a")
+	require.False(t, ok, "the debt is paid back first")
+	c.at = c.at.Add(10 * time.Second)
+	ok, _ = l.Peek("a")
+	require.True(t, ok)
+
+	l.Take("b")
+	l.Take("b")
+	l.Reset("b")
+	ok, _ = l.Peek("b")
+	require.True(t, ok, "a reset client starts with a full bucket")
+}

@@ -92,10 +92,14 @@ type VisitorClaims struct {
 
 // AgentClaims is what an agent session vouches for: one agent of a tenant.
 type AgentClaims struct {
-	AgentID   string
-	TenantID  string
-	IssuedAt  time.Time
-	ExpiresAt time.Time
+	AgentID  string
+	TenantID string
+	// SessionVersion is the agent's session version at login; the agent API
+	// refuses the token once the agent's version moved on (logout, password
+	// change, disable), so that revocation needs no token list.
+	SessionVersion int64
+	IssuedAt       time.Time
+	ExpiresAt      time.Time
 }
 
 // jwtClaims is the wire form of every kind; short names keep tokens small
@@ -112,6 +116,7 @@ type jwtClaims struct {
 	SkillGroupID    int64  `json:"sg,omitempty"`
 	WebKeyID        uint64 `json:"wk,omitempty"`
 	AgentID         string `json:"aid,omitempty"`
+	SessionVersion  int64  `json:"sv,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -221,12 +226,20 @@ func (i *Issuer) VerifyVisitor(token string) (VisitorClaims, error) {
 	}, err
 }
 
-// IssueAgent signs an agent's session token, valid for ttl.
+// IssueAgent signs an agent's session token of session version 0, valid
+// for ttl. Sessions are checked against the agent's current version, so
+// logins use IssueAgentSession with the version read with the password.
 func (i *Issuer) IssueAgent(agentID, tenantID string, ttl time.Duration) (token string, expiresAt time.Time, err error) {
-	if agentID == "" || tenantID == "" {
+	return i.IssueAgentSession(AgentClaims{AgentID: agentID, TenantID: tenantID}, ttl)
+}
+
+// IssueAgentSession signs an agent's session token for c's agent, tenant and
+// session version, valid for ttl.
+func (i *Issuer) IssueAgentSession(c AgentClaims, ttl time.Duration) (token string, expiresAt time.Time, err error) {
+	if c.AgentID == "" || c.TenantID == "" {
 		return "", time.Time{}, errors.New("token: agent token needs an agent and a tenant")
 	}
-	tok, _, exp, err := i.sign(jwtClaims{Type: TypeAgent, AgentID: agentID, TenantID: tenantID}, agentID, ttl)
+	tok, _, exp, err := i.sign(jwtClaims{Type: TypeAgent, AgentID: c.AgentID, TenantID: c.TenantID, SessionVersion: c.SessionVersion}, c.AgentID, ttl)
 	return tok, exp, err
 }
 
@@ -237,7 +250,10 @@ func (i *Issuer) VerifyAgent(token string) (AgentClaims, error) {
 	if err != nil {
 		return AgentClaims{}, err
 	}
-	return AgentClaims{AgentID: c.AgentID, TenantID: c.TenantID, IssuedAt: c.IssuedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()}, nil
+	return AgentClaims{
+		AgentID: c.AgentID, TenantID: c.TenantID, SessionVersion: c.SessionVersion,
+		IssuedAt: c.IssuedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
+	}, nil
 }
 
 func (i *Issuer) sign(c jwtClaims, subject string, ttl time.Duration) (string, time.Time, time.Time, error) {

@@ -132,6 +132,20 @@ func TestAgentRoundTripAndExpiry(t *testing.T) {
 	require.Error(t, err)
 }
 
+func TestAgentSessionCarriesItsVersion(t *testing.T) {
+	iss, _ := newIssuer(t, modelstest.SQLiteDB(t))
+	tok, _, err := iss.IssueAgentSession(token.AgentClaims{AgentID: "agent1", TenantID: "demo", SessionVersion: 7}, time.Hour)
+	require.NoError(t, err)
+	got, err := iss.VerifyAgent(tok)
+	require.NoError(t, err)
+	require.EqualValues(t, 7, got.SessionVersion, "the agent API compares it with the agent's current version")
+	old, _, err := iss.IssueAgent("agent1", "demo", time.Hour)
+	require.NoError(t, err)
+	got, err = iss.VerifyAgent(old)
+	require.NoError(t, err)
+	require.Zero(t, got.SessionVersion)
+}
+
 func TestRejectsForgeries(t *testing.T) {
 	iss, clk := newIssuer(t, modelstest.SQLiteDB(t))
 	other, _ := newIssuer(t, modelstest.SQLiteDB(t)) // a different database, so a different key
