@@ -95,10 +95,16 @@ const (
 	pushPage = 50
 )
 
-// progress is what a delivery heartbeats: how far it got.
+// progress is what a delivery heartbeats: how far it got, and since when
+// the event after that has been refused (zero while none is), so that a
+// delivery a crash restarts keeps the event's retry window.
 type progress struct {
-	Seq int64
+	Seq          int64
+	FailingSince time.Time
 }
+
+// pushBeat is how often a delivery heartbeats while it waits out a backoff.
+const pushBeat = 5 * time.Second
 
 // Deliver sends the conversation's messages to the endpoint one at a time in
 // seq order, each until accepted or given up after the retry window, and
@@ -110,6 +116,13 @@ func (p *Pusher) Deliver(ctx context.Context, r DeliverRequest) error {
 	cursor, err := p.Log.WebhookCursor(ctx, r.ConversationID, r.EndpointID)
 	if err != nil {
 		return err
+	}
+	var last progress
+	if activity.HasHeartbeatDetails(ctx) {
+		// Unreadable progress only restarts the retry window.
+		if activity.GetHeartbeatDetails(ctx, &last) != nil || last.Seq != cursor {
+			last = progress{}
+		}
 	}
 	for {
 		recs, err := p.Log.Messages(ctx, r.ConversationID, cursor, pushPage)
@@ -124,7 +137,7 @@ func (p *Pusher) Deliver(ctx context.Context, r DeliverRequest) error {
 			if conv.Phase == chatlog.PhaseClosed && cursor >= conv.LastSeq {
 				return nil
 			}
-			activity.RecordHeartbeat(ctx, progress{cursor})
+			activity.RecordHeartbeat(ctx, progress{Seq: cursor})
 			if err := p.wait(ctx, r.ConversationID, cursor); err != nil {
 				return err
 			}
@@ -139,14 +152,15 @@ func (p *Pusher) Deliver(ctx context.Context, r DeliverRequest) error {
 			return err
 		}
 		for _, rec := range recs {
-			if err := p.deliverOne(ctx, ep, r, rec, avatars[rec.ServiceID]); err != nil {
+			if err := p.deliverOne(ctx, ep, r, rec, avatars[rec.ServiceID], last.FailingSince); err != nil {
 				return err
 			}
+			last.FailingSince = time.Time{}
 			cursor = rec.Seq
 			if err := p.Log.SaveWebhookCursor(ctx, r.ConversationID, r.EndpointID, cursor); err != nil {
 				return err
 			}
-			activity.RecordHeartbeat(ctx, progress{cursor})
+			activity.RecordHeartbeat(ctx, progress{Seq: cursor})
 		}
 	}
 }
@@ -162,6 +176,25 @@ func (p *Pusher) wait(ctx context.Context, conversationID string, cursor int64) 
 		return nil
 	}
 	return err
+}
+
+// sleepBeating waits d, heartbeating p meanwhile: a backoff of ten minutes
+// must not look like a dead worker.
+func sleepBeating(ctx context.Context, d time.Duration, p progress) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	beat := time.NewTicker(pushBeat)
+	defer beat.Stop()
+	for {
+		activity.RecordHeartbeat(ctx, p)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		case <-beat.C:
+		}
+	}
 }
 
 // endpoint reads the endpoint at each page, so that an edit or a rotation
@@ -183,8 +216,11 @@ func (p *Pusher) endpoint(ctx context.Context, r DeliverRequest) (models.Webhook
 // deliverOne posts one event until the receiver accepts it. Failures are
 // retried here with backoff, logged once per attempt at warning level; an
 // event still refused after the retry window is dropped with an error log.
-func (p *Pusher) deliverOne(ctx context.Context, ep models.WebhookEndpoint, r DeliverRequest, rec models.ChatRecord, serviceURL string) error {
-	first := time.Now()
+func (p *Pusher) deliverOne(ctx context.Context, ep models.WebhookEndpoint, r DeliverRequest, rec models.ChatRecord, serviceURL string, failingSince time.Time) error {
+	first := failingSince
+	if first.IsZero() {
+		first = time.Now()
+	}
 	delay := pushFirstRetry
 	for {
 		err := p.post(ctx, ep, r, rec, serviceURL)
@@ -201,14 +237,9 @@ func (p *Pusher) deliverOne(ctx context.Context, ep models.WebhookEndpoint, r De
 		}
 		activity.GetLogger(ctx).Warn("webhook attempt failed; retrying", "endpoint", ep.ID, "event", rec.MessageCode,
 			"retryIn", delay.String(), "error", err)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleepBeating(ctx, delay, progress{Seq: rec.Seq - 1, FailingSince: first}); err != nil {
+			return err
 		}
-		activity.RecordHeartbeat(ctx, progress{rec.Seq - 1})
 		delay = min(2*delay, pushMaxRetry)
 	}
 }

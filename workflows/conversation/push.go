@@ -12,7 +12,7 @@ import (
 const (
 	// pushHeartbeat is how long a delivery may go silent before another
 	// worker takes it over; a delivery heartbeats while it waits for messages.
-	pushHeartbeat = time.Minute
+	pushHeartbeat = 20 * time.Second
 	// pushLifetime bounds one delivery attempt: a conversation's life, then
 	// the 25-hour retry window of its last event.
 	pushLifetime = 60 * 24 * time.Hour
