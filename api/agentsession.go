@@ -99,13 +99,14 @@ var (
 // agentSessions serve login and logout of the agent API.
 type agentSessions struct {
 	store  *agents.Store
+	chat   *chat.Service
 	tokens *token.Issuer
 	bind   *binder
 	guard  *failureGuard
 }
 
 func newAgentSessions(d Deps, b *binder) *agentSessions {
-	return &agentSessions{store: d.Agents, tokens: d.Tokens, bind: b, guard: newFailureGuard(loginPerAddr, loginPerUsername, time.Now)}
+	return &agentSessions{store: d.Agents, chat: d.Chat, tokens: d.Tokens, bind: b, guard: newFailureGuard(loginPerAddr, loginPerUsername, time.Now)}
 }
 
 // login checks a username and password and answers a session token.
@@ -136,8 +137,17 @@ func (h *agentSessions) login(c *gin.Context) {
 		jsonFail(c, err)
 		return
 	}
+	// The feed's head: a console that starts here reads what happens from
+	// now on, not the events of earlier sessions.
+	var head int64
+	if h.chat != nil {
+		if head, err = h.chat.Log.AgentFeedHead(c.Request.Context(), a.ID); err != nil {
+			jsonFail(c, err)
+			return
+		}
+	}
 	noStore(c)
-	c.JSON(http.StatusOK, gin.H{"token": tok, "expiresAt": exp, "agent": profileOf(a)})
+	c.JSON(http.StatusOK, gin.H{"token": tok, "expiresAt": exp, "agent": profileOf(a), "cursor": head})
 }
 
 // logout ends every session of the agent before the handler after it takes

@@ -51,14 +51,15 @@ type agentState struct {
 func loginAgent(t testing.TB, base, username, password string) *agent {
 	t.Helper()
 	var out struct {
-		Token string `json:"token"`
-		Agent struct {
+		Token  string `json:"token"`
+		Cursor int64  `json:"cursor"`
+		Agent  struct {
 			ID string `json:"id"`
 		} `json:"agent"`
 	}
 	code := call(t, http.MethodPost, base+"/api/agent/v1/login", nil, map[string]string{"username": username, "password": password}, &out)
 	require.Equal(t, http.StatusOK, code)
-	return &agent{t: t, base: base, id: out.Agent.ID, token: out.Token}
+	return &agent{t: t, base: base, id: out.Agent.ID, token: out.Token, cursor: out.Cursor}
 }
 
 func (a *agent) headers() map[string]string {

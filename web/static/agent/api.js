@@ -54,7 +54,7 @@ export async function call(method, path, body, signal) {
 
 export async function login(username, password) {
   const data = await call('POST', '/login', { username, password });
-  saveSession({ token: data.token, expiresAt: data.expiresAt, agent: data.agent, cursor: null });
+  saveSession({ token: data.token, expiresAt: data.expiresAt, agent: data.agent, cursor: data.cursor ?? null });
   return data;
 }
 
