@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -71,7 +72,7 @@ func (o agentOps) agent(ctx context.Context, tenantID, agentID string) (routing.
 // queues is routing's view of every queue and agent of the tenant.
 func (o agentOps) queues(ctx context.Context, tenantID string) (routing.Queues, error) {
 	var q routing.Queues
-	err := o.query(ctx, routing.WorkflowID(tenantID), routing.QueryQueues, &q)
+	err := o.query(ctx, routing.WorkflowID(tenantID), routing.QueryQueues, &q, time.Now())
 	return q, err
 }
 

@@ -57,7 +57,7 @@ func (h *customerHandlers) queryQueueInfo(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	info, err := h.routing.queueInfo(c.Request.Context(), conv.TenantID, routing.QueueInfoRequest{
+	info, err := h.routing.queueInfo(c.Request.Context(), conv.TenantID, routing.QueueInfoRequest{Now: time.Now(),
 		WorkflowID: conv.WorkflowID, SkillGroupID: conv.SkillGroupID, QueuedAt: *conv.QueuedAt, MaxWait: ch.MaxQueueWait,
 	})
 	if err != nil {

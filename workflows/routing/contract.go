@@ -165,6 +165,8 @@ type Requeue struct {
 // conversation that queued a moment ago, whose request routing has not
 // received yet: it is last in line.
 type QueueInfoRequest struct {
+	// Now is the caller's time, which the waits are computed at.
+	Now          time.Time
 	WorkflowID   string
 	SkillGroupID int64
 	QueuedAt     time.Time

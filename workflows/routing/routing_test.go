@@ -72,7 +72,7 @@ func (h *harness) status(s AgentStatus, check func(Agent)) {
 }
 
 func (h *harness) queues() Queues {
-	v, err := h.env.QueryWorkflow(QueryQueues)
+	v, err := h.env.QueryWorkflow(QueryQueues, h.env.Now())
 	require.NoError(h.t, err)
 	var q Queues
 	require.NoError(h.t, v.Get(&q))
@@ -322,6 +322,26 @@ func TestQueueInfoForAConversationRoutingHasNotSeenYet(t *testing.T) {
 			ConfigMaxcWaitTime: 60, LongestWaitTime: 10,
 		}, qi, "last in line behind c1, the only other wait in group 11")
 		require.Len(t, h.queues().Waiting, 2, "a query changes nothing")
+	})
+	h.run(State{TenantID: "demo"}, time.Minute)
+}
+
+// TestQueueInfoAnswersAtTheCallersTime: a visitor waiting alone sees the
+// wait grow with each query, though routing handles nothing meanwhile.
+func TestQueueInfoAnswersAtTheCallersTime(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Second, func() { h.env.SignalWorkflow(SignalEnqueue, entry("c1", 11, start.Add(time.Second))) })
+	h.at(2*time.Second, func() {
+		for _, later := range []time.Duration{0, 30 * time.Second, 95 * time.Second} {
+			v, err := h.env.QueryWorkflow(QueryQueueInfo, QueueInfoRequest{Now: start.Add(2*time.Second + later), WorkflowID: "conv:c:c1"})
+			require.NoError(t, err)
+			var qi QueueInfo
+			require.NoError(t, v.Get(&qi))
+			wait := int((time.Second + later) / time.Second)
+			require.Equal(t, wait, qi.TotalWaitTime, "queried %s later", later)
+			require.Equal(t, wait, qi.LongestWaitTime)
+			require.Equal(t, wait, qi.CurrentDeviceWaitTime)
+		}
 	})
 	h.run(State{TenantID: "demo"}, time.Minute)
 }

@@ -64,13 +64,16 @@ func (r *router) register(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: validateAgentStatus}); err != nil {
 		return err
 	}
+	// Queries answer at the caller's time: a query does not advance
+	// workflow time, so workflow.Now would be the last event's, and a visitor
+	// waiting alone would see the same waits for ever.
 	if err := workflow.SetQueryHandler(ctx, QueryQueueInfo, func(q QueueInfoRequest) (QueueInfo, error) {
-		return r.queueInfo(q, workflow.Now(ctx)), nil
+		return r.queueInfo(q, asOf(ctx, q.Now)), nil
 	}); err != nil {
 		return err
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryQueues, func() (Queues, error) {
-		return r.queues(workflow.Now(ctx)), nil
+	if err := workflow.SetQueryHandler(ctx, QueryQueues, func(now time.Time) (Queues, error) {
+		return r.queues(asOf(ctx, now)), nil
 	}); err != nil {
 		return err
 	}
@@ -155,4 +158,13 @@ func (r *router) signal(ctx workflow.Context, workflowID, name string, arg any, 
 			onDone(err)
 		}
 	})
+}
+
+// asOf is the time a query answers at: the caller's, unless it is missing
+// or before the workflow's own (clocks of replicas differ a little).
+func asOf(ctx workflow.Context, now time.Time) time.Time {
+	if wf := workflow.Now(ctx); now.Before(wf) {
+		return wf
+	}
+	return now
 }
