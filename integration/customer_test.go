@@ -403,6 +403,8 @@ func TestCustomerAPIResultCodesAndBadInput(t *testing.T) {
 			{name: "cursor -1", method: http.MethodGet, path: q + "&cursor=-1", headers: h, status: 400, code: "400", descHas: "cursor"},
 			{name: "cursor x", method: http.MethodGet, path: q + "&cursor=x", headers: h, status: 400, code: "400", descHas: "cursor"},
 			{name: "wait 31", method: http.MethodGet, path: q + "&wait=31", headers: h, status: 400, code: "400", descHas: "wait"},
+			// Overflowed the old check (seconds times 1e9) into a negative wait.
+			{name: "wait max int64", method: http.MethodGet, path: q + "&wait=9223372036854775807", headers: h, status: 400, code: "400", descHas: "wait"},
 			{name: "another user's receiverId", method: http.MethodGet, path: pathPoll + "?channel=WEB&receiverId=" + other.id,
 				headers: h, status: 403, code: "403"},
 			{name: "channel APP", method: http.MethodGet, path: pathPoll + "?channel=APP&receiverId=" + v.id,
