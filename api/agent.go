@@ -231,7 +231,7 @@ func (h *agentHandlers) listMessages(c *gin.Context) {
 		jsonFail(c, err)
 		return
 	}
-	rows, err := h.store.Messages(ctx, c.Param("id"), after, int(limit))
+	rows, err := h.chat.Log.Messages(ctx, c.Param("id"), after, int(limit))
 	if err != nil {
 		jsonFail(c, err)
 		return

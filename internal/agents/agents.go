@@ -170,14 +170,3 @@ func (s *Store) Recent(ctx context.Context, tenantID, agentID string, limit int)
 	}
 	return out, nil
 }
-
-// Messages lists a conversation's messages in both directions after a sequence number.
-func (s *Store) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]models.ChatRecord, error) {
-	var out []models.ChatRecord
-	err := s.DB.WithContext(ctx).Where("conversation_id = ? AND seq > ?", conversationID, afterSeq).
-		Order("seq").Limit(limit).Find(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("messages of %q: %w", conversationID, err)
-	}
-	return out, nil
-}

@@ -74,19 +74,33 @@ func (s *Service) AgentStatus(ctx context.Context, tenantID, agentID, status str
 // presenceEvery is how often the sweep looks for agents who stopped reading.
 const presenceEvery = 20 * time.Second
 
+// Agents' events are kept a week (a console that falls further behind
+// reloads its conversations); the same sweep deletes older ones hourly.
+const (
+	keepAgentEvents = 7 * 24 * time.Hour
+	pruneEvery      = time.Hour
+)
+
 // SweepPresence takes agents who have not read their events for
 // routing.PresenceTimeout offline until ctx ends: their feed says so and
 // routing puts their conversations back in the queue. It reads one indexed
 // query per sweep and writes nothing while everyone is present, so idle
-// agents cost no workflow history.
+// agents cost no workflow history. Once an hour it also prunes old agent events.
 func (s *Service) SweepPresence(ctx context.Context) {
 	t := time.NewTicker(presenceEvery)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if time.Since(pruned) >= pruneEvery {
+			pruned = time.Now()
+			if _, err := s.Log.PruneAgentEvents(ctx, pruned.Add(-keepAgentEvents)); err != nil {
+				s.Logger.Warn("prune agent events", "error", err)
+			}
 		}
 		stale, err := s.Log.TakeAwayStale(ctx, time.Now().Add(-routing.PresenceTimeout))
 		if err != nil {

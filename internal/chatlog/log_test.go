@@ -178,3 +178,21 @@ func TestIdleTransitionWaitsForTheLog(t *testing.T) {
 		require.Equal(t, chatlog.PhaseRobot, res.Conv.Phase)
 	})
 }
+
+func TestPruneAgentEventsKeepsRecentOnes(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		l := &chatlog.Log{DB: db, Now: func() time.Time { return now }}
+		ctx := context.Background()
+		require.NoError(t, l.AddAgentEvents(ctx, "demo", chatlog.AgentEvent{AgentID: "a1", Type: chatlog.EventStatus}))
+		now = now.Add(8 * 24 * time.Hour)
+		require.NoError(t, l.AddAgentEvents(ctx, "demo", chatlog.AgentEvent{AgentID: "a1", Type: chatlog.EventStatus}))
+		n, err := l.PruneAgentEvents(ctx, now.Add(-7*24*time.Hour))
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n)
+		left, err := l.AgentEvents(ctx, "a1", 0, 10)
+		require.NoError(t, err)
+		require.Len(t, left, 1)
+		require.EqualValues(t, 2, left[0].Seq, "the feed's numbering goes on")
+	})
+}
