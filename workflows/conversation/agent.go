@@ -35,33 +35,29 @@ func (c *conv) validateAgentTransfer(_ workflow.Context, r AgentTransferRequest)
 
 // onAgentTransfer puts the conversation back in a queue: a named agent's or a skill group's.
 func (c *conv) onAgentTransfer(ctx workflow.Context, r AgentTransferRequest) (Snapshot, error) {
-	if err := c.mu.Lock(ctx); err != nil {
-		return Snapshot{}, err
-	}
-	defer c.mu.Unlock()
-	defer c.publish(ctx)
-	c.requests++
-	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil {
-		return Snapshot{}, err
-	}
-	now := workflow.Now(ctx)
-	group := c.SkillGroupID
-	if r.ToSkillGroupID > 0 {
-		group = r.ToSkillGroupID
-	}
-	none := ""
-	ok, err := c.change(ctx, activities.Transition{
-		Phase:    string(PhaseQueued),
-		Set:      activities.Fields{QueuedAt: &now, AgentID: &none, AgentName: &none, SkillGroupID: &group},
-		Messages: []activities.LogMessage{c.notice(textTransferring)},
-		Events:   c.agentLeft("transferred"),
+	return underLock(ctx, c, func() (Snapshot, error) {
+		if err := c.servedBy(r.AgentID, r.ConversationID); err != nil {
+			return Snapshot{}, err
+		}
+		now := workflow.Now(ctx)
+		group := c.SkillGroupID
+		if r.ToSkillGroupID > 0 {
+			group = r.ToSkillGroupID
+		}
+		none := ""
+		ok, err := c.change(ctx, activities.Transition{
+			Phase:    string(PhaseQueued),
+			Set:      activities.Fields{QueuedAt: &now, AgentID: &none, AgentName: &none, SkillGroupID: &group},
+			Messages: []activities.LogMessage{c.notice(textTransferring)},
+			Events:   c.agentLeft("transferred"),
+		})
+		if err != nil || !ok {
+			return Snapshot{}, err
+		}
+		c.FromAgentID, c.Agent, c.TargetAgentID, c.SkillGroupID, c.QueuedAt = r.AgentID, AgentRef{}, r.ToAgentID, group, &now
+		c.requestQueue()
+		return c.snapshot()
 	})
-	if err != nil || !ok {
-		return Snapshot{}, err
-	}
-	c.FromAgentID, c.Agent, c.TargetAgentID, c.SkillGroupID, c.QueuedAt = r.AgentID, AgentRef{}, r.ToAgentID, group, &now
-	c.requestQueue()
-	return c.snapshot()
 }
 
 func (c *conv) validateAgentClose(_ workflow.Context, r AgentCloseRequest) error {
@@ -73,17 +69,13 @@ func (c *conv) validateAgentClose(_ workflow.Context, r AgentCloseRequest) error
 
 // onAgentClose is the agent ending the service; the visitor is asked for a rating.
 func (c *conv) onAgentClose(ctx workflow.Context, r AgentCloseRequest) (Snapshot, error) {
-	if err := c.mu.Lock(ctx); err != nil {
-		return Snapshot{}, err
-	}
-	defer c.mu.Unlock()
-	defer c.publish(ctx)
-	c.requests++
-	if err := c.servedBy(r.AgentID, r.ConversationID); err != nil {
-		return Snapshot{}, err
-	}
-	if err := c.end(ctx, "agent", nil); err != nil {
-		return Snapshot{}, err
-	}
-	return c.snapshot()
+	return underLock(ctx, c, func() (Snapshot, error) {
+		if err := c.servedBy(r.AgentID, r.ConversationID); err != nil {
+			return Snapshot{}, err
+		}
+		if err := c.end(ctx, "agent", nil); err != nil {
+			return Snapshot{}, err
+		}
+		return c.snapshot()
+	})
 }

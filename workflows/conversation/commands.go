@@ -33,34 +33,30 @@ func (c *conv) validateCommand(_ workflow.Context, r CommandRequest) error {
 // onCommand applies the visitor's TRANS2AGENT or DISCONNECT and answers with
 // the spec's result.
 func (c *conv) onCommand(ctx workflow.Context, r CommandRequest) (SendResult, error) {
-	if err := c.mu.Lock(ctx); err != nil {
-		return SendResult{}, err
-	}
-	defer c.mu.Unlock()
-	defer c.publish(ctx)
-	c.requests++
-	if d := c.remembered(r.DedupeKey); d != nil {
-		return d.Result, nil
-	}
-	// The phase may have moved while the command waited for the lock.
-	if err := c.validateCommand(ctx, r); err != nil {
-		if res, ok := AsRefusal(err); ok {
-			return res, nil
+	return underLock(ctx, c, func() (SendResult, error) {
+		if d := c.remembered(r.DedupeKey); d != nil {
+			return d.Result, nil
 		}
-		return SendResult{}, err
-	}
-	var res SendResult
-	var err error
-	if r.ControlType == ControlTrans2Agent {
-		res, err = c.transfer(ctx)
-	} else {
-		res, err = c.disconnect(ctx)
-	}
-	if err != nil {
-		return SendResult{}, err
-	}
-	c.remember(r.DedupeKey, res)
-	return res, nil
+		// The phase may have moved while the command waited for the lock.
+		if err := c.validateCommand(ctx, r); err != nil {
+			if res, ok := AsRefusal(err); ok {
+				return res, nil
+			}
+			return SendResult{}, err
+		}
+		var res SendResult
+		var err error
+		if r.ControlType == ControlTrans2Agent {
+			res, err = c.transfer(ctx)
+		} else {
+			res, err = c.disconnect(ctx)
+		}
+		if err != nil {
+			return SendResult{}, err
+		}
+		c.remember(r.DedupeKey, res)
+		return res, nil
+	})
 }
 
 func (c *conv) transfer(ctx workflow.Context) (SendResult, error) {

@@ -163,18 +163,27 @@ func (c *conv) listen(ctx workflow.Context) {
 	}
 }
 
-// locked runs f under the life-cycle lock; a failure is logged (f's writes
-// retry without limit, so only cancellation ends one).
-func (c *conv) locked(ctx workflow.Context, f func() error) {
+// underLock runs f as one step of the conversation's life: under the
+// life-cycle lock, counted for continue-as-new, and shown in Temporal UI
+// afterwards. Handlers, routing's signals, the robot and timeouts all go
+// through it.
+func underLock[T any](ctx workflow.Context, c *conv, f func() (T, error)) (T, error) {
+	var zero T
 	if err := c.mu.Lock(ctx); err != nil {
-		return
+		return zero, err
 	}
 	defer c.mu.Unlock()
+	defer c.publish(ctx)
 	c.requests++
-	if err := f(); err != nil {
+	return f()
+}
+
+// locked is underLock for a step nobody waits on: a failure is logged (its
+// writes retry without limit, so only cancellation ends one).
+func (c *conv) locked(ctx workflow.Context, f func() error) {
+	if _, err := underLock(ctx, c, func() (struct{}, error) { return struct{}{}, f() }); err != nil {
 		workflow.GetLogger(ctx).Warn("conversation step failed", "error", err)
 	}
-	c.publish(ctx)
 }
 
 // run waits for the close, the current phase's deadline, or the point to
