@@ -196,3 +196,24 @@ func TestPruneAgentEventsKeepsRecentOnes(t *testing.T) {
 		require.EqualValues(t, 2, left[0].Seq, "the feed's numbering goes on")
 	})
 }
+
+func TestRepeatedKeyAnswersTheFirstWriteAfterTheClose(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		l := &chatlog.Log{DB: db}
+		ctx := context.Background()
+		open(t, l, "c9", "u9", chatlog.PhaseAgent)
+		first, err := l.Append(ctx, chat("c9", "hi", "key-1"))
+		require.NoError(t, err)
+		_, err = l.Apply(ctx, chatlog.Transition{ConversationID: "c9", Number: 1, Phase: chatlog.PhaseClosed})
+		require.NoError(t, err)
+
+		again, err := l.Append(ctx, chat("c9", "hi", "key-1"))
+		require.NoError(t, err, "a retry of an accepted send is not refused by the close that followed")
+		require.True(t, again.Duplicate)
+		require.Equal(t, first.Record.Seq, again.Record.Seq)
+
+		_, err = l.Append(ctx, chat("c9", "new", "key-2"))
+		var pe *chatlog.PhaseError
+		require.ErrorAs(t, err, &pe, "a new message after the close is refused")
+	})
+}
