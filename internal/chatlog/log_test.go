@@ -217,3 +217,36 @@ func TestRepeatedKeyAnswersTheFirstWriteAfterTheClose(t *testing.T) {
 		require.ErrorAs(t, err, &pe, "a new message after the close is refused")
 	})
 }
+
+func TestAgentFeedNumbersEventsInOrder(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		l := &chatlog.Log{DB: db}
+		ctx := context.Background()
+		open(t, l, "c10", "u10", chatlog.PhaseAgent)
+		agent := "a10"
+		_, err := l.Apply(ctx, chatlog.Transition{ConversationID: "c10", Number: 1, Set: chatlog.Fields{AgentID: &agent}})
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		for i := range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := l.Append(ctx, chat("c10", fmt.Sprint(i), ""))
+				require.NoError(t, err)
+			}()
+		}
+		require.NoError(t, l.AddAgentEvents(ctx, "demo", chatlog.AgentEvent{AgentID: agent, Type: chatlog.EventStatus}))
+		wg.Wait()
+		events, err := l.AgentEvents(ctx, agent, 0, 100)
+		require.NoError(t, err)
+		require.Len(t, events, 13)
+		msgSeqs := map[int64]bool{}
+		for i, e := range events {
+			require.EqualValues(t, i+1, e.Seq, "the feed is numbered without gaps or repeats")
+			if e.Type == chatlog.EventMessage {
+				msgSeqs[e.MessageSeq] = true
+			}
+		}
+		require.Len(t, msgSeqs, 12, "each message has its own event")
+	})
+}
