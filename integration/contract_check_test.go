@@ -61,5 +61,21 @@ func TestContractCatchesDrift(t *testing.T) {
 	err = call(http.MethodGet, "/api/agent/v1/undocumented", "", nil)
 	require.ErrorContains(t, err, "is not in the document, but the server answered 200")
 
+	push := func(body string) {
+		req := httptest.NewRequest(http.MethodPost, "/ccflow-events", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		req.Header.Set("X-Ccflow-Event-Id", "e1")
+		req.Header.Set("X-Ccflow-Timestamp", "1619590480")
+		req.Header.Set("X-Ccflow-Signature", "sha256="+strings.Repeat("ab", 32))
+		contract.checkPush(req, []byte(body))
+	}
+	event := `{"event_id":"e1","conversation_id":"c1","seq":1,"visiter_id":"v1","content":"hi","business_id":1,` +
+		`"service_id":"","direction":"to_service","timestamp":1619590480,"group":1,"state":"online",` +
+		`"service_name":"","service_url":"","source_type":"CUSTOMER","control_type":"CHAT"}`
+	push(event)
 	require.Len(t, contract.swallow(mark), 3, "each violation is also kept for the run's report")
+	push(strings.Replace(event, `"visiter_id"`, `"visitor_id"`, 1))
+	got := contract.swallow(mark)
+	require.Len(t, got, 1, "a push with a renamed field")
+	require.Contains(t, got[0], "webhooks.conversationEvent")
 }

@@ -33,6 +33,7 @@ var contract *apiContract
 
 // apiContract validates calls to the ccflow processes the tests started.
 type apiContract struct {
+	doc    *openapi3.T
 	router routers.Router
 	mu     sync.Mutex
 	// hosts are the host:port of ccflow's HTTP servers (CCFLOW_HTTP_ADDR of
@@ -58,7 +59,7 @@ func loadContract() (*apiContract, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &apiContract{router: router, hosts: map[string]bool{}}, nil
+	return &apiContract{doc: doc, router: router, hosts: map[string]bool{}}, nil
 }
 
 // serves records that a ccflow process answers HTTP at addr (host:port).
@@ -217,4 +218,24 @@ func (c *apiContract) mark() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.violations)
+}
+
+// checkPush validates a webhook request ccflow sent to a test's receiver
+// against the document's webhooks.conversationEvent (headers and body).
+func (c *apiContract) checkPush(req *http.Request, body []byte) {
+	item := c.doc.Webhooks["conversationEvent"]
+	if item == nil || item.Post == nil {
+		_ = c.violated("the document has no webhooks.conversationEvent, but ccflow pushes events")
+		return
+	}
+	probe := req.Clone(context.WithoutCancel(req.Context()))
+	probe.Body = io.NopCloser(bytes.NewReader(body))
+	input := &openapi3filter.RequestValidationInput{
+		Request: probe,
+		Route:   &routers.Route{Spec: c.doc, Path: "conversationEvent", PathItem: item, Method: http.MethodPost, Operation: item.Post},
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
+	}
+	if err := openapi3filter.ValidateRequest(probe.Context(), input); err != nil {
+		_ = c.violated("a webhook push disagrees with webhooks.conversationEvent (%v): %s", oneLine(err), clip(body))
+	}
 }
