@@ -93,6 +93,11 @@ func gormConfig() *gorm.Config {
 		// UTC and millisecond precision on both databases, so a row read back
 		// equals what was written whichever database holds it (DATETIME(3)).
 		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		// A single statement is atomic on its own; GORM's default wraps each
+		// one in BEGIN and COMMIT besides, for hooks and associations that
+		// ccflow's models do not have. Writes that belong together use
+		// explicit transactions.
+		SkipDefaultTransaction: true,
 	}
 }
 
