@@ -79,6 +79,17 @@ func (s *Service) Connect(ctx context.Context, ch conversation.Channel, v Visito
 	if err != nil {
 		return Result{}, err
 	}
+	if !created && c.Phase == chatlog.PhaseSatisfaction && c.Rated {
+		// The visitor rated and comes back: the rated conversation closes
+		// in a moment (its workflow acts on the rating), and this CONNECT
+		// starts the next one rather than join the one that is closing.
+		if closed, err := s.awaitClosed(ctx, c.ID); err != nil || !closed {
+			return Result{}, errors.Join(err, ErrConversationClosing)
+		}
+		if c, created, err = s.Log.Open(ctx, n); err != nil {
+			return Result{}, err
+		}
+	}
 	if !created {
 		// A repeated CONNECT changes nothing.
 		if c.Phase == chatlog.PhaseRobot {
@@ -88,6 +99,33 @@ func (s *Service) Connect(ctx context.Context, ch conversation.Channel, v Visito
 	}
 	s.kick(c.ID)
 	return res, nil
+}
+
+// closingWait bounds how long a CONNECT waits for the visitor's rated
+// conversation to close; its workflow takes milliseconds when it runs.
+const closingWait = 5 * time.Second
+
+// ErrConversationClosing is a CONNECT that came while the visitor's rated
+// conversation had not closed within closingWait: retry it.
+var ErrConversationClosing = errors.New("the previous conversation is still closing")
+
+// awaitClosed waits up to closingWait for conversation id to close.
+func (s *Service) awaitClosed(ctx context.Context, id string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, closingWait)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		c, err := s.Log.Get(ctx, id)
+		if err != nil || c.Phase == chatlog.PhaseClosed {
+			return err == nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case <-tick.C:
+		}
+	}
 }
 
 // Send applies a visitor's CHAT, INPUT, TRANS2AGENT or DISCONNECT.
