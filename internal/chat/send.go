@@ -99,6 +99,10 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 	if err != nil {
 		return Result{}, err
 	}
+	if r.ControlType == conversation.ControlChat && c.Phase == chatlog.PhaseRobot && TransferIntent(r.Content) {
+		// The robot tells visitors to type 转人工: typing it is the transfer.
+		r.ControlType = conversation.ControlTrans2Agent
+	}
 	switch r.ControlType {
 	case conversation.ControlChat:
 		return s.chat(ctx, c.ID, robotName(c.Settings), v, r)
