@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 )
 
 // readmeNotRun are the README's sh blocks that TestREADMEExamples does not
@@ -36,6 +38,7 @@ var readmeSessions = []string{
 
 // readmeBlock is one ```sh block of the README.
 type readmeBlock struct {
+	lang    string
 	heading string
 	line    int
 	lines   []string
@@ -77,7 +80,12 @@ func TestREADMEExamples(t *testing.T) {
 	var checks []readmeCheck
 	ran := map[string]int{}
 	skipped := map[string]bool{}
+	var queries []string
 	for _, b := range blocks {
+		if b.lang == "sql" {
+			queries = append(queries, b.lines...)
+			continue
+		}
 		first := strings.TrimSpace(b.lines[0])
 		if prefix, ok := readmeSkipped(first); ok {
 			skipped[prefix] = true
@@ -138,7 +146,27 @@ func TestREADMEExamples(t *testing.T) {
 		}
 	}
 	require.Empty(t, wrong, "answers that differ from the README's; stderr of the session:\n%s", stderr.String())
-	t.Logf("%d documented answers checked in %d sections", len(checks), len(ran))
+
+	// The Temporal UI queries an operator keeps are valid on the server.
+	require.GreaterOrEqual(t, len(queries), 3, "the Operating section's queries")
+	c, err := client.Dial(client.Options{HostPort: n.temporal()})
+	require.NoError(t, err)
+	defer c.Close()
+	for _, q := range queries {
+		_, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: q})
+		require.NoError(t, err, "README's Temporal UI query %s", q)
+	}
+	eventually(t, 30*time.Second, "the README's tenant query finds the session's conversations", func() error {
+		res, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: "CcflowTenant = 'demo'"})
+		if err != nil {
+			return err
+		}
+		if len(res.GetExecutions()) < 2 {
+			return fmt.Errorf("%d conversations", len(res.GetExecutions()))
+		}
+		return nil
+	})
+	t.Logf("%d documented answers checked in %d sections, %d Temporal UI queries", len(checks), len(ran), len(queries))
 }
 
 // checkMarker stands in a block's script where its next check's output ends.
@@ -231,7 +259,7 @@ func docPattern(doc string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.ReplaceAll(strings.Join(parts, `.*?`), "\n", `\s*`))
 }
 
-// readmeBlocks reads the README's ```sh blocks with the heading each is under.
+// readmeBlocks reads the README's ```sh and ```sql blocks with the heading each is under.
 func readmeBlocks(t *testing.T, path string) []readmeBlock {
 	t.Helper()
 	f, err := os.Open(path)
@@ -250,8 +278,8 @@ func readmeBlocks(t *testing.T, path string) []readmeBlock {
 			cur = nil
 		case cur != nil:
 			cur.lines = append(cur.lines, l)
-		case l == "```sh":
-			cur = &readmeBlock{heading: heading, line: n}
+		case l == "```sh" || l == "```sql":
+			cur = &readmeBlock{lang: strings.TrimPrefix(l, "```"), heading: heading, line: n}
 		case strings.HasPrefix(l, "#"):
 			heading = strings.TrimSpace(strings.TrimLeft(l, "#"))
 		}
