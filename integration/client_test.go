@@ -25,8 +25,14 @@ type visitor struct {
 	session string
 }
 
-// newVisitor obtains the visitor's tokens.
+// newVisitor obtains the visitor's tokens, in Chinese.
 func newVisitor(t testing.TB, base, id string) *visitor {
+	t.Helper()
+	return newVisitorIn(t, base, id, "zh")
+}
+
+// newVisitorIn obtains the visitor's tokens with applyToken's locale.
+func newVisitorIn(t testing.TB, base, id, locale string) *visitor {
 	t.Helper()
 	v := &visitor{t: t, base: base, id: id}
 	var tok struct {
@@ -42,7 +48,7 @@ func newVisitor(t testing.TB, base, id string) *visitor {
 		ResultCode string `json:"resultCode"`
 	}
 	code = call(t, http.MethodPost, base+"/apiaccess/ccmessaging/applyToken", v.appHeaders(),
-		map[string]any{"userId": id, "userName": "user_" + id, "channelId": demoChannel, "locale": "zh"}, &applied)
+		map[string]any{"userId": id, "userName": "user_" + id, "channelId": demoChannel, "locale": locale}, &applied)
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "0", applied.ResultCode)
 	v.session = applied.Token
