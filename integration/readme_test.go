@@ -166,6 +166,17 @@ func TestREADMEExamples(t *testing.T) {
 		}
 		return nil
 	})
+	// Each conversation's Summary in Temporal UI names tenant, channel and visitor.
+	res, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: "CcflowUser = 'visitor-1'"})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.GetExecutions())
+	for _, e := range res.GetExecutions() {
+		d, err := c.DescribeWorkflow(context.Background(), e.GetExecution().GetWorkflowId(), "")
+		require.NoError(t, err)
+		summary, err := d.GetStaticSummary()
+		require.NoError(t, err)
+		require.Equal(t, "tenant demo · channel 1011577355744904195 · visitor Ann (visitor-1)", summary)
+	}
 	t.Logf("%d documented answers checked in %d sections, %d Temporal UI queries", len(checks), len(ran), len(queries))
 }
 

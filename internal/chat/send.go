@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -86,7 +87,7 @@ func (s *Service) Connect(ctx context.Context, ch conversation.Channel, v Visito
 		}
 		return ok(conversation.DescConnectAgent), nil
 	}
-	s.kick(c.ID)
+	s.kick(c.ID, fmt.Sprintf("tenant %s · channel %s · visitor %s (%s)", ch.TenantID, ch.ID, v.UserName, v.UserID))
 	return res, nil
 }
 
