@@ -104,6 +104,9 @@ type RobotTurn struct {
 	HandOff bool
 	// Unsure is what the robot says when it has no answer.
 	Unsure string
+	// Locale is the conversation's language: the FAQ answers in it when the
+	// tenant has an entry in it (faq.Index.AnswerIn).
+	Locale string
 }
 
 // RobotReply is what the robot did: the question it took (0 when there was
@@ -137,7 +140,7 @@ func (a *Conversations) Robot(ctx context.Context, t RobotTurn) (RobotReply, err
 	if reply.QuestionSeq == 0 {
 		return reply, nil
 	}
-	res, err := a.FAQ.Answer(ctx, t.TenantID, question)
+	res, err := a.FAQ.AnswerIn(ctx, t.TenantID, question, t.Locale)
 	if err != nil {
 		return RobotReply{}, err
 	}

@@ -55,7 +55,21 @@ type Pusher struct {
 	Log    *chatlog.Log
 	Wait   notify.Waiter
 	Client *http.Client
+	// UnhealthyAfter is how long an endpoint's deliveries fail before it is
+	// marked unhealthy (CCFLOW_WEBHOOK_UNHEALTHY_AFTER); zero means
+	// DefaultUnhealthyAfter.
+	UnhealthyAfter time.Duration
 }
+
+// DefaultUnhealthyAfter is CCFLOW_WEBHOOK_UNHEALTHY_AFTER's default.
+const DefaultUnhealthyAfter = 10 * time.Minute
+
+// maxLastError bounds the error kept with an endpoint (its column's size).
+const maxLastError = 512
+
+// errEndpointGone ends a delivery whose endpoint was disabled or removed
+// while one of its events was being retried.
+var errEndpointGone = errors.New("webhook endpoint removed or disabled")
 
 // NewWebhookClient is the HTTP client webhook deliveries use. It does not
 // follow redirects: a redirected POST would turn into a GET and lose the
@@ -152,7 +166,10 @@ func (p *Pusher) Deliver(ctx context.Context, r DeliverRequest) error {
 			return err
 		}
 		for _, rec := range recs {
-			if err := p.deliverOne(ctx, ep, r, rec, avatars[rec.ServiceID], last.FailingSince); err != nil {
+			if err := p.deliverOne(ctx, &ep, r, rec, avatars[rec.ServiceID], last.FailingSince); err != nil {
+				if errors.Is(err, errEndpointGone) {
+					return nil
+				}
 				return err
 			}
 			last.FailingSince = time.Time{}
@@ -214,33 +231,117 @@ func (p *Pusher) endpoint(ctx context.Context, r DeliverRequest) (models.Webhook
 }
 
 // deliverOne posts one event until the receiver accepts it. Failures are
-// retried here with backoff, logged once per attempt at warning level; an
-// event still refused after the retry window is dropped with an error log.
-func (p *Pusher) deliverOne(ctx context.Context, ep models.WebhookEndpoint, r DeliverRequest, rec models.ChatRecord, serviceURL string, failingSince time.Time) error {
+// retried here with backoff; an event still refused after the retry window
+// is dropped with an error log. The endpoint is read again before each retry,
+// so an edit counts and a disabled or removed endpoint ends the delivery
+// (errEndpointGone). The endpoint's health is kept in its row (see failed).
+func (p *Pusher) deliverOne(ctx context.Context, ep *models.WebhookEndpoint, r DeliverRequest, rec models.ChatRecord, serviceURL string, failingSince time.Time) error {
 	first := failingSince
 	if first.IsZero() {
 		first = time.Now()
 	}
 	delay := pushFirstRetry
 	for {
-		err := p.post(ctx, ep, r, rec, serviceURL)
+		err := p.post(ctx, *ep, r, rec, serviceURL)
 		if err == nil {
+			p.accepted(ctx, ep)
 			return nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		p.failed(ctx, ep, rec, delay, err)
 		if time.Since(first) >= pushRetryWindow {
 			activity.GetLogger(ctx).Error("webhook events dropped: not accepted within the retry window",
 				"endpoint", ep.ID, "event", rec.MessageCode, "error", err)
 			return nil
 		}
-		activity.GetLogger(ctx).Warn("webhook attempt failed; retrying", "endpoint", ep.ID, "event", rec.MessageCode,
-			"retryIn", delay.String(), "error", err)
 		if err := sleepBeating(ctx, delay, progress{Seq: rec.Seq - 1, FailingSince: first}); err != nil {
 			return err
 		}
 		delay = min(2*delay, pushMaxRetry)
+		next, ok, err := p.endpoint(ctx, r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errEndpointGone
+		}
+		*ep = next
+	}
+}
+
+// failed keeps an endpoint's health after a failed attempt, shared by every
+// delivery to it on every worker: the first failure sets failing_since (and
+// is logged once as a warning), the endpoint is marked unhealthy once it has
+// failed for UnhealthyAfter (logged once as an error: the operator is told
+// once, not at every retry of every conversation), and the attempts in
+// between are logged at debug level. Health is bookkeeping: a database error
+// here is logged and the delivery goes on.
+func (p *Pusher) failed(ctx context.Context, ep *models.WebhookEndpoint, rec models.ChatRecord, retryIn time.Duration, cause error) {
+	logger := activity.GetLogger(ctx)
+	now := time.Now().UTC()
+	msg := cause.Error()
+	if len(msg) > maxLastError {
+		msg = msg[:maxLastError]
+	}
+	after := p.UnhealthyAfter
+	if after <= 0 {
+		after = DefaultUnhealthyAfter
+	}
+	res := p.DB.WithContext(ctx).Model(&models.WebhookEndpoint{}).Where("id = ? AND failing_since IS NULL", ep.ID).
+		UpdateColumns(map[string]any{"failing_since": now, "last_error": msg})
+	switch {
+	case res.Error != nil:
+		logger.Warn("webhook endpoint's health not saved", "endpoint", ep.ID, "error", res.Error)
+	case res.RowsAffected == 1:
+		ep.FailingSince = &now
+		logger.Warn("webhook endpoint failing; its events are retried with backoff", "endpoint", ep.ID, "tenant", ep.TenantID,
+			"event", rec.MessageCode, "retryIn", retryIn.String(), "unhealthyAfter", after.String(), "error", cause)
+	default:
+		logger.Debug("webhook attempt failed; retrying", "endpoint", ep.ID, "event", rec.MessageCode,
+			"retryIn", retryIn.String(), "error", cause)
+		if err := p.DB.WithContext(ctx).Model(&models.WebhookEndpoint{}).Where("id = ?", ep.ID).
+			UpdateColumn("last_error", msg).Error; err != nil {
+			logger.Warn("webhook endpoint's health not saved", "endpoint", ep.ID, "error", err)
+		}
+	}
+	if ep.FailingSince == nil {
+		// Failing since this attempt, or since another delivery's: either way the
+		// row's failing_since is set now, and the conditional update below reads it.
+		ep.FailingSince = &now
+	}
+	res = p.DB.WithContext(ctx).Model(&models.WebhookEndpoint{}).
+		Where("id = ? AND unhealthy_since IS NULL AND failing_since IS NOT NULL AND failing_since <= ?", ep.ID, now.Add(-after)).
+		UpdateColumn("unhealthy_since", now)
+	if res.Error != nil {
+		logger.Warn("webhook endpoint's health not saved", "endpoint", ep.ID, "error", res.Error)
+		return
+	}
+	if res.RowsAffected == 1 {
+		ep.UnhealthySince = &now
+		logger.Error("webhook endpoint unhealthy: its deliveries have failed for longer than CCFLOW_WEBHOOK_UNHEALTHY_AFTER; "+
+			"each event is still retried for 25 hours: fix the receiver, or disable or delete the endpoint (admin API /webhooks)",
+			"endpoint", ep.ID, "tenant", ep.TenantID, "unhealthyAfter", after.String(), "error", cause)
+	}
+}
+
+// accepted clears a failing endpoint's health once an event got through.
+// An endpoint read as healthy costs no write.
+func (p *Pusher) accepted(ctx context.Context, ep *models.WebhookEndpoint) {
+	if ep.FailingSince == nil {
+		return
+	}
+	wasUnhealthy := ep.UnhealthySince != nil
+	ep.FailingSince, ep.UnhealthySince, ep.LastError = nil, nil, ""
+	res := p.DB.WithContext(ctx).Model(&models.WebhookEndpoint{}).Where("id = ? AND failing_since IS NOT NULL", ep.ID).
+		UpdateColumns(map[string]any{"failing_since": nil, "unhealthy_since": nil, "last_error": ""})
+	if res.Error != nil {
+		activity.GetLogger(ctx).Warn("webhook endpoint's health not saved", "endpoint", ep.ID, "error", res.Error)
+		return
+	}
+	if res.RowsAffected == 1 && wasUnhealthy {
+		activity.GetLogger(ctx).Info("webhook endpoint healthy again: an event was accepted", "endpoint", ep.ID, "tenant", ep.TenantID)
 	}
 }
 

@@ -127,12 +127,17 @@ func viewFAQ(e models.FAQEntry) any {
 }
 
 type webhookView struct {
-	ID        uint64    `json:"id"`
-	TenantID  string    `json:"tenantId"`
-	URL       string    `json:"url"`
-	Enabled   bool      `json:"enabled"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	ID       uint64 `json:"id"`
+	TenantID string `json:"tenantId"`
+	URL      string `json:"url"`
+	Enabled  bool   `json:"enabled"`
+	// Healthy is false once deliveries have failed for
+	// CCFLOW_WEBHOOK_UNHEALTHY_AFTER, until an event is accepted again.
+	Healthy      bool       `json:"healthy"`
+	FailingSince *time.Time `json:"failingSince"`
+	LastError    string     `json:"lastError"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	UpdatedAt    time.Time  `json:"updatedAt"`
 }
 
 type webhookWithSecret struct {
@@ -141,7 +146,8 @@ type webhookWithSecret struct {
 }
 
 func viewWebhook(w models.WebhookEndpoint) webhookView {
-	return webhookView{ID: w.ID, TenantID: w.TenantID, URL: w.URL, Enabled: w.Enabled, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+	return webhookView{ID: w.ID, TenantID: w.TenantID, URL: w.URL, Enabled: w.Enabled, Healthy: w.UnhealthySince == nil,
+		FailingSince: w.FailingSince, LastError: w.LastError, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 }
 
 // adminHandlers are the admin API's resources and its key check.

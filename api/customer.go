@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -110,7 +111,23 @@ func (h *customerHandlers) connect(c *gin.Context, claims token.VisitorClaims, v
 			return chat.Result{}, err
 		}
 	}
+	ch.Locale = conversationLocale(claims.Locale, ch.Locale)
 	return h.chat.Connect(c.Request.Context(), ch, v, entry, r)
+}
+
+// conversationLocale decides a conversation's language once, at its
+// CONNECT: the token's locale (applyToken's, or for a web session the
+// page's language) when ccflow speaks it, else the channel's default. The
+// workflow's notices, the robot's lines and its FAQ answers all follow it,
+// so a visitor never reads two languages in one conversation.
+func conversationLocale(tokenLocale, channelLocale string) string {
+	switch l := strings.ToLower(tokenLocale); {
+	case l == "zh" || strings.HasPrefix(l, "zh-") || strings.HasPrefix(l, "zh_"):
+		return "zh"
+	case l == "en" || strings.HasPrefix(l, "en-") || strings.HasPrefix(l, "en_"):
+		return "en"
+	}
+	return channelLocale
 }
 
 // downlinkMessage is spec 003 §5.1.1 downLinkMsgArr, plus seq.

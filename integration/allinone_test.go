@@ -168,7 +168,20 @@ func TestAllInOne(t *testing.T) {
 	require.Equal(t, records, records2)
 	require.Contains(t, p.output(), "demo data loaded")
 	require.NotContains(t, p2.output(), "demo data loaded")
+
+	// A second ccflow on the same data directory stops at once and says why,
+	// instead of "address already in use" (issue 11).
+	p3 := start(t, n.env())
+	require.Equal(t, 1, p3.exit(60*time.Second))
+	require.Contains(t, p3.output(), fmt.Sprintf("ccflow: data directory in use: another ccflow (pid %d) is running with data directory %s", p2.cmd.Process.Pid, n.dataDir))
+	require.NotContains(t, p3.output(), "address already in use")
+
 	p2.terminate()
+	// What the embedded Temporal server always says at start and while it
+	// stops is expected, and stays at debug level.
+	for _, noise := range []string{"Nexus HTTP endpoints", "Failed to poll for task", "error fetching user data from parent"} {
+		require.NotContains(t, p2.output(), noise)
+	}
 }
 
 // workflowOf is the workflow id of the visitor's newest conversation on a channel.

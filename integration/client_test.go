@@ -30,8 +30,14 @@ type visitor struct {
 
 // newVisitor obtains the visitor's tokens through the generated Go client
 // (package client), as an integrator's backend would, so that every run
-// exercises the client against the real server.
+// exercises the client against the real server; the visitor's locale is zh.
 func newVisitor(t testing.TB, base, id string) *visitor {
+	t.Helper()
+	return newVisitorIn(t, base, id, "zh")
+}
+
+// newVisitorIn obtains the visitor's tokens with applyToken's locale.
+func newVisitorIn(t testing.TB, base, id, locale string) *visitor {
 	t.Helper()
 	v := &visitor{t: t, base: base, id: id}
 	api, err := client.NewClientWithResponses(base)
@@ -45,7 +51,7 @@ func newVisitor(t testing.TB, base, id string) *visitor {
 	require.NotEmpty(t, tok.JSON200.AccessToken)
 	v.access = tok.JSON200.AccessToken
 	applied, err := api.ApplyTokenWithResponse(ctx, client.ApplyTokenJSONRequestBody{
-		UserId: id, UserName: "user_" + id, ChannelId: demoChannel, Locale: "zh",
+		UserId: id, UserName: "user_" + id, ChannelId: demoChannel, Locale: locale,
 	}, func(_ context.Context, req *http.Request) error {
 		for k, val := range v.appHeaders() {
 			req.Header.Set(k, val)

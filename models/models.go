@@ -109,6 +109,14 @@ type WebhookEndpoint struct {
 	Enabled   bool      `gorm:"not null"`
 	CreatedAt time.Time `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
+	// FailingSince is when deliveries began to fail; nil while the last
+	// attempt was accepted.
+	FailingSince *time.Time
+	// UnhealthySince is when the endpoint had failed for the configured time
+	// (CCFLOW_WEBHOOK_UNHEALTHY_AFTER); nil while healthy.
+	UnhealthySince *time.Time
+	// LastError is the last failed attempt's error; empty while healthy.
+	LastError string `gorm:"size:512;not null;default:''"`
 }
 
 // Conversation is one run of the conversation workflow.

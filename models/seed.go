@@ -68,6 +68,7 @@ var (
 		{ID: 10, Question: "如何退货？", Answer: "签收后 7 天内可在“我的订单”申请无理由退货，商品需保持完好，退款原路返回。", Keywords: "退货,退款,售后"},
 		{ID: 11, Question: "How do I get an invoice?", Answer: "Electronic invoices are emailed once your order is delivered; you can also download them under My Orders.", Keywords: "invoice,发票,receipt"},
 		{ID: 12, Question: "What are your opening hours?", Answer: "Our online service is open 24/7; phone support answers 9:00 to 18:00 (UTC+8) on weekdays.", Keywords: "opening hours,hours,营业时间,工作时间"},
+		{ID: 13, Question: "怎么开发票？", Answer: "订单签收后电子发票会发送到您的邮箱，也可以在“我的订单”中下载。", Keywords: "发票,开票"},
 	}
 )
 

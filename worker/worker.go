@@ -20,15 +20,12 @@ import (
 // newPushWorker). Conversations and routing share one task queue: they
 // signal each other, and one queue keeps a single worker fleet serving both.
 // The caller starts and stops the workers.
-// allowPrivateWebhooks lets deliveries connect to loopback and private
-// addresses (CCFLOW_WEBHOOK_ALLOW_PRIVATE); otherwise each connection is
-// checked, so a name that resolves to an internal address is refused.
-func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, allowPrivateWebhooks bool) *Workers {
+func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions) *Workers {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	registerWorkflows(w)
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
 	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
-	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait, allowPrivateWebhooks)}}
+	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait, webhooks)}}
 }
 
 // workflowRegistry is where workflows are registered: a worker, or a test environment.

@@ -120,11 +120,11 @@ func database(ctx context.Context, s *stack, cfg config.Config, role config.Role
 }
 
 func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
-	ln, err := listen(s, cfg.HTTPAddr)
-	if err != nil {
+	if err := holdDataDir(s, cfg.DataDir); err != nil {
 		return err
 	}
-	if err := prepareDataDir(cfg.DataDir); err != nil {
+	ln, err := listen(s, cfg.HTTPAddr)
+	if err != nil {
 		return err
 	}
 	key, keyFile, err := cfg.ResolveAdminKey(config.RoleAllInOne)
@@ -150,7 +150,7 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := startWorker(s, c, db, log, hub, cfg.WebhookAllowPrivate); err != nil {
+	if err := startWorker(s, c, db, log, hub, webhookOptions(cfg)); err != nil {
 		return err
 	}
 	deps, err := apiDeps(ctx, s, db, c, reg, log, hub)
@@ -198,8 +198,21 @@ func startEmbedded(ctx context.Context, s *stack, cfg config.Config) (address, u
 	return srv.FrontendAddress(), srv.UIURL(), nil
 }
 
+// holdDataDir prepares the data directory and holds its lock until ccflow stops.
+func holdDataDir(s *stack, dir string) error {
+	if err := prepareDataDir(dir); err != nil {
+		return err
+	}
+	release, err := lockDataDir(dir)
+	if err != nil {
+		return err
+	}
+	s.onStop(release)
+	return nil
+}
+
 func temporalOnly(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
-	if err := prepareDataDir(cfg.DataDir); err != nil {
+	if err := holdDataDir(s, cfg.DataDir); err != nil {
 		return err
 	}
 	address, uiURL, err := startEmbedded(ctx, s, cfg)
@@ -274,7 +287,7 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 	if err != nil {
 		return err
 	}
-	if err := startWorker(s, o.c, o.db, log, hub, cfg.WebhookAllowPrivate); err != nil {
+	if err := startWorker(s, o.c, o.db, log, hub, webhookOptions(cfg)); err != nil {
 		return err
 	}
 	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, log, hub)
@@ -291,8 +304,13 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 // faqTTL is how long a tenant's FAQ is cached: admin edits show within it.
 const faqTTL = 30 * time.Second
 
-func startWorker(s *stack, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub, allowPrivateWebhooks bool) error {
-	w := worker.New(c, db, log, hub, s.faqLibrary(db), allowPrivateWebhooks)
+// webhookOptions are the webhook settings the worker's deliveries use.
+func webhookOptions(cfg config.Config) worker.WebhookOptions {
+	return worker.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, UnhealthyAfter: cfg.WebhookUnhealthyAfter}
+}
+
+func startWorker(s *stack, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub, webhooks worker.WebhookOptions) error {
+	w := worker.New(c, db, log, hub, s.faqLibrary(db), webhooks)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

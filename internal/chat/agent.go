@@ -3,7 +3,10 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/models"
@@ -31,9 +34,28 @@ func (s *Service) AgentSend(ctx context.Context, agentID, conversationID, key, m
 	})
 	var pe *chatlog.PhaseError
 	if errors.As(err, &pe) {
-		return models.ChatRecord{}, ErrNotYours
+		return models.ChatRecord{}, s.whyNotYours(ctx, agentID)
 	}
 	return res.Record, err
+}
+
+// ErrTakenOffline is ErrNotYours for an agent the presence sweep took
+// offline: it says why, since an agent answering by hand rarely guesses.
+var ErrTakenOffline = fmt.Errorf("%w: you were taken offline after %.0f minutes without reading events (GET /events); set your status to READY again",
+	ErrNotYours, routing.PresenceTimeout.Minutes())
+
+// whyNotYours tells an agent taken offline for not reading their events
+// from any other agent the conversation is not theirs (any more).
+func (s *Service) whyNotYours(ctx context.Context, agentID string) error {
+	var feed models.AgentFeed
+	err := s.Log.DB.WithContext(ctx).Where("agent_id = ?", agentID).Take(&feed).Error
+	if err == nil && feed.Status == "OFFLINE" && (feed.LastSeen == nil || time.Since(*feed.LastSeen) >= routing.PresenceTimeout) {
+		return ErrTakenOffline
+	}
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		s.Logger.Warn("agent's presence not read", "agent", agentID, "error", err)
+	}
+	return ErrNotYours
 }
 
 // maxEventsPage bounds one read of an agent's events.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,7 +98,7 @@ func (s *Service) Connect(ctx context.Context, ch conversation.Channel, v Visito
 		}
 		return ok(conversation.DescConnectAgent), nil
 	}
-	s.kick(c.ID)
+	s.kick(c.ID, fmt.Sprintf("tenant %s · channel %s · visitor %s (%s)", ch.TenantID, ch.ID, v.UserName, v.UserID))
 	return res, nil
 }
 
@@ -136,6 +137,10 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 	}
 	if err != nil {
 		return Result{}, err
+	}
+	if r.ControlType == conversation.ControlChat && c.Phase == chatlog.PhaseRobot && TransferIntent(r.Content) {
+		// The robot tells visitors to type 转人工: typing it is the transfer.
+		r.ControlType = conversation.ControlTrans2Agent
 	}
 	switch r.ControlType {
 	case conversation.ControlChat:

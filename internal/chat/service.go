@@ -23,8 +23,9 @@ import (
 
 // Workflows is what the message path asks of the conversation workflows.
 type Workflows interface {
-	// Start makes sure the conversation's workflow runs (idempotent).
-	Start(ctx context.Context, conversationID string) error
+	// Start makes sure the conversation's workflow runs (idempotent); summary
+	// is what Temporal UI shows for it (tenant, channel, visitor), if known.
+	Start(ctx context.Context, conversationID, summary string) error
 	// AskRobot tells the robot a question is in the log at seq.
 	AskRobot(ctx context.Context, conversationID string, seq int64) error
 	// Command applies TRANS2AGENT or DISCONNECT and answers the spec's result.
@@ -42,12 +43,16 @@ type Service struct {
 	Flows  Workflows
 	Logger *slog.Logger
 	// starts hands freshly opened conversations to the starter.
-	starts chan string
+	starts chan startJob
 }
+
+// startJob is a conversation whose workflow a starter starts, with its
+// Temporal UI summary.
+type startJob struct{ id, summary string }
 
 // NewService returns a Service; Run must run for conversations' workflows to start.
 func NewService(log *chatlog.Log, wait notify.Waiter, flows Workflows, logger *slog.Logger) *Service {
-	return &Service{Log: log, Wait: wait, Flows: flows, Logger: logger, starts: make(chan string, 4096)}
+	return &Service{Log: log, Wait: wait, Flows: flows, Logger: logger, starts: make(chan startJob, 4096)}
 }
 
 // Result is spec 003's resultCode and resultDesc.
@@ -96,8 +101,8 @@ func (s *Service) Run(ctx context.Context) {
 				select {
 				case <-ctx.Done():
 					return
-				case id := <-s.starts:
-					s.start(ctx, id)
+				case j := <-s.starts:
+					s.start(ctx, j.id, j.summary)
 				}
 			}
 		}()
@@ -115,7 +120,7 @@ func (s *Service) Run(ctx context.Context) {
 				continue
 			}
 			for _, id := range ids {
-				s.start(ctx, id)
+				s.start(ctx, id, "")
 			}
 		}
 	}
@@ -130,8 +135,8 @@ const (
 	starters        = 4
 )
 
-func (s *Service) start(ctx context.Context, id string) {
-	if err := s.Flows.Start(ctx, id); err != nil {
+func (s *Service) start(ctx context.Context, id, summary string) {
+	if err := s.Flows.Start(ctx, id, summary); err != nil {
 		s.Logger.Warn("start conversation workflow; the sweep retries", "conversation", id, "error", err)
 		return
 	}
@@ -142,9 +147,9 @@ func (s *Service) start(ctx context.Context, id string) {
 
 // kick hands a conversation to the starter without waiting; a full queue
 // leaves it to the sweep.
-func (s *Service) kick(id string) {
+func (s *Service) kick(id, summary string) {
 	select {
-	case s.starts <- id:
+	case s.starts <- startJob{id, summary}:
 	default:
 	}
 }

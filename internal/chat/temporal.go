@@ -29,9 +29,12 @@ func startOptions(conversationID string) client.StartWorkflowOptions {
 	}
 }
 
-// Start starts the conversation's workflow unless it runs or ran.
-func (t TemporalWorkflows) Start(ctx context.Context, conversationID string) error {
-	_, err := t.Client.ExecuteWorkflow(ctx, startOptions(conversationID), conversation.WorkflowName,
+// Start starts the conversation's workflow unless it runs or ran, with its
+// summary as the Temporal UI's static summary.
+func (t TemporalWorkflows) Start(ctx context.Context, conversationID, summary string) error {
+	opts := startOptions(conversationID)
+	opts.StaticSummary = summary
+	_, err := t.Client.ExecuteWorkflow(ctx, opts, conversation.WorkflowName,
 		conversation.Start{ConversationID: conversationID})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

@@ -51,6 +51,10 @@ type Config struct {
 	// link-local and other non-public addresses (a receiver on the same
 	// host or network, and the tests); off, they are refused.
 	WebhookAllowPrivate bool `env:"CCFLOW_WEBHOOK_ALLOW_PRIVATE" envDefault:"false"`
+	// WebhookUnhealthyAfter is how long an endpoint's deliveries may fail
+	// before it is marked unhealthy in the admin API and the operator is
+	// told, once, in the log.
+	WebhookUnhealthyAfter time.Duration `env:"CCFLOW_WEBHOOK_UNHEALTHY_AFTER" envDefault:"10m"`
 	// LeaveMessagePerMinute limits spec 002's signed leave-message entry per
 	// appid (authentic requests; bursts of a sixth of it, at least 10).
 	LeaveMessagePerMinute int `env:"CCFLOW_LEAVE_MESSAGE_PER_MINUTE" envDefault:"600"`
@@ -144,6 +148,9 @@ func (c Config) validate(role Role) error {
 	}
 	if _, err := c.DemoEnabled(role); err != nil {
 		return err
+	}
+	if c.WebhookUnhealthyAfter <= 0 {
+		return fmt.Errorf("CCFLOW_WEBHOOK_UNHEALTHY_AFTER must be positive, got %s", c.WebhookUnhealthyAfter)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("CCFLOW_SHUTDOWN_TIMEOUT must be positive, got %s", c.ShutdownTimeout)

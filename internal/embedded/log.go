@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
+	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -16,6 +18,19 @@ type slogLogger struct {
 	// verbose lets the server's debug and info lines through; they are noise
 	// to a ccflow operator unless ccflow itself logs at debug.
 	verbose bool
+	// stopping is set when ccflow stops the server: its workers and matching
+	// engine then warn and err about every connection the stop closes (some
+	// fifty lines), which is expected, so they go to debug.
+	stopping *atomic.Bool
+}
+
+// expectedWarning is a warning the embedded server always prints at start:
+// ccflow does not serve Nexus, so its missing HTTP port is no news.
+const expectedWarning = "HTTP API port has not been set"
+
+// quiet tells whether a warning or error is expected and so belongs at debug.
+func (s slogLogger) quiet(msg string) bool {
+	return (s.stopping != nil && s.stopping.Load()) || strings.HasPrefix(msg, expectedWarning)
 }
 
 var _ log.Logger = slogLogger{}
@@ -39,8 +54,21 @@ func (s slogLogger) Info(msg string, tags ...tag.Tag) {
 		s.l.Info(msg, s.attrs(tags)...)
 	}
 }
-func (s slogLogger) Warn(msg string, tags ...tag.Tag)  { s.l.Warn(msg, s.attrs(tags)...) }
-func (s slogLogger) Error(msg string, tags ...tag.Tag) { s.l.Error(msg, s.attrs(tags)...) }
+func (s slogLogger) Warn(msg string, tags ...tag.Tag) {
+	if s.quiet(msg) {
+		s.l.Debug(msg, s.attrs(tags)...)
+		return
+	}
+	s.l.Warn(msg, s.attrs(tags)...)
+}
+
+func (s slogLogger) Error(msg string, tags ...tag.Tag) {
+	if s.quiet(msg) {
+		s.l.Debug(msg, s.attrs(tags)...)
+		return
+	}
+	s.l.Error(msg, s.attrs(tags)...)
+}
 func (s slogLogger) DPanic(msg string, tags ...tag.Tag) {
 	s.l.Error(msg, s.attrs(tags)...)
 }
@@ -58,5 +86,5 @@ func (s slogLogger) Fatal(msg string, tags ...tag.Tag) {
 }
 
 func (s slogLogger) With(tags ...tag.Tag) log.Logger {
-	return slogLogger{l: s.l.With(s.attrs(tags)...), verbose: s.verbose}
+	return slogLogger{l: s.l.With(s.attrs(tags)...), verbose: s.verbose, stopping: s.stopping}
 }

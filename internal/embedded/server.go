@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -54,6 +55,8 @@ type Server struct {
 	server temporal.Server
 	ui     *uiserver.Server
 	opts   Options
+	// stopping quiets the server's log while Stop runs (see slogLogger).
+	stopping *atomic.Bool
 }
 
 // Start sets up the schema on a new file, creates the namespace and starts the
@@ -99,8 +102,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	logger := slogLogger{
-		l:       opts.Logger.With("component", "temporal"),
-		verbose: opts.Logger.Enabled(ctx, slog.LevelDebug),
+		l:        opts.Logger.With("component", "temporal"),
+		verbose:  opts.Logger.Enabled(ctx, slog.LevelDebug),
+		stopping: &atomic.Bool{},
 	}
 	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
 	if err != nil {
@@ -124,7 +128,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("embedded Temporal: start: %w", err)
 	}
-	s := &Server{server: srv, opts: opts}
+	s := &Server{server: srv, opts: opts, stopping: logger.stopping}
 	if err := waitListening(ctx, s.FrontendAddress()); err != nil {
 		s.Stop()
 		return nil, err
@@ -163,6 +167,7 @@ func (s *Server) UIURL() string {
 
 // Stop stops the UI and the server.
 func (s *Server) Stop() {
+	s.stopping.Store(true)
 	if s.ui != nil {
 		s.ui.Stop()
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Matching constants, tuned on the demo FAQ (models/seed.go); index_test.go
@@ -254,6 +255,44 @@ func (ix *Index) Answer(text string) Result {
 		}
 	}
 	return res
+}
+
+// AnswerIn is Answer for a conversation in locale ("zh" or "en"): an entry
+// is in the language its question is written in (Chinese when it has Han
+// characters, English otherwise). When the best entry is in another language
+// and an entry in the locale matches too, that one answers; an entry in
+// another language answers only when none in the locale does, so a Chinese
+// question about invoices gets the Chinese answer when the tenant has one.
+func (ix *Index) AnswerIn(text, locale string) Result {
+	res := ix.Answer(text)
+	if !res.Matched || locale == "" || EntryLocale(res.Entry) == locale {
+		return res
+	}
+	for _, s := range ix.score(analyze(text)) {
+		if s.score < MatchThreshold {
+			break
+		}
+		e := ix.docs[s.i].entry
+		if EntryLocale(e) != locale {
+			continue
+		}
+		res.Entry, res.Score = e, s.score
+		res.Entry.Keywords = slices.Clone(e.Keywords)
+		res.Similar = slices.DeleteFunc(res.Similar, func(q string) bool { return q == e.Question })
+		return res
+	}
+	return res
+}
+
+// EntryLocale is the language an entry is written in: "zh" when its
+// question has Han characters, "en" otherwise.
+func EntryLocale(e Entry) string {
+	for _, r := range e.Question {
+		if unicode.Is(unicode.Han, r) {
+			return "zh"
+		}
+	}
+	return "en"
 }
 
 // Suggest lists questions for a visitor who has typed keyword so far (spec

@@ -63,6 +63,16 @@ func (l *Library) Answer(ctx context.Context, tenantID, text string) (Result, er
 	return ix.Answer(text), nil
 }
 
+// AnswerIn matches text against the tenant's FAQ for a conversation in
+// locale (see Index.AnswerIn).
+func (l *Library) AnswerIn(ctx context.Context, tenantID, text, locale string) (Result, error) {
+	ix, err := l.index(ctx, tenantID)
+	if err != nil {
+		return Result{}, err
+	}
+	return ix.AnswerIn(text, locale), nil
+}
+
 // Suggest lists the tenant's questions for what a visitor has typed (see Index.Suggest).
 func (l *Library) Suggest(ctx context.Context, tenantID, keyword string, limit int) ([]string, error) {
 	ix, err := l.index(ctx, tenantID)

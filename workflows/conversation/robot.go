@@ -43,7 +43,7 @@ func (c *conv) robotTurn(ctx workflow.Context) error {
 	err := workflow.ExecuteLocalActivity(localOptions(ctx), a.Robot, activities.RobotTurn{
 		ConversationID: c.ConversationID, TenantID: c.Channel.TenantID, ChannelID: c.Channel.ID,
 		RobotName: c.Channel.RobotNickname, AfterSeq: c.RobotAnswered, Turn: c.RobotTurns + 1,
-		HandOff: handOff, Unsure: c.text(textRobotUnsure),
+		HandOff: handOff, Unsure: c.text(textRobotUnsure), Locale: c.Channel.Locale,
 	}).Get(ctx, &reply)
 	if err != nil {
 		return err

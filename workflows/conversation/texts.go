@@ -35,7 +35,7 @@ var texts = map[string]map[string]string{
 		textSystemName:   "system",
 		textQueued:       "Transferring you to an agent, please wait.",
 		textConnected:    "Connected to an agent.",
-		textRobotUnsure:  "Sorry, I did not understand. Please rephrase, or ask for an agent.",
+		textRobotUnsure:  "Sorry, I did not understand. Please rephrase, or type \"agent\" to talk to a person.",
 		textRobotHandoff: "I can't help with this one, so I'm transferring you to an agent.",
 		textQueueTimeout: "All agents are busy right now. Please leave a message and we will get back to you.",
 		textRateAsk:      "Please rate this conversation from 1 to 5.",
