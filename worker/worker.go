@@ -24,6 +24,7 @@ func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, lib
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	registerWorkflows(w)
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
+	w.RegisterActivity(&routing.Assigner{Client: c})
 	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
 	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait, webhooks)}}
 }

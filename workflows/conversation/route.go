@@ -61,6 +61,11 @@ func (c *conv) queueNotice(n activities.RouteNotice) {
 // can no longer use (the visitor left, the queue timed out) is handed back,
 // so the agent's slot is freed at once.
 func (c *conv) onAssigned(ctx workflow.Context, a routing.Assignment) error {
+	if c.Phase == PhaseAgent && a.ConversationID == c.ConversationID && a.Ticket == c.RouteTicket && a.AgentID == c.Agent.AgentID {
+		// Told twice (routing's batch was retried): already taken, and
+		// handing it back would free the agent who serves it.
+		return nil
+	}
 	if c.Phase != PhaseQueued || a.ConversationID != c.ConversationID || a.Ticket != c.RouteTicket {
 		workflow.GetLogger(ctx).Info("assignment handed back", "phase", c.Phase, "agent", a.AgentID)
 		c.requestLeave(a.ConversationID, a.Ticket)

@@ -211,6 +211,32 @@ func TestAssignmentConnectsTheAgent(t *testing.T) {
 	require.Equal(t, []routing.Leave{{ConversationID: "c1", Ticket: 1}}, h.log.leaves())
 }
 
+// TestRepeatedAssignmentIsIgnored: routing tells a batch again when its
+// local activity is retried; the same assignment arriving twice changes
+// nothing and is not handed back (that would free the serving agent).
+func TestRepeatedAssignmentIsIgnored(t *testing.T) {
+	h := newHarness(t, PhaseRobot, channel())
+	h.at(time.Second, func() { h.command(ControlTrans2Agent, "") })
+	h.at(2*time.Second, func() { h.assign("a1") })
+	h.at(3*time.Second, func() { h.assign("a1") })
+	h.at(4*time.Second, func() {
+		s := h.snapshot()
+		require.Equal(t, PhaseAgent, s.Phase)
+		require.Equal(t, "a1", s.AgentID)
+	})
+	h.at(5*time.Second, func() { h.assign("a2") })
+	h.phaseAt(6*time.Second, PhaseAgent)
+	h.at(7*time.Second, func() { h.command(ControlDisconnect, "") })
+	h.at(8*time.Second, func() { h.command(ControlDisconnect, "") })
+	h.start()
+
+	require.Equal(t, []string{string(PhaseQueued), string(PhaseAgent), string(PhaseSatisfaction), string(PhaseClosed)}, h.log.appliedPhases())
+	require.Equal(t, []routing.Leave{
+		{ConversationID: "c1", Ticket: 1}, // another agent's assignment is handed back
+		{ConversationID: "c1", Ticket: 1}, // the close
+	}, h.log.leaves(), "the repeat of a1's assignment is not handed back")
+}
+
 // TestStaleAssignmentIsHandedBack: an assignment for an older ticket (or
 // another conversation) changes nothing and is handed back with a Leave
 // carrying the assignment's own ticket, so routing frees the agent's slot.

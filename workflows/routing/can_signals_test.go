@@ -163,6 +163,8 @@ func runOnce(t *testing.T, rng *rand.Rand, st State, events []canEvent, m *canMo
 	// run that wants to continue as new waits for them while more arrive.
 	delay := time.Duration(100+rng.IntN(900)) * time.Millisecond
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", mock.Anything, mock.Anything).After(delay).Return(nil)
+	env.RegisterActivity(&Assigner{})
+	env.OnActivity("Tell", mock.Anything, mock.Anything).After(delay).Return([]string(nil), nil)
 	env.SetStartTime(start)
 
 	// One callback per instant sends that instant's events in order (timers

@@ -213,3 +213,16 @@ type State struct {
 	// a small number to force continue-as-new early.
 	ContinueAsNewAfter int
 }
+
+// AssignNotice is one assignment routing tells a conversation of, through
+// Assigner.Tell: the conversation's workflow and what it receives with
+// SignalAssigned.
+type AssignNotice struct {
+	WorkflowID string
+	Assignment Assignment
+}
+
+// assignInBatches is the change that moved routing's assignment signals
+// from one SignalExternalWorkflow each to one local activity per batch; a
+// run that began before it keeps signalling one by one.
+const assignInBatches = "assign-in-batches"

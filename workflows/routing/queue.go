@@ -95,6 +95,12 @@ func (r *router) assign(ctx workflow.Context, qi, ai int) {
 	a.IdleSince = now
 	r.recordWait(e.SkillGroupID, now.Sub(e.QueuedAt), now)
 	convID, ticket, agentID := e.ConversationID, e.Ticket, a.ID
+	if r.batched {
+		r.outbox = append(r.outbox, AssignNotice{WorkflowID: e.WorkflowID, Assignment: Assignment{
+			ConversationID: convID, Ticket: ticket, AgentID: agentID, AgentName: a.Name,
+		}})
+		return
+	}
 	r.signal(ctx, e.WorkflowID, SignalAssigned, Assignment{
 		ConversationID: convID, Ticket: ticket, AgentID: agentID, AgentName: a.Name,
 	}, func(err error) {
@@ -105,6 +111,51 @@ func (r *router) assign(ctx workflow.Context, qi, ai int) {
 		}
 		// The conversation tells the agent's feed itself, in the same write
 		// that makes the agent its server.
+	})
+}
+
+// flush tells the conversations of the outbox of their agents, in one
+// local activity in the background: routing goes on meanwhile, and frees
+// the agents of conversations that turn out to be gone.
+func (r *router) flush(ctx workflow.Context) {
+	if len(r.outbox) == 0 {
+		return
+	}
+	batch := r.outbox
+	r.outbox = nil
+	r.sending++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { r.sending-- }()
+		var a *Assigner
+		var gone []string
+		if err := workflow.ExecuteLocalActivity(tellOptions(ctx), a.Tell, batch).Get(ctx, &gone); err != nil {
+			// Told or not, the conversations keep their agents: one that
+			// never heard leaves the queue at its maximum wait, and that
+			// frees the agent.
+			workflow.GetLogger(ctx).Warn("conversations not told of their agents", "count", len(batch), "error", err)
+			return
+		}
+		if len(gone) == 0 {
+			return
+		}
+		for _, n := range batch {
+			if slices.Contains(gone, n.Assignment.ConversationID) {
+				// The conversation is gone: free the agent rather than hold a ghost.
+				r.leave(Leave{ConversationID: n.Assignment.ConversationID, Ticket: n.Assignment.Ticket})
+			}
+		}
+		r.match(ctx)
+		r.flush(ctx)
+	})
+}
+
+// tellOptions gives Assigner.Tell a minute of retries: long enough for a
+// Temporal frontend restart, short enough that routing's continue-as-new is
+// not held up for long.
+func tellOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    20 * time.Second,
+		ScheduleToCloseTimeout: time.Minute,
 	})
 }
 

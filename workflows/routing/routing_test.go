@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -33,6 +34,8 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), gone: map[string]bool{}}
 	h.env.RegisterWorkflowWithOptions(RoutingWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", mock.Anything, mock.Anything).Return(h.signal)
+	h.env.RegisterActivity(&Assigner{})
+	h.env.OnActivity("Tell", mock.Anything, mock.Anything).Return(h.tell)
 	h.env.SetStartTime(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
 	return h
 }
@@ -53,6 +56,22 @@ func (h *harness) signal(_, workflowID, _, name string, arg any) error {
 		h.requeued = append(h.requeued, arg.(Requeue))
 	}
 	return nil
+}
+
+// tell plays Assigner.Tell: the assignments reach their conversations,
+// except those h.gone names, which it answers as gone.
+func (h *harness) tell(_ context.Context, batch []AssignNotice) ([]string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var gone []string
+	for _, n := range batch {
+		if h.gone[n.WorkflowID] {
+			gone = append(gone, n.Assignment.ConversationID)
+			continue
+		}
+		h.assigned = append(h.assigned, n.Assignment)
+	}
+	return gone, nil
 }
 
 func (h *harness) at(d time.Duration, f func()) { h.env.RegisterDelayedCallback(f, d) }

@@ -24,11 +24,16 @@ type router struct {
 	// sending counts signals to other workflows not yet acknowledged; the run
 	// continues as new only once none is left.
 	sending int
+	// batched is true for runs that tell conversations of their agents a
+	// batch at a time (see assignInBatches); outbox holds the batch.
+	batched bool
+	outbox  []AssignNotice
 }
 
 // RoutingWorkflow runs the routing of one tenant for as long as it has conversations.
 func RoutingWorkflow(ctx workflow.Context, st State) error {
 	r := &router{State: st}
+	r.batched = workflow.GetVersion(ctx, assignInBatches, workflow.DefaultVersion, 1) == 1
 	if err := r.register(ctx); err != nil {
 		return err
 	}
@@ -114,6 +119,7 @@ func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.Recei
 			}
 		default:
 			r.match(ctx)
+			r.flush(ctx)
 			workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
 			return
 		}
@@ -137,6 +143,7 @@ func (r *router) onAgentStatus(ctx workflow.Context, s AgentStatus) (Agent, erro
 	r.requests++
 	r.setStatus(ctx, s)
 	r.match(ctx)
+	r.flush(ctx)
 	workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
 	return *r.agent(s.AgentID), nil
 }
