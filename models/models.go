@@ -78,9 +78,12 @@ type Agent struct {
 	// SessionVersion is carried by every session token the agent gets; a
 	// logout, a password change or a disable increments it, which ends every
 	// session issued before on every replica (each agent request reads it).
-	SessionVersion int64     `gorm:"not null"`
-	CreatedAt      time.Time `gorm:"not null"`
-	UpdatedAt      time.Time `gorm:"not null"`
+	SessionVersion int64 `gorm:"not null"`
+	// Role is "agent" or "supervisor": a supervisor also sees the tenant's
+	// live view and reports. The agent API reads it on every request.
+	Role      string    `gorm:"size:16;not null;default:'agent'"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
 }
 
 // AgentSkill places an agent in a skill group.

@@ -1,0 +1,198 @@
+// Package supervise reads what a supervisor sees of a tenant: the live view
+// (conversations, queues, agents) and the reports. Everything comes from the
+// application database (the message log's conversations and ratings, the
+// agents' tables and feeds); nothing asks Temporal, so a supervisor's page
+// costs no workflow work however often it refreshes.
+package supervise
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/ccflow/ccflow/models"
+)
+
+// Phases of a conversation as the message log writes them (chatlog.Phase*).
+const (
+	phaseQueued = "QUEUED"
+	phaseAgent  = "AGENT"
+	phaseClosed = "CLOSED"
+)
+
+// MaxLive bounds the conversations one live view lists; Overview.Truncated
+// says when there were more.
+const MaxLive = 500
+
+// Store reads the supervisor's views from the database.
+type Store struct {
+	DB *gorm.DB
+}
+
+// LiveConversation is one conversation that has not closed.
+type LiveConversation struct {
+	ID           string
+	UserID       string
+	UserName     string
+	Phase        string
+	SkillGroupID int64
+	AgentID      string
+	AgentName    string
+	StartedAt    time.Time
+	QueuedAt     *time.Time
+	AssignedAt   *time.Time
+	LastActivity *time.Time
+	// WaitSeconds is how long a queued conversation has waited so far, or
+	// how long a served one waited before its agent came.
+	WaitSeconds int
+}
+
+// GroupQueue is a skill group's queue now.
+type GroupQueue struct {
+	ID                 int64
+	Name               string
+	Waiting            int
+	LongestWaitSeconds int
+	Serving            int
+	ReadyAgents        int
+}
+
+// AgentLoad is an agent's presence and load now.
+type AgentLoad struct {
+	ID          string
+	Name        string
+	Username    string
+	Role        string
+	Status      string
+	LastSeen    *time.Time
+	Load        int
+	Capacity    int
+	SkillGroups []int64
+	Disabled    bool
+}
+
+// Overview is the tenant's live view at one moment.
+type Overview struct {
+	At            time.Time
+	Conversations []LiveConversation
+	Truncated     bool
+	Groups        []GroupQueue
+	Agents        []AgentLoad
+}
+
+// Live reads the tenant's conversations that have not closed, its queues
+// per skill group and its agents with their presence and load, as of now.
+func (s *Store) Live(ctx context.Context, tenantID string, now time.Time) (Overview, error) {
+	db := s.DB.WithContext(ctx)
+	out := Overview{At: now, Conversations: []LiveConversation{}, Groups: []GroupQueue{}, Agents: []AgentLoad{}}
+
+	var convs []models.Conversation
+	err := db.Select("id", "user_id", "user_name", "phase", "skill_group_id", "agent_id", "agent_name",
+		"started_at", "queued_at", "assigned_at", "last_activity").
+		Where("tenant_id = ? AND phase <> ?", tenantID, phaseClosed).
+		Order("started_at, id").Limit(MaxLive + 1).Find(&convs).Error
+	if err != nil {
+		return out, fmt.Errorf("live conversations of %q: %w", tenantID, err)
+	}
+	if len(convs) > MaxLive {
+		convs, out.Truncated = convs[:MaxLive], true
+	}
+
+	var groups []models.SkillGroup
+	if err := db.Where("tenant_id = ?", tenantID).Order("id").Find(&groups).Error; err != nil {
+		return out, fmt.Errorf("skill groups of %q: %w", tenantID, err)
+	}
+	var agents []models.Agent
+	if err := db.Where("tenant_id = ?", tenantID).Order("id").Find(&agents).Error; err != nil {
+		return out, fmt.Errorf("agents of %q: %w", tenantID, err)
+	}
+	var feeds []models.AgentFeed
+	if err := db.Where("tenant_id = ?", tenantID).Find(&feeds).Error; err != nil {
+		return out, fmt.Errorf("agent presence of %q: %w", tenantID, err)
+	}
+	var skills []models.AgentSkill
+	err = db.Joins("JOIN agents ON agents.id = agent_skills.agent_id").
+		Where("agents.tenant_id = ?", tenantID).Order("agent_skills.skill_group_id").Find(&skills).Error
+	if err != nil {
+		return out, fmt.Errorf("skills of %q's agents: %w", tenantID, err)
+	}
+
+	feedOf := map[string]models.AgentFeed{}
+	for _, f := range feeds {
+		feedOf[f.AgentID] = f
+	}
+	skillsOf := map[string][]int64{}
+	for _, sk := range skills {
+		skillsOf[sk.AgentID] = append(skillsOf[sk.AgentID], sk.SkillGroupID)
+	}
+	load := map[string]int{}
+	byGroup := map[int64]*GroupQueue{}
+	for _, g := range groups {
+		out.Groups = append(out.Groups, GroupQueue{ID: g.ID, Name: g.Name})
+	}
+	for i := range out.Groups {
+		byGroup[out.Groups[i].ID] = &out.Groups[i]
+	}
+	for _, c := range convs {
+		lc := LiveConversation{
+			ID: c.ID, UserID: c.UserID, UserName: c.UserName, Phase: c.Phase, SkillGroupID: c.SkillGroupID,
+			AgentID: c.AgentID, AgentName: c.AgentName, StartedAt: c.StartedAt, QueuedAt: c.QueuedAt,
+			AssignedAt: c.AssignedAt, LastActivity: c.LastActivity,
+		}
+		g := byGroup[c.SkillGroupID]
+		switch {
+		case c.Phase == phaseQueued && c.QueuedAt != nil:
+			lc.WaitSeconds = seconds(now.Sub(*c.QueuedAt))
+			if g != nil {
+				g.Waiting++
+				g.LongestWaitSeconds = max(g.LongestWaitSeconds, lc.WaitSeconds)
+			}
+		case c.Phase == phaseAgent:
+			if c.QueuedAt != nil && c.AssignedAt != nil {
+				lc.WaitSeconds = seconds(c.AssignedAt.Sub(*c.QueuedAt))
+			}
+			load[c.AgentID]++
+			if g != nil {
+				g.Serving++
+			}
+		}
+		out.Conversations = append(out.Conversations, lc)
+	}
+	for _, a := range agents {
+		f, ok := feedOf[a.ID]
+		status := "OFFLINE"
+		if ok && f.Status != "" {
+			status = f.Status
+		}
+		if a.Disabled {
+			status = "OFFLINE"
+		}
+		al := AgentLoad{
+			ID: a.ID, Name: a.Nickname, Username: a.Username, Role: a.Role, Status: status, Load: load[a.ID],
+			Capacity: a.Capacity, SkillGroups: skillsOf[a.ID], Disabled: a.Disabled,
+		}
+		if ok {
+			al.LastSeen = f.LastSeen
+		}
+		if al.SkillGroups == nil {
+			al.SkillGroups = []int64{}
+		}
+		if status == "READY" {
+			for _, id := range al.SkillGroups {
+				if g := byGroup[id]; g != nil {
+					g.ReadyAgents++
+				}
+			}
+		}
+		out.Agents = append(out.Agents, al)
+	}
+	return out, nil
+}
+
+// seconds is a duration in whole seconds, never negative (clocks of two
+// replicas may disagree a little).
+func seconds(d time.Duration) int {
+	return int(max(0, d) / time.Second)
+}
