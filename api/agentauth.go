@@ -15,6 +15,9 @@ import (
 // agentClaimsKey holds the verified token.AgentClaims in the gin context.
 const agentClaimsKey = "ccflow.agent_claims"
 
+// agentRoleKey holds the agent's role as read with the session check.
+const agentRoleKey = "ccflow.agent_role"
+
 // sessionReader reads what agentSession checks of an agent (agents.Store).
 type sessionReader interface {
 	Session(ctx context.Context, tenantID, agentID string) (agents.Session, error)
@@ -56,6 +59,7 @@ func agentSession(issuer *token.Issuer, sessions sessionReader) gin.HandlerFunc 
 			return
 		}
 		c.Set(agentClaimsKey, claims)
+		c.Set(agentRoleKey, s.Role)
 		c.Next()
 	}
 }

@@ -19,6 +19,8 @@ type agentProfile struct {
 	TenantID    string  `json:"tenantId"`
 	Capacity    int     `json:"capacity"`
 	SkillGroups []int64 `json:"skillGroups"`
+	// Role is "agent" or "supervisor"; a supervisor's console links to the live view.
+	Role string `json:"role"`
 }
 
 type agentStateView struct {
@@ -93,7 +95,7 @@ const (
 )
 
 func profileOf(a agents.Agent) agentProfile {
-	return agentProfile{ID: a.ID, Name: a.Nickname, Username: a.Username, TenantID: a.TenantID, Capacity: a.Capacity, SkillGroups: a.SkillGroups}
+	return agentProfile{ID: a.ID, Name: a.Nickname, Username: a.Username, TenantID: a.TenantID, Capacity: a.Capacity, SkillGroups: a.SkillGroups, Role: a.Role}
 }
 
 func stateOf(p agentProfile, a routing.Agent) agentStateView {

@@ -59,6 +59,7 @@ func NewRouter(d Deps) *gin.Engine {
 	// The agent console; it calls the agent API below.
 	r.GET(agentPagePath, agentPage)
 	r.GET(agentPagePath+"/assets/:file", agentAsset)
+	r.GET(supervisorPagePath, supervisorPage)
 
 	// Spec 004's chat records, for the visitor of a ccmessaging-token.
 	cr := r.Group("/chat-records", chats.visitor(auth))
@@ -89,6 +90,12 @@ func NewRouter(d Deps) *gin.Engine {
 	as.GET("/leave-messages", agentLeave.list)
 	as.GET("/leave-messages/:id", agentLeave.get)
 	as.PUT("/leave-messages/:id/tag", agentLeave.tag)
+	// The supervisor's live view and reports (supervisor.go); a supervisor
+	// reads any conversation's messages through /conversations above.
+	sup := newSupervisorHandlers(d)
+	sv := as.Group("/supervisor", supervisorOnly)
+	sv.GET("/live", sup.live)
+	sv.GET("/reports", sup.report)
 
 	// ccflow's admin API (admin key).
 	adm := newAdminHandlers(d, b)

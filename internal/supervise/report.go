@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -123,7 +124,7 @@ func (s *Store) Report(ctx context.Context, tenantID string, by Dimension, from,
 	for _, r := range rows {
 		out.Rows = append(out.Rows, ReportRow{
 			Key: r.K, Name: names[r.K], Conversations: r.Convs, Answered: r.Answered, Abandoned: r.Abandoned,
-			AvgWaitSeconds: r.AvgWait, AvgHandleSeconds: r.AvgHandle, Ratings: r.Ratings, AvgRating: r.AvgRating,
+			AvgWaitSeconds: millis(r.AvgWait), AvgHandleSeconds: millis(r.AvgHandle), Ratings: r.Ratings, AvgRating: millis(r.AvgRating),
 			RatingCounts: [5]int64{r.R1, r.R2, r.R3, r.R4, r.R5},
 		})
 	}
@@ -154,4 +155,14 @@ func (s *Store) names(ctx context.Context, tenantID string, by Dimension) (map[s
 		}
 	}
 	return out, nil
+}
+
+// millis rounds an average to three decimals: SQLite's julianday carries
+// float noise (29.99999821 for 30 s), and times are kept to milliseconds.
+func millis(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := math.Round(*p*1000) / 1000
+	return &v
 }

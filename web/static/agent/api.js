@@ -58,6 +58,30 @@ export async function login(username, password) {
   return data;
 }
 
+// download saves what a GET answers (a CSV report) as a file named name.
+export async function download(path, name) {
+  const headers = {};
+  if (session && session.token) { headers.Authorization = 'Bearer ' + session.token; }
+  let res;
+  try {
+    res = await fetch(BASE + path, { headers, cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, 'network', e.message);
+  }
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({}));
+    const err = new ApiError(res.status, data.code, data.message);
+    if (res.status === 401) { expiredHandler(err); }
+    throw err;
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 // randomCode is a messageCode: a repeated send with it is applied once.
 export function randomCode() {
   const b = new Uint8Array(16);
