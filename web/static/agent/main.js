@@ -64,6 +64,7 @@ async function startSession() {
   $('login-view').hidden = true;
   $('app').hidden = false;
   $('me').textContent = `${s.agent.name || s.agent.username} (${s.agent.username})`;
+  $('to-supervisor').hidden = s.agent.role !== 'supervisor';
   showTab('chats');
   for (;;) {
     try {

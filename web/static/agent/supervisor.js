@@ -5,7 +5,7 @@
 
 import { $, h } from './dom.js';
 import { lang, fmtClock, fmtTime } from './texts.js';
-import { call, current, saveSession, login, onExpired, download, q } from './api.js';
+import { call, current, saveSession, login, onExpired, download, q, hasCookieSession } from './api.js';
 import { setOffline } from './banner.js';
 
 const zh = {
@@ -102,6 +102,7 @@ function start() {
   const today = new Date().toISOString().slice(0, 10);
   if (!$('report-from').value) { $('report-from').value = today; $('report-to').value = today; }
   refresh();
+  showReport();
   view.ticker = setInterval(tick, 1000);
 }
 
@@ -124,7 +125,11 @@ async function refresh() {
     render();
     if (view.look) { await loadLook(); }
   } catch (err) {
-    if (err.status === 401) { return; }
+    if (err.status === 401) {
+      // A session from another tab (the cookie) that has ended.
+      if (!current()) { showLogin(''); }
+      return;
+    }
     if (err.status === 403) {
       $('forbidden').textContent = S.forbidden;
       $('forbidden').hidden = false;
@@ -272,4 +277,5 @@ $('logout').addEventListener('click', logout);
 $('look-close').addEventListener('click', closeLook);
 $('report-form').addEventListener('submit', showReport);
 $('report-csv').addEventListener('click', downloadCSV);
-if (current()) { start(); } else { showLogin(''); }
+// This tab's session, or the cookie of one opened in another tab (the console).
+if (current() || hasCookieSession()) { start(); } else { showLogin(''); }
