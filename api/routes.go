@@ -90,9 +90,11 @@ func NewRouter(d Deps) *gin.Engine {
 	as.GET("/leave-messages", agentLeave.list)
 	as.GET("/leave-messages/:id", agentLeave.get)
 	as.PUT("/leave-messages/:id/tag", agentLeave.tag)
-	// The supervisor's live view and reports (supervisor.go); a supervisor
-	// reads any conversation's messages through /conversations above.
+	// Colleagues for a transfer (any agent), then the supervisor's live view
+	// and reports (supervisor.go); a supervisor reads any conversation's
+	// messages through /conversations above.
 	sup := newSupervisorHandlers(d)
+	as.GET("/colleagues", sup.colleagues)
 	sv := as.Group("/supervisor", supervisorOnly)
 	sv.GET("/live", sup.live)
 	sv.GET("/reports", sup.report)

@@ -116,3 +116,16 @@ func TestSupervisorLiveViewAndReports(t *testing.T) {
 		requireAgentError(t, serve(e.router, http.MethodGet, "/api/agent/v1/supervisor/reports?"+q, "", h), http.StatusBadRequest, "bad_request", msg)
 	}
 }
+
+func TestColleaguesForATransfer(t *testing.T) {
+	e := newSessionEnv(t)
+	h := map[string]string{"Authorization": "Bearer " + e.login("agent1", "agent1-pass")}
+	w := serve(e.router, http.MethodGet, "/api/agent/v1/colleagues", "", h)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.JSONEq(t, `{"agents":[{"id":"agent2","name":"客服2号","username":"agent2","status":"OFFLINE","load":0,"capacity":3,"skillGroups":[12]}]}`,
+		w.Body.String(), "any agent, not only supervisors; never themselves")
+	e.ok(http.StatusOK, http.MethodPut, "/agents/agent2", `{"disabled":true}`)
+	w = serve(e.router, http.MethodGet, "/api/agent/v1/colleagues", "", h)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.JSONEq(t, `{"agents":[]}`, w.Body.String(), "no transfers to a disabled agent")
+}

@@ -138,6 +138,7 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	b.waitText("#chat-name", "user_console-bob")
 	b.run("open the transfer dialog", chromedp.Click(chromedp.CSS("#transfer-btn")))
 	b.waitJS("the dialog lists the agent's skill groups", `document.getElementById('transfer-group').options.length === 2`)
+	b.waitJS("the dialog offers the colleague with state and load", `document.querySelector('#transfer-agents option[value="agent2"]')?.label.includes('客服2号')`)
 	b.run("transfer to agent2", chromedp.Click(chromedp.CSS("#transfer-agent")), typeText("agent2"), chromedp.Click(chromedp.CSS("#transfer-ok")))
 	b.waitJS("transferred", convItem("user_console-bob")+`?.classList.contains('ended')`)
 	b.waitText("#chat-state", "已转接")

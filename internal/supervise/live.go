@@ -104,29 +104,6 @@ func (s *Store) Live(ctx context.Context, tenantID string, now time.Time) (Overv
 	if err := db.Where("tenant_id = ?", tenantID).Order("id").Find(&groups).Error; err != nil {
 		return out, fmt.Errorf("skill groups of %q: %w", tenantID, err)
 	}
-	var agents []models.Agent
-	if err := db.Where("tenant_id = ?", tenantID).Order("id").Find(&agents).Error; err != nil {
-		return out, fmt.Errorf("agents of %q: %w", tenantID, err)
-	}
-	var feeds []models.AgentFeed
-	if err := db.Where("tenant_id = ?", tenantID).Find(&feeds).Error; err != nil {
-		return out, fmt.Errorf("agent presence of %q: %w", tenantID, err)
-	}
-	var skills []models.AgentSkill
-	err = db.Joins("JOIN agents ON agents.id = agent_skills.agent_id").
-		Where("agents.tenant_id = ?", tenantID).Order("agent_skills.skill_group_id").Find(&skills).Error
-	if err != nil {
-		return out, fmt.Errorf("skills of %q's agents: %w", tenantID, err)
-	}
-
-	feedOf := map[string]models.AgentFeed{}
-	for _, f := range feeds {
-		feedOf[f.AgentID] = f
-	}
-	skillsOf := map[string][]int64{}
-	for _, sk := range skills {
-		skillsOf[sk.AgentID] = append(skillsOf[sk.AgentID], sk.SkillGroupID)
-	}
 	load := map[string]int{}
 	byGroup := map[int64]*GroupQueue{}
 	for _, g := range groups {
@@ -160,14 +137,78 @@ func (s *Store) Live(ctx context.Context, tenantID string, now time.Time) (Overv
 		}
 		out.Conversations = append(out.Conversations, lc)
 	}
+	if out.Agents, err = agentLoads(db, tenantID, load, false); err != nil {
+		return out, err
+	}
+	for _, a := range out.Agents {
+		if a.Status != "READY" {
+			continue
+		}
+		for _, id := range a.SkillGroups {
+			if g := byGroup[id]; g != nil {
+				g.ReadyAgents++
+			}
+		}
+	}
+	return out, nil
+}
+
+// Colleagues lists the tenant's agents who are not disabled, with presence
+// and load: whom an agent may hand a conversation to.
+func (s *Store) Colleagues(ctx context.Context, tenantID string) ([]AgentLoad, error) {
+	db := s.DB.WithContext(ctx)
+	var rows []struct {
+		AgentID string
+		N       int
+	}
+	err := db.Model(&models.Conversation{}).Select("agent_id, COUNT(*) AS n").
+		Where("tenant_id = ? AND phase = ?", tenantID, phaseAgent).Group("agent_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("agents' load in %q: %w", tenantID, err)
+	}
+	load := map[string]int{}
+	for _, r := range rows {
+		load[r.AgentID] = r.N
+	}
+	return agentLoads(db, tenantID, load, true)
+}
+
+// agentLoads reads the tenant's agents (without the disabled ones when
+// enabledOnly), their skill groups and the presence each last chose, with
+// the load given per agent.
+func agentLoads(db *gorm.DB, tenantID string, load map[string]int, enabledOnly bool) ([]AgentLoad, error) {
+	q := db.Where("tenant_id = ?", tenantID)
+	if enabledOnly {
+		q = q.Where("disabled = ?", false)
+	}
+	var agents []models.Agent
+	if err := q.Order("id").Find(&agents).Error; err != nil {
+		return nil, fmt.Errorf("agents of %q: %w", tenantID, err)
+	}
+	var feeds []models.AgentFeed
+	if err := db.Where("tenant_id = ?", tenantID).Find(&feeds).Error; err != nil {
+		return nil, fmt.Errorf("agent presence of %q: %w", tenantID, err)
+	}
+	var skills []models.AgentSkill
+	err := db.Joins("JOIN agents ON agents.id = agent_skills.agent_id").
+		Where("agents.tenant_id = ?", tenantID).Order("agent_skills.skill_group_id").Find(&skills).Error
+	if err != nil {
+		return nil, fmt.Errorf("skills of %q's agents: %w", tenantID, err)
+	}
+	feedOf := map[string]models.AgentFeed{}
+	for _, f := range feeds {
+		feedOf[f.AgentID] = f
+	}
+	skillsOf := map[string][]int64{}
+	for _, sk := range skills {
+		skillsOf[sk.AgentID] = append(skillsOf[sk.AgentID], sk.SkillGroupID)
+	}
+	out := make([]AgentLoad, 0, len(agents))
 	for _, a := range agents {
 		f, ok := feedOf[a.ID]
 		status := "OFFLINE"
-		if ok && f.Status != "" {
+		if ok && f.Status != "" && !a.Disabled {
 			status = f.Status
-		}
-		if a.Disabled {
-			status = "OFFLINE"
 		}
 		al := AgentLoad{
 			ID: a.ID, Name: a.Nickname, Username: a.Username, Role: a.Role, Status: status, Load: load[a.ID],
@@ -179,14 +220,7 @@ func (s *Store) Live(ctx context.Context, tenantID string, now time.Time) (Overv
 		if al.SkillGroups == nil {
 			al.SkillGroups = []int64{}
 		}
-		if status == "READY" {
-			for _, id := range al.SkillGroups {
-				if g := byGroup[id]; g != nil {
-					g.ReadyAgents++
-				}
-			}
-		}
-		out.Agents = append(out.Agents, al)
+		out = append(out, al)
 	}
 	return out, nil
 }
