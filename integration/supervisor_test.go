@@ -104,6 +104,15 @@ func TestSupervisorInABrowser(t *testing.T) {
 	b.screenshot("supervisor-390")
 	b.run("back to the desktop", chromedp.EmulateViewport(1366, 860))
 
+	// The console in a fresh tab (no sessionStorage) picks up the cookie
+	// session, and links a supervisor back to the view.
+	b.run("open the console as a new tab would", chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`), chromedp.Navigate(base+"/agent"))
+	b.waitJS("the console picks up the cookie session", `document.body.dataset.view === 'console'`)
+	b.waitText("#me", "客服2号")
+	b.waitJS("a supervisor's console links to the view", `!document.getElementById('to-supervisor').hidden`)
+	b.run("back to the view", chromedp.Click(chromedp.CSS("#to-supervisor")))
+	b.waitJS("the live view again", `document.body.dataset.view === 'supervisor' && document.querySelector('#convs tbody tr')`)
+
 	// An agent without the role: the API refuses, the page says why.
 	b.run("log out", chromedp.Click(chromedp.CSS("#logout")))
 	b.waitJS("back at the login", `document.body.dataset.view === 'login'`)

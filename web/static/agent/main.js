@@ -3,7 +3,7 @@
 
 import { $ } from './dom.js';
 import { T, applyStatic } from './texts.js';
-import { call, current, saveSession, login, onExpired } from './api.js';
+import { call, current, saveSession, login, onExpired, hasCookieSession } from './api.js';
 import { startFeed } from './feed.js';
 import { state, onChange, changed, conversation, addMessage, markRead, attention, loadHistory, loadDetails, loadEarlier } from './state.js';
 import { renderList, tick } from './list.js';
@@ -304,4 +304,16 @@ bindSwitcher(select);
 onExpired(() => endSession(T.expired));
 setInterval(() => { tick(); renderTyping(); }, 1000);
 
-if (current()) { startSession(); } else { showLogin(''); }
+// resume picks up the cookie session of another tab (the supervisor's view,
+// a second console tab): this tab has no profile of its own yet.
+async function resume() {
+  try {
+    const me = await call('GET', '/me');
+    saveSession({ agent: me.agent, cursor: null });
+    await startSession();
+  } catch {
+    showLogin('');
+  }
+}
+
+if (current()) { startSession(); } else if (hasCookieSession()) { resume(); } else { showLogin(''); }
