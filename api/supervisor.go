@@ -108,16 +108,17 @@ func (h *supervisorHandlers) live(c *gin.Context) {
 }
 
 type reportRowView struct {
-	Key              string   `json:"key"`
-	Name             string   `json:"name,omitempty"`
-	Conversations    int64    `json:"conversations"`
-	Answered         int64    `json:"answered"`
-	Abandoned        int64    `json:"abandoned"`
-	AvgWaitSeconds   *float64 `json:"avgWaitSeconds"`
-	AvgHandleSeconds *float64 `json:"avgHandleSeconds"`
-	Ratings          int64    `json:"ratings"`
-	AvgRating        *float64 `json:"avgRating"`
-	RatingCounts     [5]int64 `json:"ratingCounts"`
+	Key                     string   `json:"key"`
+	Name                    string   `json:"name,omitempty"`
+	Conversations           int64    `json:"conversations"`
+	Answered                int64    `json:"answered"`
+	Abandoned               int64    `json:"abandoned"`
+	AvgWaitSeconds          *float64 `json:"avgWaitSeconds"`
+	AvgFirstResponseSeconds *float64 `json:"avgFirstResponseSeconds"`
+	AvgHandleSeconds        *float64 `json:"avgHandleSeconds"`
+	Ratings                 int64    `json:"ratings"`
+	AvgRating               *float64 `json:"avgRating"`
+	RatingCounts            [5]int64 `json:"ratingCounts"`
 }
 
 // dayLayout is how a report's days are given and shown (UTC).
@@ -176,10 +177,10 @@ func writeReportCSV(c *gin.Context, r supervise.Report, from, to time.Time) {
 	c.Status(http.StatusOK)
 	w := csv.NewWriter(c.Writer)
 	rows := [][]string{{string(r.By), "name", "conversations", "answered", "abandoned", "avg_wait_seconds",
-		"avg_handle_seconds", "ratings", "avg_rating", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5"}}
+		"avg_first_response_seconds", "avg_handle_seconds", "ratings", "avg_rating", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5"}}
 	for _, x := range r.Rows {
 		row := []string{cell(x.Key), cell(x.Name), num(x.Conversations), num(x.Answered), num(x.Abandoned),
-			dec(x.AvgWaitSeconds), dec(x.AvgHandleSeconds), num(x.Ratings), dec(x.AvgRating)}
+			dec(x.AvgWaitSeconds), dec(x.AvgFirstResponseSeconds), dec(x.AvgHandleSeconds), num(x.Ratings), dec(x.AvgRating)}
 		for _, n := range x.RatingCounts {
 			row = append(row, num(n))
 		}

@@ -20,6 +20,8 @@ const (
 	phaseQueued = "QUEUED"
 	phaseAgent  = "AGENT"
 	phaseClosed = "CLOSED"
+	// senderAgent is an agent's message in chat_records.sender_type.
+	senderAgent = "AGENT"
 )
 
 // MaxLive bounds the conversations one live view lists; Overview.Truncated

@@ -35,20 +35,23 @@ var ErrBadPeriod = errors.New("the period must run forward, at most " + strconv.
 //     served (the visitor left, or the wait ended the conversation).
 //   - AvgWaitSeconds: from entering the queue to the agent's assignment, over
 //     answered conversations (the last wait, after a transfer).
+//   - AvgFirstResponseSeconds: from the assignment to the agent's first
+//     message after it, over answered conversations the agent wrote in.
 //   - AvgHandleSeconds: from the assignment to the end of the service.
 //   - Ratings, AvgRating and RatingCounts (index 0 is 1 star): the visitors'
 //     satisfaction ratings.
 type ReportRow struct {
-	Key              string
-	Name             string
-	Conversations    int64
-	Answered         int64
-	Abandoned        int64
-	AvgWaitSeconds   *float64
-	AvgHandleSeconds *float64
-	Ratings          int64
-	AvgRating        *float64
-	RatingCounts     [5]int64
+	Key                     string
+	Name                    string
+	Conversations           int64
+	Answered                int64
+	Abandoned               int64
+	AvgWaitSeconds          *float64
+	AvgFirstResponseSeconds *float64
+	AvgHandleSeconds        *float64
+	Ratings                 int64
+	AvgRating               *float64
+	RatingCounts            [5]int64
 }
 
 // Report is a tenant's figures over [From, To), UTC, one row per key.
@@ -65,6 +68,7 @@ type reportScan struct {
 	Answered   int64
 	Abandoned  int64
 	AvgWait    *float64
+	AvgFirst   *float64
 	AvgHandle  *float64
 	Ratings    int64
 	AvgRating  *float64
@@ -87,6 +91,11 @@ func (s *Store) Report(ctx context.Context, tenantID string, by Dimension, from,
 		}
 		return "(julianday(" + b + ") - julianday(" + a + ")) * 86400.0"
 	}
+	// The agent's first message since the (last) assignment; NULL when
+	// there is none, which AVG leaves out. The chat records' (conversation,
+	// seq) index finds a conversation's records.
+	const firstReply = "(SELECT MIN(m.created_at) FROM chat_records m WHERE m.conversation_id = c.id" +
+		" AND m.sender_type = '" + senderAgent + "' AND m.created_at >= c.assigned_at)"
 	var key, filter string
 	switch by {
 	case ByDay:
@@ -105,6 +114,7 @@ func (s *Store) Report(ctx context.Context, tenantID string, by Dimension, from,
 		" SUM(CASE WHEN c.assigned_at IS NOT NULL THEN 1 ELSE 0 END) AS answered," +
 		" SUM(CASE WHEN c.queued_at IS NOT NULL AND c.assigned_at IS NULL AND c.phase = '" + phaseClosed + "' THEN 1 ELSE 0 END) AS abandoned," +
 		" AVG(CASE WHEN c.assigned_at IS NOT NULL AND c.queued_at IS NOT NULL THEN " + diff("c.queued_at", "c.assigned_at") + " END) AS avg_wait," +
+		" AVG(CASE WHEN c.assigned_at IS NOT NULL THEN " + diff("c.assigned_at", firstReply) + " END) AS avg_first," +
 		" AVG(CASE WHEN c.assigned_at IS NOT NULL AND c.ended_at IS NOT NULL THEN " + diff("c.assigned_at", "c.ended_at") + " END) AS avg_handle," +
 		" COUNT(r.conversation_id) AS ratings, AVG(r.evaluation) AS avg_rating," +
 		" SUM(CASE WHEN r.evaluation = 1 THEN 1 ELSE 0 END) AS r1, SUM(CASE WHEN r.evaluation = 2 THEN 1 ELSE 0 END) AS r2," +
@@ -124,7 +134,7 @@ func (s *Store) Report(ctx context.Context, tenantID string, by Dimension, from,
 	for _, r := range rows {
 		out.Rows = append(out.Rows, ReportRow{
 			Key: r.K, Name: names[r.K], Conversations: r.Convs, Answered: r.Answered, Abandoned: r.Abandoned,
-			AvgWaitSeconds: millis(r.AvgWait), AvgHandleSeconds: millis(r.AvgHandle), Ratings: r.Ratings, AvgRating: millis(r.AvgRating),
+			AvgWaitSeconds: millis(r.AvgWait), AvgFirstResponseSeconds: millis(r.AvgFirst), AvgHandleSeconds: millis(r.AvgHandle), Ratings: r.Ratings, AvgRating: millis(r.AvgRating),
 			RatingCounts: [5]int64{r.R1, r.R2, r.R3, r.R4, r.R5},
 		})
 	}

@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -74,6 +75,16 @@ func insert(t *testing.T, db *gorm.DB, cs ...conv) {
 
 func fp(v float64) *float64 { return &v }
 
+// reply writes an agent's message to a conversation at a time.
+func reply(t *testing.T, db *gorm.DB, convID string, seq int64, at time.Time) {
+	t.Helper()
+	require.NoError(t, db.Create(&models.ChatRecord{
+		TenantID: models.DemoTenantID, ConversationID: convID, UserID: "u-" + convID, Seq: seq, Direction: "to_visiter",
+		SenderType: senderAgent, SenderID: "agent", MediaType: "TEXT", RCType: "RC:TxtMsg", Content: "hi",
+		MessageCode: convID + "-" + strconv.FormatInt(seq, 10), CreatedAt: at,
+	}).Error)
+}
+
 func TestReportFromKnownData(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -96,32 +107,39 @@ func TestReportFromKnownData(t *testing.T) {
 				assigned: at(h(9), 5*time.Second), ended: at(h(9), 9*time.Second), rating: 1},
 			conv{id: "c7", phase: phaseClosed, group: 11, started: d.Add(-time.Second), queued: at(d, -time.Second)},
 		)
+		// First replies 15 s, 45 s and 5 s after the assignments; c2 had a
+		// message of an earlier agent before it, which does not count.
+		reply(t, s.DB, "c1", 1, h(9).Add(55*time.Second))
+		reply(t, s.DB, "c1", 2, h(9).Add(200*time.Second))
+		reply(t, s.DB, "c2", 1, h(10).Add(80*time.Second))
+		reply(t, s.DB, "c2", 2, h(10).Add(135*time.Second))
+		reply(t, s.DB, "c5", 1, h(32).Add(15*time.Second))
 		from, to := d, d.Add(48*time.Hour)
 
 		byDay, err := s.Report(ctx, models.DemoTenantID, ByDay, from, to)
 		require.NoError(t, err)
 		require.Equal(t, []ReportRow{
-			{Key: "2026-11-30", Conversations: 4, Answered: 2, Abandoned: 1, AvgWaitSeconds: fp(60), AvgHandleSeconds: fp(420),
+			{Key: "2026-11-30", Conversations: 4, Answered: 2, Abandoned: 1, AvgWaitSeconds: fp(60), AvgFirstResponseSeconds: fp(30), AvgHandleSeconds: fp(420),
 				Ratings: 2, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 1, 0, 1}},
-			{Key: "2026-12-01", Conversations: 1, Answered: 1, AvgWaitSeconds: fp(10), AvgHandleSeconds: fp(100),
+			{Key: "2026-12-01", Conversations: 1, Answered: 1, AvgWaitSeconds: fp(10), AvgFirstResponseSeconds: fp(5), AvgHandleSeconds: fp(100),
 				Ratings: 1, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 0, 1, 0}},
 		}, rounded(byDay.Rows))
 
 		byGroup, err := s.Report(ctx, models.DemoTenantID, ByGroup, from, to)
 		require.NoError(t, err)
 		require.Equal(t, []ReportRow{
-			{Key: "11", Name: "test1", Conversations: 2, Answered: 2, AvgWaitSeconds: fp(60), AvgHandleSeconds: fp(420),
+			{Key: "11", Name: "test1", Conversations: 2, Answered: 2, AvgWaitSeconds: fp(60), AvgFirstResponseSeconds: fp(30), AvgHandleSeconds: fp(420),
 				Ratings: 2, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 1, 0, 1}},
-			{Key: "12", Name: "多商戶分組1", Conversations: 2, Answered: 1, Abandoned: 1, AvgWaitSeconds: fp(10), AvgHandleSeconds: fp(100),
+			{Key: "12", Name: "多商戶分組1", Conversations: 2, Answered: 1, Abandoned: 1, AvgWaitSeconds: fp(10), AvgFirstResponseSeconds: fp(5), AvgHandleSeconds: fp(100),
 				Ratings: 1, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 0, 1, 0}},
 		}, rounded(byGroup.Rows))
 
 		byAgent, err := s.Report(ctx, models.DemoTenantID, ByAgent, from, to)
 		require.NoError(t, err)
 		require.Equal(t, []ReportRow{
-			{Key: "agent1", Name: "客服1号", Conversations: 2, Answered: 2, AvgWaitSeconds: fp(20), AvgHandleSeconds: fp(350),
+			{Key: "agent1", Name: "客服1号", Conversations: 2, Answered: 2, AvgWaitSeconds: fp(20), AvgFirstResponseSeconds: fp(10), AvgHandleSeconds: fp(350),
 				Ratings: 2, AvgRating: fp(4.5), RatingCounts: [5]int64{0, 0, 0, 1, 1}},
-			{Key: "agent2", Name: "客服2号", Conversations: 1, Answered: 1, AvgWaitSeconds: fp(90), AvgHandleSeconds: fp(240),
+			{Key: "agent2", Name: "客服2号", Conversations: 1, Answered: 1, AvgWaitSeconds: fp(90), AvgFirstResponseSeconds: fp(45), AvgHandleSeconds: fp(240),
 				Ratings: 1, AvgRating: fp(3), RatingCounts: [5]int64{0, 0, 1, 0, 0}},
 		}, rounded(byAgent.Rows))
 
@@ -148,6 +166,7 @@ func rounded(rows []ReportRow) []ReportRow {
 	}
 	for i := range rows {
 		rows[i].AvgWaitSeconds, rows[i].AvgHandleSeconds, rows[i].AvgRating = r(rows[i].AvgWaitSeconds), r(rows[i].AvgHandleSeconds), r(rows[i].AvgRating)
+		rows[i].AvgFirstResponseSeconds = r(rows[i].AvgFirstResponseSeconds)
 	}
 	return rows
 }
