@@ -51,6 +51,8 @@ func TestSupervisorLiveViewAndReports(t *testing.T) {
 			r.TenantID = models.DemoTenantID
 		}
 		r.WorkflowID, r.ChannelConfigID, r.UserID, r.UpdatedAt, r.Settings = "conv:"+r.ID, "ch", "u-"+r.ID, now, "{}"
+		key := "ch:" + r.UserID // open, as the message log marks it
+		r.OpenKey = &key
 		require.NoError(t, e.db.Create(&r).Error)
 	}
 

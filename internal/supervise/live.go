@@ -24,6 +24,13 @@ const (
 	senderAgent = "AGENT"
 )
 
+// openOnly keeps a query to the conversations that have not closed: the
+// message log sets open_key exactly while a conversation is open, and its
+// unique index holds those few rows, where the tenant's index would walk
+// every conversation the tenant ever had, on every refresh of every
+// supervisor's page.
+const openOnly = "open_key IS NOT NULL"
+
 // MaxLive bounds the conversations one live view lists; Overview.Truncated
 // says when there were more.
 const MaxLive = 500
@@ -93,7 +100,7 @@ func (s *Store) Live(ctx context.Context, tenantID string, now time.Time) (Overv
 	var convs []models.Conversation
 	err := db.Select("id", "user_id", "user_name", "phase", "skill_group_id", "agent_id", "agent_name",
 		"started_at", "queued_at", "assigned_at", "last_activity").
-		Where("tenant_id = ? AND phase <> ?", tenantID, phaseClosed).
+		Where(openOnly+" AND tenant_id = ? AND phase <> ?", tenantID, phaseClosed).
 		Order("started_at, id").Limit(MaxLive + 1).Find(&convs).Error
 	if err != nil {
 		return out, fmt.Errorf("live conversations of %q: %w", tenantID, err)
@@ -164,7 +171,7 @@ func (s *Store) Colleagues(ctx context.Context, tenantID string) ([]AgentLoad, e
 		N       int
 	}
 	err := db.Model(&models.Conversation{}).Select("agent_id, COUNT(*) AS n").
-		Where("tenant_id = ? AND phase = ?", tenantID, phaseAgent).Group("agent_id").Scan(&rows).Error
+		Where(openOnly+" AND tenant_id = ? AND phase = ?", tenantID, phaseAgent).Group("agent_id").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("agents' load in %q: %w", tenantID, err)
 	}

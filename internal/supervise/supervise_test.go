@@ -57,6 +57,10 @@ func insert(t *testing.T, db *gorm.DB, cs ...conv) {
 			StartedAt: c.started, QueuedAt: c.queued, AssignedAt: c.assigned, EndedAt: c.ended,
 			UpdatedAt: c.started, Settings: "{}",
 		}
+		if c.phase != phaseClosed {
+			key := tenant + ":" + row.UserID // as the message log sets it while open
+			row.OpenKey = &key
+		}
 		if c.phase == phaseClosed {
 			row.ClosedAt = c.ended
 			if row.ClosedAt == nil {
