@@ -32,6 +32,13 @@ func (h *agentHandlers) eventViews(ctx context.Context, agentID string, events [
 			}
 			mv := chatView(m)
 			v.Message = &mv
+		case eventWhisper:
+			n, err := h.notes.Note(ctx, agentID, uint64(e.MessageSeq))
+			if err != nil {
+				return nil, err
+			}
+			nv := viewNote(n)
+			v.Note = &nv
 		case chatlog.EventAssigned:
 			row, ok := convs[e.ConversationID]
 			if !ok {

@@ -68,6 +68,8 @@ type eventView struct {
 	Message        *messageView      `json:"message,omitempty"`
 	Conversation   *conversationView `json:"conversation,omitempty"`
 	Status         string            `json:"status,omitempty"`
+	// Note is a supervisor's whisper (type "whisper").
+	Note *noteView `json:"note,omitempty"`
 }
 
 type waitingView struct {

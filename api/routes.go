@@ -69,7 +69,7 @@ func NewRouter(d Deps) *gin.Engine {
 	cr.GET("/chat-list", chats.chatList)
 
 	// ccflow's agent workspace API (bearer session from login).
-	agent := &agentHandlers{store: d.Agents, chat: d.Chat, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b}
+	agent := &agentHandlers{store: d.Agents, chat: d.Chat, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b, notes: supervisorStore(d)}
 	sessions := newAgentSessions(d, b)
 	av := r.Group("/api/agent/v1")
 	av.POST("/login", sessions.login)
@@ -93,11 +93,12 @@ func NewRouter(d Deps) *gin.Engine {
 	// Colleagues for a transfer (any agent), then the supervisor's live view
 	// and reports (supervisor.go); a supervisor reads any conversation's
 	// messages through /conversations above.
-	sup := newSupervisorHandlers(d)
+	sup := newSupervisorHandlers(d, b)
 	as.GET("/colleagues", sup.colleagues)
 	sv := as.Group("/supervisor", supervisorOnly)
 	sv.GET("/live", sup.live)
 	sv.GET("/reports", sup.report)
+	sv.POST("/conversations/:id/whisper", sup.whisper)
 
 	// ccflow's admin API (admin key).
 	adm := newAdminHandlers(d, b)

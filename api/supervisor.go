@@ -11,7 +11,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccflow/ccflow/internal/admin"
+	"github.com/ccflow/ccflow/internal/agents"
+	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/supervise"
+	"github.com/ccflow/ccflow/models"
 )
 
 // A supervisor is an agent whose role (set with the admin API:
@@ -33,8 +36,13 @@ func supervisorOnly(c *gin.Context) {
 
 // supervisorHandlers serve /api/agent/v1/supervisor.
 type supervisorHandlers struct {
-	store *supervise.Store
-	now   func() time.Time
+	store  *supervise.Store
+	agents *agents.Store
+	// log puts whispers on the serving agent's feed; nil without the
+	// message path (API tests), where a whisper answers 503.
+	log  *chatlog.Log
+	bind *binder
+	now  func() time.Time
 }
 
 type liveConversationView struct {
@@ -76,12 +84,86 @@ type agentLoadView struct {
 
 // newSupervisorHandlers reads the agents' database (d.Agents), which the
 // supervisor's views share with the agent API.
-func newSupervisorHandlers(d Deps) *supervisorHandlers {
-	h := &supervisorHandlers{store: &supervise.Store{}, now: time.Now}
-	if d.Agents != nil {
-		h.store.DB = d.Agents.DB
+func newSupervisorHandlers(d Deps, b *binder) *supervisorHandlers {
+	h := &supervisorHandlers{store: supervisorStore(d), agents: d.Agents, bind: b, now: time.Now}
+	if d.Chat != nil {
+		h.log = d.Chat.Log
 	}
 	return h
+}
+
+// supervisorStore reads the supervisor's views from the agents' database.
+func supervisorStore(d Deps) *supervise.Store {
+	s := &supervise.Store{}
+	if d.Agents != nil {
+		s.DB = d.Agents.DB
+	}
+	return s
+}
+
+// eventWhisper is the agent feed's event for a supervisor's note; its
+// MessageSeq holds the note's id (supervisor_notes), not a chat record's seq.
+const eventWhisper = "whisper"
+
+// noteView is a supervisor's whisper as the serving agent's console shows it.
+type noteView struct {
+	ID             uint64    `json:"id"`
+	ConversationID string    `json:"conversationId"`
+	AgentID        string    `json:"agentId"`
+	FromAgentID    string    `json:"fromAgentId"`
+	FromName       string    `json:"fromName"`
+	Content        string    `json:"content"`
+	At             time.Time `json:"at"`
+}
+
+func viewNote(n models.SupervisorNote) noteView {
+	return noteView{ID: n.ID, ConversationID: n.ConversationID, AgentID: n.AgentID, FromAgentID: n.FromAgentID,
+		FromName: n.FromName, Content: n.Content, At: n.CreatedAt}
+}
+
+type whisperBody struct {
+	Content string `json:"content" validate:"required,max=8000"`
+}
+
+// whisper sends the agent serving a conversation a note from the supervisor
+// that the visitor never sees. A conversation that has just closed (or
+// waits) answers 409 and nothing is stored.
+func (h *supervisorHandlers) whisper(c *gin.Context) {
+	var req whisperBody
+	if err := h.bind.json(c, &req); err != nil {
+		jsonFail(c, err)
+		return
+	}
+	claims := agentFrom(c)
+	ctx := c.Request.Context()
+	me, err := h.agents.Get(ctx, claims.TenantID, claims.AgentID)
+	if err != nil {
+		jsonFail(c, err)
+		return
+	}
+	if h.log == nil {
+		jsonFail(c, errUnavailable)
+		return
+	}
+	n, err := h.store.Whisper(ctx, claims.TenantID, c.Param("id"), me.ID, me.Nickname, req.Content)
+	switch {
+	case errors.Is(err, supervise.ErrBadNote):
+		err = errBadRequest(err.Error())
+	case errors.Is(err, supervise.ErrNoConversation):
+		err = &apiError{http.StatusNotFound, "404", err.Error()}
+	case errors.Is(err, supervise.ErrNotServed):
+		err = &apiError{http.StatusConflict, "409", err.Error()}
+	}
+	if err != nil {
+		jsonFail(c, err)
+		return
+	}
+	ev := chatlog.AgentEvent{AgentID: n.AgentID, Type: eventWhisper, ConversationID: n.ConversationID, MessageSeq: int64(n.ID)}
+	if err := h.log.AddAgentEvents(ctx, claims.TenantID, ev); err != nil {
+		jsonFail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"note": viewNote(n)})
 }
 
 // live answers the tenant's live view, read from the database.

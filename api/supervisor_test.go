@@ -18,12 +18,16 @@ func TestSupervisorViewNeedsTheRoleAndTheRoleCountsAtOnce(t *testing.T) {
 	requireAgentError(t, serve(e.router, http.MethodGet, "/api/agent/v1/supervisor/live", "", h), http.StatusForbidden, "forbidden", "supervisor role")
 	requireAgentError(t, serve(e.router, http.MethodGet, "/api/agent/v1/supervisor/reports", "", h), http.StatusForbidden, "forbidden", "supervisor role")
 	requireAgentError(t, serve(e.router, http.MethodGet, "/api/agent/v1/supervisor/live", "", nil), http.StatusUnauthorized, "unauthorized", "")
+	requireAgentError(t, serve(e.router, http.MethodPost, "/api/agent/v1/supervisor/conversations/c1/whisper", `{"content":"hi"}`, h),
+		http.StatusForbidden, "forbidden", "supervisor role")
 
 	got := e.ok(http.StatusOK, http.MethodPut, "/agents/agent1", `{"role":"supervisor"}`)
 	require.Equal(t, "supervisor", got["role"])
 	require.Equal(t, http.StatusOK, serve(e.other, http.MethodGet, "/api/agent/v1/supervisor/live", "", h).Code,
 		"granted: the same session, on another replica, at once")
 
+	requireAgentError(t, serve(e.other, http.MethodPost, "/api/agent/v1/supervisor/conversations/c1/whisper", `{"content":""}`, h),
+		http.StatusBadRequest, "bad_request", "")
 	e.ok(http.StatusOK, http.MethodPut, "/agents/agent1", `{"role":"agent"}`)
 	requireAgentError(t, serve(e.other, http.MethodGet, "/api/agent/v1/supervisor/live", "", h), http.StatusForbidden, "forbidden", "supervisor role")
 

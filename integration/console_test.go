@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,6 +134,17 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	require.Empty(t, b.value("#text"), "Enter empties the composer")
 	ann.waitFor("AGENT", reply)
 	b.waitJS("answered: no longer waiting", convItem("王小明")+`.querySelector('.timer:not(.waiting)')`)
+
+	// A supervisor whispers: the note shows in the conversation, for the agent only.
+	adminKey, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
+	require.NoError(t, err)
+	grant := rawRequest(t, http.MethodPut, base+"/api/admin/v1/agents/agent2",
+		map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(adminKey))}, map[string]string{"role": "supervisor"})
+	require.Equal(t, http.StatusOK, grant.status)
+	sup := loginAgent(t, base, "agent2", "agent2-pass")
+	code, _ := sup.do(http.MethodPost, "/supervisor/conversations/"+convOf(t, b, "王小明")+"/whisper", map[string]string{"content": "记得推荐以旧换新活动"})
+	require.Equal(t, http.StatusOK, code)
+	b.waitJS("the whisper is shown to the agent", `[...document.querySelectorAll('#messages .msg.note')].some(m => m.textContent.includes('记得推荐以旧换新活动') && m.textContent.includes('客服2号'))`)
 	b.screenshot("agent-console")
 
 	// Alt+↓ moves to the next conversation; transfer it to agent2.
@@ -180,4 +194,13 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	b.screenshot("agent-console-390")
 
 	b.requireNoScriptErrors()
+}
+
+// convOf is the id of the console's conversation with the visitor named name.
+func convOf(t *testing.T, b *browser, name string) string {
+	t.Helper()
+	id, err := eval[string](b, convItem(name)+`?.dataset.id || ''`)
+	require.NoError(t, err)
+	require.NotEmpty(t, id, "the console lists %s", name)
+	return id
 }

@@ -86,8 +86,27 @@ func TestSupervisorInABrowser(t *testing.T) {
 	b.run("open Ann's conversation", chromedp.Click(chromedp.CSS(`#convs tbody tr[data-conv="`+annConv+`"]`)))
 	b.waitText("#look-messages", "我的订单还没到")
 	b.waitText("#look-messages", "您好，我来查一下物流。")
-	b.waitJS("read-only: nothing to type into", `!document.querySelector('#look-box textarea, #look-box input')`)
+	b.waitJS("read-only: no composer to the visitor, only the whisper field", `!document.querySelector('#look-box textarea') && document.querySelectorAll('#look-box input').length === 1`)
 	require.Equal(t, http.StatusOK, a1.say(annConv, "已经发出，明天到。"))
+	b.waitText("#look-messages", "已经发出，明天到。")
+
+	// A whisper reaches the serving agent's feed, never the visitor.
+	note := "先核实订单号，再答复物流。"
+	b.run("whisper", chromedp.Click(chromedp.CSS("#whisper-text")), typeText(note), pressEnter())
+	b.waitText("#whisper-status", "已发给接待座席")
+	got := a1.waitEvent("the whisper", func(e agentEvent) bool { return e.Type == "whisper" && e.Note != nil && e.Note.Content == note })
+	require.Equal(t, "客服2号", got.Note.FromName)
+	require.Equal(t, annConv, got.ConversationID)
+	for _, m := range ann.poll() {
+		require.NotContains(t, m.Content, "先核实订单号", "the visitor never sees a whisper")
+	}
+	// Bob waits: nobody to whisper to; the page says so and nothing is sent.
+	b.run("open Bob's conversation", chromedp.Click(chromedp.CSS(`#convs tbody tr:nth-child(2)`)))
+	b.waitText("#look-name", "sv-bob")
+	b.run("whisper to nobody", chromedp.Click(chromedp.CSS("#whisper-text")), typeText("有人吗"), pressEnter())
+	b.waitText("#whisper-status", "未发送")
+	b.waitText("#whisper-status", "nothing was sent")
+	b.run("back to Ann's conversation", chromedp.Click(chromedp.CSS(`#convs tbody tr[data-conv="`+annConv+`"]`)))
 	b.waitText("#look-messages", "已经发出，明天到。")
 	b.waitJS("today's report by day is shown at once", `document.querySelectorAll('#report tbody tr').length === 1`)
 

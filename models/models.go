@@ -219,6 +219,20 @@ type AgentEvent struct {
 	CreatedAt      time.Time `gorm:"index;not null"`
 }
 
+// SupervisorNote is a supervisor's whisper: a note on a conversation that
+// only its serving agent sees (never the visitor). The agent's feed gets a
+// "whisper" event that points at it.
+type SupervisorNote struct {
+	ID             uint64    `gorm:"primaryKey"`
+	TenantID       string    `gorm:"size:64;not null"`
+	ConversationID string    `gorm:"size:64;index;not null"`
+	AgentID        string    `gorm:"size:64;not null"`
+	FromAgentID    string    `gorm:"size:64;not null"`
+	FromName       string    `gorm:"size:64;not null"`
+	Content        string    `gorm:"size:2000;not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+}
+
 // WebhookCursor is how far a webhook endpoint has received a conversation.
 type WebhookCursor struct {
 	ConversationID string    `gorm:"primaryKey;size:64"`
@@ -364,6 +378,6 @@ func All() []any {
 		&FAQEntry{}, &WebhookEndpoint{}, &Conversation{}, &ChatRecord{},
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
 		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{}, &WebKey{},
-		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{},
+		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{}, &SupervisorNote{},
 	}
 }

@@ -38,6 +38,15 @@ const MaxLive = 500
 // Store reads the supervisor's views from the database.
 type Store struct {
 	DB *gorm.DB
+	// Now is the clock of the notes it writes; nil is time.Now.
+	Now func() time.Time
+}
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // LiveConversation is one conversation that has not closed.

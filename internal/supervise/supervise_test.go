@@ -229,3 +229,35 @@ func TestLiveView(t *testing.T) {
 		require.True(t, v.Agents[1].Disabled)
 	})
 }
+
+func TestWhisperGoesToTheServingAgentOnly(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		insert(t, s.DB,
+			conv{id: "served", phase: phaseAgent, group: 11, agent: "agent1", started: now, queued: at(now, 0), assigned: at(now, time.Second)},
+			conv{id: "waiting", phase: phaseQueued, group: 11, started: now, queued: at(now, 0)},
+			conv{id: "done", phase: phaseClosed, group: 11, agent: "agent1", started: now.Add(-time.Hour)},
+			conv{id: "theirs", tenant: "other", phase: phaseAgent, group: 11, agent: "agent9", started: now},
+		)
+		n, err := s.Whisper(ctx, models.DemoTenantID, "served", "agent2", "客服2号", "  先核实订单号  ")
+		require.NoError(t, err)
+		require.Equal(t, "agent1", n.AgentID, "for the agent serving it")
+		require.Equal(t, "先核实订单号", n.Content)
+		got, err := s.Note(ctx, "agent1", n.ID)
+		require.NoError(t, err)
+		require.Equal(t, "客服2号", got.FromName)
+		_, err = s.Note(ctx, "agent2", n.ID)
+		require.Error(t, err, "nobody else reads it")
+
+		for id, want := range map[string]error{"waiting": ErrNotServed, "done": ErrNotServed, "theirs": ErrNoConversation, "nope": ErrNoConversation} {
+			_, err := s.Whisper(ctx, models.DemoTenantID, id, "agent2", "客服2号", "hello")
+			require.ErrorIs(t, err, want, id)
+		}
+		_, err = s.Whisper(ctx, models.DemoTenantID, "served", "agent2", "客服2号", " ")
+		require.ErrorIs(t, err, ErrBadNote)
+		var count int64
+		require.NoError(t, s.DB.Model(&models.SupervisorNote{}).Count(&count).Error)
+		require.EqualValues(t, 1, count, "a refused whisper stores nothing")
+	})
+}

@@ -159,6 +159,13 @@ function handleEvents(events) {
       changed('messages', c);
       changed('list');
       break;
+    case 'whisper':
+      // A supervisor's note: shown to this agent only, among the messages.
+      if (!c || !e.note) { break; }
+      c.notes = (c.notes || []).filter((n) => n.id !== e.note.id).concat([e.note]);
+      beep();
+      changed('messages', c);
+      break;
     case 'typing':
       if (!c) { break; }
       c.typingAt = Date.now();

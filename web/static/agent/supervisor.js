@@ -16,6 +16,7 @@ const zh = {
   agents: '座席', agent: '座席', status: '状态', load: '负载', groups: '技能组',
   conversations: '进行中的会话', visitor: '访客', phase: '阶段', wait: '等待',
   lookingAt: '查看会话：', closeView: '关闭', readOnly: '只读：主管查看不会改变会话。', gone: '该会话已结束。',
+  whisper: '悄悄话', whisperHint: '只有接待的座席能看到，访客看不到', whispered: '已发给接待座席', whisperFailed: '未发送：',
   READY: '就绪', NOT_READY: '小休', OFFLINE: '离线',
   ROBOT: '机器人', QUEUED: '排队中', AGENT: '人工', SATISFACTION: '待评价', CLOSED: '已结束',
   reports: '报表', from: '从', to: '到', by: '按', byDay: '日', byGroup: '技能组', byAgent: '座席', show: '查看', csv: '下载 CSV',
@@ -32,6 +33,7 @@ const en = {
   agents: 'Agents', agent: 'Agent', status: 'Status', load: 'Load', groups: 'Skill groups',
   conversations: 'Live conversations', visitor: 'Visitor', phase: 'Phase', wait: 'Wait',
   lookingAt: 'Looking at:', closeView: 'Close', readOnly: 'Read-only: a supervisor looking changes nothing.', gone: 'This conversation has ended.',
+  whisper: 'Whisper', whisperHint: 'Only the serving agent sees it, never the visitor', whispered: 'Sent to the serving agent', whisperFailed: 'Not sent: ',
   READY: 'Ready', NOT_READY: 'Not ready', OFFLINE: 'Offline',
   ROBOT: 'Robot', QUEUED: 'Queued', AGENT: 'Agent', SATISFACTION: 'Rating', CLOSED: 'Closed',
   reports: 'Reports', from: 'From', to: 'To', by: 'By', byDay: 'day', byGroup: 'skill group', byAgent: 'agent', show: 'Show', csv: 'Download CSV',
@@ -54,6 +56,7 @@ function applyTexts() {
     const v = S[el.dataset.s];
     if (typeof v === 'string') { el.textContent = v; }
   }
+  $('whisper-text').placeholder = S.whisperHint;
   $('login-title').textContent = S.brand;
   $('brand').textContent = S.brand;
   document.title = S.title;
@@ -195,10 +198,32 @@ function tick() {
 function openLook(c) {
   view.look = { id: c.id, name: c.userName || c.userId, after: 0 };
   $('look-messages').replaceChildren();
+  $('whisper-status').hidden = true;
   $('look-name').textContent = view.look.name;
   $('look-box').hidden = false;
   render();
   loadLook().then(() => $('look-box').scrollIntoView({ block: 'nearest' }));
+}
+
+// whisper sends the serving agent a note; the API refuses when no agent
+// serves the conversation now, and the page says so.
+async function whisper(e) {
+  e.preventDefault();
+  const look = view.look;
+  const text = $('whisper-text').value.trim();
+  if (!look || !text) { return; }
+  const status = $('whisper-status');
+  try {
+    await call('POST', `/supervisor/conversations/${q(look.id)}/whisper`, { content: text });
+    $('whisper-text').value = '';
+    status.textContent = S.whispered;
+    status.className = '';
+  } catch (err) {
+    if (err.status === 401) { return; }
+    status.textContent = S.whisperFailed + err.message;
+    status.className = 'error';
+  }
+  status.hidden = false;
 }
 
 function closeLook() {
@@ -276,6 +301,7 @@ onExpired(() => { saveSession(null); showLogin(S.expired); });
 $('login-form').addEventListener('submit', onLogin);
 $('logout').addEventListener('click', logout);
 $('look-close').addEventListener('click', closeLook);
+$('whisper-form').addEventListener('submit', whisper);
 $('report-form').addEventListener('submit', showReport);
 $('report-csv').addEventListener('click', downloadCSV);
 // This tab's session, or the cookie of one opened in another tab (the console).
