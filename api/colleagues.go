@@ -17,6 +17,22 @@ type colleagueView struct {
 	SkillGroups []int64 `json:"skillGroups"`
 }
 
+// notes lists the supervisors' whispers the calling agent got on a
+// conversation, so a reloaded console shows them again.
+func (h *supervisorHandlers) notes(c *gin.Context) {
+	claims := agentFrom(c)
+	list, err := h.store.Notes(c.Request.Context(), claims.AgentID, c.Param("id"))
+	if err != nil {
+		jsonFail(c, err)
+		return
+	}
+	out := make([]noteView, 0, len(list))
+	for _, n := range list {
+		out = append(out, viewNote(n))
+	}
+	c.JSON(http.StatusOK, gin.H{"notes": out})
+}
+
 // colleagues lists the other agents of the caller's tenant who are not
 // disabled, with presence and load, read from the database: whom the caller
 // may transfer a conversation to.

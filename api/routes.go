@@ -95,6 +95,7 @@ func NewRouter(d Deps) *gin.Engine {
 	// messages through /conversations above.
 	sup := newSupervisorHandlers(d, b)
 	as.GET("/colleagues", sup.colleagues)
+	as.GET("/conversations/:id/notes", sup.notes)
 	sv := as.Group("/supervisor", supervisorOnly)
 	sv.GET("/live", sup.live)
 	sv.GET("/reports", sup.report)

@@ -145,6 +145,8 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	code, _ := sup.do(http.MethodPost, "/supervisor/conversations/"+convOf(t, b, "王小明")+"/whisper", map[string]string{"content": "记得推荐以旧换新活动"})
 	require.Equal(t, http.StatusOK, code)
 	b.waitJS("the whisper is shown to the agent", `[...document.querySelectorAll('#messages .msg.note')].some(m => m.textContent.includes('记得推荐以旧换新活动') && m.textContent.includes('客服2号'))`)
+	_, notes := sup.do(http.MethodGet, "/conversations/"+convOf(t, b, "王小明")+"/notes", nil)
+	require.Equal(t, map[string]any{"notes": []any{}}, notes, "whispers are for the agent they went to")
 	b.screenshot("agent-console")
 
 	// Alt+↓ moves to the next conversation; transfer it to agent2.

@@ -97,6 +97,9 @@ func TestSupervisorInABrowser(t *testing.T) {
 	got := a1.waitEvent("the whisper", func(e agentEvent) bool { return e.Type == "whisper" && e.Note != nil && e.Note.Content == note })
 	require.Equal(t, "客服2号", got.Note.FromName)
 	require.Equal(t, annConv, got.ConversationID)
+	code, notes := a1.do(http.MethodGet, "/conversations/"+annConv+"/notes", nil)
+	require.Equal(t, http.StatusOK, code)
+	require.Len(t, notes["notes"], 1, "a reloaded console reads the whisper again")
 	for _, m := range ann.poll() {
 		require.NotContains(t, m.Content, "先核实订单号", "the visitor never sees a whisper")
 	}

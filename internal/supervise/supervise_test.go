@@ -247,8 +247,14 @@ func TestWhisperGoesToTheServingAgentOnly(t *testing.T) {
 		got, err := s.Note(ctx, "agent1", n.ID)
 		require.NoError(t, err)
 		require.Equal(t, "客服2号", got.FromName)
+		list, err := s.Notes(ctx, "agent1", "served")
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		list, err = s.Notes(ctx, "agent2", "served")
+		require.NoError(t, err)
+		require.Empty(t, list, "only the agent it was for")
 		_, err = s.Note(ctx, "agent2", n.ID)
-		require.Error(t, err, "nobody else reads it")
+		require.ErrorIs(t, err, ErrNoNote, "nobody else reads it")
 
 		for id, want := range map[string]error{"waiting": ErrNotServed, "done": ErrNotServed, "theirs": ErrNoConversation, "nope": ErrNoConversation} {
 			_, err := s.Whisper(ctx, models.DemoTenantID, id, "agent2", "客服2号", "hello")

@@ -21,6 +21,8 @@ var (
 	// ErrNotServed is a conversation no agent serves now (it waits, is with
 	// the robot, or has ended): there is nobody to whisper to.
 	ErrNotServed = errors.New("no agent serves this conversation now (it has ended or waits): nothing was sent")
+	// ErrNoNote is a whisper that does not exist for the agent asking.
+	ErrNoNote = errors.New("no such whisper")
 	// ErrBadNote is an empty or too long whisper.
 	ErrBadNote = fmt.Errorf("content must be 1 to %d characters", MaxNoteChars)
 )
@@ -55,10 +57,27 @@ func (s *Store) Whisper(ctx context.Context, tenantID, conversationID, fromID, f
 	return n, nil
 }
 
+// MaxNotes bounds the whispers one read lists.
+const MaxNotes = 200
+
+// Notes lists the whispers an agent got on a conversation, oldest first.
+func (s *Store) Notes(ctx context.Context, agentID, conversationID string) ([]models.SupervisorNote, error) {
+	var out []models.SupervisorNote
+	err := s.DB.WithContext(ctx).Where("conversation_id = ? AND agent_id = ?", conversationID, agentID).
+		Order("id").Limit(MaxNotes).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("whispers on %q: %w", conversationID, err)
+	}
+	return out, nil
+}
+
 // Note reads one whisper for the agent it was for.
 func (s *Store) Note(ctx context.Context, agentID string, id uint64) (models.SupervisorNote, error) {
 	var n models.SupervisorNote
 	err := s.DB.WithContext(ctx).Where("id = ? AND agent_id = ?", id, agentID).Take(&n).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return n, fmt.Errorf("whisper %d: %w", id, ErrNoNote)
+	}
 	if err != nil {
 		return n, fmt.Errorf("whisper %d: %w", id, err)
 	}
