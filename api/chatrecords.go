@@ -140,7 +140,7 @@ func (h *chatRecordHandlers) list(c *gin.Context) {
 		chatFail(c, err)
 		return
 	}
-	f := chatrecords.Filter{TenantID: claims.TenantID, UserID: claims.UserID}
+	f := chatrecords.Filter{Member: memberOf(claims)}
 	if t := q.Get("messageType"); t != "" {
 		if _, ok := chatMediaTypes[t]; !ok {
 			chatFail(c, errBadRequest("messageType must be one of "+chatTypeList))
@@ -264,7 +264,7 @@ func (h *chatRecordHandlers) create(c *gin.Context) {
 		return
 	}
 	rec := models.ChatRecord{
-		TenantID: claims.TenantID, UserID: claims.UserID, Direction: "to_service", SenderType: "CUSTOMER",
+		TenantID: claims.TenantID, ChannelConfigID: claims.ChannelConfigID, UserID: claims.UserID, Direction: "to_service", SenderType: "CUSTOMER",
 		SenderID: claims.UserID, MediaType: media, RCType: in.MessageType, Content: in.Cnt,
 		MessageCode: uuid.NewString(), CreatedAt: h.now().UTC().Truncate(time.Millisecond),
 	}
@@ -296,7 +296,7 @@ func (h *chatRecordHandlers) delete(c *gin.Context) {
 		chatFail(c, errBadRequest("id must be a positive integer"))
 		return
 	}
-	err = h.store.DeleteForMember(c.Request.Context(), claims.TenantID, claims.UserID, id, h.now().UTC().Truncate(time.Millisecond))
+	err = h.store.DeleteForMember(c.Request.Context(), memberOf(claims), id, h.now().UTC().Truncate(time.Millisecond))
 	if err != nil {
 		chatFail(c, err)
 		return
@@ -305,14 +305,14 @@ func (h *chatRecordHandlers) delete(c *gin.Context) {
 }
 
 // chatList is GET /chat-records/chat-list: the latest record per seller. A
-// visitor token is bound to one seller, so that is the only one listed.
+// visitor token is bound to one seller and channel, so that is the only one listed.
 func (h *chatRecordHandlers) chatList(c *gin.Context) {
 	claims := visitorFrom(c)
 	if err := checkMember(claims, c.Query("memberId")); err != nil {
 		chatFail(c, err)
 		return
 	}
-	convs, err := h.store.Latest(c.Request.Context(), claims.UserID, []string{claims.TenantID})
+	convs, err := h.store.Latest(c.Request.Context(), memberOf(claims))
 	if err != nil {
 		chatFail(c, err)
 		return
@@ -322,6 +322,11 @@ func (h *chatRecordHandlers) chatList(c *gin.Context) {
 		items = append(items, chatListItem{chatItem: toChatItem(cv.Record), ShopName: cv.ShopName, Logo: cv.Logo})
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// memberOf is the member a token names: its user on its channel of its tenant.
+func memberOf(claims token.VisitorClaims) chatrecords.Member {
+	return chatrecords.Member{TenantID: claims.TenantID, ChannelConfigID: claims.ChannelConfigID, UserID: claims.UserID}
 }
 
 // checkMember requires memberId and that it is the token's user.

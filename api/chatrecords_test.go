@@ -101,9 +101,13 @@ func (e *crEnv) headers(t *testing.T, tenant, userID string) map[string]string {
 func (e *crEnv) insert(t *testing.T, tenant, userID, rcType string, at time.Time, n int) []uint64 {
 	t.Helper()
 	ids := make([]uint64, n)
+	// The records are a conversation's on the channel the tokens name.
+	conv := models.Conversation{ID: "conv-" + tenant + "-" + userID, WorkflowID: "conv:" + userID, TenantID: tenant,
+		ChannelConfigID: models.DemoChannelConfigID, UserID: userID, Settings: "{}", StartedAt: at, UpdatedAt: at}
+	require.NoError(t, e.db.Where("id = ?", conv.ID).FirstOrCreate(&conv).Error)
 	for i := range n {
 		rec := models.ChatRecord{
-			TenantID: tenant, ConversationID: "conv-" + userID, UserID: userID, Seq: int64(i + 1),
+			TenantID: tenant, ConversationID: conv.ID, UserID: userID, Seq: int64(i + 1),
 			Direction: "to_service", SenderType: "CUSTOMER", SenderID: userID, MediaType: "TEXT", RCType: rcType,
 			Content: fmt.Sprintf("%s message %d", userID, i), MessageCode: uuid.NewString(),
 			CreatedAt: at.Add(time.Duration(i) * time.Minute),

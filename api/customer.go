@@ -30,10 +30,17 @@ type customerHandlers struct {
 // maxPollWait bounds the long-poll of poll's wait parameter.
 const maxPollWait = 30 * time.Second
 
+// maxUplinkChars bounds a visitor's message. Spec 003 caps only downlink
+// messages (500 characters); its send table sets no limit for the visitor's
+// content, so ccflow takes spec 002's bound on a visitor's leave message
+// (2000 characters), which is also chat-records/create's bound on cnt: a
+// visitor can paste an order's details, and a message still fits a record.
+const maxUplinkChars = 2000
+
 // sendRequest is spec 003 §7.1.2 sendMsgReq, plus the optional messageCode.
 type sendRequest struct {
 	Channel        string `json:"channel" validate:"required,eq=WEB"`
-	Content        string `json:"content" validate:"max=500"`
+	Content        string `json:"content" validate:"max=2000"` // maxUplinkChars
 	ControlType    string `json:"controlType" validate:"required,oneof=CONNECT CHAT TRANS2AGENT INPUT DISCONNECT"`
 	From           string `json:"from" validate:"required,max=128"`
 	MediaType      string `json:"mediaType" validate:"required,oneof=TEXT IMAGE VIDEO AUDIO FILE FILE_IMAGE FILE_VIDEO LOCATE"`

@@ -94,10 +94,11 @@ func isUnavailable(err error) bool {
 	return strings.Contains(err.Error(), "sql: database is closed")
 }
 
-// fail answers err in the spec 003 envelope.
+// fail answers err in the spec 003 envelope, with the resultCode the route's
+// spec table defines for it (resultcodes.go).
 func fail(c *gin.Context, err error) {
 	ae := classify(c, err)
-	c.AbortWithStatusJSON(ae.status, gin.H{"resultCode": ae.code, "resultDesc": ae.desc})
+	c.AbortWithStatusJSON(ae.status, gin.H{"resultCode": resultCode(c.FullPath(), ae), "resultDesc": ae.desc})
 }
 
 // classify maps any error to the status and text it answers with; this is the

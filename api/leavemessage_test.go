@@ -655,7 +655,7 @@ func TestDoLeaveMessage(t *testing.T) {
 		}
 		before := e.count(t)
 		w := e.doLeave(t, v, doLeaveBody(v.UserID, "13866677777", "还有一条", "WEB"))
-		requireRefused(t, w, http.StatusTooManyRequests, "429", "too many requests")
+		requireRefused(t, w, http.StatusTooManyRequests, "13", "too many requests")
 		require.Equal(t, "60", w.Header().Get("Retry-After"))
 		require.Equal(t, before, e.count(t))
 		other := demoVisitor("visitor-quiet")

@@ -9,7 +9,7 @@ import (
 // phraseRequest is spec 003 §10.1.1.
 type phraseRequest struct {
 	StrContent string `json:"strContent" validate:"required,max=200"`
-	Locale     string `json:"locale" validate:"required,min=2,max=3,lowercase,alpha"`
+	Locale     string `json:"locale" validate:"required,max=16"`
 	Channel    string `json:"channel" validate:"required,eq=WEB"`
 }
 
@@ -22,6 +22,9 @@ type phraseResponse struct {
 	ResultDesc string   `json:"resultDesc,omitempty"`
 }
 
+// phraseLocales are the languages the FAQ serves, as ISO 639 codes.
+var phraseLocales = map[string]bool{"zh": true, "en": true}
+
 // maxPhrases is how many suggestions one keystroke gets.
 const maxPhrases = 5
 
@@ -29,6 +32,11 @@ func (h *customerHandlers) queryPhraseByKeyword(c *gin.Context) {
 	var req phraseRequest
 	if err := h.bind.json(c, &req); err != nil {
 		fail(c, err)
+		return
+	}
+	if !phraseLocales[req.Locale] {
+		// Spec 003 §10.1.2's own words for it; HTTP 400 says the request was wrong.
+		fail(c, errBadRequest(descLocaleError))
 		return
 	}
 	claims := visitorFrom(c)

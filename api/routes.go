@@ -142,6 +142,15 @@ func NewRouter(d Deps) *gin.Engine {
 	ad.DELETE("/webhooks/:id", adm.webhooks.remove)
 	ad.POST("/webhooks/:id/rotate", adm.webhooks.rotate)
 
+	// The OpenAPI description of every route above, and its reference page.
+	// A route added here and not to openapi/openapi.yaml fails
+	// TestEveryRouteIsDocumented.
+	docs := newDocsHandlers()
+	r.GET("/openapi.yaml", docs.yaml)
+	r.GET("/openapi.json", docs.json)
+	r.GET(docsPagePath, docs.page)
+	r.GET(docsPagePath+"/:file", docs.asset)
+
 	r.GET("/", func(c *gin.Context) { c.FileFromFS("/", http.FS(web.Static())) })
 	return r
 }

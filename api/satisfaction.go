@@ -13,11 +13,13 @@ import (
 
 // satisfactionRequest is spec 003 §6.1.2 satisficationInfo.
 type satisfactionRequest struct {
-	Channel         string `json:"channel" validate:"required,eq=WEB"`
-	UserID          string `json:"userId" validate:"required,max=128"`
-	Evaluation      string `json:"evaluation" validate:"required,oneof=1 2 3 4 5"`
-	Comment         string `json:"comment" validate:"max=511"`
-	ChannelConfigID string `json:"channelConfigId" validate:"required,max=64"`
+	Channel    string `json:"channel" validate:"required,eq=WEB"`
+	UserID     string `json:"userId" validate:"required,max=128"`
+	Evaluation string `json:"evaluation" validate:"required,oneof=1 2 3 4 5"`
+	// Comment is required (table 6-2 marks it True) but may be empty: the
+	// rating is the point, and the spec's own pages rate without words.
+	Comment         *string `json:"comment" validate:"required,max=511"`
+	ChannelConfigID string  `json:"channelConfigId" validate:"required,max=64"`
 }
 
 // satisfactionResponse is spec 003 §6.1.1; the spec's sample answers
@@ -48,7 +50,7 @@ func (h *customerHandlers) saveSatisfaction(c *gin.Context) {
 		fail(c, errBadRequest("evaluation must be 1 to 5"))
 		return
 	}
-	res, err := h.chat.Rate(c.Request.Context(), chat.Visitor{ChannelID: claims.ChannelConfigID, UserID: claims.UserID}, evaluation, req.Comment)
+	res, err := h.chat.Rate(c.Request.Context(), chat.Visitor{ChannelID: claims.ChannelConfigID, UserID: claims.UserID}, evaluation, *req.Comment)
 	if err != nil {
 		fail(c, err)
 		return

@@ -181,6 +181,13 @@ func (h *tokenHandlers) applyToken(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	for _, prefix := range reservedUserPrefixes {
+		if strings.HasPrefix(req.UserID, prefix) {
+			// ccflow's own guests and unsigned web visitors stay apart from an app's users.
+			fail(c, errBadRequest("userId must not start with "+strconv.Quote(prefix)+", which ccflow keeps for its web visitors"))
+			return
+		}
+	}
 	if !iso639.MatchString(req.Locale) {
 		fail(c, errBadRequest("locale must be an ISO 639 language code without a country, such as zh or en"))
 		return

@@ -21,8 +21,10 @@ import (
 // visitorEntryPath is spec 001's "user connects to the customer service system".
 const visitorEntryPath = "/index/index/home"
 
-// visitorCookie keeps a generated visiter_id, so that a browser that comes
-// back without one is the same visitor and finds its conversation again.
+// visitorCookie is the browser's own random id (never shown as a user id):
+// an unsigned visitor's user id is derived from it and the claimed
+// visiter_id, so a browser that comes back is the same visitor and finds its
+// conversation again, and no other browser can be.
 const (
 	visitorCookie       = "ccflow_vid"
 	visitorCookieMaxAge = 365 * 24 * 60 * 60
@@ -51,6 +53,11 @@ type visitorParams struct {
 	visitorName string
 	avatar      string
 	product     string
+	// signed marks a visiter_id with timestamp and signature, verified
+	// against the tenant's secret once the business is known.
+	signed    bool
+	timestamp int64
+	signature string
 }
 
 func newVisitorEntryLimiter() gin.HandlerFunc {
@@ -84,20 +91,20 @@ func (h *webEntryHandlers) visitorEntry(c *gin.Context) {
 		groupsFail(c, err)
 		return
 	}
-	if p.visitorID == "" {
-		if p.visitorID, err = browserVisitorID(c); err != nil {
-			groupsFail(c, err)
-			return
-		}
+	userID, err := visitorUserID(c, p, tg.Secret)
+	if err != nil {
+		groupsFail(c, err)
+		return
 	}
 	locale := preferredLocale(c.GetHeader("Accept-Language"), tg.Locale)
 	name := p.visitorName
 	if name == "" {
-		name = defaultVisitorName(p.visitorID, locale)
+		// After what the agent can tell apart: the claimed id, else the user id.
+		name = defaultVisitorName(firstNonEmpty(p.visitorID, strings.TrimPrefix(userID, webentry.AnonIDPrefix)), locale)
 	}
 	key, _, err := h.d.WebKeys.Create(ctx, webentry.Grant{
 		Source: webentry.SourceVisitor, TenantID: tg.TenantID, AppKey: tg.AppKey, ChannelConfigID: tg.ChannelConfigID,
-		UserID: p.visitorID, UserName: name, Avatar: p.avatar, SkillGroupID: tg.SkillGroupID, Locale: locale,
+		UserID: userID, UserName: name, Avatar: p.avatar, SkillGroupID: tg.SkillGroupID, Locale: locale,
 		ProductCard: p.product,
 	})
 	if err != nil {
@@ -126,10 +133,13 @@ func readVisitorParams(c *gin.Context) (visitorParams, error) {
 	if msg := checkVisitorText("visiter_id", p.visitorID, maxVisitorIDLen, true); msg != "" {
 		problems = append(problems, msg)
 	}
-	if strings.HasPrefix(p.visitorID, webentry.GuestIDPrefix) {
-		// Guest ids come from the guest entry only: nobody opens a guest's chat by naming it.
-		problems = append(problems, "visiter_id must not start with "+strconv.Quote(webentry.GuestIDPrefix))
+	for _, prefix := range reservedUserPrefixes {
+		if strings.HasPrefix(p.visitorID, prefix) {
+			// Guest and unsigned ids are ccflow's: nobody opens their chat by naming one.
+			problems = append(problems, "visiter_id must not start with "+strconv.Quote(prefix))
+		}
 	}
+	problems = append(problems, readSignature(c, &p)...)
 	p.visitorName = strings.TrimSpace(c.Query("visiter_name"))
 	if msg := checkVisitorText("visiter_name", p.visitorName, maxVisitorNameLen, false); msg != "" {
 		problems = append(problems, msg)
@@ -147,6 +157,68 @@ func readVisitorParams(c *gin.Context) (visitorParams, error) {
 		return p, errBadRequest(strings.Join(problems, "; "))
 	}
 	return p, nil
+}
+
+// reservedUserPrefixes start the user ids ccflow makes itself: guests' and
+// unsigned visitors'. Neither the visitor entry nor applyToken may name them.
+var reservedUserPrefixes = []string{webentry.GuestIDPrefix, webentry.AnonIDPrefix}
+
+// readSignature reads the signed identity's timestamp and signature; both or
+// neither, and only with a visiter_id.
+func readSignature(c *gin.Context, p *visitorParams) []string {
+	ts, sig := strings.TrimSpace(c.Query("timestamp")), strings.TrimSpace(c.Query("signature"))
+	if ts == "" && sig == "" {
+		return nil
+	}
+	var problems []string
+	switch {
+	case p.visitorID == "":
+		problems = append(problems, "timestamp and signature sign a visiter_id, which is missing")
+	case ts == "" || sig == "":
+		problems = append(problems, "a signed visiter_id needs both timestamp and signature")
+	}
+	var err error
+	if ts != "" {
+		if p.timestamp, err = strconv.ParseInt(ts, 10, 64); err != nil || p.timestamp <= 0 {
+			problems = append(problems, "timestamp must be unix seconds")
+		}
+	}
+	if sig != "" && !isLowerHex(sig, 64) {
+		problems = append(problems, "signature must be 64 lower-case hex digits (HMAC-SHA256)")
+	}
+	p.signed, p.signature = len(problems) == 0, sig
+	return problems
+}
+
+// isLowerHex tells whether s is n lower-case hex digits.
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// visitorUserID is the user id the entry opens the chat for: a signed
+// visiter_id as it is (the tenant vouched for it), anything else an unsigned
+// id bound to this browser (webentry.UnsignedVisitorID).
+func visitorUserID(c *gin.Context, p visitorParams, secret string) (string, error) {
+	if p.signed {
+		err := webentry.VerifyVisitor(secret, p.businessID, p.visitorID, p.timestamp, p.signature, time.Now())
+		if err != nil {
+			return "", errUnauthorized(err.Error())
+		}
+		return p.visitorID, nil
+	}
+	browser, err := browserID(c)
+	if err != nil {
+		return "", err
+	}
+	return webentry.UnsignedVisitorID(browser, p.visitorID), nil
 }
 
 // positiveParam reads an integer query parameter that must be positive.
@@ -199,10 +271,10 @@ func checkAvatar(v string) string {
 	return ""
 }
 
-// browserVisitorID is the visiter_id of a browser that brought none: the one
-// its cookie holds from an earlier visit, else a new one. The cookie is set
-// again each time, so the year runs from the last visit.
-func browserVisitorID(c *gin.Context) (string, error) {
+// browserID is the browser's random id: the one its cookie holds from an
+// earlier visit, else a new one. The cookie is set again each time, so the
+// year runs from the last visit.
+func browserID(c *gin.Context) (string, error) {
 	id, err := c.Cookie(visitorCookie)
 	if err != nil || !webentry.IsGeneratedVisitorID(id) {
 		if id, err = webentry.NewVisitorID(); err != nil {

@@ -45,9 +45,10 @@ func TestVisitorEntryRedirectsToChat(t *testing.T) {
 		"visiter_id", "v-100", "visiter_name", "Ann", "avatar", "https://img.example/a.png",
 		"business_id", "1", "groupid", "12", "product", productSample),
 		headers: map[string]string{"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"}})
-	require.Empty(t, w.Result().Cookies(), "a visitor with an id gets no cookie")
+	require.Len(t, w.Result().Cookies(), 1, "an unsigned id is bound to the browser")
 	s := e.entered(w)
-	require.Equal(t, "v-100", s.UserID)
+	require.Equal(t, webentry.UnsignedVisitorID(w.Result().Cookies()[0].Value, "v-100"), s.UserID,
+		"an unsigned id is the claim as seen from this browser")
 	require.Equal(t, "Ann", s.UserName)
 	require.Equal(t, "https://img.example/a.png", s.Avatar)
 	require.EqualValues(t, 12, s.SkillGroupID)
@@ -87,8 +88,9 @@ func TestVisitorEntryGeneratedIDIsStablePerBrowser(t *testing.T) {
 	require.Equal(t, 365*24*60*60, c.MaxAge)
 	require.Equal(t, "/", c.Path)
 	first := e.entered(w)
-	require.Equal(t, c.Value, first.UserID)
-	require.True(t, webentry.IsGeneratedVisitorID(first.UserID))
+	require.True(t, webentry.IsGeneratedVisitorID(c.Value))
+	require.Equal(t, webentry.UnsignedVisitorID(c.Value, ""), first.UserID)
+	require.NotContains(t, first.UserID, c.Value, "the browser's cookie is never shown as a user id")
 
 	w = e.do(webCall{method: http.MethodGet, path: visitorPath("business_id", "1"), cookies: []*http.Cookie{{Name: visitorCookie, Value: c.Value}}})
 	require.Len(t, w.Result().Cookies(), 1, "the cookie is renewed")
@@ -98,9 +100,9 @@ func TestVisitorEntryGeneratedIDIsStablePerBrowser(t *testing.T) {
 	require.NotEqual(t, first.UserID, e.entered(w).UserID, "another browser is another visitor")
 
 	w = e.do(webCall{method: http.MethodGet, path: visitorPath("business_id", "1"), cookies: []*http.Cookie{{Name: visitorCookie, Value: "agent1"}}})
+	require.NotEqual(t, "agent1", w.Result().Cookies()[0].Value, "a cookie ccflow did not make is replaced")
 	s := e.entered(w)
-	require.NotEqual(t, "agent1", s.UserID, "a cookie ccflow did not make is replaced")
-	require.True(t, webentry.IsGeneratedVisitorID(s.UserID))
+	require.NotEqual(t, webentry.UnsignedVisitorID("agent1", ""), s.UserID)
 }
 
 func TestVisitorEntryRefusals(t *testing.T) {
@@ -122,6 +124,7 @@ func TestVisitorEntryRefusals(t *testing.T) {
 		"visiter_id with space":    {visitorPath("business_id", "1", "visiter_id", "v 1"), 400, "visiter_id must not contain spaces or control characters"},
 		"visiter_id control":       {visitorPath("business_id", "1", "visiter_id", "v\x01"), 400, "visiter_id must not contain spaces or control characters"},
 		"visiter_id of a guest":    {visitorPath("business_id", "1", "visiter_id", "guest-0123"), 400, `visiter_id must not start with "guest-"`},
+		"visiter_id unsigned form": {visitorPath("business_id", "1", "visiter_id", "anon-0123"), 400, `visiter_id must not start with "anon-"`},
 		"visiter_name too long":    {visitorPath("business_id", "1", "visiter_name", strings.Repeat("名", 65)), 400, "visiter_name must be at most 64 characters"},
 		"visiter_name two lines":   {visitorPath("business_id", "1", "visiter_name", "a\nb"), 400, "visiter_name must be one line"},
 		"avatar relative":          {visitorPath("business_id", "1", "avatar", "/a.png"), 400, "avatar must be an absolute http or https URL"},

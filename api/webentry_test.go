@@ -41,6 +41,12 @@ const testPublicURL = "https://chat.example.com"
 
 func newWebEnv(t *testing.T) *webEnv {
 	t.Helper()
+	return newWebEnvWith(t, func(*Deps) {})
+}
+
+// newWebEnvWith is newWebEnv with more of Deps filled in by more.
+func newWebEnvWith(t *testing.T, more func(*Deps)) *webEnv {
+	t.Helper()
 	db := demoDB(t)
 	require.NoError(t, db.Create(&models.Tenant{
 		ID: otherTenant, Name: "Other Shop", BusinessID: 2, AppID: "2002", VendorID: "other", SiteID: "web",
@@ -57,6 +63,7 @@ func newWebEnv(t *testing.T) *webEnv {
 	d := testDeps(db)
 	d.Tokens, d.WebKeys = e.issuer, e.keys
 	d.Settings.PublicURL = testPublicURL
+	more(&d)
 	e.router = NewRouter(d)
 	return e
 }

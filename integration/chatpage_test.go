@@ -5,22 +5,39 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ccflow/ccflow/internal/webentry"
 )
 
 // chatLink is the chat page's address the visitor entry redirects to.
 func chatLink(t *testing.T, base string, q url.Values) string {
 	t.Helper()
+	signEntry(q)
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(base + "/index/index/home?" + q.Encode())
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	return resp.Header.Get("Location")
+}
+
+// signEntry signs q's visiter_id, as a shop's backend does for its logged-in
+// users, so that the chat is that user's (an unsigned id would be the browser's).
+func signEntry(q url.Values) {
+	id := q.Get("visiter_id")
+	if id == "" {
+		return
+	}
+	ts := time.Now().Unix()
+	q.Set("timestamp", strconv.FormatInt(ts, 10))
+	q.Set("signature", webentry.SignVisitor("demo-app-secret", 1, id, ts))
 }
 
 // bubbles counts the chat page's messages of a kind with text.

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ccflow/ccflow/client"
 )
 
 const (
@@ -25,27 +28,34 @@ type visitor struct {
 	session string
 }
 
-// newVisitor obtains the visitor's tokens.
+// newVisitor obtains the visitor's tokens through the generated Go client
+// (package client), as an integrator's backend would, so that every run
+// exercises the client against the real server.
 func newVisitor(t testing.TB, base, id string) *visitor {
 	t.Helper()
 	v := &visitor{t: t, base: base, id: id}
-	var tok struct {
-		AccessToken string `json:"AccessToken"`
-	}
-	code := call(t, http.MethodPost, base+"/apigovernance/api/oauth/tokenByAkSk", map[string]string{"X-Token-Expire": "600"},
-		map[string]any{"app_key": demoAppKey, "app_secret": "demo-app-secret"}, &tok)
-	require.Equal(t, http.StatusOK, code)
-	require.NotEmpty(t, tok.AccessToken)
-	v.access = tok.AccessToken
-	var applied struct {
-		Token      string `json:"token"`
-		ResultCode string `json:"resultCode"`
-	}
-	code = call(t, http.MethodPost, base+"/apiaccess/ccmessaging/applyToken", v.appHeaders(),
-		map[string]any{"userId": id, "userName": "user_" + id, "channelId": demoChannel, "locale": "zh"}, &applied)
-	require.Equal(t, http.StatusOK, code)
-	require.Equal(t, "0", applied.ResultCode)
-	v.session = applied.Token
+	api, err := client.NewClientWithResponses(base)
+	require.NoError(t, err)
+	ctx := context.Background()
+	expire := "600"
+	tok, err := api.TokenByAkSkWithResponse(ctx, &client.TokenByAkSkParams{XTokenExpire: &expire},
+		client.TokenByAkSkJSONRequestBody{AppKey: demoAppKey, AppSecret: "demo-app-secret"})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, tok.StatusCode(), "tokenByAkSk: %s", tok.Body)
+	require.NotEmpty(t, tok.JSON200.AccessToken)
+	v.access = tok.JSON200.AccessToken
+	applied, err := api.ApplyTokenWithResponse(ctx, client.ApplyTokenJSONRequestBody{
+		UserId: id, UserName: "user_" + id, ChannelId: demoChannel, Locale: "zh",
+	}, func(_ context.Context, req *http.Request) error {
+		for k, val := range v.appHeaders() {
+			req.Header.Set(k, val)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, applied.StatusCode(), "applyToken: %s", applied.Body)
+	require.Equal(t, client.ApplyToken200JSONResponseBodyResultCode("0"), applied.JSON200.ResultCode)
+	v.session = applied.JSON200.Token
 	return v
 }
 

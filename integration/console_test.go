@@ -29,6 +29,7 @@ func convItem(name string) string {
 func visitorFromEntry(t *testing.T, base, id, name, product string) *webSession {
 	t.Helper()
 	q := url.Values{"business_id": {"1"}, "groupid": {"12"}, "visiter_id": {id}, "visiter_name": {name}, "product": {product}}
+	signEntry(q)
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(base + "/index/index/home?" + q.Encode())
 	require.NoError(t, err)

@@ -224,15 +224,15 @@ func TestCustomerAPIResultCodesAndBadInput(t *testing.T) {
 		app := bad.appHeaders()
 		runCases(t, base, []apiCase{
 			{name: "missing Authorization", path: pathApplyToken, headers: withHeaders(app, "Authorization", ""), body: body,
-				status: 401, code: "401", descHas: "Authorization"},
+				status: 401, code: "1", descHas: "Authorization"},
 			{name: "garbage bearer", path: pathApplyToken, headers: withHeaders(app, "Authorization", "Bearer not.a.token"), body: body,
-				status: 401, code: "401", descHas: "AccessToken"},
+				status: 401, code: "1", descHas: "AccessToken"},
 			{name: "unknown channelId", path: pathApplyToken, headers: app, body: withFields(body, "channelId", "4242424242424242424"),
-				status: 400, code: "400", descHas: "4242424242424242424"},
+				status: 400, code: "1", descHas: "4242424242424242424"},
 			{name: "locale with a country", path: pathApplyToken, headers: app, body: withFields(body, "locale", "zh_CN"),
-				status: 400, code: "400", descHas: "locale"},
+				status: 400, code: "1", descHas: "locale"},
 			{name: "missing userId", path: pathApplyToken, headers: app, body: withFields(body, "userId", nil),
-				status: 400, code: "400", descHas: "userId"},
+				status: 400, code: "1", descHas: "userId"},
 			{name: "valid", path: pathApplyToken, headers: app, body: body, status: 200, code: "0",
 				check: func(t *testing.T, obj map[string]any) { assert.NotEmpty(t, str(t, obj, "token")) }},
 		})
@@ -240,37 +240,37 @@ func TestCustomerAPIResultCodesAndBadInput(t *testing.T) {
 
 	t.Run("send bad input", func(t *testing.T) {
 		h := bad.headers()
-		longest := strings.Repeat("汉", 500)
+		longest := strings.Repeat("汉", 2000) // spec 003 caps only downlink messages (500)
 		huge := `{"channel":"WEB","controlType":"CHAT","content":"` + strings.Repeat("a", 1<<20) + `"}`
 		runCases(t, base, []apiCase{
 			{name: "missing ccmessaging-token", path: pathSend, headers: withHeaders(h, "ccmessaging-token", ""), body: ok,
-				status: 401, code: "401", descHas: "ccmessaging-token header is required"},
+				status: 401, code: "13", descHas: "ccmessaging-token header is required"},
 			{name: "missing x-app-key", path: pathSend, headers: withHeaders(h, "x-app-key", ""), body: ok,
-				status: 401, code: "401", descHas: "x-app-key"},
+				status: 401, code: "13", descHas: "x-app-key"},
 			{name: "missing Authorization", path: pathSend, headers: withHeaders(h, "Authorization", ""), body: ok,
-				status: 401, code: "401", descHas: "Authorization"},
+				status: 401, code: "13", descHas: "Authorization"},
 			{name: "forged ccmessaging-token", path: pathSend, headers: withHeaders(h, "ccmessaging-token", forge(t, bad.session)), body: ok,
-				status: 401, code: "401", descHas: "invalid ccmessaging-token"},
+				status: 401, code: "13", descHas: "invalid ccmessaging-token"},
 			{name: "another user's from", path: pathSend, headers: h, body: withFields(ok, "from", other.id),
-				status: 403, code: "403", descHas: "another user"},
+				status: 403, code: "13", descHas: "another user"},
 			{name: "another channel in to", path: pathSend, headers: h, body: withFields(ok, "to", "1011577355744904196"),
-				status: 403, code: "403", descHas: "another channel"},
+				status: 403, code: "13", descHas: "another channel"},
 			{name: "malformed JSON", path: pathSend, headers: h, body: `{"controlType":"CHAT","content":"hi"`,
-				status: 400, code: "400", descHas: "JSON"},
+				status: 400, code: "13", descHas: "JSON"},
 			{name: "unknown controlType", path: pathSend, headers: h, body: withFields(ok, "controlType", "FOO"),
-				status: 400, code: "400", descHas: "controlType"},
+				status: 400, code: "13", descHas: "controlType"},
 			{name: "unknown mediaType", path: pathSend, headers: h, body: withFields(ok, "mediaType", "GIF"),
-				status: 400, code: "400", descHas: "mediaType"},
+				status: 400, code: "13", descHas: "mediaType"},
 			{name: "IMAGE for CHAT", path: pathSend, headers: h, body: withFields(ok, "mediaType", "IMAGE"),
-				status: 400, code: "400", descHas: "IMAGE"},
-			{name: "content of 501 characters", path: pathSend, headers: h, body: withFields(ok, "content", longest+"汉"),
-				status: 400, code: "400", descHas: "content"},
-			{name: "content of 500 characters (1500 bytes)", path: pathSend, headers: h, body: withFields(ok, "content", longest),
+				status: 400, code: "13", descHas: "IMAGE"},
+			{name: "content of 2001 characters", path: pathSend, headers: h, body: withFields(ok, "content", longest+"汉"),
+				status: 400, code: "13", descHas: "content must be at most 2000 characters"},
+			{name: "content of 2000 characters (6000 bytes)", path: pathSend, headers: h, body: withFields(ok, "content", longest),
 				status: 200, code: conversation.CodeOK, desc: conversation.DescRobotChat},
 			{name: "CHAT without content", path: pathSend, headers: h, body: withFields(ok, "content", ""),
-				status: 400, code: "400", descHas: "content"},
+				status: 400, code: "13", descHas: "content"},
 			{name: "body over 1 MiB", path: pathSend, headers: h, body: huge,
-				status: 413, code: "413", descHas: "larger than"},
+				status: 413, code: "13", descHas: "larger than"},
 		})
 	})
 
@@ -296,9 +296,9 @@ func TestCustomerAPIResultCodesAndBadInput(t *testing.T) {
 			{name: "queued, only the ccmessaging-token", path: pathQueueInfo,
 				headers: map[string]string{"ccmessaging-token": q.session}, body: body, status: 200, code: "0"},
 			{name: "another user's userId", path: pathQueueInfo, headers: q.headers(), body: withFields(body, "userId", other.id),
-				status: 403, code: "403"},
+				status: 403, code: "1"},
 			{name: "missing channel", path: pathQueueInfo, headers: q.headers(), body: withFields(body, "channel", nil),
-				status: 400, code: "400", descHas: "channel"},
+				status: 400, code: "1", descHas: "channel"},
 		})
 		require.Equal(t, sendAnswer{conversation.CodeOK, conversation.DescDisconnect}, q.send("DISCONNECT", ""))
 	})
@@ -429,14 +429,16 @@ func TestCustomerAPIResultCodesAndBadInput(t *testing.T) {
 			{name: "no agent took part", path: pathSatisfaction, headers: v.headers(), body: body,
 				status: 200, code: conversation.CodeFailed, desc: conversation.DescSatisfactionNoCall, check: noCall},
 			{name: "evaluation 6", path: pathSatisfaction, headers: v.headers(), body: withFields(body, "evaluation", "6"),
-				status: 400, code: "400", descHas: "evaluation"},
+				status: 400, code: "13", descHas: "evaluation"},
 			{name: "comment of 512 characters", path: pathSatisfaction, headers: v.headers(),
-				body: withFields(body, "comment", strings.Repeat("好", 512)), status: 400, code: "400", descHas: "comment"},
+				body: withFields(body, "comment", strings.Repeat("好", 512)), status: 400, code: "13", descHas: "comment"},
+			{name: "comment missing (table 6-2 marks it required)", path: pathSatisfaction, headers: v.headers(),
+				body: withFields(body, "comment", nil), status: 400, code: "13", desc: "comment is required"},
 			{name: "comment of 511 characters", path: pathSatisfaction, headers: v.headers(),
 				body:   withFields(body, "comment", strings.Repeat("好", 511)),
 				status: 200, code: conversation.CodeFailed, desc: conversation.DescSatisfactionNoCall, check: noCall},
 			{name: "another user's userId", path: pathSatisfaction, headers: v.headers(), body: withFields(body, "userId", other.id),
-				status: 403, code: "403"},
+				status: 403, code: "13"},
 		})
 	})
 
@@ -455,8 +457,10 @@ func TestCustomerAPIResultCodesAndBadInput(t *testing.T) {
 					}
 				}},
 			{name: "missing strContent", path: pathPhrase, headers: only, body: withFields(body, "strContent", nil),
-				status: 400, code: "400", descHas: "strContent"},
-			{name: "missing token", path: pathPhrase, headers: nil, body: body, status: 401, code: "401", descHas: "ccmessaging-token"},
+				status: 400, code: "1", descHas: "strContent"},
+			{name: "missing token", path: pathPhrase, headers: nil, body: body, status: 401, code: "1", descHas: "ccmessaging-token"},
+			{name: "unknown locale", path: pathPhrase, headers: only, body: withFields(body, "locale", "fr"),
+				status: 400, code: "1", desc: "locale is error"},
 		})
 	})
 
@@ -471,12 +475,12 @@ func TestCustomerAPIResultCodesAndBadInput(t *testing.T) {
 			{name: "dissatisfied with content", path: pathRobotFeedback, headers: h, body: body,
 				status: 200, code: "0", desc: "Send message to robot successfully"},
 			{name: "feedback 2", path: pathRobotFeedback, headers: h, body: withFields(body, "feedback", 2),
-				status: 400, code: "400", descHas: "feedback"},
+				status: 400, code: "30010009999", descHas: "feedback"},
 			// 22 characters, 66 bytes: the limit is in bytes.
 			{name: "feedbackContent over 64 bytes", path: pathRobotFeedback, headers: h,
-				body: withFields(body, "feedbackContent", strings.Repeat("差", 22)), status: 400, code: "400", descHas: "64"},
+				body: withFields(body, "feedbackContent", strings.Repeat("差", 22)), status: 400, code: "30010009999", descHas: "64"},
 			{name: "another user's from", path: pathRobotFeedback, headers: h, body: withFields(body, "from", other.id),
-				status: 403, code: "403"},
+				status: 403, code: "30010009999"},
 		})
 	})
 

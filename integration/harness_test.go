@@ -43,7 +43,17 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build ccflow:", err)
 		os.Exit(1)
 	}
+	// Every call to ccflow is validated against the OpenAPI document, through
+	// the default transport and the tests' own clients (contract_test.go).
+	if contract, err = loadContract(); err != nil {
+		fmt.Fprintln(os.Stderr, "load openapi/openapi.yaml:", err)
+		os.Exit(1)
+	}
+	http.DefaultTransport = checked(http.DefaultTransport)
 	code := m.Run()
+	if !contract.report() && code == 0 {
+		code = 1
+	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -72,6 +82,7 @@ func start(t testing.TB, env map[string]string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "CCFLOW_LOG_LEVEL=info"}
+	contract.serves(env["CCFLOW_HTTP_ADDR"])
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -24,12 +24,12 @@ import (
 
 // mpHTTP is the client of the message-path tests' reads: a browser's way,
 // keeping connections open, with a bound on every call.
-var mpHTTP = &http.Client{Timeout: 45 * time.Second, Transport: &http.Transport{}}
+var mpHTTP = &http.Client{Timeout: 45 * time.Second, Transport: checked(&http.Transport{})}
 
 // closingHTTP opens a connection per request and closes it once the answer
 // is read, as curl or an HTTP/1.0 client does. Sends use it, so that a send
 // never rides a connection a killed server left behind.
-var closingHTTP = &http.Client{Timeout: 45 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+var closingHTTP = &http.Client{Timeout: 45 * time.Second, Transport: checked(&http.Transport{DisableKeepAlives: true})}
 
 // mpDo sends a JSON request and returns the status and raw body, or the
 // transport error. It never fails the test, so goroutines may call it.

@@ -29,6 +29,7 @@ func (r *seqRefuser) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	contract.checkPush(req, body)
 	got := hookRequest{
 		eventID: req.Header.Get("X-Ccflow-Event-Id"), timestamp: req.Header.Get("X-Ccflow-Timestamp"),
 		signature: req.Header.Get("X-Ccflow-Signature"), body: body,

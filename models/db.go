@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -92,36 +93,39 @@ func gormConfig() *gorm.Config {
 		// UTC and millisecond precision on both databases, so a row read back
 		// equals what was written whichever database holds it (DATETIME(3)).
 		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		// A single statement is atomic on its own; GORM's default wraps each
+		// one in BEGIN and COMMIT besides, for hooks and associations that
+		// ccflow's models do not have. Writes that belong together use
+		// explicit transactions.
+		SkipDefaultTransaction: true,
 	}
 }
 
-// sqliteGormConfig caches prepared statements per connection: measured
-// under ccbench, SQLite parsing the same SQL again took a fifth of the
-// all-in-one's CPU. The cache is bounded, since IN lists make statements of
-// many shapes. (MySQL keeps its default: prepared statements there count
-// against a server-wide limit shared by every replica.)
-func sqliteGormConfig() *gorm.Config {
-	c := gormConfig()
-	c.PrepareStmt, c.PrepareStmtMaxSize, c.PrepareStmtTTL = true, preparedStatements, time.Hour
-	return c
+// sqliteDriver is modernc's driver, which the Temporal server registers
+// under the name "sqlite" too.
+func sqliteDriver() (driver.Driver, error) {
+	db, err := sql.Open(DriverSQLite, "")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: driver: %w", err)
+	}
+	drv := db.Driver()
+	return drv, db.Close()
 }
-
-// preparedStatements bounds the statements kept prepared.
-const preparedStatements = 512
 
 func openSQLite(ctx context.Context, dsn string) (*gorm.DB, error) {
 	file := sqliteFile(dsn)
-	sqlDB, err := sql.Open(DriverSQLite, dsn)
+	drv, err := sqliteDriver()
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", file, err)
+		return nil, err
 	}
+	sqlDB := sql.OpenDB(stmtCacheConnector{drv: drv, dsn: dsn, size: stmtCacheSize})
 	sqlDB.SetMaxOpenConns(sqliteMaxOpenConns)
 	sqlDB.SetMaxIdleConns(sqliteMaxIdleConns)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("sqlite: cannot open database file %s: %w", file, err)
 	}
-	db, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: DriverSQLite, DSN: dsn, Conn: sqlDB}), sqliteGormConfig())
+	db, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: DriverSQLite, DSN: dsn, Conn: sqlDB}), gormConfig())
 	if err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("sqlite: initialise %s: %w", file, err)

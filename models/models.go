@@ -193,6 +193,10 @@ type ChatRecord struct {
 	InterIdx int64 `gorm:"not null;default:0"`
 	// SimQuestions is the robot's similar questions as a JSON array, or empty.
 	SimQuestions string `gorm:"type:text;not null"`
+	// ChannelConfigID is the channel of a record a client created itself
+	// (chat-records/create), which has no conversation; a conversation's
+	// records leave it empty and take their conversation's.
+	ChannelConfigID string `gorm:"size:64;not null;default:''"`
 }
 
 // AgentFeed is the head of an agent's event feed: the row a new event locks

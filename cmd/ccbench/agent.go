@@ -87,6 +87,7 @@ func (a *benchAgent) handle(ctx context.Context, e agentEvent, at time.Time) {
 			return
 		}
 		a.b.v2aLatency.add(lat)
+		a.b.edges(bm.index, lat, &a.b.v2aFirst, &a.b.v2aLast)
 		a.worker(ctx, e.ConversationID).push(bm)
 	case eventClosed, eventRequeued, eventTransferred:
 		a.mu.Lock()

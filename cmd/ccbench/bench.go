@@ -30,11 +30,15 @@ type bench struct {
 
 	v2a, a2v *ledger
 
-	connect      sample
-	queue        sample
-	v2aLatency   sample
-	a2vLatency   sample
-	conversation sample
+	connect    sample
+	queue      sample
+	v2aLatency sample
+	a2vLatency sample
+	// The first and the last edgeMessages of each conversation's messages
+	// per direction: a long conversation must not get slower as it grows.
+	v2aFirst, v2aLast sample
+	a2vFirst, a2vLast sample
+	conversation      sample
 	// The send calls themselves, to tell ccflow's accept time from delivery.
 	connectSend sample
 	visitorSend sample
@@ -256,5 +260,23 @@ func (b *bench) neverStarted(ctx context.Context, n int) {
 	}
 	if b.idleGate != nil {
 		b.idleGate.settle(ctx, n, false)
+	}
+}
+
+// edgeMessages is how many messages at each end of a conversation the
+// first/last latencies take.
+const edgeMessages = 10
+
+// edges adds lat to first or last when message index (1-based) is among the
+// first or the last edgeMessages of a conversation long enough to have both.
+func (b *bench) edges(index int, lat time.Duration, first, last *sample) {
+	if b.cfg.Messages < 2*edgeMessages {
+		return
+	}
+	switch {
+	case index <= edgeMessages:
+		first.add(lat)
+	case index > b.cfg.Messages-edgeMessages:
+		last.add(lat)
 	}
 }

@@ -168,7 +168,9 @@ func (cl *caller) do(ctx context.Context, c call) (http.Header, error) {
 
 // doRetry sends c up to attempts times while the failure is retryable. Only
 // calls that are safe to repeat use it: reads, and sends that carry an
-// idempotency key.
+// idempotency key (the same body, so the same messageCode, every time). A
+// 503 or 429 waits as long as its Retry-After asks, when that is longer
+// than the backoff.
 func (cl *caller) doRetry(ctx context.Context, attempts int, c call) (http.Header, error) {
 	backoff := 200 * time.Millisecond
 	for i := 1; ; i++ {
@@ -177,11 +179,24 @@ func (cl *caller) doRetry(ctx context.Context, attempts int, c call) (http.Heade
 		if err == nil || i >= attempts || !errors.As(err, &ae) || !ae.retryable() {
 			return h, err
 		}
-		if err := sleepCtx(ctx, backoff); err != nil {
+		if err := sleepCtx(ctx, max(backoff, retryAfter(h))); err != nil {
 			return h, err
 		}
 		backoff *= 2
 	}
+}
+
+// maxRetryAfter bounds how long one Retry-After makes ccbench wait.
+const maxRetryAfter = 30 * time.Second
+
+// retryAfter is an answer's Retry-After in seconds (ccflow sends whole
+// seconds), at most maxRetryAfter; zero when there is none.
+func retryAfter(h http.Header) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(time.Duration(n)*time.Second, maxRetryAfter)
 }
 
 func (cl *caller) once(ctx context.Context, c call) (http.Header, error) {

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -47,6 +50,42 @@ func TestDoRetryRetriesServerErrorsAndCountsThem(t *testing.T) {
 	require.True(t, out.OK)
 	require.Equal(t, int32(2), calls.Load())
 	require.Equal(t, []errorKind{{Kind: "probe: HTTP 503", Count: 1, Example: "probe: HTTP 503"}}, cl.errs.list())
+}
+
+// A send that meets a dependency outage (503 with Retry-After) is sent again
+// after the wait ccflow asked for, with the same body, so the same
+// messageCode: ccflow applies it once.
+func TestDoRetryHonoursRetryAfterWithTheSameMessageCode(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	var at []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, err := io.ReadAll(r.Body)
+		require.NoError(t, err)
+		mu.Lock()
+		bodies, at = append(bodies, string(raw)), append(at, time.Now())
+		n := len(bodies)
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, err = w.Write([]byte(`{"resultCode":"0"}`))
+		require.NoError(t, err)
+	}))
+	defer srv.Close()
+	cl := &caller{http: srv.Client(), base: srv.URL, errs: newErrorCounts()}
+	body := map[string]any{"controlType": "CHAT", "content": "hi", "messageCode": "m-1"}
+	_, err := cl.doRetry(context.Background(), 3, call{op: "send CHAT", method: http.MethodPost, path: "/send", body: body})
+	require.NoError(t, err)
+	require.Len(t, bodies, 2)
+	require.Equal(t, bodies[0], bodies[1], "the retry is the same send")
+	require.Contains(t, bodies[1], `"messageCode":"m-1"`)
+	require.GreaterOrEqual(t, at[1].Sub(at[0]), time.Second, "Retry-After: 1 is honoured (the backoff alone is 200 ms)")
+	require.Equal(t, 5*time.Second, retryAfter(http.Header{"Retry-After": {"5"}}))
+	require.Equal(t, maxRetryAfter, retryAfter(http.Header{"Retry-After": {"3600"}}))
+	require.Zero(t, retryAfter(http.Header{"Retry-After": {"Wed, 21 Oct 2015 07:28:00 GMT"}}))
 }
 
 func TestDoRetryStopsOnClientError(t *testing.T) {

@@ -269,6 +269,12 @@ func (b *bench) buildReport(out outcome, agents []*benchAgent, setupErr error, b
 	r.addMetric("queue assignment (TRANS2AGENT -> agent connected)", b.queue.summarize())
 	r.addMetric("visitor->agent delivery (send -> agent event)", b.v2aLatency.summarize())
 	r.addMetric("agent->visitor delivery (agent send -> poll)", b.a2vLatency.summarize())
+	if b.cfg.Messages >= 2*edgeMessages {
+		r.addMetric("visitor->agent, each conversation's first 10", b.v2aFirst.summarize())
+		r.addMetric("visitor->agent, each conversation's last 10", b.v2aLast.summarize())
+		r.addMetric("agent->visitor, each conversation's first 10", b.a2vFirst.summarize())
+		r.addMetric("agent->visitor, each conversation's last 10", b.a2vLast.summarize())
+	}
 	r.addMetric("conversation (CONNECT -> closed)", b.conversation.summarize())
 	r.addMetric("connect call (POST send CONNECT)", b.connectSend.summarize())
 	r.addMetric("visitor send call (POST send CHAT)", b.visitorSend.summarize())

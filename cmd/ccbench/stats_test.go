@@ -52,3 +52,20 @@ func TestSummarizeKeepsRecordedOrder(t *testing.T) {
 	_ = s.summarize()
 	require.Equal(t, []time.Duration{3 * time.Millisecond, 1 * time.Millisecond}, s.d, "summarize sorts a copy")
 }
+
+func TestEdgesTakeEachConversationsFirstAndLastMessages(t *testing.T) {
+	b := &bench{cfg: config{Messages: 30}}
+	var first, last sample
+	for i := 1; i <= 30; i++ {
+		b.edges(i, time.Duration(i)*time.Millisecond, &first, &last)
+	}
+	require.Equal(t, 10, first.summarize().Count)
+	require.Equal(t, 10*time.Millisecond, first.summarize().Max, "the first ten are messages 1 to 10")
+	require.Equal(t, 10, last.summarize().Count)
+	require.Equal(t, 25500*time.Microsecond, last.summarize().Mean, "the last ten are messages 21 to 30")
+
+	short := &bench{cfg: config{Messages: 15}}
+	var f2, l2 sample
+	short.edges(1, time.Millisecond, &f2, &l2)
+	require.Zero(t, f2.summarize().Count, "a conversation too short to have both ends measures neither")
+}

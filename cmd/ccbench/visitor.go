@@ -375,6 +375,9 @@ func (v *benchVisitor) note(m downlink, at time.Time) {
 	}
 	if lat, first := v.b.a2v.received(m.Content, at); first {
 		v.b.a2vLatency.add(lat)
+		if bm, ok := parseBenchMessage(m.Content); ok {
+			v.b.edges(bm.index, lat, &v.b.a2vFirst, &v.b.a2vLast)
+		}
 	}
 }
 

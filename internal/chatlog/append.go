@@ -40,12 +40,11 @@ type AppendResult struct {
 
 // Append writes one message if the conversation's phase accepts it. A
 // repeated client key answers the first write, whatever the phase is now.
+//
+// A repeated key is looked up only once the write fails (on the unique key,
+// or on a phase that no longer takes messages): retries are rare, and a
+// look-up before every write cost each send a read.
 func (l *Log) Append(ctx context.Context, r AppendRequest) (AppendResult, error) {
-	if r.Message.ClientKey != "" {
-		if res, ok, err := l.findKey(ctx, r.ConversationID, r.Message.ClientKey); ok || err != nil {
-			return res, err
-		}
-	}
 	var res AppendResult
 	var agents []string
 	var err error
@@ -58,12 +57,18 @@ func (l *Log) Append(ctx context.Context, r AppendRequest) (AppendResult, error)
 			return err
 		})
 	}
-	if isDuplicate(err) && r.Message.ClientKey != "" {
-		res, _, err := l.findKey(ctx, r.ConversationID, r.Message.ClientKey)
-		return res, err
-	}
 	var pe *PhaseError
-	if errors.As(err, &pe) || errors.Is(err, ErrNotFound) {
+	refused := errors.As(err, &pe)
+	if r.Message.ClientKey != "" && (refused || isDuplicate(err)) {
+		first, found, ferr := l.findKey(ctx, r.ConversationID, r.Message.ClientKey)
+		switch {
+		case ferr != nil:
+			return first, ferr
+		case found:
+			return first, nil
+		}
+	}
+	if refused || errors.Is(err, ErrNotFound) {
 		return res, err
 	}
 	if err != nil {
@@ -89,7 +94,9 @@ func (l *Log) findKey(ctx context.Context, convID, key string) (AppendResult, bo
 	return AppendResult{Record: rec, Conv: c, Duplicate: true}, true, nil
 }
 
-// appendIn is one Append inside a transaction.
+// appendIn is one Append inside a transaction. Every refusal comes before
+// its first write, and a repeated key fails that first write: a group
+// commit relies on it to go on with the other appends (see commitGroup).
 func (l *Log) appendIn(tx *gorm.DB, r AppendRequest) (AppendResult, []string, error) {
 	var res AppendResult
 	var agents []string

@@ -196,3 +196,57 @@ func TestPruneAgentEventsKeepsRecentOnes(t *testing.T) {
 		require.EqualValues(t, 2, left[0].Seq, "the feed's numbering goes on")
 	})
 }
+
+func TestRepeatedKeyAnswersTheFirstWriteAfterTheClose(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		l := &chatlog.Log{DB: db}
+		ctx := context.Background()
+		open(t, l, "c9", "u9", chatlog.PhaseAgent)
+		first, err := l.Append(ctx, chat("c9", "hi", "key-1"))
+		require.NoError(t, err)
+		_, err = l.Apply(ctx, chatlog.Transition{ConversationID: "c9", Number: 1, Phase: chatlog.PhaseClosed})
+		require.NoError(t, err)
+
+		again, err := l.Append(ctx, chat("c9", "hi", "key-1"))
+		require.NoError(t, err, "a retry of an accepted send is not refused by the close that followed")
+		require.True(t, again.Duplicate)
+		require.Equal(t, first.Record.Seq, again.Record.Seq)
+
+		_, err = l.Append(ctx, chat("c9", "new", "key-2"))
+		var pe *chatlog.PhaseError
+		require.ErrorAs(t, err, &pe, "a new message after the close is refused")
+	})
+}
+
+func TestAgentFeedNumbersEventsInOrder(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		l := &chatlog.Log{DB: db}
+		ctx := context.Background()
+		open(t, l, "c10", "u10", chatlog.PhaseAgent)
+		agent := "a10"
+		_, err := l.Apply(ctx, chatlog.Transition{ConversationID: "c10", Number: 1, Set: chatlog.Fields{AgentID: &agent}})
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		for i := range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := l.Append(ctx, chat("c10", fmt.Sprint(i), ""))
+				require.NoError(t, err)
+			}()
+		}
+		require.NoError(t, l.AddAgentEvents(ctx, "demo", chatlog.AgentEvent{AgentID: agent, Type: chatlog.EventStatus}))
+		wg.Wait()
+		events, err := l.AgentEvents(ctx, agent, 0, 100)
+		require.NoError(t, err)
+		require.Len(t, events, 13)
+		msgSeqs := map[int64]bool{}
+		for i, e := range events {
+			require.EqualValues(t, i+1, e.Seq, "the feed is numbered without gaps or repeats")
+			if e.Type == chatlog.EventMessage {
+				msgSeqs[e.MessageSeq] = true
+			}
+		}
+		require.Len(t, msgSeqs, 12, "each message has its own event")
+	})
+}

@@ -22,10 +22,18 @@ type Store struct {
 	DB *gorm.DB
 }
 
+// Member is whose records: one user of one channel config of a tenant. A
+// ccmessaging-token names all three, and a member sees only the records of
+// that channel: the same user id on another channel is another member.
+type Member struct {
+	TenantID        string
+	ChannelConfigID string
+	UserID          string
+}
+
 // Filter selects a member's records. Records the member deleted are never selected.
 type Filter struct {
-	TenantID string
-	UserID   string
+	Member
 	// RCType, when set, keeps only records of that spec 004 message type.
 	RCType string
 	// From keeps records created at or after it; To keeps records created before it.
@@ -34,9 +42,19 @@ type Filter struct {
 	ID uint64
 }
 
+// ofMember narrows q to m's records: those of m's conversations on m's
+// channel, and those m created on it (which have no conversation).
+func (s *Store) ofMember(q *gorm.DB, m Member) *gorm.DB {
+	convs := s.DB.Model(&models.Conversation{}).Select("id").
+		Where("channel_config_id = ? AND user_id = ? AND tenant_id = ?", m.ChannelConfigID, m.UserID, m.TenantID)
+	return q.Where("tenant_id = ? AND user_id = ?", m.TenantID, m.UserID).
+		Where(s.DB.Where("conversation_id IN (?)", convs).
+			Or("conversation_id = '' AND channel_config_id = ?", m.ChannelConfigID))
+}
+
 func (s *Store) filtered(ctx context.Context, f Filter) *gorm.DB {
-	q := s.DB.WithContext(ctx).Model(&models.ChatRecord{}).
-		Where("tenant_id = ? AND user_id = ? AND deleted_by_member_at IS NULL", f.TenantID, f.UserID)
+	q := s.ofMember(s.DB.WithContext(ctx).Model(&models.ChatRecord{}), f.Member).
+		Where("deleted_by_member_at IS NULL")
 	if f.RCType != "" {
 		q = q.Where("rc_type = ?", f.RCType)
 	}
@@ -69,7 +87,8 @@ func (s *Store) List(ctx context.Context, f Filter, offset, limit int) ([]models
 	return rows, total, nil
 }
 
-// Create inserts rec and sets its ID.
+// Create inserts rec and sets its ID. A record without a conversation must
+// name its ChannelConfigID, or no member would ever see it.
 func (s *Store) Create(ctx context.Context, rec *models.ChatRecord) error {
 	if err := s.DB.WithContext(ctx).Create(rec).Error; err != nil {
 		return fmt.Errorf("create chat record: %w", err)
@@ -79,10 +98,10 @@ func (s *Store) Create(ctx context.Context, rec *models.ChatRecord) error {
 
 // DeleteForMember hides record id from its member (the seller's copy stays).
 // Deleting a record twice succeeds; a record that is not the member's is ErrNotFound.
-func (s *Store) DeleteForMember(ctx context.Context, tenantID, userID string, id uint64, at time.Time) error {
+func (s *Store) DeleteForMember(ctx context.Context, m Member, id uint64, at time.Time) error {
 	db := s.DB.WithContext(ctx)
-	res := db.Model(&models.ChatRecord{}).
-		Where("id = ? AND tenant_id = ? AND user_id = ? AND deleted_by_member_at IS NULL", id, tenantID, userID).
+	res := s.ofMember(db.Model(&models.ChatRecord{}), m).
+		Where("id = ? AND deleted_by_member_at IS NULL", id).
 		Update("deleted_by_member_at", at.UTC())
 	if res.Error != nil {
 		return fmt.Errorf("delete chat record %d: %w", id, res.Error)
@@ -91,8 +110,7 @@ func (s *Store) DeleteForMember(ctx context.Context, tenantID, userID string, id
 		return nil
 	}
 	var n int64
-	err := db.Model(&models.ChatRecord{}).
-		Where("id = ? AND tenant_id = ? AND user_id = ?", id, tenantID, userID).Count(&n).Error
+	err := s.ofMember(db.Model(&models.ChatRecord{}), m).Where("id = ?", id).Count(&n).Error
 	if err != nil {
 		return fmt.Errorf("look up chat record %d: %w", id, err)
 	}
@@ -109,17 +127,12 @@ type Conversation struct {
 	Logo     string
 }
 
-// Latest returns, for each seller of tenantIDs (every seller when empty) the
-// member userID has records with, the latest record the member has not
-// deleted, newest first.
-func (s *Store) Latest(ctx context.Context, userID string, tenantIDs []string) ([]Conversation, error) {
+// Latest returns member m's latest record they have not deleted with m's
+// seller (a token names one), with the seller's shop; none when m has none.
+func (s *Store) Latest(ctx context.Context, m Member) ([]Conversation, error) {
 	db := s.DB.WithContext(ctx)
-	latest := db.Model(&models.ChatRecord{}).Select("MAX(id)").
-		Where("user_id = ? AND deleted_by_member_at IS NULL", userID)
-	if len(tenantIDs) > 0 {
-		latest = latest.Where("tenant_id IN ?", tenantIDs)
-	}
-	latest = latest.Group("tenant_id")
+	latest := s.ofMember(db.Model(&models.ChatRecord{}), m).Select("MAX(id)").
+		Where("deleted_by_member_at IS NULL").Group("tenant_id")
 	var rows []models.ChatRecord
 	if err := db.Where("id IN (?)", latest).Order("id DESC").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("latest chat records: %w", err)

@@ -32,6 +32,8 @@ type Target struct {
 	SkillGroupID int64
 	// Locale is the channel config's locale ("zh", "en").
 	Locale string
+	// Secret is AppKey's secret, the tenant's key for signed visitor ids.
+	Secret string
 }
 
 // GuestTarget resolves spec 000's vendorId and siteId, which together name
@@ -100,6 +102,6 @@ func (s *Store) target(ctx context.Context, t models.Tenant) (Target, error) {
 	}
 	return Target{
 		TenantID: t.ID, TenantName: t.Name, AppKey: k.Key, ChannelConfigID: cc.ID,
-		SkillGroupID: cc.DefaultSkillGroup, Locale: cc.Locale,
+		SkillGroupID: cc.DefaultSkillGroup, Locale: cc.Locale, Secret: k.Secret,
 	}, nil
 }

@@ -190,7 +190,7 @@ func TestTargets(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, webentry.Target{
 		TenantID: models.DemoTenantID, TenantName: "Demo Shop", AppKey: models.DemoAppKey,
-		ChannelConfigID: models.DemoChannelConfigID, SkillGroupID: 11, Locale: "zh",
+		ChannelConfigID: models.DemoChannelConfigID, SkillGroupID: 11, Locale: "zh", Secret: models.DemoAppSecret,
 	}, tg)
 	_, err = s.GuestTarget(ctx, "demo", "app")
 	require.ErrorIs(t, err, webentry.ErrUnknownSite)

@@ -26,7 +26,16 @@ class ApiError extends Error {
   constructor(status, code, desc) { super(desc); this.status = status; this.code = code; this.desc = desc; }
 }
 
-function call(method, path, body) {
+// retryWait is how long a 503 asks to wait (Retry-After, whole seconds),
+// within 1 to 60 s; 5 s when it does not say.
+function retryWait(res) {
+  const s = parseInt(res.headers.get('Retry-After') || '', 10);
+  return (Number.isNaN(s) ? 5 : Math.min(Math.max(s, 1), 60)) * 1000;
+}
+
+// call sends one request; with retries > 0 a 503 (a dependency of ccflow is
+// down for a moment) is sent again, as it was, after its Retry-After.
+function call(method, path, body, retries) {
   const headers = { 'ccmessaging-token': session.token };
   if (body) { headers['Content-Type'] = 'application/json'; }
   return fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, cache: 'no-store' })
@@ -34,6 +43,10 @@ function call(method, path, body) {
     .then((res) => {
       const renewed = res.headers.get('ccmessaging-token');
       if (renewed) { session.token = renewed; saveSession(); }
+      if (res.status === 503 && retries > 0) {
+        banner(T.offline);
+        return new Promise((ok) => setTimeout(ok, retryWait(res))).then(() => call(method, path, body, retries - 1));
+      }
       return res.json().catch(() => ({})).then((data) => {
         if (!res.ok || (data.resultCode && data.resultCode !== '0' && path.endsWith('doLeaveMessage'))) {
           throw new ApiError(res.status, data.resultCode || '', data.resultDesc || '');
@@ -49,12 +62,18 @@ function messageCode() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-function send(controlType, content, code) {
+// SEND_RETRIES is how many times a send meets a 503 before it is marked
+// failed (about half a minute at ccflow's Retry-After of 5 s).
+const SEND_RETRIES = 6;
+
+// send posts one message; every retry carries the same messageCode, so
+// ccflow applies it once however many attempts reach it.
+function send(controlType, content, code, retries = SEND_RETRIES) {
   return call('POST', '/apiaccess/ccmessaging/send', {
     channel: 'WEB', controlType, content: content || '', mediaType: 'TEXT', sourceType: 'CUSTOMER',
     from: session.userId, to: session.channelConfigId, senderNickname: session.userName,
     timestamp: String(Date.now()), messageCode: code || messageCode(),
-  });
+  }, retries).then((r) => { banner(''); return r; });
 }
 
 // ---- session ----
@@ -185,7 +204,8 @@ function typing() {
   // INPUT tells a serving agent the visitor types; the robot refuses it.
   if (tr.phase !== 'agent' || Date.now() - lastTyping < TYPING_EVERY) { return; }
   lastTyping = Date.now();
-  send('INPUT').catch(() => {});
+  // Typing is stale in a moment: never retried.
+  send('INPUT', '', '', 0).catch(() => {});
 }
 
 function transfer() {
