@@ -100,6 +100,7 @@ type agentView struct {
 	Avatar      string    `json:"avatar"`
 	SkillGroups []int64   `json:"skillGroups"`
 	Disabled    bool      `json:"disabled"`
+	Role        string    `json:"role"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`
 }
@@ -107,7 +108,7 @@ type agentView struct {
 func viewAgent(a admin.Agent) any {
 	return agentView{
 		ID: a.ID, TenantID: a.TenantID, Username: a.Username, Nickname: a.Nickname, Capacity: a.Capacity,
-		Avatar: a.Avatar, SkillGroups: a.SkillGroups, Disabled: a.Disabled, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Avatar: a.Avatar, SkillGroups: a.SkillGroups, Disabled: a.Disabled, Role: a.Role, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 

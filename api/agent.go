@@ -13,6 +13,7 @@ import (
 	"github.com/ccflow/ccflow/internal/agents"
 	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/supervise"
 	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -27,6 +28,8 @@ type agentHandlers struct {
 	tokens *token.Issuer
 	faq    *faq.Library
 	bind   *binder
+	// notes reads supervisors' whispers for the feed's whisper events.
+	notes *supervise.Store
 }
 
 const (

@@ -44,7 +44,7 @@ func newAgentEnv(t *testing.T) *agentEnv {
 	}
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &login))
 	require.NotEmpty(t, login.Token)
-	require.Equal(t, agentProfile{ID: "agent1", Name: login.Agent.Name, Username: "agent1", TenantID: "demo", Capacity: 3, SkillGroups: []int64{11, 12}}, login.Agent)
+	require.Equal(t, agentProfile{ID: "agent1", Name: login.Agent.Name, Username: "agent1", TenantID: "demo", Capacity: 3, SkillGroups: []int64{11, 12}, Role: "agent"}, login.Agent)
 	e.token = login.Token
 	return e
 }

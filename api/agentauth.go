@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,20 +14,24 @@ import (
 // agentClaimsKey holds the verified token.AgentClaims in the gin context.
 const agentClaimsKey = "ccflow.agent_claims"
 
+// agentRoleKey holds the agent's role as read with the session check.
+const agentRoleKey = "ccflow.agent_role"
+
 // sessionReader reads what agentSession checks of an agent (agents.Store).
 type sessionReader interface {
 	Session(ctx context.Context, tenantID, agentID string) (agents.Session, error)
 }
 
-// agentSession checks an agent's bearer session token, and that the session
+// agentSession checks an agent's session token, from the bearer header or
+// the pages' cookie (agentcookie.go), and that the session
 // still stands: the agent exists, is not disabled, and has not logged out or
 // changed password since (see agentsession.go). The agent's row is read on
 // every request, so a revocation counts at once on every replica.
 func agentSession(issuer *token.Issuer, sessions sessionReader) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		raw, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		if !ok || raw == "" {
-			jsonFail(c, errUnauthorized("an agent session is required: Authorization: Bearer <token from login>"))
+		raw, err := sessionToken(c)
+		if err != nil {
+			jsonFail(c, err)
 			return
 		}
 		claims, err := issuer.VerifyAgent(raw)
@@ -56,6 +59,7 @@ func agentSession(issuer *token.Issuer, sessions sessionReader) gin.HandlerFunc 
 			return
 		}
 		c.Set(agentClaimsKey, claims)
+		c.Set(agentRoleKey, s.Role)
 		c.Next()
 	}
 }

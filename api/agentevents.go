@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/supervise"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -32,6 +34,17 @@ func (h *agentHandlers) eventViews(ctx context.Context, agentID string, events [
 			}
 			mv := chatView(m)
 			v.Message = &mv
+		case eventWhisper:
+			// A note that is gone leaves the event without one: the feed
+			// must go on past it.
+			n, err := h.notes.Note(ctx, agentID, uint64(e.MessageSeq))
+			if err != nil && !errors.Is(err, supervise.ErrNoNote) {
+				return nil, err
+			}
+			if err == nil {
+				nv := viewNote(n)
+				v.Note = &nv
+			}
 		case chatlog.EventAssigned:
 			row, ok := convs[e.ConversationID]
 			if !ok {

@@ -39,6 +39,17 @@ func agentPage(c *gin.Context) {
 	c.FileFromFS("agent/", http.FS(web.Static()))
 }
 
+// supervisorPagePath is the supervisor's live view and reports; it shares
+// the console's assets. Who may see the data is the API's check.
+const supervisorPagePath = agentPagePath + "/supervisor"
+
+// supervisorPage serves the supervisor's single page.
+func supervisorPage(c *gin.Context) {
+	agentPageHeaders(c)
+	c.Writer.Header().Set("Cache-Control", "no-store")
+	c.FileFromFS("agent/supervisor.html", http.FS(web.Static()))
+}
+
 // agentAsset serves one script or style of the console.
 func agentAsset(c *gin.Context) {
 	name := c.Param("file")

@@ -15,9 +15,11 @@ import (
 func TestAgentConsoleIsServed(t *testing.T) {
 	e := newWebEnv(t)
 	for path, want := range map[string]struct{ typ, body string }{
-		agentPagePath:                         {"text/html", `src="/agent/assets/main.js"`},
-		agentPagePath + "/assets/main.js":     {"javascript", "/events"},
-		agentPagePath + "/assets/console.css": {"text/css", "#conv-list"},
+		agentPagePath:                           {"text/html", `src="/agent/assets/main.js"`},
+		agentPagePath + "/assets/main.js":       {"javascript", "/events"},
+		agentPagePath + "/assets/console.css":   {"text/css", "#conv-list"},
+		supervisorPagePath:                      {"text/html", `src="/agent/assets/supervisor.js"`},
+		agentPagePath + "/assets/supervisor.js": {"javascript", "/supervisor/live"},
 	} {
 		w := e.do(webCall{method: http.MethodGet, path: path})
 		require.Equal(t, http.StatusOK, w.Code, path)
@@ -30,6 +32,7 @@ func TestAgentConsoleIsServed(t *testing.T) {
 		require.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"), path)
 	}
 	require.Equal(t, "no-store", e.do(webCall{method: http.MethodGet, path: agentPagePath}).Header().Get("Cache-Control"))
+	require.Equal(t, "no-store", e.do(webCall{method: http.MethodGet, path: supervisorPagePath}).Header().Get("Cache-Control"))
 
 	for _, path := range []string{"/agent/assets/nope.js", "/agent/assets/index.html", "/agent/assets/..%2fchat%2fchat.js", "/agent/assets/Main.js"} {
 		require.Equal(t, http.StatusNotFound, e.do(webCall{method: http.MethodGet, path: path}).Code, path)

@@ -36,6 +36,9 @@ type AgentOffliner interface {
 type loginRequest struct {
 	Username string `json:"username" validate:"required,max=64"`
 	Password string `json:"password" validate:"required,max=128"`
+	// Cookie asks for the pages' session: an HttpOnly cookie instead of a
+	// token in the body (agentcookie.go).
+	Cookie bool `json:"cookie"`
 }
 
 // routingOffliner sets the agent OFFLINE with the tenant's routing workflow,
@@ -103,10 +106,12 @@ type agentSessions struct {
 	tokens *token.Issuer
 	bind   *binder
 	guard  *failureGuard
+	// publicURL decides, with the request, whether cookies are Secure.
+	publicURL string
 }
 
 func newAgentSessions(d Deps, b *binder) *agentSessions {
-	return &agentSessions{store: d.Agents, chat: d.Chat, tokens: d.Tokens, bind: b, guard: newFailureGuard(loginPerAddr, loginPerUsername, time.Now)}
+	return &agentSessions{store: d.Agents, chat: d.Chat, tokens: d.Tokens, bind: b, guard: newFailureGuard(loginPerAddr, loginPerUsername, time.Now), publicURL: d.Settings.PublicURL}
 }
 
 // login checks a username and password and answers a session token.
@@ -147,6 +152,12 @@ func (h *agentSessions) login(c *gin.Context) {
 		}
 	}
 	noStore(c)
+	if req.Cookie {
+		// The token goes only into the HttpOnly cookie: no script sees it.
+		setAgentCookies(c, tok, exp, secureCookies(c, h.publicURL))
+		c.JSON(http.StatusOK, gin.H{"expiresAt": exp, "agent": profileOf(a), "cursor": head, "csrf": csrfFor(tok)})
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"token": tok, "expiresAt": exp, "agent": profileOf(a), "cursor": head})
 }
 
@@ -158,5 +169,6 @@ func (h *agentSessions) logout(c *gin.Context) {
 		jsonFail(c, err)
 		return
 	}
+	clearAgentCookies(c, secureCookies(c, h.publicURL))
 	c.Next()
 }

@@ -19,6 +19,8 @@ type agentProfile struct {
 	TenantID    string  `json:"tenantId"`
 	Capacity    int     `json:"capacity"`
 	SkillGroups []int64 `json:"skillGroups"`
+	// Role is "agent" or "supervisor"; a supervisor's console links to the live view.
+	Role string `json:"role"`
 }
 
 type agentStateView struct {
@@ -66,6 +68,8 @@ type eventView struct {
 	Message        *messageView      `json:"message,omitempty"`
 	Conversation   *conversationView `json:"conversation,omitempty"`
 	Status         string            `json:"status,omitempty"`
+	// Note is a supervisor's whisper (type "whisper").
+	Note *noteView `json:"note,omitempty"`
 }
 
 type waitingView struct {
@@ -93,7 +97,7 @@ const (
 )
 
 func profileOf(a agents.Agent) agentProfile {
-	return agentProfile{ID: a.ID, Name: a.Nickname, Username: a.Username, TenantID: a.TenantID, Capacity: a.Capacity, SkillGroups: a.SkillGroups}
+	return agentProfile{ID: a.ID, Name: a.Nickname, Username: a.Username, TenantID: a.TenantID, Capacity: a.Capacity, SkillGroups: a.SkillGroups, Role: a.Role}
 }
 
 func stateOf(p agentProfile, a routing.Agent) agentStateView {

@@ -59,6 +59,7 @@ func NewRouter(d Deps) *gin.Engine {
 	// The agent console; it calls the agent API below.
 	r.GET(agentPagePath, agentPage)
 	r.GET(agentPagePath+"/assets/:file", agentAsset)
+	r.GET(supervisorPagePath, supervisorPage)
 
 	// Spec 004's chat records, for the visitor of a ccmessaging-token.
 	cr := r.Group("/chat-records", chats.visitor(auth))
@@ -68,7 +69,7 @@ func NewRouter(d Deps) *gin.Engine {
 	cr.GET("/chat-list", chats.chatList)
 
 	// ccflow's agent workspace API (bearer session from login).
-	agent := &agentHandlers{store: d.Agents, chat: d.Chat, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b}
+	agent := &agentHandlers{store: d.Agents, chat: d.Chat, ops: agentOps{c: d.Temporal}, tokens: d.Tokens, faq: d.FAQ, bind: b, notes: supervisorStore(d)}
 	sessions := newAgentSessions(d, b)
 	av := r.Group("/api/agent/v1")
 	av.POST("/login", sessions.login)
@@ -89,6 +90,16 @@ func NewRouter(d Deps) *gin.Engine {
 	as.GET("/leave-messages", agentLeave.list)
 	as.GET("/leave-messages/:id", agentLeave.get)
 	as.PUT("/leave-messages/:id/tag", agentLeave.tag)
+	// Colleagues for a transfer (any agent), then the supervisor's live view
+	// and reports (supervisor.go); a supervisor reads any conversation's
+	// messages through /conversations above.
+	sup := newSupervisorHandlers(d, b)
+	as.GET("/colleagues", sup.colleagues)
+	as.GET("/conversations/:id/notes", sup.notes)
+	sv := as.Group("/supervisor", supervisorOnly)
+	sv.GET("/live", sup.live)
+	sv.GET("/reports", sup.report)
+	sv.POST("/conversations/:id/whisper", sup.whisper)
 
 	// ccflow's admin API (admin key).
 	adm := newAdminHandlers(d, b)

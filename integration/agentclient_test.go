@@ -25,7 +25,12 @@ type agentEvent struct {
 	Seq            int64  `json:"seq"`
 	Type           string `json:"type"`
 	ConversationID string `json:"conversationId"`
-	Message        *struct {
+	// Note is a supervisor's whisper (type "whisper").
+	Note *struct {
+		Content  string `json:"content"`
+		FromName string `json:"fromName"`
+	} `json:"note"`
+	Message *struct {
 		Content    string `json:"content"`
 		SenderType string `json:"senderType"`
 		Direction  string `json:"direction"`

@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,6 +135,19 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	require.Empty(t, b.value("#text"), "Enter empties the composer")
 	ann.waitFor("AGENT", reply)
 	b.waitJS("answered: no longer waiting", convItem("王小明")+`.querySelector('.timer:not(.waiting)')`)
+
+	// A supervisor whispers: the note shows in the conversation, for the agent only.
+	adminKey, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
+	require.NoError(t, err)
+	grant := rawRequest(t, http.MethodPut, base+"/api/admin/v1/agents/agent2",
+		map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(adminKey))}, map[string]string{"role": "supervisor"})
+	require.Equal(t, http.StatusOK, grant.status)
+	sup := loginAgent(t, base, "agent2", "agent2-pass")
+	code, _ := sup.do(http.MethodPost, "/supervisor/conversations/"+convOf(t, b, "王小明")+"/whisper", map[string]string{"content": "记得推荐以旧换新活动"})
+	require.Equal(t, http.StatusOK, code)
+	b.waitJS("the whisper is shown to the agent", `[...document.querySelectorAll('#messages .msg.note')].some(m => m.textContent.includes('记得推荐以旧换新活动') && m.textContent.includes('客服2号'))`)
+	_, notes := sup.do(http.MethodGet, "/conversations/"+convOf(t, b, "王小明")+"/notes", nil)
+	require.Equal(t, map[string]any{"notes": []any{}}, notes, "whispers are for the agent they went to")
 	b.screenshot("agent-console")
 
 	// Alt+↓ moves to the next conversation; transfer it to agent2.
@@ -139,6 +155,7 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	b.waitText("#chat-name", "user_console-bob")
 	b.run("open the transfer dialog", chromedp.Click(chromedp.CSS("#transfer-btn")))
 	b.waitJS("the dialog lists the agent's skill groups", `document.getElementById('transfer-group').options.length === 2`)
+	b.waitJS("the dialog offers the colleague with state and load", `document.querySelector('#transfer-agents option[value="agent2"]')?.label.includes('客服2号')`)
 	b.run("transfer to agent2", chromedp.Click(chromedp.CSS("#transfer-agent")), typeText("agent2"), chromedp.Click(chromedp.CSS("#transfer-ok")))
 	b.waitJS("transferred", convItem("user_console-bob")+`?.classList.contains('ended')`)
 	b.waitText("#chat-state", "已转接")
@@ -180,4 +197,13 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	b.screenshot("agent-console-390")
 
 	b.requireNoScriptErrors()
+}
+
+// convOf is the id of the console's conversation with the visitor named name.
+func convOf(t *testing.T, b *browser, name string) string {
+	t.Helper()
+	id, err := eval[string](b, convItem(name)+`?.dataset.id || ''`)
+	require.NoError(t, err)
+	require.NotEmpty(t, id, "the console lists %s", name)
+	return id
 }

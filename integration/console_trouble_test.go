@@ -74,13 +74,12 @@ func TestAgentConsoleSurvivesTrouble(t *testing.T) {
 	b.waitJS("history after the reload", msgCount("断网期间的消息")+` === 1 && `+msgCount(evil)+` === 1`)
 	b.waitJS("the draft is back", `document.getElementById('text').value === `+jsString(draft))
 
-	// The session expires (here: its token is spoilt): back to the login with
-	// a message; after logging in again the draft is still there.
-	b.run("spoil the session", chromedp.Evaluate[chromedp.Void](`(() => {
-		const s = JSON.parse(sessionStorage.getItem('ccflow.agent.session'));
-		s.token = 'expired';
-		sessionStorage.setItem('ccflow.agent.session', JSON.stringify(s));
-	})()`), chromedp.Reload())
+	// The session expires (here: its HttpOnly cookie is spoilt, which no
+	// script of the page could do): back to the login with a message; after
+	// logging in again the draft is still there.
+	b.waitJS("the session cookie is HttpOnly: the page sees only the CSRF cookie",
+		`document.cookie.includes('ccflow_agent_csrf=') && !document.cookie.includes('ccflow_agent=')`)
+	b.run("spoil the session", spoilAgentCookie(base), chromedp.Reload())
 	b.waitJS("back at the login", `document.body.dataset.view === 'login'`)
 	b.waitText("#login-error", "登录已过期")
 	require.Equal(t, "agent1", b.value("#login-user"), "the username is filled in")

@@ -78,9 +78,12 @@ type Agent struct {
 	// SessionVersion is carried by every session token the agent gets; a
 	// logout, a password change or a disable increments it, which ends every
 	// session issued before on every replica (each agent request reads it).
-	SessionVersion int64     `gorm:"not null"`
-	CreatedAt      time.Time `gorm:"not null"`
-	UpdatedAt      time.Time `gorm:"not null"`
+	SessionVersion int64 `gorm:"not null"`
+	// Role is "agent" or "supervisor": a supervisor also sees the tenant's
+	// live view and reports. The agent API reads it on every request.
+	Role      string    `gorm:"size:16;not null;default:'agent'"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
 }
 
 // AgentSkill places an agent in a skill group.
@@ -228,6 +231,20 @@ type AgentEvent struct {
 	CreatedAt      time.Time `gorm:"index;not null"`
 }
 
+// SupervisorNote is a supervisor's whisper: a note on a conversation that
+// only its serving agent sees (never the visitor). The agent's feed gets a
+// "whisper" event that points at it.
+type SupervisorNote struct {
+	ID             uint64    `gorm:"primaryKey"`
+	TenantID       string    `gorm:"size:64;not null"`
+	ConversationID string    `gorm:"size:64;index;not null"`
+	AgentID        string    `gorm:"size:64;not null"`
+	FromAgentID    string    `gorm:"size:64;not null"`
+	FromName       string    `gorm:"size:64;not null"`
+	Content        string    `gorm:"size:2000;not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+}
+
 // WebhookCursor is how far a webhook endpoint has received a conversation.
 type WebhookCursor struct {
 	ConversationID string    `gorm:"primaryKey;size:64"`
@@ -373,6 +390,6 @@ func All() []any {
 		&FAQEntry{}, &WebhookEndpoint{}, &Conversation{}, &ChatRecord{},
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
 		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{}, &WebKey{},
-		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{},
+		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{}, &SupervisorNote{},
 	}
 }

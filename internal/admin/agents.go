@@ -24,6 +24,14 @@ const (
 	maxSkillGroups   = 100
 )
 
+// Agent roles: a supervisor is an agent who also sees the tenant's live view
+// (every conversation, queue and agent) and its reports. The agent API
+// reads the role on every request, so a change counts at once.
+const (
+	RoleAgent      = "agent"
+	RoleSupervisor = "supervisor"
+)
+
 // AgentFields are an agent's settings; on update a nil field keeps its value.
 type AgentFields struct {
 	Nickname *string `json:"nickname"`
@@ -36,6 +44,8 @@ type AgentFields struct {
 	SkillGroups *[]int64 `json:"skillGroups"`
 	// Disabled refuses the agent's logins and ends their sessions at once.
 	Disabled *bool `json:"disabled"`
+	// Role is "agent" (the default) or "supervisor".
+	Role *string `json:"role"`
 }
 
 // NewAgent is an agent to create. An empty ID takes the username; the
@@ -58,6 +68,7 @@ func (f AgentFields) apply(a *Agent) {
 	set(&a.Capacity, f.Capacity)
 	set(&a.Avatar, trimmed(f.Avatar))
 	set(&a.Disabled, f.Disabled)
+	set(&a.Role, trimmed(f.Role))
 	if f.SkillGroups != nil {
 		a.SkillGroups = slices.Compact(slices.Sorted(slices.Values(*f.SkillGroups)))
 	}
@@ -71,6 +82,9 @@ func checkAgent(a Agent) error {
 		line("nickname", a.Nickname, 64, true),
 		between("capacity", int64(a.Capacity), 1, maxCapacity),
 		webURL("avatar", a.Avatar, 512, false),
+	}
+	if a.Role != RoleAgent && a.Role != RoleSupervisor {
+		problems = append(problems, fmt.Errorf("role must be %q or %q", RoleAgent, RoleSupervisor))
 	}
 	if len(a.SkillGroups) > maxSkillGroups {
 		problems = append(problems, fmt.Errorf("skillGroups may list at most %d groups", maxSkillGroups))
@@ -146,7 +160,7 @@ func writeSkills(tx *gorm.DB, a Agent) error {
 func (s *Store) CreateAgent(ctx context.Context, in NewAgent) (Agent, error) {
 	a := Agent{Agent: models.Agent{
 		ID: strings.TrimSpace(in.ID), TenantID: strings.TrimSpace(in.TenantID), Username: strings.TrimSpace(in.Username),
-		Capacity: defaultCapacity,
+		Capacity: defaultCapacity, Role: RoleAgent,
 	}, SkillGroups: []int64{}}
 	if a.ID == "" {
 		a.ID = a.Username

@@ -152,3 +152,26 @@ func TestConcurrentAgentsWithOneUsernameMakeOneAgent(t *testing.T) {
 		require.Equal(t, 1, created)
 	})
 }
+
+func TestAgentRole(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, err := s.CreateAgent(ctx, newAgent("agent3", 11))
+		require.NoError(t, err)
+		require.Equal(t, RoleAgent, a.Role, "an agent unless said otherwise")
+
+		up, err := s.UpdateAgent(ctx, "agent3", AgentFields{Role: ptr(" supervisor ")})
+		require.NoError(t, err)
+		require.Equal(t, RoleSupervisor, up.Role)
+		got, err := s.Agent(ctx, "agent3")
+		require.NoError(t, err)
+		require.Equal(t, RoleSupervisor, got.Role, "stored")
+
+		_, err = s.UpdateAgent(ctx, "agent3", AgentFields{Role: ptr("admin")})
+		require.ErrorContains(t, err, `role must be "agent" or "supervisor"`)
+		in := newAgent("agent4", 11)
+		in.Role = ptr("boss")
+		_, err = s.CreateAgent(ctx, in)
+		require.ErrorContains(t, err, "role must be")
+	})
+}

@@ -71,6 +71,8 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Ag
 type Session struct {
 	Version  int64
 	Disabled bool
+	// Role is "agent" or "supervisor" (see internal/admin).
+	Role string
 }
 
 // Session reads an agent's session version and whether they are disabled;
@@ -79,7 +81,7 @@ type Session struct {
 // replica.
 func (s *Store) Session(ctx context.Context, tenantID, agentID string) (Session, error) {
 	var a models.Agent
-	err := s.DB.WithContext(ctx).Select("session_version", "disabled").
+	err := s.DB.WithContext(ctx).Select("session_version", "disabled", "role").
 		Where("id = ? AND tenant_id = ?", agentID, tenantID).Take(&a).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Session{}, fmt.Errorf("agent %q: %w", agentID, ErrNotFound)
@@ -87,7 +89,7 @@ func (s *Store) Session(ctx context.Context, tenantID, agentID string) (Session,
 	if err != nil {
 		return Session{}, fmt.Errorf("session of agent %q: %w", agentID, err)
 	}
-	return Session{Version: a.SessionVersion, Disabled: a.Disabled}, nil
+	return Session{Version: a.SessionVersion, Disabled: a.Disabled, Role: a.Role}, nil
 }
 
 // RevokeSessions ends every session the agent holds, on every replica, by

@@ -1,6 +1,8 @@
-// The agent API (/api/agent/v1) as the console calls it. The session token
-// lives in this tab's sessionStorage; a 401 from any call ends the session
-// and hands control to whoever registered onExpired.
+// The agent API (/api/agent/v1) as the pages call it. The session itself is
+// an HttpOnly cookie that no script here can read; this tab's sessionStorage
+// keeps only the agent's profile and feed cursor. State-changing calls carry
+// X-CSRF-Token from the readable ccflow_agent_csrf cookie. A 401 from any
+// call ends the session and hands control to whoever registered onExpired.
 
 const BASE = '/api/agent/v1';
 const STORE = 'ccflow.agent.session';
@@ -29,15 +31,25 @@ export function saveSession(s) {
 
 export function onExpired(f) { expiredHandler = f; }
 
+// csrf is the CSRF value of the cookie session, '' without one.
+function csrf() {
+  const m = document.cookie.match(/(?:^|;\s*)ccflow_agent_csrf=([0-9a-f]+)/);
+  return m ? m[1] : '';
+}
+
+// hasCookieSession says whether this browser holds a page session (it may
+// still have ended on the server; the first call tells).
+export function hasCookieSession() { return csrf() !== ''; }
+
 // call sends one request; network failures reject with status 0.
 export async function call(method, path, body, signal) {
   const headers = {};
-  if (session) { headers.Authorization = 'Bearer ' + session.token; }
+  if (method !== 'GET') { headers['X-CSRF-Token'] = csrf(); }
   if (body !== undefined) { headers['Content-Type'] = 'application/json'; }
   let res;
   try {
     res = await fetch(BASE + path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', signal,
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'same-origin', signal,
     });
   } catch (e) {
     if (e.name === 'AbortError') { throw e; }
@@ -53,9 +65,31 @@ export async function call(method, path, body, signal) {
 }
 
 export async function login(username, password) {
-  const data = await call('POST', '/login', { username, password });
-  saveSession({ token: data.token, expiresAt: data.expiresAt, agent: data.agent, cursor: data.cursor ?? null });
+  const data = await call('POST', '/login', { username, password, cookie: true });
+  saveSession({ expiresAt: data.expiresAt, agent: data.agent, cursor: data.cursor ?? null });
   return data;
+}
+
+// download saves what a GET answers (a CSV report) as a file named name.
+export async function download(path, name) {
+  let res;
+  try {
+    res = await fetch(BASE + path, { cache: 'no-store', credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError(0, 'network', e.message);
+  }
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({}));
+    const err = new ApiError(res.status, data.code, data.message);
+    if (res.status === 401 && session) { expiredHandler(err); }
+    throw err;
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 // randomCode is a messageCode: a repeated send with it is applied once.

@@ -53,6 +53,13 @@ function messageItem(m, mark) {
     mark || null);
 }
 
+// noteItem is a supervisor's whisper: for the agent's eyes only.
+function noteItem(n) {
+  return h('li', { class: 'msg note', data: { note: String(n.id) } },
+    h('span', { class: 'who' }, T.whisperFrom(n.fromName), ' · ', fmtTime(n.at)),
+    h('div', { class: 'bubble' }, n.content));
+}
+
 function renderMessages(c) {
   const box = $('messages');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
@@ -62,10 +69,13 @@ function renderMessages(c) {
     for (const m of e.msgs.filter(isShown)) { items.push(messageItem(m)); }
   }
   if (c.earlier && c.earlier.length) { items.push(h('li', { class: 'divider' }, T.current)); }
+  const notes = [...(c.notes || [])];
   for (const m of sorted(c).filter(isShown)) {
+    while (notes.length && Date.parse(notes[0].at) <= Date.parse(m.at)) { items.push(noteItem(notes.shift())); }
     const mark = isMine(m) ? h('span', { class: 'mark sent', title: T.sent }, '✓') : null;
     items.push(messageItem(m, mark));
   }
+  for (const n of notes) { items.push(noteItem(n)); }
   for (const p of c.pending.values()) {
     const failed = p.state === 'failed';
     const mark = h('span', { class: 'mark ' + p.state, title: failed ? T.failed : T.sending }, failed ? '!' : '…');

@@ -3,7 +3,7 @@
 
 import { $ } from './dom.js';
 import { T, applyStatic } from './texts.js';
-import { call, current, saveSession, login, onExpired } from './api.js';
+import { call, current, saveSession, login, onExpired, hasCookieSession } from './api.js';
 import { startFeed } from './feed.js';
 import { state, onChange, changed, conversation, addMessage, markRead, attention, loadHistory, loadDetails, loadEarlier } from './state.js';
 import { renderList, tick } from './list.js';
@@ -64,6 +64,7 @@ async function startSession() {
   $('login-view').hidden = true;
   $('app').hidden = false;
   $('me').textContent = `${s.agent.name || s.agent.username} (${s.agent.username})`;
+  $('to-supervisor').hidden = s.agent.role !== 'supervisor';
   showTab('chats');
   for (;;) {
     try {
@@ -157,6 +158,13 @@ function handleEvents(events) {
       if (document.hidden) { beep(); }
       changed('messages', c);
       changed('list');
+      break;
+    case 'whisper':
+      // A supervisor's note: shown to this agent only, among the messages.
+      if (!c || !e.note) { break; }
+      c.notes = (c.notes || []).filter((n) => n.id !== e.note.id).concat([e.note]);
+      beep();
+      changed('messages', c);
       break;
     case 'typing':
       if (!c) { break; }
@@ -303,4 +311,16 @@ bindSwitcher(select);
 onExpired(() => endSession(T.expired));
 setInterval(() => { tick(); renderTyping(); }, 1000);
 
-if (current()) { startSession(); } else { showLogin(''); }
+// resume picks up the cookie session of another tab (the supervisor's view,
+// a second console tab): this tab has no profile of its own yet.
+async function resume() {
+  try {
+    const me = await call('GET', '/me');
+    saveSession({ agent: me.agent, cursor: null });
+    await startSession();
+  } catch {
+    showLogin('');
+  }
+}
+
+if (current()) { startSession(); } else if (hasCookieSession()) { resume(); } else { showLogin(''); }

@@ -122,6 +122,12 @@ export async function loadHistory(c) {
     for (const m of r.messages) { addMessage(c, m); after = Math.max(after, m.seq); }
     if (r.messages.length < 500) { break; }
   }
+  // Supervisors' whispers to this agent; a console without them still works.
+  try {
+    c.notes = (await call('GET', `/conversations/${q(c.id)}/notes`)).notes;
+  } catch (e) {
+    if (e.status === 401) { throw e; }
+  }
   changed('messages', c);
 }
 

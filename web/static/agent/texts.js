@@ -26,7 +26,8 @@ const zh = {
   network: '网络中断，正在重新连接…', error: '操作失败：',
   switcher: '切换会话：输入姓名筛选，Enter 打开',
   who: { CUSTOMER: '访客', ROBOT: '机器人', AGENT: '座席', SYSTEM: '系统', me: '我' },
-  kbd: 'Ctrl+K 切换会话',
+  kbd: 'Ctrl+K 切换会话', supervisorView: '主管视图',
+  whisperFrom: (name) => `主管 ${name} 悄悄说（访客看不到）`,
 };
 
 const en = {
@@ -53,7 +54,8 @@ const en = {
   network: 'Connection lost, reconnecting…', error: 'Failed: ',
   switcher: 'Switch conversation: type to filter, Enter opens',
   who: { CUSTOMER: 'Visitor', ROBOT: 'Robot', AGENT: 'Agent', SYSTEM: 'System', me: 'Me' },
-  kbd: 'Ctrl+K switch',
+  kbd: 'Ctrl+K switch', supervisorView: 'Supervisor view',
+  whisperFrom: (name) => `Whisper from ${name} (the visitor does not see it)`,
 };
 
 // ?lang=en or ?lang=zh in the address chooses; otherwise the browser's language.

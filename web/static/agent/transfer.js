@@ -1,6 +1,6 @@
 // The transfer dialog: to one of the agent's skill groups (named by /queue)
-// or to a colleague by username. The agent API lists no colleagues, so the
-// name is typed; agents met in transfers are offered as suggestions.
+// or to a colleague: /colleagues offers the tenant's other agents with their
+// state and load; agents met in transfers stay offered if it cannot be read.
 
 import { $, h } from './dom.js';
 import { T } from './texts.js';
@@ -28,10 +28,24 @@ export function open() {
   const groups = lastQueue().skillGroups || [];
   $('transfer-group').replaceChildren(...groups.map((g) => h('option', { value: String(g.id) }, `${g.name} (${g.id})`)));
   $('transfer-agents').replaceChildren(...[...known].filter((id) => id !== state.me.id).map((id) => h('option', { value: id })));
+  loadColleagues();
   $('transfer-agent').value = '';
   $('transfer-error').hidden = true;
   $('transfer-dialog').showModal();
   $('transfer-group').focus();
+}
+
+// loadColleagues offers the tenant's other agents, ready ones first.
+async function loadColleagues() {
+  let list;
+  try {
+    list = (await call('GET', '/colleagues')).agents;
+  } catch {
+    return; // the typed name and the remembered ones still work
+  }
+  const rank = { READY: 0, NOT_READY: 1, OFFLINE: 2 };
+  list.sort((a, b) => (rank[a.status] ?? 3) - (rank[b.status] ?? 3) || a.load / a.capacity - b.load / b.capacity);
+  $('transfer-agents').replaceChildren(...list.map((a) => h('option', { value: a.id, label: `${a.name} · ${T[a.status] || a.status} · ${a.load}/${a.capacity}` })));
 }
 
 async function submit() {
