@@ -17,7 +17,44 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for AgentRole.
+const (
+	AgentRoleAgent      AgentRole = "agent"
+	AgentRoleSupervisor AgentRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the AgentRole enum.
+func (e AgentRole) Valid() bool {
+	switch e {
+	case AgentRoleAgent:
+		return true
+	case AgentRoleSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentFieldsRole.
+const (
+	AgentFieldsRoleAgent      AgentFieldsRole = "agent"
+	AgentFieldsRoleSupervisor AgentFieldsRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the AgentFieldsRole enum.
+func (e AgentFieldsRole) Valid() bool {
+	switch e {
+	case AgentFieldsRoleAgent:
+		return true
+	case AgentFieldsRoleSupervisor:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for AgentMessageDirection.
 const (
@@ -31,6 +68,24 @@ func (e AgentMessageDirection) Valid() bool {
 	case AgentMessageDirectionToService:
 		return true
 	case AgentMessageDirectionToVisiter:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentProfileRole.
+const (
+	AgentProfileRoleAgent      AgentProfileRole = "agent"
+	AgentProfileRoleSupervisor AgentProfileRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the AgentProfileRole enum.
+func (e AgentProfileRole) Valid() bool {
+	switch e {
+	case AgentProfileRoleAgent:
+		return true
+	case AgentProfileRoleSupervisor:
 		return true
 	default:
 		return false
@@ -133,6 +188,24 @@ func (e LeaveMessageRequestCallback) Valid() bool {
 	case Sms:
 		return true
 	case Tel:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewAgentRole.
+const (
+	NewAgentRoleAgent      NewAgentRole = "agent"
+	NewAgentRoleSupervisor NewAgentRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the NewAgentRole enum.
+func (e NewAgentRole) Valid() bool {
+	switch e {
+	case NewAgentRoleAgent:
+		return true
+	case NewAgentRoleSupervisor:
 		return true
 	default:
 		return false
@@ -6295,6 +6368,123 @@ func (e AdminRotateWebhookdefaultJSONResponseBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for AgentColleagues401JSONResponseBodyCode.
+const (
+	AgentColleagues401JSONResponseBodyCodeBadRequest   AgentColleagues401JSONResponseBodyCode = "bad_request"
+	AgentColleagues401JSONResponseBodyCodeConflict     AgentColleagues401JSONResponseBodyCode = "conflict"
+	AgentColleagues401JSONResponseBodyCodeForbidden    AgentColleagues401JSONResponseBodyCode = "forbidden"
+	AgentColleagues401JSONResponseBodyCodeInternal     AgentColleagues401JSONResponseBodyCode = "internal"
+	AgentColleagues401JSONResponseBodyCodeNotFound     AgentColleagues401JSONResponseBodyCode = "not_found"
+	AgentColleagues401JSONResponseBodyCodeRateLimited  AgentColleagues401JSONResponseBodyCode = "rate_limited"
+	AgentColleagues401JSONResponseBodyCodeTooLarge     AgentColleagues401JSONResponseBodyCode = "too_large"
+	AgentColleagues401JSONResponseBodyCodeUnauthorized AgentColleagues401JSONResponseBodyCode = "unauthorized"
+	AgentColleagues401JSONResponseBodyCodeUnavailable  AgentColleagues401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentColleagues401JSONResponseBodyCode enum.
+func (e AgentColleagues401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentColleagues401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentColleagues401JSONResponseBodyCodeConflict:
+		return true
+	case AgentColleagues401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentColleagues401JSONResponseBodyCodeInternal:
+		return true
+	case AgentColleagues401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentColleagues401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentColleagues401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentColleagues401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentColleagues401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentColleagues503JSONResponseBodyCode.
+const (
+	AgentColleagues503JSONResponseBodyCodeBadRequest   AgentColleagues503JSONResponseBodyCode = "bad_request"
+	AgentColleagues503JSONResponseBodyCodeConflict     AgentColleagues503JSONResponseBodyCode = "conflict"
+	AgentColleagues503JSONResponseBodyCodeForbidden    AgentColleagues503JSONResponseBodyCode = "forbidden"
+	AgentColleagues503JSONResponseBodyCodeInternal     AgentColleagues503JSONResponseBodyCode = "internal"
+	AgentColleagues503JSONResponseBodyCodeNotFound     AgentColleagues503JSONResponseBodyCode = "not_found"
+	AgentColleagues503JSONResponseBodyCodeRateLimited  AgentColleagues503JSONResponseBodyCode = "rate_limited"
+	AgentColleagues503JSONResponseBodyCodeTooLarge     AgentColleagues503JSONResponseBodyCode = "too_large"
+	AgentColleagues503JSONResponseBodyCodeUnauthorized AgentColleagues503JSONResponseBodyCode = "unauthorized"
+	AgentColleagues503JSONResponseBodyCodeUnavailable  AgentColleagues503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentColleagues503JSONResponseBodyCode enum.
+func (e AgentColleagues503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentColleagues503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentColleagues503JSONResponseBodyCodeConflict:
+		return true
+	case AgentColleagues503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentColleagues503JSONResponseBodyCodeInternal:
+		return true
+	case AgentColleagues503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentColleagues503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentColleagues503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentColleagues503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentColleagues503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentColleaguesdefaultJSONResponseBodyCode.
+const (
+	AgentColleaguesdefaultJSONResponseBodyCodeBadRequest   AgentColleaguesdefaultJSONResponseBodyCode = "bad_request"
+	AgentColleaguesdefaultJSONResponseBodyCodeConflict     AgentColleaguesdefaultJSONResponseBodyCode = "conflict"
+	AgentColleaguesdefaultJSONResponseBodyCodeForbidden    AgentColleaguesdefaultJSONResponseBodyCode = "forbidden"
+	AgentColleaguesdefaultJSONResponseBodyCodeInternal     AgentColleaguesdefaultJSONResponseBodyCode = "internal"
+	AgentColleaguesdefaultJSONResponseBodyCodeNotFound     AgentColleaguesdefaultJSONResponseBodyCode = "not_found"
+	AgentColleaguesdefaultJSONResponseBodyCodeRateLimited  AgentColleaguesdefaultJSONResponseBodyCode = "rate_limited"
+	AgentColleaguesdefaultJSONResponseBodyCodeTooLarge     AgentColleaguesdefaultJSONResponseBodyCode = "too_large"
+	AgentColleaguesdefaultJSONResponseBodyCodeUnauthorized AgentColleaguesdefaultJSONResponseBodyCode = "unauthorized"
+	AgentColleaguesdefaultJSONResponseBodyCodeUnavailable  AgentColleaguesdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentColleaguesdefaultJSONResponseBodyCode enum.
+func (e AgentColleaguesdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentColleaguesdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentColleaguesdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentColleaguesdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentColleaguesdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentColleaguesdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentColleaguesdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentColleaguesdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentColleaguesdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentColleaguesdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AgentConversationsParamsScope.
 const (
 	Active AgentConversationsParamsScope = "active"
@@ -7414,6 +7604,123 @@ func (e AgentSendMessagedefaultJSONResponseBodyCode) Valid() bool {
 	case AgentSendMessagedefaultJSONResponseBodyCodeUnauthorized:
 		return true
 	case AgentSendMessagedefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentNotes401JSONResponseBodyCode.
+const (
+	AgentNotes401JSONResponseBodyCodeBadRequest   AgentNotes401JSONResponseBodyCode = "bad_request"
+	AgentNotes401JSONResponseBodyCodeConflict     AgentNotes401JSONResponseBodyCode = "conflict"
+	AgentNotes401JSONResponseBodyCodeForbidden    AgentNotes401JSONResponseBodyCode = "forbidden"
+	AgentNotes401JSONResponseBodyCodeInternal     AgentNotes401JSONResponseBodyCode = "internal"
+	AgentNotes401JSONResponseBodyCodeNotFound     AgentNotes401JSONResponseBodyCode = "not_found"
+	AgentNotes401JSONResponseBodyCodeRateLimited  AgentNotes401JSONResponseBodyCode = "rate_limited"
+	AgentNotes401JSONResponseBodyCodeTooLarge     AgentNotes401JSONResponseBodyCode = "too_large"
+	AgentNotes401JSONResponseBodyCodeUnauthorized AgentNotes401JSONResponseBodyCode = "unauthorized"
+	AgentNotes401JSONResponseBodyCodeUnavailable  AgentNotes401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentNotes401JSONResponseBodyCode enum.
+func (e AgentNotes401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentNotes401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentNotes401JSONResponseBodyCodeConflict:
+		return true
+	case AgentNotes401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentNotes401JSONResponseBodyCodeInternal:
+		return true
+	case AgentNotes401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentNotes401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentNotes401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentNotes401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentNotes401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentNotes503JSONResponseBodyCode.
+const (
+	AgentNotes503JSONResponseBodyCodeBadRequest   AgentNotes503JSONResponseBodyCode = "bad_request"
+	AgentNotes503JSONResponseBodyCodeConflict     AgentNotes503JSONResponseBodyCode = "conflict"
+	AgentNotes503JSONResponseBodyCodeForbidden    AgentNotes503JSONResponseBodyCode = "forbidden"
+	AgentNotes503JSONResponseBodyCodeInternal     AgentNotes503JSONResponseBodyCode = "internal"
+	AgentNotes503JSONResponseBodyCodeNotFound     AgentNotes503JSONResponseBodyCode = "not_found"
+	AgentNotes503JSONResponseBodyCodeRateLimited  AgentNotes503JSONResponseBodyCode = "rate_limited"
+	AgentNotes503JSONResponseBodyCodeTooLarge     AgentNotes503JSONResponseBodyCode = "too_large"
+	AgentNotes503JSONResponseBodyCodeUnauthorized AgentNotes503JSONResponseBodyCode = "unauthorized"
+	AgentNotes503JSONResponseBodyCodeUnavailable  AgentNotes503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentNotes503JSONResponseBodyCode enum.
+func (e AgentNotes503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentNotes503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentNotes503JSONResponseBodyCodeConflict:
+		return true
+	case AgentNotes503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentNotes503JSONResponseBodyCodeInternal:
+		return true
+	case AgentNotes503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentNotes503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentNotes503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentNotes503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentNotes503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentNotesdefaultJSONResponseBodyCode.
+const (
+	AgentNotesdefaultJSONResponseBodyCodeBadRequest   AgentNotesdefaultJSONResponseBodyCode = "bad_request"
+	AgentNotesdefaultJSONResponseBodyCodeConflict     AgentNotesdefaultJSONResponseBodyCode = "conflict"
+	AgentNotesdefaultJSONResponseBodyCodeForbidden    AgentNotesdefaultJSONResponseBodyCode = "forbidden"
+	AgentNotesdefaultJSONResponseBodyCodeInternal     AgentNotesdefaultJSONResponseBodyCode = "internal"
+	AgentNotesdefaultJSONResponseBodyCodeNotFound     AgentNotesdefaultJSONResponseBodyCode = "not_found"
+	AgentNotesdefaultJSONResponseBodyCodeRateLimited  AgentNotesdefaultJSONResponseBodyCode = "rate_limited"
+	AgentNotesdefaultJSONResponseBodyCodeTooLarge     AgentNotesdefaultJSONResponseBodyCode = "too_large"
+	AgentNotesdefaultJSONResponseBodyCodeUnauthorized AgentNotesdefaultJSONResponseBodyCode = "unauthorized"
+	AgentNotesdefaultJSONResponseBodyCodeUnavailable  AgentNotesdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentNotesdefaultJSONResponseBodyCode enum.
+func (e AgentNotesdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentNotesdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentNotesdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentNotesdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentNotesdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentNotesdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentNotesdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentNotesdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentNotesdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentNotesdefaultJSONResponseBodyCodeUnavailable:
 		return true
 	default:
 		return false
@@ -9253,6 +9560,732 @@ func (e AgentSetStatusdefaultJSONResponseBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for SupervisorWhisper400JSONResponseBodyCode.
+const (
+	SupervisorWhisper400JSONResponseBodyCodeBadRequest   SupervisorWhisper400JSONResponseBodyCode = "bad_request"
+	SupervisorWhisper400JSONResponseBodyCodeConflict     SupervisorWhisper400JSONResponseBodyCode = "conflict"
+	SupervisorWhisper400JSONResponseBodyCodeForbidden    SupervisorWhisper400JSONResponseBodyCode = "forbidden"
+	SupervisorWhisper400JSONResponseBodyCodeInternal     SupervisorWhisper400JSONResponseBodyCode = "internal"
+	SupervisorWhisper400JSONResponseBodyCodeNotFound     SupervisorWhisper400JSONResponseBodyCode = "not_found"
+	SupervisorWhisper400JSONResponseBodyCodeRateLimited  SupervisorWhisper400JSONResponseBodyCode = "rate_limited"
+	SupervisorWhisper400JSONResponseBodyCodeTooLarge     SupervisorWhisper400JSONResponseBodyCode = "too_large"
+	SupervisorWhisper400JSONResponseBodyCodeUnauthorized SupervisorWhisper400JSONResponseBodyCode = "unauthorized"
+	SupervisorWhisper400JSONResponseBodyCodeUnavailable  SupervisorWhisper400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorWhisper400JSONResponseBodyCode enum.
+func (e SupervisorWhisper400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorWhisper400JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorWhisper400JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorWhisper400JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorWhisper400JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorWhisper400JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorWhisper400JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorWhisper400JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorWhisper400JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorWhisper400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorWhisper401JSONResponseBodyCode.
+const (
+	SupervisorWhisper401JSONResponseBodyCodeBadRequest   SupervisorWhisper401JSONResponseBodyCode = "bad_request"
+	SupervisorWhisper401JSONResponseBodyCodeConflict     SupervisorWhisper401JSONResponseBodyCode = "conflict"
+	SupervisorWhisper401JSONResponseBodyCodeForbidden    SupervisorWhisper401JSONResponseBodyCode = "forbidden"
+	SupervisorWhisper401JSONResponseBodyCodeInternal     SupervisorWhisper401JSONResponseBodyCode = "internal"
+	SupervisorWhisper401JSONResponseBodyCodeNotFound     SupervisorWhisper401JSONResponseBodyCode = "not_found"
+	SupervisorWhisper401JSONResponseBodyCodeRateLimited  SupervisorWhisper401JSONResponseBodyCode = "rate_limited"
+	SupervisorWhisper401JSONResponseBodyCodeTooLarge     SupervisorWhisper401JSONResponseBodyCode = "too_large"
+	SupervisorWhisper401JSONResponseBodyCodeUnauthorized SupervisorWhisper401JSONResponseBodyCode = "unauthorized"
+	SupervisorWhisper401JSONResponseBodyCodeUnavailable  SupervisorWhisper401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorWhisper401JSONResponseBodyCode enum.
+func (e SupervisorWhisper401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorWhisper401JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorWhisper401JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorWhisper401JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorWhisper401JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorWhisper401JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorWhisper401JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorWhisper401JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorWhisper401JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorWhisper401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorWhisper403JSONResponseBodyCode.
+const (
+	SupervisorWhisper403JSONResponseBodyCodeBadRequest   SupervisorWhisper403JSONResponseBodyCode = "bad_request"
+	SupervisorWhisper403JSONResponseBodyCodeConflict     SupervisorWhisper403JSONResponseBodyCode = "conflict"
+	SupervisorWhisper403JSONResponseBodyCodeForbidden    SupervisorWhisper403JSONResponseBodyCode = "forbidden"
+	SupervisorWhisper403JSONResponseBodyCodeInternal     SupervisorWhisper403JSONResponseBodyCode = "internal"
+	SupervisorWhisper403JSONResponseBodyCodeNotFound     SupervisorWhisper403JSONResponseBodyCode = "not_found"
+	SupervisorWhisper403JSONResponseBodyCodeRateLimited  SupervisorWhisper403JSONResponseBodyCode = "rate_limited"
+	SupervisorWhisper403JSONResponseBodyCodeTooLarge     SupervisorWhisper403JSONResponseBodyCode = "too_large"
+	SupervisorWhisper403JSONResponseBodyCodeUnauthorized SupervisorWhisper403JSONResponseBodyCode = "unauthorized"
+	SupervisorWhisper403JSONResponseBodyCodeUnavailable  SupervisorWhisper403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorWhisper403JSONResponseBodyCode enum.
+func (e SupervisorWhisper403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorWhisper403JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorWhisper403JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorWhisper403JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorWhisper403JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorWhisper403JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorWhisper403JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorWhisper403JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorWhisper403JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorWhisper403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorWhisper404JSONResponseBodyCode.
+const (
+	SupervisorWhisper404JSONResponseBodyCodeBadRequest   SupervisorWhisper404JSONResponseBodyCode = "bad_request"
+	SupervisorWhisper404JSONResponseBodyCodeConflict     SupervisorWhisper404JSONResponseBodyCode = "conflict"
+	SupervisorWhisper404JSONResponseBodyCodeForbidden    SupervisorWhisper404JSONResponseBodyCode = "forbidden"
+	SupervisorWhisper404JSONResponseBodyCodeInternal     SupervisorWhisper404JSONResponseBodyCode = "internal"
+	SupervisorWhisper404JSONResponseBodyCodeNotFound     SupervisorWhisper404JSONResponseBodyCode = "not_found"
+	SupervisorWhisper404JSONResponseBodyCodeRateLimited  SupervisorWhisper404JSONResponseBodyCode = "rate_limited"
+	SupervisorWhisper404JSONResponseBodyCodeTooLarge     SupervisorWhisper404JSONResponseBodyCode = "too_large"
+	SupervisorWhisper404JSONResponseBodyCodeUnauthorized SupervisorWhisper404JSONResponseBodyCode = "unauthorized"
+	SupervisorWhisper404JSONResponseBodyCodeUnavailable  SupervisorWhisper404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorWhisper404JSONResponseBodyCode enum.
+func (e SupervisorWhisper404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorWhisper404JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorWhisper404JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorWhisper404JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorWhisper404JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorWhisper404JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorWhisper404JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorWhisper404JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorWhisper404JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorWhisper404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorWhisper409JSONResponseBodyCode.
+const (
+	SupervisorWhisper409JSONResponseBodyCodeBadRequest   SupervisorWhisper409JSONResponseBodyCode = "bad_request"
+	SupervisorWhisper409JSONResponseBodyCodeConflict     SupervisorWhisper409JSONResponseBodyCode = "conflict"
+	SupervisorWhisper409JSONResponseBodyCodeForbidden    SupervisorWhisper409JSONResponseBodyCode = "forbidden"
+	SupervisorWhisper409JSONResponseBodyCodeInternal     SupervisorWhisper409JSONResponseBodyCode = "internal"
+	SupervisorWhisper409JSONResponseBodyCodeNotFound     SupervisorWhisper409JSONResponseBodyCode = "not_found"
+	SupervisorWhisper409JSONResponseBodyCodeRateLimited  SupervisorWhisper409JSONResponseBodyCode = "rate_limited"
+	SupervisorWhisper409JSONResponseBodyCodeTooLarge     SupervisorWhisper409JSONResponseBodyCode = "too_large"
+	SupervisorWhisper409JSONResponseBodyCodeUnauthorized SupervisorWhisper409JSONResponseBodyCode = "unauthorized"
+	SupervisorWhisper409JSONResponseBodyCodeUnavailable  SupervisorWhisper409JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorWhisper409JSONResponseBodyCode enum.
+func (e SupervisorWhisper409JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorWhisper409JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorWhisper409JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorWhisper409JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorWhisper409JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorWhisper409JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorWhisper409JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorWhisper409JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorWhisper409JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorWhisper409JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorWhisper503JSONResponseBodyCode.
+const (
+	SupervisorWhisper503JSONResponseBodyCodeBadRequest   SupervisorWhisper503JSONResponseBodyCode = "bad_request"
+	SupervisorWhisper503JSONResponseBodyCodeConflict     SupervisorWhisper503JSONResponseBodyCode = "conflict"
+	SupervisorWhisper503JSONResponseBodyCodeForbidden    SupervisorWhisper503JSONResponseBodyCode = "forbidden"
+	SupervisorWhisper503JSONResponseBodyCodeInternal     SupervisorWhisper503JSONResponseBodyCode = "internal"
+	SupervisorWhisper503JSONResponseBodyCodeNotFound     SupervisorWhisper503JSONResponseBodyCode = "not_found"
+	SupervisorWhisper503JSONResponseBodyCodeRateLimited  SupervisorWhisper503JSONResponseBodyCode = "rate_limited"
+	SupervisorWhisper503JSONResponseBodyCodeTooLarge     SupervisorWhisper503JSONResponseBodyCode = "too_large"
+	SupervisorWhisper503JSONResponseBodyCodeUnauthorized SupervisorWhisper503JSONResponseBodyCode = "unauthorized"
+	SupervisorWhisper503JSONResponseBodyCodeUnavailable  SupervisorWhisper503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorWhisper503JSONResponseBodyCode enum.
+func (e SupervisorWhisper503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorWhisper503JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorWhisper503JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorWhisper503JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorWhisper503JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorWhisper503JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorWhisper503JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorWhisper503JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorWhisper503JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorWhisper503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorWhisperdefaultJSONResponseBodyCode.
+const (
+	SupervisorWhisperdefaultJSONResponseBodyCodeBadRequest   SupervisorWhisperdefaultJSONResponseBodyCode = "bad_request"
+	SupervisorWhisperdefaultJSONResponseBodyCodeConflict     SupervisorWhisperdefaultJSONResponseBodyCode = "conflict"
+	SupervisorWhisperdefaultJSONResponseBodyCodeForbidden    SupervisorWhisperdefaultJSONResponseBodyCode = "forbidden"
+	SupervisorWhisperdefaultJSONResponseBodyCodeInternal     SupervisorWhisperdefaultJSONResponseBodyCode = "internal"
+	SupervisorWhisperdefaultJSONResponseBodyCodeNotFound     SupervisorWhisperdefaultJSONResponseBodyCode = "not_found"
+	SupervisorWhisperdefaultJSONResponseBodyCodeRateLimited  SupervisorWhisperdefaultJSONResponseBodyCode = "rate_limited"
+	SupervisorWhisperdefaultJSONResponseBodyCodeTooLarge     SupervisorWhisperdefaultJSONResponseBodyCode = "too_large"
+	SupervisorWhisperdefaultJSONResponseBodyCodeUnauthorized SupervisorWhisperdefaultJSONResponseBodyCode = "unauthorized"
+	SupervisorWhisperdefaultJSONResponseBodyCodeUnavailable  SupervisorWhisperdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorWhisperdefaultJSONResponseBodyCode enum.
+func (e SupervisorWhisperdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorWhisperdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorWhisperdefaultJSONResponseBodyCodeConflict:
+		return true
+	case SupervisorWhisperdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorWhisperdefaultJSONResponseBodyCodeInternal:
+		return true
+	case SupervisorWhisperdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorWhisperdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorWhisperdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorWhisperdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorWhisperdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorLive200JSONResponseBodyAgentsRole.
+const (
+	SupervisorLive200JSONResponseBodyAgentsRoleAgent      SupervisorLive200JSONResponseBodyAgentsRole = "agent"
+	SupervisorLive200JSONResponseBodyAgentsRoleSupervisor SupervisorLive200JSONResponseBodyAgentsRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorLive200JSONResponseBodyAgentsRole enum.
+func (e SupervisorLive200JSONResponseBodyAgentsRole) Valid() bool {
+	switch e {
+	case SupervisorLive200JSONResponseBodyAgentsRoleAgent:
+		return true
+	case SupervisorLive200JSONResponseBodyAgentsRoleSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorLive200JSONResponseBodyConversationsPhase.
+const (
+	SupervisorLive200JSONResponseBodyConversationsPhaseAGENT        SupervisorLive200JSONResponseBodyConversationsPhase = "AGENT"
+	SupervisorLive200JSONResponseBodyConversationsPhaseQUEUED       SupervisorLive200JSONResponseBodyConversationsPhase = "QUEUED"
+	SupervisorLive200JSONResponseBodyConversationsPhaseROBOT        SupervisorLive200JSONResponseBodyConversationsPhase = "ROBOT"
+	SupervisorLive200JSONResponseBodyConversationsPhaseSATISFACTION SupervisorLive200JSONResponseBodyConversationsPhase = "SATISFACTION"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorLive200JSONResponseBodyConversationsPhase enum.
+func (e SupervisorLive200JSONResponseBodyConversationsPhase) Valid() bool {
+	switch e {
+	case SupervisorLive200JSONResponseBodyConversationsPhaseAGENT:
+		return true
+	case SupervisorLive200JSONResponseBodyConversationsPhaseQUEUED:
+		return true
+	case SupervisorLive200JSONResponseBodyConversationsPhaseROBOT:
+		return true
+	case SupervisorLive200JSONResponseBodyConversationsPhaseSATISFACTION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorLive401JSONResponseBodyCode.
+const (
+	SupervisorLive401JSONResponseBodyCodeBadRequest   SupervisorLive401JSONResponseBodyCode = "bad_request"
+	SupervisorLive401JSONResponseBodyCodeConflict     SupervisorLive401JSONResponseBodyCode = "conflict"
+	SupervisorLive401JSONResponseBodyCodeForbidden    SupervisorLive401JSONResponseBodyCode = "forbidden"
+	SupervisorLive401JSONResponseBodyCodeInternal     SupervisorLive401JSONResponseBodyCode = "internal"
+	SupervisorLive401JSONResponseBodyCodeNotFound     SupervisorLive401JSONResponseBodyCode = "not_found"
+	SupervisorLive401JSONResponseBodyCodeRateLimited  SupervisorLive401JSONResponseBodyCode = "rate_limited"
+	SupervisorLive401JSONResponseBodyCodeTooLarge     SupervisorLive401JSONResponseBodyCode = "too_large"
+	SupervisorLive401JSONResponseBodyCodeUnauthorized SupervisorLive401JSONResponseBodyCode = "unauthorized"
+	SupervisorLive401JSONResponseBodyCodeUnavailable  SupervisorLive401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorLive401JSONResponseBodyCode enum.
+func (e SupervisorLive401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorLive401JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorLive401JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorLive401JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorLive401JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorLive401JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorLive401JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorLive401JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorLive401JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorLive401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorLive403JSONResponseBodyCode.
+const (
+	SupervisorLive403JSONResponseBodyCodeBadRequest   SupervisorLive403JSONResponseBodyCode = "bad_request"
+	SupervisorLive403JSONResponseBodyCodeConflict     SupervisorLive403JSONResponseBodyCode = "conflict"
+	SupervisorLive403JSONResponseBodyCodeForbidden    SupervisorLive403JSONResponseBodyCode = "forbidden"
+	SupervisorLive403JSONResponseBodyCodeInternal     SupervisorLive403JSONResponseBodyCode = "internal"
+	SupervisorLive403JSONResponseBodyCodeNotFound     SupervisorLive403JSONResponseBodyCode = "not_found"
+	SupervisorLive403JSONResponseBodyCodeRateLimited  SupervisorLive403JSONResponseBodyCode = "rate_limited"
+	SupervisorLive403JSONResponseBodyCodeTooLarge     SupervisorLive403JSONResponseBodyCode = "too_large"
+	SupervisorLive403JSONResponseBodyCodeUnauthorized SupervisorLive403JSONResponseBodyCode = "unauthorized"
+	SupervisorLive403JSONResponseBodyCodeUnavailable  SupervisorLive403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorLive403JSONResponseBodyCode enum.
+func (e SupervisorLive403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorLive403JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorLive403JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorLive403JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorLive403JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorLive403JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorLive403JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorLive403JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorLive403JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorLive403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorLive503JSONResponseBodyCode.
+const (
+	SupervisorLive503JSONResponseBodyCodeBadRequest   SupervisorLive503JSONResponseBodyCode = "bad_request"
+	SupervisorLive503JSONResponseBodyCodeConflict     SupervisorLive503JSONResponseBodyCode = "conflict"
+	SupervisorLive503JSONResponseBodyCodeForbidden    SupervisorLive503JSONResponseBodyCode = "forbidden"
+	SupervisorLive503JSONResponseBodyCodeInternal     SupervisorLive503JSONResponseBodyCode = "internal"
+	SupervisorLive503JSONResponseBodyCodeNotFound     SupervisorLive503JSONResponseBodyCode = "not_found"
+	SupervisorLive503JSONResponseBodyCodeRateLimited  SupervisorLive503JSONResponseBodyCode = "rate_limited"
+	SupervisorLive503JSONResponseBodyCodeTooLarge     SupervisorLive503JSONResponseBodyCode = "too_large"
+	SupervisorLive503JSONResponseBodyCodeUnauthorized SupervisorLive503JSONResponseBodyCode = "unauthorized"
+	SupervisorLive503JSONResponseBodyCodeUnavailable  SupervisorLive503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorLive503JSONResponseBodyCode enum.
+func (e SupervisorLive503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorLive503JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorLive503JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorLive503JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorLive503JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorLive503JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorLive503JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorLive503JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorLive503JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorLive503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorLivedefaultJSONResponseBodyCode.
+const (
+	SupervisorLivedefaultJSONResponseBodyCodeBadRequest   SupervisorLivedefaultJSONResponseBodyCode = "bad_request"
+	SupervisorLivedefaultJSONResponseBodyCodeConflict     SupervisorLivedefaultJSONResponseBodyCode = "conflict"
+	SupervisorLivedefaultJSONResponseBodyCodeForbidden    SupervisorLivedefaultJSONResponseBodyCode = "forbidden"
+	SupervisorLivedefaultJSONResponseBodyCodeInternal     SupervisorLivedefaultJSONResponseBodyCode = "internal"
+	SupervisorLivedefaultJSONResponseBodyCodeNotFound     SupervisorLivedefaultJSONResponseBodyCode = "not_found"
+	SupervisorLivedefaultJSONResponseBodyCodeRateLimited  SupervisorLivedefaultJSONResponseBodyCode = "rate_limited"
+	SupervisorLivedefaultJSONResponseBodyCodeTooLarge     SupervisorLivedefaultJSONResponseBodyCode = "too_large"
+	SupervisorLivedefaultJSONResponseBodyCodeUnauthorized SupervisorLivedefaultJSONResponseBodyCode = "unauthorized"
+	SupervisorLivedefaultJSONResponseBodyCodeUnavailable  SupervisorLivedefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorLivedefaultJSONResponseBodyCode enum.
+func (e SupervisorLivedefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorLivedefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorLivedefaultJSONResponseBodyCodeConflict:
+		return true
+	case SupervisorLivedefaultJSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorLivedefaultJSONResponseBodyCodeInternal:
+		return true
+	case SupervisorLivedefaultJSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorLivedefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorLivedefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorLivedefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorLivedefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorReportsParamsBy.
+const (
+	SupervisorReportsParamsByAgent SupervisorReportsParamsBy = "agent"
+	SupervisorReportsParamsByDay   SupervisorReportsParamsBy = "day"
+	SupervisorReportsParamsByGroup SupervisorReportsParamsBy = "group"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorReportsParamsBy enum.
+func (e SupervisorReportsParamsBy) Valid() bool {
+	switch e {
+	case SupervisorReportsParamsByAgent:
+		return true
+	case SupervisorReportsParamsByDay:
+		return true
+	case SupervisorReportsParamsByGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorReportsParamsFormat.
+const (
+	Csv  SupervisorReportsParamsFormat = "csv"
+	Json SupervisorReportsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorReportsParamsFormat enum.
+func (e SupervisorReportsParamsFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorReports200JSONResponseBodyBy.
+const (
+	SupervisorReports200JSONResponseBodyByAgent SupervisorReports200JSONResponseBodyBy = "agent"
+	SupervisorReports200JSONResponseBodyByDay   SupervisorReports200JSONResponseBodyBy = "day"
+	SupervisorReports200JSONResponseBodyByGroup SupervisorReports200JSONResponseBodyBy = "group"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorReports200JSONResponseBodyBy enum.
+func (e SupervisorReports200JSONResponseBodyBy) Valid() bool {
+	switch e {
+	case SupervisorReports200JSONResponseBodyByAgent:
+		return true
+	case SupervisorReports200JSONResponseBodyByDay:
+		return true
+	case SupervisorReports200JSONResponseBodyByGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorReports400JSONResponseBodyCode.
+const (
+	SupervisorReports400JSONResponseBodyCodeBadRequest   SupervisorReports400JSONResponseBodyCode = "bad_request"
+	SupervisorReports400JSONResponseBodyCodeConflict     SupervisorReports400JSONResponseBodyCode = "conflict"
+	SupervisorReports400JSONResponseBodyCodeForbidden    SupervisorReports400JSONResponseBodyCode = "forbidden"
+	SupervisorReports400JSONResponseBodyCodeInternal     SupervisorReports400JSONResponseBodyCode = "internal"
+	SupervisorReports400JSONResponseBodyCodeNotFound     SupervisorReports400JSONResponseBodyCode = "not_found"
+	SupervisorReports400JSONResponseBodyCodeRateLimited  SupervisorReports400JSONResponseBodyCode = "rate_limited"
+	SupervisorReports400JSONResponseBodyCodeTooLarge     SupervisorReports400JSONResponseBodyCode = "too_large"
+	SupervisorReports400JSONResponseBodyCodeUnauthorized SupervisorReports400JSONResponseBodyCode = "unauthorized"
+	SupervisorReports400JSONResponseBodyCodeUnavailable  SupervisorReports400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorReports400JSONResponseBodyCode enum.
+func (e SupervisorReports400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorReports400JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorReports400JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorReports400JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorReports400JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorReports400JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorReports400JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorReports400JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorReports400JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorReports400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorReports401JSONResponseBodyCode.
+const (
+	SupervisorReports401JSONResponseBodyCodeBadRequest   SupervisorReports401JSONResponseBodyCode = "bad_request"
+	SupervisorReports401JSONResponseBodyCodeConflict     SupervisorReports401JSONResponseBodyCode = "conflict"
+	SupervisorReports401JSONResponseBodyCodeForbidden    SupervisorReports401JSONResponseBodyCode = "forbidden"
+	SupervisorReports401JSONResponseBodyCodeInternal     SupervisorReports401JSONResponseBodyCode = "internal"
+	SupervisorReports401JSONResponseBodyCodeNotFound     SupervisorReports401JSONResponseBodyCode = "not_found"
+	SupervisorReports401JSONResponseBodyCodeRateLimited  SupervisorReports401JSONResponseBodyCode = "rate_limited"
+	SupervisorReports401JSONResponseBodyCodeTooLarge     SupervisorReports401JSONResponseBodyCode = "too_large"
+	SupervisorReports401JSONResponseBodyCodeUnauthorized SupervisorReports401JSONResponseBodyCode = "unauthorized"
+	SupervisorReports401JSONResponseBodyCodeUnavailable  SupervisorReports401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorReports401JSONResponseBodyCode enum.
+func (e SupervisorReports401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorReports401JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorReports401JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorReports401JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorReports401JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorReports401JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorReports401JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorReports401JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorReports401JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorReports401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorReports403JSONResponseBodyCode.
+const (
+	SupervisorReports403JSONResponseBodyCodeBadRequest   SupervisorReports403JSONResponseBodyCode = "bad_request"
+	SupervisorReports403JSONResponseBodyCodeConflict     SupervisorReports403JSONResponseBodyCode = "conflict"
+	SupervisorReports403JSONResponseBodyCodeForbidden    SupervisorReports403JSONResponseBodyCode = "forbidden"
+	SupervisorReports403JSONResponseBodyCodeInternal     SupervisorReports403JSONResponseBodyCode = "internal"
+	SupervisorReports403JSONResponseBodyCodeNotFound     SupervisorReports403JSONResponseBodyCode = "not_found"
+	SupervisorReports403JSONResponseBodyCodeRateLimited  SupervisorReports403JSONResponseBodyCode = "rate_limited"
+	SupervisorReports403JSONResponseBodyCodeTooLarge     SupervisorReports403JSONResponseBodyCode = "too_large"
+	SupervisorReports403JSONResponseBodyCodeUnauthorized SupervisorReports403JSONResponseBodyCode = "unauthorized"
+	SupervisorReports403JSONResponseBodyCodeUnavailable  SupervisorReports403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorReports403JSONResponseBodyCode enum.
+func (e SupervisorReports403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorReports403JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorReports403JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorReports403JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorReports403JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorReports403JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorReports403JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorReports403JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorReports403JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorReports403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorReports503JSONResponseBodyCode.
+const (
+	SupervisorReports503JSONResponseBodyCodeBadRequest   SupervisorReports503JSONResponseBodyCode = "bad_request"
+	SupervisorReports503JSONResponseBodyCodeConflict     SupervisorReports503JSONResponseBodyCode = "conflict"
+	SupervisorReports503JSONResponseBodyCodeForbidden    SupervisorReports503JSONResponseBodyCode = "forbidden"
+	SupervisorReports503JSONResponseBodyCodeInternal     SupervisorReports503JSONResponseBodyCode = "internal"
+	SupervisorReports503JSONResponseBodyCodeNotFound     SupervisorReports503JSONResponseBodyCode = "not_found"
+	SupervisorReports503JSONResponseBodyCodeRateLimited  SupervisorReports503JSONResponseBodyCode = "rate_limited"
+	SupervisorReports503JSONResponseBodyCodeTooLarge     SupervisorReports503JSONResponseBodyCode = "too_large"
+	SupervisorReports503JSONResponseBodyCodeUnauthorized SupervisorReports503JSONResponseBodyCode = "unauthorized"
+	SupervisorReports503JSONResponseBodyCodeUnavailable  SupervisorReports503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorReports503JSONResponseBodyCode enum.
+func (e SupervisorReports503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorReports503JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorReports503JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorReports503JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorReports503JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorReports503JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorReports503JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorReports503JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorReports503JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorReports503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorReportsdefaultJSONResponseBodyCode.
+const (
+	SupervisorReportsdefaultJSONResponseBodyCodeBadRequest   SupervisorReportsdefaultJSONResponseBodyCode = "bad_request"
+	SupervisorReportsdefaultJSONResponseBodyCodeConflict     SupervisorReportsdefaultJSONResponseBodyCode = "conflict"
+	SupervisorReportsdefaultJSONResponseBodyCodeForbidden    SupervisorReportsdefaultJSONResponseBodyCode = "forbidden"
+	SupervisorReportsdefaultJSONResponseBodyCodeInternal     SupervisorReportsdefaultJSONResponseBodyCode = "internal"
+	SupervisorReportsdefaultJSONResponseBodyCodeNotFound     SupervisorReportsdefaultJSONResponseBodyCode = "not_found"
+	SupervisorReportsdefaultJSONResponseBodyCodeRateLimited  SupervisorReportsdefaultJSONResponseBodyCode = "rate_limited"
+	SupervisorReportsdefaultJSONResponseBodyCodeTooLarge     SupervisorReportsdefaultJSONResponseBodyCode = "too_large"
+	SupervisorReportsdefaultJSONResponseBodyCodeUnauthorized SupervisorReportsdefaultJSONResponseBodyCode = "unauthorized"
+	SupervisorReportsdefaultJSONResponseBodyCodeUnavailable  SupervisorReportsdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorReportsdefaultJSONResponseBodyCode enum.
+func (e SupervisorReportsdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorReportsdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorReportsdefaultJSONResponseBodyCodeConflict:
+		return true
+	case SupervisorReportsdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorReportsdefaultJSONResponseBodyCodeInternal:
+		return true
+	case SupervisorReportsdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorReportsdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorReportsdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorReportsdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorReportsdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LeaveMessageV10200JSONResponseBodyResultCode.
 const (
 	LeaveMessageV10200JSONResponseBodyResultCodeN0 LeaveMessageV10200JSONResponseBodyResultCode = "0"
@@ -10050,27 +11083,32 @@ func (e GuestEntryParamsRole) Valid() bool {
 
 // Agent defines model for Agent.
 type Agent struct {
-	Avatar      string    `json:"avatar"`
-	Capacity    int       `json:"capacity"`
-	CreatedAt   time.Time `json:"createdAt"`
-	Disabled    bool      `json:"disabled"`
-	Id          string    `json:"id"`
-	Nickname    string    `json:"nickname"`
-	SkillGroups *[]int64  `json:"skillGroups"`
-	TenantId    string    `json:"tenantId"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-	Username    string    `json:"username"`
+	Avatar      string     `json:"avatar"`
+	Capacity    int        `json:"capacity"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	Disabled    bool       `json:"disabled"`
+	Id          string     `json:"id"`
+	Nickname    string     `json:"nickname"`
+	Role        *AgentRole `json:"role,omitempty"`
+	SkillGroups *[]int64   `json:"skillGroups"`
+	TenantId    string     `json:"tenantId"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
+	Username    string     `json:"username"`
 }
+
+// AgentRole defines model for Agent.Role.
+type AgentRole string
 
 // AgentEvent defines model for AgentEvent.
 type AgentEvent struct {
-	At             time.Time     `json:"at"`
-	Conversation   *Conversation `json:"conversation,omitempty"`
-	ConversationId *string       `json:"conversationId,omitempty"`
-	Message        *AgentMessage `json:"message,omitempty"`
-	Seq            int64         `json:"seq"`
-	Status         *string       `json:"status,omitempty"`
-	Type           string        `json:"type"`
+	At             time.Time       `json:"at"`
+	Conversation   *Conversation   `json:"conversation,omitempty"`
+	ConversationId *string         `json:"conversationId,omitempty"`
+	Message        *AgentMessage   `json:"message,omitempty"`
+	Note           *SupervisorNote `json:"note,omitempty"`
+	Seq            int64           `json:"seq"`
+	Status         *string         `json:"status,omitempty"`
+	Type           string          `json:"type"`
 }
 
 // AgentFields defines model for AgentFields.
@@ -10085,9 +11123,15 @@ type AgentFields struct {
 	Nickname *string `json:"nickname,omitempty"`
 
 	// Password stored as a bcrypt hash, never answered
-	Password    *string  `json:"password,omitempty"`
-	SkillGroups *[]int64 `json:"skillGroups,omitempty"`
+	Password *string `json:"password,omitempty"`
+
+	// Role a supervisor also sees the tenant's live view and reports, and may whisper (default agent)
+	Role        *AgentFieldsRole `json:"role,omitempty"`
+	SkillGroups *[]int64         `json:"skillGroups,omitempty"`
 }
+
+// AgentFieldsRole a supervisor also sees the tenant's live view and reports, and may whisper (default agent)
+type AgentFieldsRole string
 
 // AgentList defines model for AgentList.
 type AgentList struct {
@@ -10114,13 +11158,17 @@ type AgentMessageDirection string
 
 // AgentProfile defines model for AgentProfile.
 type AgentProfile struct {
-	Capacity    int      `json:"capacity"`
-	Id          string   `json:"id"`
-	Name        string   `json:"name"`
-	SkillGroups *[]int64 `json:"skillGroups"`
-	TenantId    string   `json:"tenantId"`
-	Username    string   `json:"username"`
+	Capacity    int               `json:"capacity"`
+	Id          string            `json:"id"`
+	Name        string            `json:"name"`
+	Role        *AgentProfileRole `json:"role,omitempty"`
+	SkillGroups *[]int64          `json:"skillGroups"`
+	TenantId    string            `json:"tenantId"`
+	Username    string            `json:"username"`
 }
+
+// AgentProfileRole defines model for AgentProfile.Role.
+type AgentProfileRole string
 
 // AgentStatus defines model for AgentStatus.
 type AgentStatus string
@@ -10452,11 +11500,17 @@ type NewAgent struct {
 	Nickname *string `json:"nickname,omitempty"`
 
 	// Password stored as a bcrypt hash, never answered
-	Password    *string  `json:"password,omitempty"`
-	SkillGroups *[]int64 `json:"skillGroups,omitempty"`
-	TenantId    string   `json:"tenantId"`
-	Username    string   `json:"username"`
+	Password *string `json:"password,omitempty"`
+
+	// Role a supervisor also sees the tenant's live view and reports, and may whisper (default agent)
+	Role        *NewAgentRole `json:"role,omitempty"`
+	SkillGroups *[]int64      `json:"skillGroups,omitempty"`
+	TenantId    string        `json:"tenantId"`
+	Username    string        `json:"username"`
 }
+
+// NewAgentRole a supervisor also sees the tenant's live view and reports, and may whisper (default agent)
+type NewAgentRole string
 
 // NewAppKey defines model for NewAppKey.
 type NewAppKey struct {
@@ -10599,7 +11653,7 @@ type RCMessageType string
 type SendRequest struct {
 	Channel SendRequestChannel `json:"channel"`
 
-	// Content 消息内容 (required non-empty for CHAT)
+	// Content 消息内容 (required non-empty for CHAT); spec 003 caps only downlink messages (500), ccflow takes 2000 characters up
 	Content     string                 `json:"content"`
 	ControlType SendRequestControlType `json:"controlType"`
 
@@ -10672,6 +11726,18 @@ type StringOrInteger0 = string
 
 // StringOrInteger1 defines model for StringOrInteger.1.
 type StringOrInteger1 = int
+
+// SupervisorNote defines model for SupervisorNote.
+type SupervisorNote struct {
+	// AgentId the serving agent it went to
+	AgentId        string    `json:"agentId"`
+	At             time.Time `json:"at"`
+	Content        string    `json:"content"`
+	ConversationId string    `json:"conversationId"`
+	FromAgentId    string    `json:"fromAgentId"`
+	FromName       string    `json:"fromName"`
+	Id             int64     `json:"id"`
+}
 
 // Tenant defines model for Tenant.
 type Tenant struct {
@@ -11347,6 +12413,15 @@ type AdminRotateWebhook404JSONResponseBodyCode string
 // AdminRotateWebhookdefaultJSONResponseBodyCode defines parameters for AdminRotateWebhook.
 type AdminRotateWebhookdefaultJSONResponseBodyCode string
 
+// AgentColleagues401JSONResponseBodyCode defines parameters for AgentColleagues.
+type AgentColleagues401JSONResponseBodyCode string
+
+// AgentColleagues503JSONResponseBodyCode defines parameters for AgentColleagues.
+type AgentColleagues503JSONResponseBodyCode string
+
+// AgentColleaguesdefaultJSONResponseBodyCode defines parameters for AgentColleagues.
+type AgentColleaguesdefaultJSONResponseBodyCode string
+
 // AgentConversationsParams defines parameters for AgentConversations.
 type AgentConversationsParams struct {
 	Scope *AgentConversationsParamsScope `form:"scope,omitempty" json:"scope,omitempty"`
@@ -11455,6 +12530,15 @@ type AgentSendMessage503JSONResponseBodyCode string
 // AgentSendMessagedefaultJSONResponseBodyCode defines parameters for AgentSendMessage.
 type AgentSendMessagedefaultJSONResponseBodyCode string
 
+// AgentNotes401JSONResponseBodyCode defines parameters for AgentNotes.
+type AgentNotes401JSONResponseBodyCode string
+
+// AgentNotes503JSONResponseBodyCode defines parameters for AgentNotes.
+type AgentNotes503JSONResponseBodyCode string
+
+// AgentNotesdefaultJSONResponseBodyCode defines parameters for AgentNotes.
+type AgentNotesdefaultJSONResponseBodyCode string
+
 // AgentTransferJSONBody defines parameters for AgentTransfer.
 type AgentTransferJSONBody struct {
 	AgentId      *string `json:"agentId,omitempty"`
@@ -11553,6 +12637,8 @@ type AgentTagLeaveMessagedefaultJSONResponseBodyCode string
 
 // AgentLoginJSONBody defines parameters for AgentLogin.
 type AgentLoginJSONBody struct {
+	// Cookie a page's session: an HttpOnly cookie instead of a token in the body
+	Cookie   *bool  `json:"cookie,omitempty"`
 	Password string `json:"password"`
 	Username string `json:"username"`
 }
@@ -11636,6 +12722,82 @@ type AgentSetStatus503JSONResponseBodyCode string
 // AgentSetStatusdefaultJSONResponseBodyCode defines parameters for AgentSetStatus.
 type AgentSetStatusdefaultJSONResponseBodyCode string
 
+// SupervisorWhisperJSONBody defines parameters for SupervisorWhisper.
+type SupervisorWhisperJSONBody struct {
+	Content string `json:"content"`
+}
+
+// SupervisorWhisper400JSONResponseBodyCode defines parameters for SupervisorWhisper.
+type SupervisorWhisper400JSONResponseBodyCode string
+
+// SupervisorWhisper401JSONResponseBodyCode defines parameters for SupervisorWhisper.
+type SupervisorWhisper401JSONResponseBodyCode string
+
+// SupervisorWhisper403JSONResponseBodyCode defines parameters for SupervisorWhisper.
+type SupervisorWhisper403JSONResponseBodyCode string
+
+// SupervisorWhisper404JSONResponseBodyCode defines parameters for SupervisorWhisper.
+type SupervisorWhisper404JSONResponseBodyCode string
+
+// SupervisorWhisper409JSONResponseBodyCode defines parameters for SupervisorWhisper.
+type SupervisorWhisper409JSONResponseBodyCode string
+
+// SupervisorWhisper503JSONResponseBodyCode defines parameters for SupervisorWhisper.
+type SupervisorWhisper503JSONResponseBodyCode string
+
+// SupervisorWhisperdefaultJSONResponseBodyCode defines parameters for SupervisorWhisper.
+type SupervisorWhisperdefaultJSONResponseBodyCode string
+
+// SupervisorLive200JSONResponseBodyAgentsRole defines parameters for SupervisorLive.
+type SupervisorLive200JSONResponseBodyAgentsRole string
+
+// SupervisorLive200JSONResponseBodyConversationsPhase defines parameters for SupervisorLive.
+type SupervisorLive200JSONResponseBodyConversationsPhase string
+
+// SupervisorLive401JSONResponseBodyCode defines parameters for SupervisorLive.
+type SupervisorLive401JSONResponseBodyCode string
+
+// SupervisorLive403JSONResponseBodyCode defines parameters for SupervisorLive.
+type SupervisorLive403JSONResponseBodyCode string
+
+// SupervisorLive503JSONResponseBodyCode defines parameters for SupervisorLive.
+type SupervisorLive503JSONResponseBodyCode string
+
+// SupervisorLivedefaultJSONResponseBodyCode defines parameters for SupervisorLive.
+type SupervisorLivedefaultJSONResponseBodyCode string
+
+// SupervisorReportsParams defines parameters for SupervisorReports.
+type SupervisorReportsParams struct {
+	By     *SupervisorReportsParamsBy     `form:"by,omitempty" json:"by,omitempty"`
+	From   *openapi_types.Date            `form:"from,omitempty" json:"from,omitempty"`
+	To     *openapi_types.Date            `form:"to,omitempty" json:"to,omitempty"`
+	Format *SupervisorReportsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// SupervisorReportsParamsBy defines parameters for SupervisorReports.
+type SupervisorReportsParamsBy string
+
+// SupervisorReportsParamsFormat defines parameters for SupervisorReports.
+type SupervisorReportsParamsFormat string
+
+// SupervisorReports200JSONResponseBodyBy defines parameters for SupervisorReports.
+type SupervisorReports200JSONResponseBodyBy string
+
+// SupervisorReports400JSONResponseBodyCode defines parameters for SupervisorReports.
+type SupervisorReports400JSONResponseBodyCode string
+
+// SupervisorReports401JSONResponseBodyCode defines parameters for SupervisorReports.
+type SupervisorReports401JSONResponseBodyCode string
+
+// SupervisorReports403JSONResponseBodyCode defines parameters for SupervisorReports.
+type SupervisorReports403JSONResponseBodyCode string
+
+// SupervisorReports503JSONResponseBodyCode defines parameters for SupervisorReports.
+type SupervisorReports503JSONResponseBodyCode string
+
+// SupervisorReportsdefaultJSONResponseBodyCode defines parameters for SupervisorReports.
+type SupervisorReportsdefaultJSONResponseBodyCode string
+
 // LeaveMessageV10Params defines parameters for LeaveMessageV10.
 type LeaveMessageV10Params struct {
 	// Timestamp Milliseconds since the epoch, within five minutes of the server's clock.
@@ -11702,9 +12864,11 @@ type Poll200JSONResponseBodyResultCode string
 
 // QueryPhraseByKeywordJSONBody defines parameters for QueryPhraseByKeyword.
 type QueryPhraseByKeywordJSONBody struct {
-	Channel    QueryPhraseByKeywordJSONBodyChannel `json:"channel"`
-	Locale     string                              `json:"locale"`
-	StrContent string                              `json:"strContent"`
+	Channel QueryPhraseByKeywordJSONBodyChannel `json:"channel"`
+
+	// Locale zh or en; any other answers 400 with resultCode 1 (locale is error)
+	Locale     string `json:"locale"`
+	StrContent string `json:"strContent"`
 }
 
 // QueryPhraseByKeywordJSONBodyChannel defines parameters for QueryPhraseByKeyword.
@@ -11737,7 +12901,7 @@ type SaveSatisfactionJSONBody struct {
 	ChannelConfigId string                          `json:"channelConfigId"`
 
 	// Comment 满意度评价语信息，小于512字符
-	Comment *string `json:"comment,omitempty"`
+	Comment string `json:"comment"`
 
 	// Evaluation 满意度等级（1-5）
 	Evaluation SaveSatisfactionJSONBodyEvaluation `json:"evaluation"`
@@ -11931,6 +13095,12 @@ type VisitorEntryParams struct {
 	// Groupid 分组ID (from the groups)
 	Groupid *string `form:"groupid,omitempty" json:"groupid,omitempty"`
 
+	// Timestamp with signature: unix seconds when the merchant signed visiter_id
+	Timestamp *string `form:"timestamp,omitempty" json:"timestamp,omitempty"`
+
+	// Signature lower-case hex HMAC-SHA256 that makes visiter_id a signed identity (see the README's visitor entry)
+	Signature *string `form:"signature,omitempty" json:"signature,omitempty"`
+
 	// Product The product card, JSON: {"pid":1,"title":"…","img":"…","info":"…","price":"¥7588.00","url":"…"}
 	Product *string `form:"product,omitempty" json:"product,omitempty"`
 }
@@ -12044,6 +13214,9 @@ type AgentLoginJSONRequestBody AgentLoginJSONBody
 
 // AgentSetStatusJSONRequestBody defines body for AgentSetStatus for application/json ContentType.
 type AgentSetStatusJSONRequestBody AgentSetStatusJSONBody
+
+// SupervisorWhisperJSONRequestBody defines body for SupervisorWhisper for application/json ContentType.
+type SupervisorWhisperJSONRequestBody SupervisorWhisperJSONBody
 
 // LeaveMessageV10JSONRequestBody defines body for LeaveMessageV10 for application/json ContentType.
 type LeaveMessageV10JSONRequestBody = LeaveMessageRequest
@@ -12252,6 +13425,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /agent/assets/{file} (the `AgentAsset` operationId).
 	AgentAsset(ctx context.Context, file File, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SupervisorPage The supervisor's live view and reports
+	//
+	// Corresponds with GET /agent/supervisor (the `SupervisorPage` operationId).
+	SupervisorPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AdminListAgents List agents
 	//
@@ -12564,6 +13742,11 @@ type ClientInterface interface {
 	// Corresponds with POST /api/admin/v1/webhooks/{id}/rotate (the `AdminRotateWebhook` operationId).
 	AdminRotateWebhook(ctx context.Context, id IntID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AgentColleagues The tenant's other agents who are not disabled, with state and load (transfer targets)
+	//
+	// Corresponds with GET /api/agent/v1/colleagues (the `AgentColleagues` operationId).
+	AgentColleagues(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AgentConversations The agent's conversations (active, or recent including closed ones)
 	//
 	// Corresponds with GET /api/agent/v1/conversations (the `AgentConversations` operationId).
@@ -12601,6 +13784,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/messages (the `AgentSendMessage` operationId).
 	AgentSendMessage(ctx context.Context, id ConversationID, body AgentSendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentNotes The supervisors' whispers the calling agent got on a conversation
+	//
+	// Corresponds with GET /api/agent/v1/conversations/{id}/notes (the `AgentNotes` operationId).
+	AgentNotes(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AgentTransferWithBody Transfer a conversation to an agent or a skill group
 	//
@@ -12656,6 +13844,10 @@ type ClientInterface interface {
 	// AgentLoginWithBody Log in; answers the session token
 	//
 	// Wrong credentials answer 401; a disabled agent 403. Limited per address and per username (429).
+	// With `"cookie": true` (the pages) the token goes only into an HttpOnly, SameSite=Strict cookie
+	// `ccflow_agent` for `/api/agent/v1` (Secure over TLS) and the body has no `token`; calls on that cookie
+	// that change something (any method but GET) must send `X-CSRF-Token` with `csrf` (also in the readable
+	// cookie `ccflow_agent_csrf`), else 403.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -12665,6 +13857,10 @@ type ClientInterface interface {
 	// AgentLogin Log in; answers the session token
 	//
 	// Wrong credentials answer 401; a disabled agent 403. Limited per address and per username (429).
+	// With `"cookie": true` (the pages) the token goes only into an HttpOnly, SameSite=Strict cookie
+	// `ccflow_agent` for `/api/agent/v1` (Secure over TLS) and the body has no `token`; calls on that cookie
+	// that change something (any method but GET) must send `X-CSRF-Token` with `csrf` (also in the readable
+	// cookie `ccflow_agent_csrf`), else 403.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -12704,6 +13900,39 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/agent/v1/status (the `AgentSetStatus` operationId).
 	AgentSetStatus(ctx context.Context, body AgentSetStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SupervisorWhisperWithBody Supervisors: a note to the agent serving the conversation, never shown to the visitor
+	//
+	// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
+	SupervisorWhisperWithBody(ctx context.Context, id ConversationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SupervisorWhisper Supervisors: a note to the agent serving the conversation, never shown to the visitor
+	//
+	// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
+	SupervisorWhisper(ctx context.Context, id ConversationID, body SupervisorWhisperJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SupervisorLive Supervisors: the tenant's live conversations, queues and agents, from the database
+	//
+	// Agents whose role is not `supervisor` (admin API) get 403; the role is read on every call.
+	//
+	// Corresponds with GET /api/agent/v1/supervisor/live (the `SupervisorLive` operationId).
+	SupervisorLive(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SupervisorReports Supervisors: figures per day, skill group or agent for days (UTC), as JSON or CSV
+	//
+	// Over the conversations started from `from` to `to` (inclusive, UTC, at most 92 days; both default to today).
+	// Averages are null when there was nothing to average.
+	//
+	// Corresponds with GET /api/agent/v1/supervisor/reports (the `SupervisorReports` operationId).
+	SupervisorReports(ctx context.Context, params *SupervisorReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGroups A business's skill groups
 	//
@@ -13180,6 +14409,21 @@ func (c *Client) AgentPage(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Corresponds with GET /agent/assets/{file} (the `AgentAsset` operationId).
 func (c *Client) AgentAsset(ctx context.Context, file File, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAgentAssetRequest(c.Server, file)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SupervisorPage The supervisor's live view and reports
+//
+// Corresponds with GET /agent/supervisor (the `SupervisorPage` operationId).
+func (c *Client) SupervisorPage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSupervisorPageRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -14011,6 +15255,21 @@ func (c *Client) AdminRotateWebhook(ctx context.Context, id IntID, reqEditors ..
 	return c.Client.Do(req)
 }
 
+// AgentColleagues The tenant's other agents who are not disabled, with state and load (transfer targets)
+//
+// Corresponds with GET /api/agent/v1/colleagues (the `AgentColleagues` operationId).
+func (c *Client) AgentColleagues(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentColleaguesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AgentConversations The agent's conversations (active, or recent including closed ones)
 //
 // Corresponds with GET /api/agent/v1/conversations (the `AgentConversations` operationId).
@@ -14099,6 +15358,21 @@ func (c *Client) AgentSendMessageWithBody(ctx context.Context, id ConversationID
 // Corresponds with POST /api/agent/v1/conversations/{id}/messages (the `AgentSendMessage` operationId).
 func (c *Client) AgentSendMessage(ctx context.Context, id ConversationID, body AgentSendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAgentSendMessageRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentNotes The supervisors' whispers the calling agent got on a conversation
+//
+// Corresponds with GET /api/agent/v1/conversations/{id}/notes (the `AgentNotes` operationId).
+func (c *Client) AgentNotes(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentNotesRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -14233,6 +15507,10 @@ func (c *Client) AgentTagLeaveMessage(ctx context.Context, id LeaveMessageID, bo
 // AgentLoginWithBody Log in; answers the session token
 //
 // Wrong credentials answer 401; a disabled agent 403. Limited per address and per username (429).
+// With `"cookie": true` (the pages) the token goes only into an HttpOnly, SameSite=Strict cookie
+// `ccflow_agent` for `/api/agent/v1` (Secure over TLS) and the body has no `token`; calls on that cookie
+// that change something (any method but GET) must send `X-CSRF-Token` with `csrf` (also in the readable
+// cookie `ccflow_agent_csrf`), else 403.
 //
 // Takes any type of body and a specified content type.
 //
@@ -14252,6 +15530,10 @@ func (c *Client) AgentLoginWithBody(ctx context.Context, contentType string, bod
 // AgentLogin Log in; answers the session token
 //
 // Wrong credentials answer 401; a disabled agent 403. Limited per address and per username (429).
+// With `"cookie": true` (the pages) the token goes only into an HttpOnly, SameSite=Strict cookie
+// `ccflow_agent` for `/api/agent/v1` (Secure over TLS) and the body has no `token`; calls on that cookie
+// that change something (any method but GET) must send `X-CSRF-Token` with `csrf` (also in the readable
+// cookie `ccflow_agent_csrf`), else 403.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -14352,6 +15634,79 @@ func (c *Client) AgentSetStatusWithBody(ctx context.Context, contentType string,
 // Corresponds with PUT /api/agent/v1/status (the `AgentSetStatus` operationId).
 func (c *Client) AgentSetStatus(ctx context.Context, body AgentSetStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAgentSetStatusRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SupervisorWhisperWithBody Supervisors: a note to the agent serving the conversation, never shown to the visitor
+//
+// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
+func (c *Client) SupervisorWhisperWithBody(ctx context.Context, id ConversationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSupervisorWhisperRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SupervisorWhisper Supervisors: a note to the agent serving the conversation, never shown to the visitor
+//
+// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
+func (c *Client) SupervisorWhisper(ctx context.Context, id ConversationID, body SupervisorWhisperJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSupervisorWhisperRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SupervisorLive Supervisors: the tenant's live conversations, queues and agents, from the database
+//
+// Agents whose role is not `supervisor` (admin API) get 403; the role is read on every call.
+//
+// Corresponds with GET /api/agent/v1/supervisor/live (the `SupervisorLive` operationId).
+func (c *Client) SupervisorLive(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSupervisorLiveRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SupervisorReports Supervisors: figures per day, skill group or agent for days (UTC), as JSON or CSV
+//
+// Over the conversations started from `from` to `to` (inclusive, UTC, at most 92 days; both default to today).
+// Averages are null when there was nothing to average.
+//
+// Corresponds with GET /api/agent/v1/supervisor/reports (the `SupervisorReports` operationId).
+func (c *Client) SupervisorReports(ctx context.Context, params *SupervisorReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSupervisorReportsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -15312,6 +16667,33 @@ func NewAgentAssetRequest(server string, file File) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/agent/assets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSupervisorPageRequest constructs an http.Request for the SupervisorPage method
+func NewSupervisorPageRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/agent/supervisor")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -17016,6 +18398,33 @@ func NewAdminRotateWebhookRequest(server string, id IntID) (*http.Request, error
 	return req, nil
 }
 
+// NewAgentColleaguesRequest constructs an http.Request for the AgentColleagues method
+func NewAgentColleaguesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/colleagues")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAgentConversationsRequest constructs an http.Request for the AgentConversations method
 func NewAgentConversationsRequest(server string, params *AgentConversationsParams) (*http.Request, error) {
 	var err error
@@ -17254,6 +18663,40 @@ func NewAgentSendMessageRequestWithBody(server string, id ConversationID, conten
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAgentNotesRequest constructs an http.Request for the AgentNotes method
+func NewAgentNotesRequest(server string, id ConversationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/conversations/%s/notes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -17741,6 +19184,170 @@ func NewAgentSetStatusRequestWithBody(server string, contentType string, body io
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSupervisorWhisperRequest calls the generic SupervisorWhisper builder with application/json body
+func NewSupervisorWhisperRequest(server string, id ConversationID, body SupervisorWhisperJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSupervisorWhisperRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSupervisorWhisperRequestWithBody constructs an http.Request for the SupervisorWhisper method, with any body, and a specified content type
+func NewSupervisorWhisperRequestWithBody(server string, id ConversationID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/supervisor/conversations/%s/whisper", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSupervisorLiveRequest constructs an http.Request for the SupervisorLive method
+func NewSupervisorLiveRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/supervisor/live")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSupervisorReportsRequest constructs an http.Request for the SupervisorReports method
+func NewSupervisorReportsRequest(server string, params *SupervisorReportsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/supervisor/reports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.By != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "by", *params.By, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -18941,6 +20548,30 @@ func NewVisitorEntryRequest(server string, params *VisitorEntryParams) (*http.Re
 
 		}
 
+		if params.Timestamp != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "timestamp", *params.Timestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Signature != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "signature", *params.Signature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Product != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "product", *params.Product, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -19201,6 +20832,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /agent/assets/{file} (the `AgentAsset` operationId).
 	AgentAssetWithResponse(ctx context.Context, file File, reqEditors ...RequestEditorFn) (*AgentAssetResponse, error)
+
+	// SupervisorPageWithResponse The supervisor's live view and reports
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /agent/supervisor (the `SupervisorPage` operationId).
+	SupervisorPageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SupervisorPageResponse, error)
 
 	// AdminListAgentsWithResponse List agents
 	//
@@ -19559,6 +21197,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/admin/v1/webhooks/{id}/rotate (the `AdminRotateWebhook` operationId).
 	AdminRotateWebhookWithResponse(ctx context.Context, id IntID, reqEditors ...RequestEditorFn) (*AdminRotateWebhookResponse, error)
 
+	// AgentColleaguesWithResponse The tenant's other agents who are not disabled, with state and load (transfer targets)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/agent/v1/colleagues (the `AgentColleagues` operationId).
+	AgentColleaguesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AgentColleaguesResponse, error)
+
 	// AgentConversationsWithResponse The agent's conversations (active, or recent including closed ones)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -19604,6 +21249,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/messages (the `AgentSendMessage` operationId).
 	AgentSendMessageWithResponse(ctx context.Context, id ConversationID, body AgentSendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentSendMessageResponse, error)
+
+	// AgentNotesWithResponse The supervisors' whispers the calling agent got on a conversation
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/agent/v1/conversations/{id}/notes (the `AgentNotes` operationId).
+	AgentNotesWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentNotesResponse, error)
 
 	// AgentTransferWithBodyWithResponse Transfer a conversation to an agent or a skill group
 	//
@@ -19665,6 +21317,10 @@ type ClientWithResponsesInterface interface {
 	// AgentLoginWithBodyWithResponse Log in; answers the session token
 	//
 	// Wrong credentials answer 401; a disabled agent 403. Limited per address and per username (429).
+	// With `"cookie": true` (the pages) the token goes only into an HttpOnly, SameSite=Strict cookie
+	// `ccflow_agent` for `/api/agent/v1` (Secure over TLS) and the body has no `token`; calls on that cookie
+	// that change something (any method but GET) must send `X-CSRF-Token` with `csrf` (also in the readable
+	// cookie `ccflow_agent_csrf`), else 403.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19674,6 +21330,10 @@ type ClientWithResponsesInterface interface {
 	// AgentLoginWithResponse Log in; answers the session token
 	//
 	// Wrong credentials answer 401; a disabled agent 403. Limited per address and per username (429).
+	// With `"cookie": true` (the pages) the token goes only into an HttpOnly, SameSite=Strict cookie
+	// `ccflow_agent` for `/api/agent/v1` (Secure over TLS) and the body has no `token`; calls on that cookie
+	// that change something (any method but GET) must send `X-CSRF-Token` with `csrf` (also in the readable
+	// cookie `ccflow_agent_csrf`), else 403.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19721,6 +21381,43 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/agent/v1/status (the `AgentSetStatus` operationId).
 	AgentSetStatusWithResponse(ctx context.Context, body AgentSetStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentSetStatusResponse, error)
+
+	// SupervisorWhisperWithBodyWithResponse Supervisors: a note to the agent serving the conversation, never shown to the visitor
+	//
+	// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
+	SupervisorWhisperWithBodyWithResponse(ctx context.Context, id ConversationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SupervisorWhisperResponse, error)
+
+	// SupervisorWhisperWithResponse Supervisors: a note to the agent serving the conversation, never shown to the visitor
+	//
+	// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
+	SupervisorWhisperWithResponse(ctx context.Context, id ConversationID, body SupervisorWhisperJSONRequestBody, reqEditors ...RequestEditorFn) (*SupervisorWhisperResponse, error)
+
+	// SupervisorLiveWithResponse Supervisors: the tenant's live conversations, queues and agents, from the database
+	//
+	// Agents whose role is not `supervisor` (admin API) get 403; the role is read on every call.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/agent/v1/supervisor/live (the `SupervisorLive` operationId).
+	SupervisorLiveWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SupervisorLiveResponse, error)
+
+	// SupervisorReportsWithResponse Supervisors: figures per day, skill group or agent for days (UTC), as JSON or CSV
+	//
+	// Over the conversations started from `from` to `to` (inclusive, UTC, at most 92 days; both default to today).
+	// Averages are null when there was nothing to average.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/agent/v1/supervisor/reports (the `SupervisorReports` operationId).
+	SupervisorReportsWithResponse(ctx context.Context, params *SupervisorReportsParams, reqEditors ...RequestEditorFn) (*SupervisorReportsResponse, error)
 
 	// ListGroupsWithResponse A business's skill groups
 	//
@@ -20293,6 +21990,40 @@ func (r AgentAssetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AgentAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SupervisorPageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+}
+
+// GetBody returns the raw response body bytes
+func (r SupervisorPageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SupervisorPageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SupervisorPageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SupervisorPageResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22824,6 +24555,88 @@ func (r AdminRotateWebhookResponse) ContentType() string {
 	return ""
 }
 
+type AgentColleaguesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Agents []struct {
+			Capacity    int         `json:"capacity"`
+			Id          string      `json:"id"`
+			Load        int         `json:"load"`
+			Name        string      `json:"name"`
+			SkillGroups []int64     `json:"skillGroups"`
+			Status      AgentStatus `json:"status"`
+			Username    string      `json:"username"`
+		} `json:"agents"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentColleaguesResponse) GetJSON200() *struct {
+	Agents []struct {
+		Capacity    int         `json:"capacity"`
+		Id          string      `json:"id"`
+		Load        int         `json:"load"`
+		Name        string      `json:"name"`
+		SkillGroups []int64     `json:"skillGroups"`
+		Status      AgentStatus `json:"status"`
+		Username    string      `json:"username"`
+	} `json:"agents"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentColleaguesResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentColleaguesResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentColleaguesResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentColleaguesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentColleaguesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentColleaguesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentColleaguesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AgentConversationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23237,6 +25050,72 @@ func (r AgentSendMessageResponse) ContentType() string {
 	return ""
 }
 
+type AgentNotesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Notes []SupervisorNote `json:"notes"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentNotesResponse) GetJSON200() *struct {
+	Notes []SupervisorNote `json:"notes"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentNotesResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentNotesResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentNotesResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentNotesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentNotesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentNotesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentNotesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AgentTransferResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23633,12 +25512,15 @@ type AgentLoginResponse struct {
 	JSON200 *struct {
 		Agent AgentProfile `json:"agent"`
 
+		// Csrf with cookie: the X-CSRF-Token value for state-changing calls
+		Csrf *string `json:"csrf,omitempty"`
+
 		// Cursor the head of the agent's event feed
 		Cursor    int64     `json:"cursor"`
 		ExpiresAt time.Time `json:"expiresAt"`
 
-		// Token the session: Authorization: Bearer TOKEN
-		Token string `json:"token"`
+		// Token the session: Authorization: Bearer TOKEN (not with cookie)
+		Token *string `json:"token,omitempty"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *JsonError
@@ -23658,12 +25540,15 @@ type AgentLoginResponse struct {
 func (r AgentLoginResponse) GetJSON200() *struct {
 	Agent AgentProfile `json:"agent"`
 
+	// Csrf with cookie: the X-CSRF-Token value for state-changing calls
+	Csrf *string `json:"csrf,omitempty"`
+
 	// Cursor the head of the agent's event feed
 	Cursor    int64     `json:"cursor"`
 	ExpiresAt time.Time `json:"expiresAt"`
 
-	// Token the session: Authorization: Bearer TOKEN
-	Token string `json:"token"`
+	// Token the session: Authorization: Bearer TOKEN (not with cookie)
+	Token *string `json:"token,omitempty"`
 } {
 	return r.JSON200
 }
@@ -24087,6 +25972,371 @@ func (r AgentSetStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AgentSetStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SupervisorWhisperResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Note SupervisorNote `json:"note"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SupervisorWhisperResponse) GetJSON200() *struct {
+	Note SupervisorNote `json:"note"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SupervisorWhisperResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SupervisorWhisperResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SupervisorWhisperResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SupervisorWhisperResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SupervisorWhisperResponse) GetJSON409() *JsonError {
+	return r.JSON409
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SupervisorWhisperResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SupervisorWhisperResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SupervisorWhisperResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SupervisorWhisperResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SupervisorWhisperResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SupervisorWhisperResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SupervisorLiveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Agents []struct {
+			Capacity    int                                         `json:"capacity"`
+			Disabled    bool                                        `json:"disabled"`
+			Id          string                                      `json:"id"`
+			LastSeen    *time.Time                                  `json:"lastSeen,omitempty"`
+			Load        int                                         `json:"load"`
+			Name        string                                      `json:"name"`
+			Role        SupervisorLive200JSONResponseBodyAgentsRole `json:"role"`
+			SkillGroups []int64                                     `json:"skillGroups"`
+			Status      AgentStatus                                 `json:"status"`
+			Username    string                                      `json:"username"`
+		} `json:"agents"`
+		At            time.Time `json:"at"`
+		Conversations []struct {
+			AgentId      string                                              `json:"agentId"`
+			AgentName    string                                              `json:"agentName"`
+			AssignedAt   *time.Time                                          `json:"assignedAt,omitempty"`
+			Id           string                                              `json:"id"`
+			LastActivity *time.Time                                          `json:"lastActivity,omitempty"`
+			Phase        SupervisorLive200JSONResponseBodyConversationsPhase `json:"phase"`
+			QueuedAt     *time.Time                                          `json:"queuedAt,omitempty"`
+			SkillGroupId int64                                               `json:"skillGroupId"`
+			StartedAt    time.Time                                           `json:"startedAt"`
+			UserId       string                                              `json:"userId"`
+			UserName     string                                              `json:"userName"`
+
+			// WaitSeconds queued: waited so far; served: waited before the agent came
+			WaitSeconds int `json:"waitSeconds"`
+		} `json:"conversations"`
+		SkillGroups []struct {
+			Id                 int64  `json:"id"`
+			LongestWaitSeconds int    `json:"longestWaitSeconds"`
+			Name               string `json:"name"`
+			ReadyAgents        int    `json:"readyAgents"`
+			Serving            int    `json:"serving"`
+			Waiting            int    `json:"waiting"`
+		} `json:"skillGroups"`
+
+		// Truncated more than 500 live conversations; the oldest 500 are listed
+		Truncated bool `json:"truncated"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SupervisorLiveResponse) GetJSON200() *struct {
+	Agents []struct {
+		Capacity    int                                         `json:"capacity"`
+		Disabled    bool                                        `json:"disabled"`
+		Id          string                                      `json:"id"`
+		LastSeen    *time.Time                                  `json:"lastSeen,omitempty"`
+		Load        int                                         `json:"load"`
+		Name        string                                      `json:"name"`
+		Role        SupervisorLive200JSONResponseBodyAgentsRole `json:"role"`
+		SkillGroups []int64                                     `json:"skillGroups"`
+		Status      AgentStatus                                 `json:"status"`
+		Username    string                                      `json:"username"`
+	} `json:"agents"`
+	At            time.Time `json:"at"`
+	Conversations []struct {
+		AgentId      string                                              `json:"agentId"`
+		AgentName    string                                              `json:"agentName"`
+		AssignedAt   *time.Time                                          `json:"assignedAt,omitempty"`
+		Id           string                                              `json:"id"`
+		LastActivity *time.Time                                          `json:"lastActivity,omitempty"`
+		Phase        SupervisorLive200JSONResponseBodyConversationsPhase `json:"phase"`
+		QueuedAt     *time.Time                                          `json:"queuedAt,omitempty"`
+		SkillGroupId int64                                               `json:"skillGroupId"`
+		StartedAt    time.Time                                           `json:"startedAt"`
+		UserId       string                                              `json:"userId"`
+		UserName     string                                              `json:"userName"`
+
+		// WaitSeconds queued: waited so far; served: waited before the agent came
+		WaitSeconds int `json:"waitSeconds"`
+	} `json:"conversations"`
+	SkillGroups []struct {
+		Id                 int64  `json:"id"`
+		LongestWaitSeconds int    `json:"longestWaitSeconds"`
+		Name               string `json:"name"`
+		ReadyAgents        int    `json:"readyAgents"`
+		Serving            int    `json:"serving"`
+		Waiting            int    `json:"waiting"`
+	} `json:"skillGroups"`
+
+	// Truncated more than 500 live conversations; the oldest 500 are listed
+	Truncated bool `json:"truncated"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SupervisorLiveResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SupervisorLiveResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SupervisorLiveResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SupervisorLiveResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SupervisorLiveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SupervisorLiveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SupervisorLiveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SupervisorLiveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SupervisorReportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		By   SupervisorReports200JSONResponseBodyBy `json:"by"`
+		From openapi_types.Date                     `json:"from"`
+		Rows []struct {
+			// Abandoned closed while waiting in a queue, never served
+			Abandoned               int      `json:"abandoned"`
+			Answered                int      `json:"answered"`
+			AvgFirstResponseSeconds *float32 `json:"avgFirstResponseSeconds"`
+			AvgHandleSeconds        *float32 `json:"avgHandleSeconds"`
+			AvgRating               *float32 `json:"avgRating"`
+			AvgWaitSeconds          *float32 `json:"avgWaitSeconds"`
+			Conversations           int      `json:"conversations"`
+
+			// Key the day, skill group id or agent id
+			Key  string  `json:"key"`
+			Name *string `json:"name,omitempty"`
+
+			// RatingCounts how many of 1 to 5
+			RatingCounts []int `json:"ratingCounts"`
+			Ratings      int   `json:"ratings"`
+		} `json:"rows"`
+		To openapi_types.Date `json:"to"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SupervisorReportsResponse) GetJSON200() *struct {
+	By   SupervisorReports200JSONResponseBodyBy `json:"by"`
+	From openapi_types.Date                     `json:"from"`
+	Rows []struct {
+		// Abandoned closed while waiting in a queue, never served
+		Abandoned               int      `json:"abandoned"`
+		Answered                int      `json:"answered"`
+		AvgFirstResponseSeconds *float32 `json:"avgFirstResponseSeconds"`
+		AvgHandleSeconds        *float32 `json:"avgHandleSeconds"`
+		AvgRating               *float32 `json:"avgRating"`
+		AvgWaitSeconds          *float32 `json:"avgWaitSeconds"`
+		Conversations           int      `json:"conversations"`
+
+		// Key the day, skill group id or agent id
+		Key  string  `json:"key"`
+		Name *string `json:"name,omitempty"`
+
+		// RatingCounts how many of 1 to 5
+		RatingCounts []int `json:"ratingCounts"`
+		Ratings      int   `json:"ratings"`
+	} `json:"rows"`
+	To openapi_types.Date `json:"to"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SupervisorReportsResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SupervisorReportsResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SupervisorReportsResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SupervisorReportsResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SupervisorReportsResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SupervisorReportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SupervisorReportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SupervisorReportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SupervisorReportsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26469,6 +28719,19 @@ func (c *ClientWithResponses) AgentAssetWithResponse(ctx context.Context, file F
 	return ParseAgentAssetResponse(rsp)
 }
 
+// SupervisorPageWithResponse The supervisor's live view and reports
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /agent/supervisor (the `SupervisorPage` operationId).
+func (c *ClientWithResponses) SupervisorPageWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SupervisorPageResponse, error) {
+	rsp, err := c.SupervisorPage(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSupervisorPageResponse(rsp)
+}
+
 // AdminListAgentsWithResponse List agents
 //
 // Returns a wrapper object for the known response body format(s).
@@ -27132,6 +29395,19 @@ func (c *ClientWithResponses) AdminRotateWebhookWithResponse(ctx context.Context
 	return ParseAdminRotateWebhookResponse(rsp)
 }
 
+// AgentColleaguesWithResponse The tenant's other agents who are not disabled, with state and load (transfer targets)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/agent/v1/colleagues (the `AgentColleagues` operationId).
+func (c *ClientWithResponses) AgentColleaguesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AgentColleaguesResponse, error) {
+	rsp, err := c.AgentColleagues(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentColleaguesResponse(rsp)
+}
+
 // AgentConversationsWithResponse The agent's conversations (active, or recent including closed ones)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -27212,6 +29488,19 @@ func (c *ClientWithResponses) AgentSendMessageWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseAgentSendMessageResponse(rsp)
+}
+
+// AgentNotesWithResponse The supervisors' whispers the calling agent got on a conversation
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/agent/v1/conversations/{id}/notes (the `AgentNotes` operationId).
+func (c *ClientWithResponses) AgentNotesWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentNotesResponse, error) {
+	rsp, err := c.AgentNotes(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentNotesResponse(rsp)
 }
 
 // AgentTransferWithBodyWithResponse Transfer a conversation to an agent or a skill group
@@ -27316,6 +29605,10 @@ func (c *ClientWithResponses) AgentTagLeaveMessageWithResponse(ctx context.Conte
 // AgentLoginWithBodyWithResponse Log in; answers the session token
 //
 // Wrong credentials answer 401; a disabled agent 403. Limited per address and per username (429).
+// With `"cookie": true` (the pages) the token goes only into an HttpOnly, SameSite=Strict cookie
+// `ccflow_agent` for `/api/agent/v1` (Secure over TLS) and the body has no `token`; calls on that cookie
+// that change something (any method but GET) must send `X-CSRF-Token` with `csrf` (also in the readable
+// cookie `ccflow_agent_csrf`), else 403.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27331,6 +29624,10 @@ func (c *ClientWithResponses) AgentLoginWithBodyWithResponse(ctx context.Context
 // AgentLoginWithResponse Log in; answers the session token
 //
 // Wrong credentials answer 401; a disabled agent 403. Limited per address and per username (429).
+// With `"cookie": true` (the pages) the token goes only into an HttpOnly, SameSite=Strict cookie
+// `ccflow_agent` for `/api/agent/v1` (Secure over TLS) and the body has no `token`; calls on that cookie
+// that change something (any method but GET) must send `X-CSRF-Token` with `csrf` (also in the readable
+// cookie `ccflow_agent_csrf`), else 403.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27419,6 +29716,67 @@ func (c *ClientWithResponses) AgentSetStatusWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParseAgentSetStatusResponse(rsp)
+}
+
+// SupervisorWhisperWithBodyWithResponse Supervisors: a note to the agent serving the conversation, never shown to the visitor
+//
+// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
+func (c *ClientWithResponses) SupervisorWhisperWithBodyWithResponse(ctx context.Context, id ConversationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SupervisorWhisperResponse, error) {
+	rsp, err := c.SupervisorWhisperWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSupervisorWhisperResponse(rsp)
+}
+
+// SupervisorWhisperWithResponse Supervisors: a note to the agent serving the conversation, never shown to the visitor
+//
+// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
+func (c *ClientWithResponses) SupervisorWhisperWithResponse(ctx context.Context, id ConversationID, body SupervisorWhisperJSONRequestBody, reqEditors ...RequestEditorFn) (*SupervisorWhisperResponse, error) {
+	rsp, err := c.SupervisorWhisper(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSupervisorWhisperResponse(rsp)
+}
+
+// SupervisorLiveWithResponse Supervisors: the tenant's live conversations, queues and agents, from the database
+//
+// Agents whose role is not `supervisor` (admin API) get 403; the role is read on every call.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/agent/v1/supervisor/live (the `SupervisorLive` operationId).
+func (c *ClientWithResponses) SupervisorLiveWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SupervisorLiveResponse, error) {
+	rsp, err := c.SupervisorLive(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSupervisorLiveResponse(rsp)
+}
+
+// SupervisorReportsWithResponse Supervisors: figures per day, skill group or agent for days (UTC), as JSON or CSV
+//
+// Over the conversations started from `from` to `to` (inclusive, UTC, at most 92 days; both default to today).
+// Averages are null when there was nothing to average.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/agent/v1/supervisor/reports (the `SupervisorReports` operationId).
+func (c *ClientWithResponses) SupervisorReportsWithResponse(ctx context.Context, params *SupervisorReportsParams, reqEditors ...RequestEditorFn) (*SupervisorReportsResponse, error) {
+	rsp, err := c.SupervisorReports(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSupervisorReportsResponse(rsp)
 }
 
 // ListGroupsWithResponse A business's skill groups
@@ -28205,6 +30563,22 @@ func ParseAgentAssetResponse(rsp *http.Response) (*AgentAssetResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseSupervisorPageResponse parses an HTTP response from a SupervisorPageWithResponse call
+func ParseSupervisorPageResponse(rsp *http.Response) (*SupervisorPageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SupervisorPageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
 	}
 
 	return response, nil
@@ -30201,6 +32575,63 @@ func ParseAdminRotateWebhookResponse(rsp *http.Response) (*AdminRotateWebhookRes
 	return response, nil
 }
 
+// ParseAgentColleaguesResponse parses an HTTP response from a AgentColleaguesWithResponse call
+func ParseAgentColleaguesResponse(rsp *http.Response) (*AgentColleaguesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentColleaguesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Agents []struct {
+				Capacity    int         `json:"capacity"`
+				Id          string      `json:"id"`
+				Load        int         `json:"load"`
+				Name        string      `json:"name"`
+				SkillGroups []int64     `json:"skillGroups"`
+				Status      AgentStatus `json:"status"`
+				Username    string      `json:"username"`
+			} `json:"agents"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAgentConversationsResponse parses an HTTP response from a AgentConversationsWithResponse call
 func ParseAgentConversationsResponse(rsp *http.Response) (*AgentConversationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30513,6 +32944,55 @@ func ParseAgentSendMessageResponse(rsp *http.Response) (*AgentSendMessageRespons
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentNotesResponse parses an HTTP response from a AgentNotesWithResponse call
+func ParseAgentNotesResponse(rsp *http.Response) (*AgentNotesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentNotesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Notes []SupervisorNote `json:"notes"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest JsonError
@@ -30857,12 +33337,15 @@ func ParseAgentLoginResponse(rsp *http.Response) (*AgentLoginResponse, error) {
 		var dest struct {
 			Agent AgentProfile `json:"agent"`
 
+			// Csrf with cookie: the X-CSRF-Token value for state-changing calls
+			Csrf *string `json:"csrf,omitempty"`
+
 			// Cursor the head of the agent's event feed
 			Cursor    int64     `json:"cursor"`
 			ExpiresAt time.Time `json:"expiresAt"`
 
-			// Token the session: Authorization: Bearer TOKEN
-			Token string `json:"token"`
+			// Token the session: Authorization: Bearer TOKEN (not with cookie)
+			Token *string `json:"token,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -31180,6 +33663,264 @@ func ParseAgentSetStatusResponse(rsp *http.Response) (*AgentSetStatusResponse, e
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSupervisorWhisperResponse parses an HTTP response from a SupervisorWhisperWithResponse call
+func ParseSupervisorWhisperResponse(rsp *http.Response) (*SupervisorWhisperResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SupervisorWhisperResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Note SupervisorNote `json:"note"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSupervisorLiveResponse parses an HTTP response from a SupervisorLiveWithResponse call
+func ParseSupervisorLiveResponse(rsp *http.Response) (*SupervisorLiveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SupervisorLiveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Agents []struct {
+				Capacity    int                                         `json:"capacity"`
+				Disabled    bool                                        `json:"disabled"`
+				Id          string                                      `json:"id"`
+				LastSeen    *time.Time                                  `json:"lastSeen,omitempty"`
+				Load        int                                         `json:"load"`
+				Name        string                                      `json:"name"`
+				Role        SupervisorLive200JSONResponseBodyAgentsRole `json:"role"`
+				SkillGroups []int64                                     `json:"skillGroups"`
+				Status      AgentStatus                                 `json:"status"`
+				Username    string                                      `json:"username"`
+			} `json:"agents"`
+			At            time.Time `json:"at"`
+			Conversations []struct {
+				AgentId      string                                              `json:"agentId"`
+				AgentName    string                                              `json:"agentName"`
+				AssignedAt   *time.Time                                          `json:"assignedAt,omitempty"`
+				Id           string                                              `json:"id"`
+				LastActivity *time.Time                                          `json:"lastActivity,omitempty"`
+				Phase        SupervisorLive200JSONResponseBodyConversationsPhase `json:"phase"`
+				QueuedAt     *time.Time                                          `json:"queuedAt,omitempty"`
+				SkillGroupId int64                                               `json:"skillGroupId"`
+				StartedAt    time.Time                                           `json:"startedAt"`
+				UserId       string                                              `json:"userId"`
+				UserName     string                                              `json:"userName"`
+
+				// WaitSeconds queued: waited so far; served: waited before the agent came
+				WaitSeconds int `json:"waitSeconds"`
+			} `json:"conversations"`
+			SkillGroups []struct {
+				Id                 int64  `json:"id"`
+				LongestWaitSeconds int    `json:"longestWaitSeconds"`
+				Name               string `json:"name"`
+				ReadyAgents        int    `json:"readyAgents"`
+				Serving            int    `json:"serving"`
+				Waiting            int    `json:"waiting"`
+			} `json:"skillGroups"`
+
+			// Truncated more than 500 live conversations; the oldest 500 are listed
+			Truncated bool `json:"truncated"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSupervisorReportsResponse parses an HTTP response from a SupervisorReportsWithResponse call
+func ParseSupervisorReportsResponse(rsp *http.Response) (*SupervisorReportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SupervisorReportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			By   SupervisorReports200JSONResponseBodyBy `json:"by"`
+			From openapi_types.Date                     `json:"from"`
+			Rows []struct {
+				// Abandoned closed while waiting in a queue, never served
+				Abandoned               int      `json:"abandoned"`
+				Answered                int      `json:"answered"`
+				AvgFirstResponseSeconds *float32 `json:"avgFirstResponseSeconds"`
+				AvgHandleSeconds        *float32 `json:"avgHandleSeconds"`
+				AvgRating               *float32 `json:"avgRating"`
+				AvgWaitSeconds          *float32 `json:"avgWaitSeconds"`
+				Conversations           int      `json:"conversations"`
+
+				// Key the day, skill group id or agent id
+				Key  string  `json:"key"`
+				Name *string `json:"name,omitempty"`
+
+				// RatingCounts how many of 1 to 5
+				RatingCounts []int `json:"ratingCounts"`
+				Ratings      int   `json:"ratings"`
+			} `json:"rows"`
+			To openapi_types.Date `json:"to"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
 
 	}
 
