@@ -230,7 +230,8 @@ func (h *agentHandlers) listMessages(c *gin.Context) {
 		jsonFail(c, err)
 		return
 	}
-	if _, err := h.readable(ctx, claims, c.Param("id")); err != nil {
+	row, err := h.readable(ctx, claims, c.Param("id"))
+	if err != nil {
 		jsonFail(c, err)
 		return
 	}
@@ -243,7 +244,9 @@ func (h *agentHandlers) listMessages(c *gin.Context) {
 	for _, r := range rows {
 		out = append(out, chatView(r))
 	}
-	c.JSON(http.StatusOK, gin.H{"messages": out})
+	// The delivery mark is read with the record before the messages, so it
+	// never claims more than the page could have shown.
+	c.JSON(http.StatusOK, gin.H{"messages": out, "deliveredSeq": row.DeliveredSeq})
 }
 
 type agentSendBody struct {

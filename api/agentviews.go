@@ -47,6 +47,10 @@ type conversationView struct {
 	// ProductCard is the product the visitor came about: a JSON object the
 	// visitor entry validated; consoles show it as text only.
 	ProductCard json.RawMessage `json:"productCard,omitempty"`
+	// DeliveredSeq is the visitor's poll delivery mark: messages to the
+	// visitor up to this seq reached the visitor's page. Only views read
+	// from the conversation's record carry it.
+	DeliveredSeq *int64 `json:"deliveredSeq,omitempty"`
 }
 
 type messageView struct {
@@ -122,7 +126,7 @@ func recordView(c models.Conversation) conversationView {
 	return conversationView{
 		ID: c.ID, UserID: c.UserID, UserName: c.UserName, Phase: c.Phase, SkillGroupID: c.SkillGroupID,
 		AgentID: c.AgentID, ChannelConfigID: c.ChannelConfigID, QueuedAt: c.QueuedAt, AssignedAt: c.AssignedAt,
-		ClosedAt: c.ClosedAt, CloseReason: c.CloseReason, ProductCard: card(c.ProductCard),
+		ClosedAt: c.ClosedAt, CloseReason: c.CloseReason, ProductCard: card(c.ProductCard), DeliveredSeq: &c.DeliveredSeq,
 	}
 }
 

@@ -11334,9 +11334,12 @@ type Conversation struct {
 	ChannelConfigId *string    `json:"channelConfigId,omitempty"`
 	CloseReason     *string    `json:"closeReason,omitempty"`
 	ClosedAt        *time.Time `json:"closedAt,omitempty"`
-	FromAgentId     *string    `json:"fromAgentId,omitempty"`
-	Id              string     `json:"id"`
-	Phase           string     `json:"phase"`
+
+	// DeliveredSeq The visitor's poll delivery mark: messages to the visitor up to this seq reached the visitor's page. Present when the view is read from the conversation's record (GET of one conversation, the lists, assignment events).
+	DeliveredSeq *int64  `json:"deliveredSeq,omitempty"`
+	FromAgentId  *string `json:"fromAgentId,omitempty"`
+	Id           string  `json:"id"`
+	Phase        string  `json:"phase"`
 
 	// ProductCard Spec 001's product object.
 	ProductCard  *ProductCard `json:"productCard,omitempty"`
@@ -24874,7 +24877,9 @@ type AgentMessagesResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
-		Messages []AgentMessage `json:"messages"`
+		// DeliveredSeq The visitor's poll delivery mark, read before the messages: the agent's messages up to this seq reached the visitor's page ("delivered"); a poll with a cursor moves no mark.
+		DeliveredSeq int64          `json:"deliveredSeq"`
+		Messages     []AgentMessage `json:"messages"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *JsonError
@@ -24892,7 +24897,9 @@ type AgentMessagesResponse struct {
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r AgentMessagesResponse) GetJSON200() *struct {
-	Messages []AgentMessage `json:"messages"`
+	// DeliveredSeq The visitor's poll delivery mark, read before the messages: the agent's messages up to this seq reached the visitor's page ("delivered"); a poll with a cursor moves no mark.
+	DeliveredSeq int64          `json:"deliveredSeq"`
+	Messages     []AgentMessage `json:"messages"`
 } {
 	return r.JSON200
 }
@@ -32833,7 +32840,9 @@ func ParseAgentMessagesResponse(rsp *http.Response) (*AgentMessagesResponse, err
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
-			Messages []AgentMessage `json:"messages"`
+			// DeliveredSeq The visitor's poll delivery mark, read before the messages: the agent's messages up to this seq reached the visitor's page ("delivered"); a poll with a cursor moves no mark.
+			DeliveredSeq int64          `json:"deliveredSeq"`
+			Messages     []AgentMessage `json:"messages"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -134,6 +135,9 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	b.waitJS("the reply is marked sent", `[...document.querySelectorAll('#messages .msg.out')].some(m => m.textContent.includes(`+jsString(reply)+`) && m.querySelector('.mark.sent'))`)
 	require.Empty(t, b.value("#text"), "Enter empties the composer")
 	ann.waitFor("AGENT", reply)
+	b.waitJS("not delivered while the visitor's page has not fetched it", `[...document.querySelectorAll('#messages .msg.out')].some(m => m.textContent.includes(`+jsString(reply)+`) && !m.querySelector('.mark.delivered'))`)
+	ann.pollDelivering("AGENT", reply)
+	b.waitJS("the reply is marked delivered once the visitor's page fetched it", `[...document.querySelectorAll('#messages .msg.out')].some(m => m.textContent.includes(`+jsString(reply)+`) && m.querySelector('.mark.delivered')?.textContent.includes('已送达'))`)
 	b.waitJS("answered: no longer waiting", convItem("王小明")+`.querySelector('.timer:not(.waiting)')`)
 
 	// A supervisor whispers: the note shows in the conversation, for the agent only.
@@ -206,4 +210,25 @@ func convOf(t *testing.T, b *browser, name string) string {
 	require.NoError(t, err)
 	require.NotEmpty(t, id, "the console lists %s", name)
 	return id
+}
+
+// pollDelivering polls without a cursor, as the chat page does, which moves
+// the conversation's delivery mark, until a message of source with content
+// is handed out.
+func (s *webSession) pollDelivering(source, content string) {
+	s.t.Helper()
+	eventually(s.t, 30*time.Second, "delivered "+content, func() error {
+		var ans pollAnswer
+		code := call(s.t, http.MethodGet, s.base+"/apiaccess/ccmessaging/poll?channel=WEB&wait=2&receiverId="+url.QueryEscape(s.UserID),
+			s.headers(), nil, &ans)
+		if code != http.StatusOK || ans.ResultCode != "0" {
+			return fmt.Errorf("poll answered %d %s", code, ans.ResultCode)
+		}
+		for _, m := range ans.DownlinkMessages {
+			if m.SourceType == source && strings.Contains(m.Content, content) {
+				return nil
+			}
+		}
+		return errNotYet
+	})
 }

@@ -72,7 +72,12 @@ function renderMessages(c) {
   const notes = [...(c.notes || [])];
   for (const m of sorted(c).filter(isShown)) {
     while (notes.length && Date.parse(notes[0].at) <= Date.parse(m.at)) { items.push(noteItem(notes.shift())); }
-    const mark = isMine(m) ? h('span', { class: 'mark sent', title: T.sent }, '✓') : null;
+    let mark = null;
+    if (isMine(m)) {
+      mark = m.seq <= (c.deliveredSeq || 0)
+        ? h('span', { class: 'mark sent delivered', title: T.delivered }, '✓✓ ', T.delivered)
+        : h('span', { class: 'mark sent', title: T.sent }, '✓');
+    }
     items.push(messageItem(m, mark));
   }
   for (const n of notes) { items.push(noteItem(n)); }

@@ -5,7 +5,7 @@ import { $ } from './dom.js';
 import { T, applyStatic } from './texts.js';
 import { call, current, saveSession, login, onExpired, hasCookieSession } from './api.js';
 import { startFeed } from './feed.js';
-import { state, onChange, changed, conversation, addMessage, markRead, attention, loadHistory, loadDetails, loadEarlier } from './state.js';
+import { state, onChange, changed, conversation, addMessage, markRead, attention, loadHistory, loadDetails, loadEarlier, delivered, undelivered, sorted } from './state.js';
 import { renderList, tick } from './list.js';
 import { renderChat, renderTyping, bindComposer, restoreDraft, selectedConv, useSuggestion } from './chatview.js';
 import { bindPhrases } from './phrases.js';
@@ -310,6 +310,30 @@ bindInbox();
 bindSwitcher(select);
 onExpired(() => endSession(T.expired));
 setInterval(() => { tick(); renderTyping(); }, 1000);
+
+// Delivered marks: the visitor's poll moves the conversation's delivery mark
+// in the database and tells no one, so while one of the agent's own messages
+// in the open conversation is not yet delivered, the console re-reads the
+// messages after the last it has (one indexed read, which carries the mark)
+// every few seconds. This costs the visitor's hot poll path nothing (no
+// agent event per poll) and stops as soon as everything is delivered.
+const DELIVERY_CHECK_MS = 2500;
+let checking = false;
+setInterval(async () => {
+  const c = selectedConv();
+  if (checking || !c || !state.online || document.body.dataset.view !== 'console' || !undelivered(c)) { return; }
+  checking = true;
+  try {
+    const ms = sorted(c);
+    const after = ms.length ? ms[ms.length - 1].seq : 0;
+    const r = await call('GET', `/conversations/${encodeURIComponent(c.id)}/messages?after=${after}&limit=100`);
+    for (const m of r.messages) { addMessage(c, m); }
+    delivered(c, r.deliveredSeq);
+    changed('messages', c);
+  } catch { /* the next tick tries again; the feed reports a lost network */ } finally {
+    checking = false;
+  }
+}, DELIVERY_CHECK_MS);
 
 // resume picks up the cookie session of another tab (the supervisor's view,
 // a second console tab): this tab has no profile of its own yet.

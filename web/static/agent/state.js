@@ -44,7 +44,24 @@ export function conversation(v) {
   for (const k of ['userId', 'userName', 'skillGroupId', 'fromAgentId', 'queuedAt', 'assignedAt', 'productCard']) {
     if (v[k] !== undefined && v[k] !== null && v[k] !== '') { c[k] = v[k]; }
   }
+  delivered(c, v.deliveredSeq);
   return c;
+}
+
+// delivered moves the visitor's delivery mark forward (it never goes back
+// on the page: an answer read before a later one must not undo it).
+export function delivered(c, seq) {
+  if (typeof seq === 'number' && seq > (c.deliveredSeq || 0)) { c.deliveredSeq = seq; }
+}
+
+// undelivered tells whether one of the agent's own messages in c has not
+// reached the visitor's page yet.
+export function undelivered(c) {
+  if (c.ended) { return false; }
+  for (const m of c.msgs.values()) {
+    if (isMine(m) && m.seq > (c.deliveredSeq || 0)) { return true; }
+  }
+  return false;
 }
 
 // isCustomer tells a visitor's message; their CONNECT, TRANS2AGENT and
@@ -120,6 +137,7 @@ export async function loadHistory(c) {
   for (;;) {
     const r = await call('GET', `/conversations/${q(c.id)}/messages?after=${after}&limit=500`);
     for (const m of r.messages) { addMessage(c, m); after = Math.max(after, m.seq); }
+    delivered(c, r.deliveredSeq);
     if (r.messages.length < 500) { break; }
   }
   // Supervisors' whispers to this agent; a console without them still works.
