@@ -201,6 +201,10 @@ type reportRowView struct {
 	Ratings                 int64    `json:"ratings"`
 	AvgRating               *float64 `json:"avgRating"`
 	RatingCounts            [5]int64 `json:"ratingCounts"`
+	WaitP50Seconds          *float64 `json:"waitP50Seconds"`
+	WaitP90Seconds          *float64 `json:"waitP90Seconds"`
+	FirstResponseP50Seconds *float64 `json:"firstResponseP50Seconds"`
+	FirstResponseP90Seconds *float64 `json:"firstResponseP90Seconds"`
 }
 
 // dayLayout is how a report's days are given and shown (UTC).
@@ -259,13 +263,16 @@ func writeReportCSV(c *gin.Context, r supervise.Report, from, to time.Time) {
 	c.Status(http.StatusOK)
 	w := csv.NewWriter(c.Writer)
 	rows := [][]string{{string(r.By), "name", "conversations", "answered", "abandoned", "avg_wait_seconds",
-		"avg_first_response_seconds", "avg_handle_seconds", "ratings", "avg_rating", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5"}}
+		"avg_first_response_seconds", "avg_handle_seconds", "ratings", "avg_rating", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5",
+		"wait_p50_seconds", "wait_p90_seconds", "first_response_p50_seconds", "first_response_p90_seconds"}}
 	for _, x := range r.Rows {
 		row := []string{cell(x.Key), cell(x.Name), num(x.Conversations), num(x.Answered), num(x.Abandoned),
 			dec(x.AvgWaitSeconds), dec(x.AvgFirstResponseSeconds), dec(x.AvgHandleSeconds), num(x.Ratings), dec(x.AvgRating)}
 		for _, n := range x.RatingCounts {
 			row = append(row, num(n))
 		}
+		// The percentiles come last, so columns of earlier exports keep their place.
+		row = append(row, dec(x.WaitP50Seconds), dec(x.WaitP90Seconds), dec(x.FirstResponseP50Seconds), dec(x.FirstResponseP90Seconds))
 		rows = append(rows, row)
 	}
 	// The status is sent: a failed write means the client went away, and

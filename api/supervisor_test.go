@@ -96,14 +96,15 @@ func TestSupervisorLiveViewAndReports(t *testing.T) {
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	require.JSONEq(t, `{"by":"agent","from":"2026-11-30","to":"2026-11-30","rows":[{"key":"agent1","name":"客服1号",
 		"conversations":1,"answered":1,"abandoned":0,"avgWaitSeconds":30,"avgFirstResponseSeconds":null,"avgHandleSeconds":300,"ratings":0,"avgRating":null,
-		"ratingCounts":[0,0,0,0,0]}]}`, w.Body.String())
+		"ratingCounts":[0,0,0,0,0],"waitP50Seconds":30,"waitP90Seconds":30,"firstResponseP50Seconds":null,"firstResponseP90Seconds":null}]}`, w.Body.String())
 
 	w = serve(e.router, http.MethodGet, "/api/agent/v1/supervisor/reports?by=group&from=2026-11-29&to=2026-11-30&format=csv", "", h)
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	require.Equal(t, "text/csv; charset=utf-8", w.Header().Get("Content-Type"))
 	require.Contains(t, w.Header().Get("Content-Disposition"), `filename="ccflow-report-group-2026-11-29-2026-11-30.csv"`)
-	require.Equal(t, "group,name,conversations,answered,abandoned,avg_wait_seconds,avg_first_response_seconds,avg_handle_seconds,ratings,avg_rating,rating_1,rating_2,rating_3,rating_4,rating_5\n"+
-		"12,多商戶分組1,1,1,0,30.0,,300.0,0,,0,0,0,0,0\n", w.Body.String())
+	require.Equal(t, "group,name,conversations,answered,abandoned,avg_wait_seconds,avg_first_response_seconds,avg_handle_seconds,ratings,avg_rating,rating_1,rating_2,rating_3,rating_4,rating_5,"+
+		"wait_p50_seconds,wait_p90_seconds,first_response_p50_seconds,first_response_p90_seconds\n"+
+		"12,多商戶分組1,1,1,0,30.0,,300.0,0,,0,0,0,0,0,30.0,30.0,,\n", w.Body.String())
 
 	today := now.Format(dayLayout)
 	w = serve(e.router, http.MethodGet, "/api/agent/v1/supervisor/reports?format=csv", "", h)

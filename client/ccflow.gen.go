@@ -26247,6 +26247,12 @@ type SupervisorReportsResponse struct {
 			AvgWaitSeconds          *float32 `json:"avgWaitSeconds"`
 			Conversations           int      `json:"conversations"`
 
+			// FirstResponseP50Seconds first response time's 50th percentile (nearest rank)
+			FirstResponseP50Seconds *float32 `json:"firstResponseP50Seconds"`
+
+			// FirstResponseP90Seconds first response time's 90th percentile (nearest rank)
+			FirstResponseP90Seconds *float32 `json:"firstResponseP90Seconds"`
+
 			// Key the day, skill group id or agent id
 			Key  string  `json:"key"`
 			Name *string `json:"name,omitempty"`
@@ -26254,6 +26260,12 @@ type SupervisorReportsResponse struct {
 			// RatingCounts how many of 1 to 5
 			RatingCounts []int `json:"ratingCounts"`
 			Ratings      int   `json:"ratings"`
+
+			// WaitP50Seconds queue wait's 50th percentile (nearest rank: a wait that happened); null without waits
+			WaitP50Seconds *float32 `json:"waitP50Seconds"`
+
+			// WaitP90Seconds queue wait's 90th percentile (nearest rank)
+			WaitP90Seconds *float32 `json:"waitP90Seconds"`
 		} `json:"rows"`
 		To openapi_types.Date `json:"to"`
 	}
@@ -26283,6 +26295,12 @@ func (r SupervisorReportsResponse) GetJSON200() *struct {
 		AvgWaitSeconds          *float32 `json:"avgWaitSeconds"`
 		Conversations           int      `json:"conversations"`
 
+		// FirstResponseP50Seconds first response time's 50th percentile (nearest rank)
+		FirstResponseP50Seconds *float32 `json:"firstResponseP50Seconds"`
+
+		// FirstResponseP90Seconds first response time's 90th percentile (nearest rank)
+		FirstResponseP90Seconds *float32 `json:"firstResponseP90Seconds"`
+
 		// Key the day, skill group id or agent id
 		Key  string  `json:"key"`
 		Name *string `json:"name,omitempty"`
@@ -26290,6 +26308,12 @@ func (r SupervisorReportsResponse) GetJSON200() *struct {
 		// RatingCounts how many of 1 to 5
 		RatingCounts []int `json:"ratingCounts"`
 		Ratings      int   `json:"ratings"`
+
+		// WaitP50Seconds queue wait's 50th percentile (nearest rank: a wait that happened); null without waits
+		WaitP50Seconds *float32 `json:"waitP50Seconds"`
+
+		// WaitP90Seconds queue wait's 90th percentile (nearest rank)
+		WaitP90Seconds *float32 `json:"waitP90Seconds"`
 	} `json:"rows"`
 	To openapi_types.Date `json:"to"`
 } {
@@ -33878,6 +33902,12 @@ func ParseSupervisorReportsResponse(rsp *http.Response) (*SupervisorReportsRespo
 				AvgWaitSeconds          *float32 `json:"avgWaitSeconds"`
 				Conversations           int      `json:"conversations"`
 
+				// FirstResponseP50Seconds first response time's 50th percentile (nearest rank)
+				FirstResponseP50Seconds *float32 `json:"firstResponseP50Seconds"`
+
+				// FirstResponseP90Seconds first response time's 90th percentile (nearest rank)
+				FirstResponseP90Seconds *float32 `json:"firstResponseP90Seconds"`
+
 				// Key the day, skill group id or agent id
 				Key  string  `json:"key"`
 				Name *string `json:"name,omitempty"`
@@ -33885,6 +33915,12 @@ func ParseSupervisorReportsResponse(rsp *http.Response) (*SupervisorReportsRespo
 				// RatingCounts how many of 1 to 5
 				RatingCounts []int `json:"ratingCounts"`
 				Ratings      int   `json:"ratings"`
+
+				// WaitP50Seconds queue wait's 50th percentile (nearest rank: a wait that happened); null without waits
+				WaitP50Seconds *float32 `json:"waitP50Seconds"`
+
+				// WaitP90Seconds queue wait's 90th percentile (nearest rank)
+				WaitP90Seconds *float32 `json:"waitP90Seconds"`
 			} `json:"rows"`
 			To openapi_types.Date `json:"to"`
 		}

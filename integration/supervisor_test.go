@@ -116,6 +116,7 @@ func TestSupervisorInABrowser(t *testing.T) {
 	// The day's report by agent.
 	b.run("report by agent", chromedp.SetValue(chromedp.CSS("#report-by"), "agent"), chromedp.Click(chromedp.CSS(`#report-form button[type=submit]`)))
 	b.waitJS("agent1 answered one today", svRow("report", "key", "agent1")+`?.children[2].textContent === '1'`)
+	b.waitJS("agent1's queue wait has a p50 and p90", svRow("report", "key", "agent1")+`?.querySelector('.wait-pct')?.textContent.match(/^[0-9:]+ \/ [0-9:]+$/)`)
 	b.screenshot("supervisor")
 	b.run("download the CSV", chromedp.Click(chromedp.CSS("#report-csv")))
 	b.waitJS("no error from the download", `document.getElementById('report-error').hidden`)

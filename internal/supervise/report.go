@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"time"
 
@@ -37,6 +38,11 @@ var ErrBadPeriod = errors.New("the period must run forward, at most " + strconv.
 //     answered conversations (the last wait, after a transfer).
 //   - AvgFirstResponseSeconds: from the assignment to the agent's first
 //     message after it, over answered conversations the agent wrote in.
+//   - Wait and FirstResponse P50/P90: the same times' 50th and 90th
+//     percentiles (nearest rank: the smallest time at least that share of
+//     the conversations did not exceed), computed in Go from the times the
+//     SQL returns, since SQLite has no percentile function and MariaDB's
+//     PERCENTILE_CONT is a window function; nil when there is no time.
 //   - AvgHandleSeconds: from the assignment to the end of the service.
 //   - Ratings, AvgRating and RatingCounts (index 0 is 1 star): the visitors'
 //     satisfaction ratings.
@@ -52,6 +58,10 @@ type ReportRow struct {
 	Ratings                 int64
 	AvgRating               *float64
 	RatingCounts            [5]int64
+	WaitP50Seconds          *float64
+	WaitP90Seconds          *float64
+	FirstResponseP50Seconds *float64
+	FirstResponseP90Seconds *float64
 }
 
 // Report is a tenant's figures over [From, To), UTC, one row per key.
@@ -127,6 +137,25 @@ func (s *Store) Report(ctx context.Context, tenantID string, by Dimension, from,
 	if err := s.DB.WithContext(ctx).Raw(q, tenantID, from, to).Scan(&rows).Error; err != nil {
 		return out, fmt.Errorf("report of %q by %s: %w", tenantID, by, err)
 	}
+	// The answered conversations' times, one row each, for the percentiles.
+	tq := "SELECT " + key + " AS k," +
+		" CASE WHEN c.queued_at IS NOT NULL THEN " + diff("c.queued_at", "c.assigned_at") + " END AS wait," +
+		" " + diff("c.assigned_at", firstReply) + " AS first" +
+		" FROM conversations c WHERE c.tenant_id = ? AND c.started_at >= ? AND c.started_at < ?" + filter +
+		" AND c.assigned_at IS NOT NULL"
+	var times []timesScan
+	if err := s.DB.WithContext(ctx).Raw(tq, tenantID, from, to).Scan(&times).Error; err != nil {
+		return out, fmt.Errorf("report times of %q by %s: %w", tenantID, by, err)
+	}
+	waits, firsts := map[string][]float64{}, map[string][]float64{}
+	for _, t := range times {
+		if t.Wait != nil {
+			waits[t.K] = append(waits[t.K], *t.Wait)
+		}
+		if t.First != nil {
+			firsts[t.K] = append(firsts[t.K], *t.First)
+		}
+	}
 	names, err := s.names(ctx, tenantID, by)
 	if err != nil {
 		return out, err
@@ -135,10 +164,36 @@ func (s *Store) Report(ctx context.Context, tenantID string, by Dimension, from,
 		out.Rows = append(out.Rows, ReportRow{
 			Key: r.K, Name: names[r.K], Conversations: r.Convs, Answered: r.Answered, Abandoned: r.Abandoned,
 			AvgWaitSeconds: millis(r.AvgWait), AvgFirstResponseSeconds: millis(r.AvgFirst), AvgHandleSeconds: millis(r.AvgHandle), Ratings: r.Ratings, AvgRating: millis(r.AvgRating),
-			RatingCounts: [5]int64{r.R1, r.R2, r.R3, r.R4, r.R5},
+			RatingCounts:   [5]int64{r.R1, r.R2, r.R3, r.R4, r.R5},
+			WaitP50Seconds: Percentile(waits[r.K], 50), WaitP90Seconds: Percentile(waits[r.K], 90),
+			FirstResponseP50Seconds: Percentile(firsts[r.K], 50), FirstResponseP90Seconds: Percentile(firsts[r.K], 90),
 		})
 	}
 	return out, nil
+}
+
+type timesScan struct {
+	K     string
+	Wait  *float64
+	First *float64
+}
+
+// Percentile is the p-th percentile (0 < p <= 100) of the times by nearest
+// rank: the smallest time that at least p % of them do not exceed, so it is
+// always a time that happened. Nil for no times. It sorts times in place.
+func Percentile(times []float64, p int) *float64 {
+	if len(times) == 0 {
+		return nil
+	}
+	sort.Float64s(times)
+	rank := (p*len(times) + 99) / 100 // ceil(p/100 * n), in integers
+	if rank < 1 {
+		rank = 1
+	}
+	if rank > len(times) {
+		rank = len(times)
+	}
+	return millis(&times[rank-1])
 }
 
 // names maps a report's keys to what people call them: skill group and

@@ -124,27 +124,33 @@ func TestReportFromKnownData(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []ReportRow{
 			{Key: "2026-11-30", Conversations: 4, Answered: 2, Abandoned: 1, AvgWaitSeconds: fp(60), AvgFirstResponseSeconds: fp(30), AvgHandleSeconds: fp(420),
-				Ratings: 2, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 1, 0, 1}},
+				Ratings: 2, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 1, 0, 1},
+				WaitP50Seconds: fp(30), WaitP90Seconds: fp(90), FirstResponseP50Seconds: fp(15), FirstResponseP90Seconds: fp(45)},
 			{Key: "2026-12-01", Conversations: 1, Answered: 1, AvgWaitSeconds: fp(10), AvgFirstResponseSeconds: fp(5), AvgHandleSeconds: fp(100),
-				Ratings: 1, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 0, 1, 0}},
+				Ratings: 1, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 0, 1, 0},
+				WaitP50Seconds: fp(10), WaitP90Seconds: fp(10), FirstResponseP50Seconds: fp(5), FirstResponseP90Seconds: fp(5)},
 		}, rounded(byDay.Rows))
 
 		byGroup, err := s.Report(ctx, models.DemoTenantID, ByGroup, from, to)
 		require.NoError(t, err)
 		require.Equal(t, []ReportRow{
 			{Key: "11", Name: "test1", Conversations: 2, Answered: 2, AvgWaitSeconds: fp(60), AvgFirstResponseSeconds: fp(30), AvgHandleSeconds: fp(420),
-				Ratings: 2, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 1, 0, 1}},
+				Ratings: 2, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 1, 0, 1},
+				WaitP50Seconds: fp(30), WaitP90Seconds: fp(90), FirstResponseP50Seconds: fp(15), FirstResponseP90Seconds: fp(45)},
 			{Key: "12", Name: "多商戶分組1", Conversations: 2, Answered: 1, Abandoned: 1, AvgWaitSeconds: fp(10), AvgFirstResponseSeconds: fp(5), AvgHandleSeconds: fp(100),
-				Ratings: 1, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 0, 1, 0}},
+				Ratings: 1, AvgRating: fp(4), RatingCounts: [5]int64{0, 0, 0, 1, 0},
+				WaitP50Seconds: fp(10), WaitP90Seconds: fp(10), FirstResponseP50Seconds: fp(5), FirstResponseP90Seconds: fp(5)},
 		}, rounded(byGroup.Rows))
 
 		byAgent, err := s.Report(ctx, models.DemoTenantID, ByAgent, from, to)
 		require.NoError(t, err)
 		require.Equal(t, []ReportRow{
 			{Key: "agent1", Name: "客服1号", Conversations: 2, Answered: 2, AvgWaitSeconds: fp(20), AvgFirstResponseSeconds: fp(10), AvgHandleSeconds: fp(350),
-				Ratings: 2, AvgRating: fp(4.5), RatingCounts: [5]int64{0, 0, 0, 1, 1}},
+				Ratings: 2, AvgRating: fp(4.5), RatingCounts: [5]int64{0, 0, 0, 1, 1},
+				WaitP50Seconds: fp(10), WaitP90Seconds: fp(30), FirstResponseP50Seconds: fp(5), FirstResponseP90Seconds: fp(15)},
 			{Key: "agent2", Name: "客服2号", Conversations: 1, Answered: 1, AvgWaitSeconds: fp(90), AvgFirstResponseSeconds: fp(45), AvgHandleSeconds: fp(240),
-				Ratings: 1, AvgRating: fp(3), RatingCounts: [5]int64{0, 0, 1, 0, 0}},
+				Ratings: 1, AvgRating: fp(3), RatingCounts: [5]int64{0, 0, 1, 0, 0},
+				WaitP50Seconds: fp(90), WaitP90Seconds: fp(90), FirstResponseP50Seconds: fp(45), FirstResponseP90Seconds: fp(45)},
 		}, rounded(byAgent.Rows))
 
 		empty, err := s.Report(ctx, models.DemoTenantID, ByDay, to, to.Add(24*time.Hour))
@@ -156,6 +162,19 @@ func TestReportFromKnownData(t *testing.T) {
 		_, err = s.Report(ctx, models.DemoTenantID, ByDay, from, from.Add((MaxReportDays+1)*24*time.Hour))
 		require.ErrorIs(t, err, ErrBadPeriod)
 	})
+}
+
+// TestPercentileIsANearestRank pins what p50 and p90 mean on the page: a
+// time that happened, which that share of conversations did not exceed.
+func TestPercentileIsANearestRank(t *testing.T) {
+	require.Nil(t, Percentile(nil, 50), "no times, no percentile")
+	ten := []float64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}
+	require.Equal(t, fp(5), Percentile(ten, 50))
+	require.Equal(t, fp(9), Percentile(ten, 90))
+	require.Equal(t, fp(10), Percentile(ten, 100))
+	require.Equal(t, fp(7), Percentile([]float64{7}, 90))
+	require.Equal(t, fp(30), Percentile([]float64{90, 30}, 50), "the lower of two for the median")
+	require.Equal(t, fp(90), Percentile([]float64{90, 30}, 90))
 }
 
 // rounded rounds averages to milliseconds: the databases compute them in
@@ -171,6 +190,8 @@ func rounded(rows []ReportRow) []ReportRow {
 	for i := range rows {
 		rows[i].AvgWaitSeconds, rows[i].AvgHandleSeconds, rows[i].AvgRating = r(rows[i].AvgWaitSeconds), r(rows[i].AvgHandleSeconds), r(rows[i].AvgRating)
 		rows[i].AvgFirstResponseSeconds = r(rows[i].AvgFirstResponseSeconds)
+		rows[i].WaitP50Seconds, rows[i].WaitP90Seconds = r(rows[i].WaitP50Seconds), r(rows[i].WaitP90Seconds)
+		rows[i].FirstResponseP50Seconds, rows[i].FirstResponseP90Seconds = r(rows[i].FirstResponseP50Seconds), r(rows[i].FirstResponseP90Seconds)
 	}
 	return rows
 }

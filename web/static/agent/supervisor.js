@@ -20,7 +20,7 @@ const zh = {
   READY: '就绪', NOT_READY: '小休', OFFLINE: '离线',
   ROBOT: '机器人', QUEUED: '排队中', AGENT: '人工', SATISFACTION: '待评价', CLOSED: '已结束',
   reports: '报表', from: '从', to: '到', by: '按', byDay: '日', byGroup: '技能组', byAgent: '座席', show: '查看', csv: '下载 CSV',
-  conversationsCol: '会话', answered: '已接待', abandoned: '排队放弃', avgWait: '平均等待', avgFirst: '平均首次响应', avgHandle: '平均处理', satisfaction: '满意度',
+  conversationsCol: '会话', answered: '已接待', abandoned: '排队放弃', avgWait: '平均等待', waitPct: '等待 p50 / p90', avgFirst: '平均首次响应', firstPct: '首次响应 p50 / p90', avgHandle: '平均处理', satisfaction: '满意度',
   noConvs: '目前没有进行中的会话。', noRows: '所选时间段没有会话。', at: (t) => `更新于 ${t}`, none: '无',
   who: { CUSTOMER: '访客', ROBOT: '机器人', AGENT: '座席', SYSTEM: '系统' },
   ratings: (avg, n) => `${avg} (${n} 条)`, truncated: (n) => `（仅显示最早的 ${n} 个）`,
@@ -37,7 +37,7 @@ const en = {
   READY: 'Ready', NOT_READY: 'Not ready', OFFLINE: 'Offline',
   ROBOT: 'Robot', QUEUED: 'Queued', AGENT: 'Agent', SATISFACTION: 'Rating', CLOSED: 'Closed',
   reports: 'Reports', from: 'From', to: 'To', by: 'By', byDay: 'day', byGroup: 'skill group', byAgent: 'agent', show: 'Show', csv: 'Download CSV',
-  conversationsCol: 'Conversations', answered: 'Answered', abandoned: 'Abandoned in queue', avgWait: 'Avg wait', avgFirst: 'Avg first response', avgHandle: 'Avg handle time', satisfaction: 'Satisfaction',
+  conversationsCol: 'Conversations', answered: 'Answered', abandoned: 'Abandoned in queue', avgWait: 'Avg wait', waitPct: 'Wait p50 / p90', avgFirst: 'Avg first response', firstPct: 'First response p50 / p90', avgHandle: 'Avg handle time', satisfaction: 'Satisfaction',
   noConvs: 'No live conversations right now.', noRows: 'No conversations in this period.', at: (t) => `Updated ${t}`, none: 'none',
   who: { CUSTOMER: 'Visitor', ROBOT: 'Robot', AGENT: 'Agent', SYSTEM: 'System' },
   ratings: (avg, n) => `${avg} (${n})`, truncated: (n) => `(the oldest ${n} only)`,
@@ -272,7 +272,9 @@ async function showReport(e) {
       h('td', { class: 'num' }, String(x.answered)),
       h('td', { class: 'num' }, String(x.abandoned)),
       h('td', { class: 'num' }, secs(x.avgWaitSeconds)),
+      h('td', { class: 'num wait-pct' }, `${secs(x.waitP50Seconds)} / ${secs(x.waitP90Seconds)}`),
       h('td', { class: 'num' }, secs(x.avgFirstResponseSeconds)),
+      h('td', { class: 'num first-pct' }, `${secs(x.firstResponseP50Seconds)} / ${secs(x.firstResponseP90Seconds)}`),
       h('td', { class: 'num' }, secs(x.avgHandleSeconds)),
       h('td', { class: 'num' }, x.ratings ? S.ratings(x.avgRating.toFixed(1), x.ratings) : '—'))));
     $('report-empty').textContent = S.noRows;
