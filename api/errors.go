@@ -43,6 +43,9 @@ func errUnauthorized(desc string) error {
 }
 func errForbidden(desc string) error { return &apiError{http.StatusForbidden, "403", desc} }
 
+// errConflict is a request the resource's present state refuses (409).
+func errConflict(desc string) error { return &apiError{http.StatusConflict, "409", desc} }
+
 // errUnavailable marks a failure of a dependency (the database, Temporal)
 // that is down, unreachable or too slow: whatever the route family, it is
 // answered 503 with Retry-After (retryAfterUnavailable) in the family's own

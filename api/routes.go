@@ -100,6 +100,8 @@ func NewRouter(d Deps) *gin.Engine {
 	sv.GET("/live", sup.live)
 	sv.GET("/reports", sup.report)
 	sv.POST("/conversations/:id/whisper", sup.whisper)
+	sv.GET("/estimates", sup.estimates)
+	sv.POST("/conversations/:id/take-over", sup.takeOver)
 
 	// ccflow's admin API (admin key).
 	adm := newAdminHandlers(d, b)

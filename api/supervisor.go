@@ -40,7 +40,10 @@ type supervisorHandlers struct {
 	agents *agents.Store
 	// log puts whispers on the serving agent's feed; nil without the
 	// message path (API tests), where a whisper answers 503.
-	log  *chatlog.Log
+	log *chatlog.Log
+	// ops reaches routing and the conversations (estimates, take over); its
+	// client is nil without Temporal (API tests), where those answer 503.
+	ops  agentOps
 	bind *binder
 	now  func() time.Time
 }
@@ -85,7 +88,7 @@ type agentLoadView struct {
 // newSupervisorHandlers reads the agents' database (d.Agents), which the
 // supervisor's views share with the agent API.
 func newSupervisorHandlers(d Deps, b *binder) *supervisorHandlers {
-	h := &supervisorHandlers{store: supervisorStore(d), agents: d.Agents, bind: b, now: time.Now}
+	h := &supervisorHandlers{store: supervisorStore(d), agents: d.Agents, ops: agentOps{c: d.Temporal}, bind: b, now: time.Now}
 	if d.Chat != nil {
 		h.log = d.Chat.Log
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -135,4 +136,41 @@ func TestColleaguesForATransfer(t *testing.T) {
 	w = serve(e.router, http.MethodGet, "/api/agent/v1/colleagues", "", h)
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	require.JSONEq(t, `{"agents":[]}`, w.Body.String(), "no transfers to a disabled agent")
+}
+
+// TestTakeOverRefusesWhatItCannotTake checks the take-over's refusals that
+// need no workflow: the role, an unknown conversation, another tenant's, one
+// that waits, and one the supervisor already serves; each changes nothing.
+// The transfer itself is in the browser test (integration).
+func TestTakeOverRefusesWhatItCannotTake(t *testing.T) {
+	e := newSessionEnv(t)
+	agent := map[string]string{"Authorization": "Bearer " + e.login("agent1", "agent1-pass")}
+	requireAgentError(t, serve(e.router, http.MethodPost, "/api/agent/v1/supervisor/conversations/served/take-over", "", agent),
+		http.StatusForbidden, "forbidden", "supervisor role")
+	requireAgentError(t, serve(e.router, http.MethodGet, "/api/agent/v1/supervisor/estimates", "", agent),
+		http.StatusForbidden, "forbidden", "supervisor role")
+
+	e.ok(http.StatusOK, http.MethodPut, "/agents/agent2", `{"role":"supervisor"}`)
+	h := map[string]string{"Authorization": "Bearer " + e.login("agent2", "agent2-pass")}
+	now := time.Now().UTC()
+	for _, r := range []models.Conversation{
+		{ID: "waiting", TenantID: models.DemoTenantID, Phase: "QUEUED", SkillGroupID: 11, QueuedAt: &now},
+		{ID: "closed", TenantID: models.DemoTenantID, Phase: "CLOSED", AgentID: "agent1", SkillGroupID: 11},
+		{ID: "mine", TenantID: models.DemoTenantID, Phase: "AGENT", AgentID: "agent2", SkillGroupID: 11},
+		{ID: "theirs", TenantID: "other", Phase: "AGENT", AgentID: "agent9", SkillGroupID: 11},
+	} {
+		r.WorkflowID, r.ChannelConfigID, r.UserID, r.StartedAt, r.UpdatedAt, r.Settings = "conv:"+r.ID, "ch", "u-"+r.ID, now, now, "{}"
+		require.NoError(t, e.db.Create(&r).Error)
+	}
+	take := func(id string) *httptest.ResponseRecorder {
+		return serve(e.router, http.MethodPost, "/api/agent/v1/supervisor/conversations/"+id+"/take-over", "", h)
+	}
+	requireAgentError(t, take("nobody"), http.StatusNotFound, "not_found", "")
+	requireAgentError(t, take("theirs"), http.StatusForbidden, "forbidden", "another tenant")
+	requireAgentError(t, take("waiting"), http.StatusConflict, "conflict", "no agent serves this conversation")
+	requireAgentError(t, take("closed"), http.StatusConflict, "conflict", "no agent serves this conversation")
+	requireAgentError(t, take("mine"), http.StatusConflict, "conflict", "you already serve")
+	var after models.Conversation
+	require.NoError(t, e.db.Where("id = ?", "mine").Take(&after).Error)
+	require.Equal(t, "agent2", after.AgentID, "a refusal changes nothing")
 }

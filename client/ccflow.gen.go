@@ -9560,6 +9560,240 @@ func (e AgentSetStatusdefaultJSONResponseBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for SupervisorTakeOver401JSONResponseBodyCode.
+const (
+	SupervisorTakeOver401JSONResponseBodyCodeBadRequest   SupervisorTakeOver401JSONResponseBodyCode = "bad_request"
+	SupervisorTakeOver401JSONResponseBodyCodeConflict     SupervisorTakeOver401JSONResponseBodyCode = "conflict"
+	SupervisorTakeOver401JSONResponseBodyCodeForbidden    SupervisorTakeOver401JSONResponseBodyCode = "forbidden"
+	SupervisorTakeOver401JSONResponseBodyCodeInternal     SupervisorTakeOver401JSONResponseBodyCode = "internal"
+	SupervisorTakeOver401JSONResponseBodyCodeNotFound     SupervisorTakeOver401JSONResponseBodyCode = "not_found"
+	SupervisorTakeOver401JSONResponseBodyCodeRateLimited  SupervisorTakeOver401JSONResponseBodyCode = "rate_limited"
+	SupervisorTakeOver401JSONResponseBodyCodeTooLarge     SupervisorTakeOver401JSONResponseBodyCode = "too_large"
+	SupervisorTakeOver401JSONResponseBodyCodeUnauthorized SupervisorTakeOver401JSONResponseBodyCode = "unauthorized"
+	SupervisorTakeOver401JSONResponseBodyCodeUnavailable  SupervisorTakeOver401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorTakeOver401JSONResponseBodyCode enum.
+func (e SupervisorTakeOver401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorTakeOver401JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorTakeOver401JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorTakeOver401JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorTakeOver401JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorTakeOver401JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorTakeOver401JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorTakeOver401JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorTakeOver401JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorTakeOver401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorTakeOver403JSONResponseBodyCode.
+const (
+	SupervisorTakeOver403JSONResponseBodyCodeBadRequest   SupervisorTakeOver403JSONResponseBodyCode = "bad_request"
+	SupervisorTakeOver403JSONResponseBodyCodeConflict     SupervisorTakeOver403JSONResponseBodyCode = "conflict"
+	SupervisorTakeOver403JSONResponseBodyCodeForbidden    SupervisorTakeOver403JSONResponseBodyCode = "forbidden"
+	SupervisorTakeOver403JSONResponseBodyCodeInternal     SupervisorTakeOver403JSONResponseBodyCode = "internal"
+	SupervisorTakeOver403JSONResponseBodyCodeNotFound     SupervisorTakeOver403JSONResponseBodyCode = "not_found"
+	SupervisorTakeOver403JSONResponseBodyCodeRateLimited  SupervisorTakeOver403JSONResponseBodyCode = "rate_limited"
+	SupervisorTakeOver403JSONResponseBodyCodeTooLarge     SupervisorTakeOver403JSONResponseBodyCode = "too_large"
+	SupervisorTakeOver403JSONResponseBodyCodeUnauthorized SupervisorTakeOver403JSONResponseBodyCode = "unauthorized"
+	SupervisorTakeOver403JSONResponseBodyCodeUnavailable  SupervisorTakeOver403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorTakeOver403JSONResponseBodyCode enum.
+func (e SupervisorTakeOver403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorTakeOver403JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorTakeOver403JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorTakeOver403JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorTakeOver403JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorTakeOver403JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorTakeOver403JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorTakeOver403JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorTakeOver403JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorTakeOver403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorTakeOver404JSONResponseBodyCode.
+const (
+	SupervisorTakeOver404JSONResponseBodyCodeBadRequest   SupervisorTakeOver404JSONResponseBodyCode = "bad_request"
+	SupervisorTakeOver404JSONResponseBodyCodeConflict     SupervisorTakeOver404JSONResponseBodyCode = "conflict"
+	SupervisorTakeOver404JSONResponseBodyCodeForbidden    SupervisorTakeOver404JSONResponseBodyCode = "forbidden"
+	SupervisorTakeOver404JSONResponseBodyCodeInternal     SupervisorTakeOver404JSONResponseBodyCode = "internal"
+	SupervisorTakeOver404JSONResponseBodyCodeNotFound     SupervisorTakeOver404JSONResponseBodyCode = "not_found"
+	SupervisorTakeOver404JSONResponseBodyCodeRateLimited  SupervisorTakeOver404JSONResponseBodyCode = "rate_limited"
+	SupervisorTakeOver404JSONResponseBodyCodeTooLarge     SupervisorTakeOver404JSONResponseBodyCode = "too_large"
+	SupervisorTakeOver404JSONResponseBodyCodeUnauthorized SupervisorTakeOver404JSONResponseBodyCode = "unauthorized"
+	SupervisorTakeOver404JSONResponseBodyCodeUnavailable  SupervisorTakeOver404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorTakeOver404JSONResponseBodyCode enum.
+func (e SupervisorTakeOver404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorTakeOver404JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorTakeOver404JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorTakeOver404JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorTakeOver404JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorTakeOver404JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorTakeOver404JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorTakeOver404JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorTakeOver404JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorTakeOver404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorTakeOver409JSONResponseBodyCode.
+const (
+	SupervisorTakeOver409JSONResponseBodyCodeBadRequest   SupervisorTakeOver409JSONResponseBodyCode = "bad_request"
+	SupervisorTakeOver409JSONResponseBodyCodeConflict     SupervisorTakeOver409JSONResponseBodyCode = "conflict"
+	SupervisorTakeOver409JSONResponseBodyCodeForbidden    SupervisorTakeOver409JSONResponseBodyCode = "forbidden"
+	SupervisorTakeOver409JSONResponseBodyCodeInternal     SupervisorTakeOver409JSONResponseBodyCode = "internal"
+	SupervisorTakeOver409JSONResponseBodyCodeNotFound     SupervisorTakeOver409JSONResponseBodyCode = "not_found"
+	SupervisorTakeOver409JSONResponseBodyCodeRateLimited  SupervisorTakeOver409JSONResponseBodyCode = "rate_limited"
+	SupervisorTakeOver409JSONResponseBodyCodeTooLarge     SupervisorTakeOver409JSONResponseBodyCode = "too_large"
+	SupervisorTakeOver409JSONResponseBodyCodeUnauthorized SupervisorTakeOver409JSONResponseBodyCode = "unauthorized"
+	SupervisorTakeOver409JSONResponseBodyCodeUnavailable  SupervisorTakeOver409JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorTakeOver409JSONResponseBodyCode enum.
+func (e SupervisorTakeOver409JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorTakeOver409JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorTakeOver409JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorTakeOver409JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorTakeOver409JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorTakeOver409JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorTakeOver409JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorTakeOver409JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorTakeOver409JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorTakeOver409JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorTakeOver503JSONResponseBodyCode.
+const (
+	SupervisorTakeOver503JSONResponseBodyCodeBadRequest   SupervisorTakeOver503JSONResponseBodyCode = "bad_request"
+	SupervisorTakeOver503JSONResponseBodyCodeConflict     SupervisorTakeOver503JSONResponseBodyCode = "conflict"
+	SupervisorTakeOver503JSONResponseBodyCodeForbidden    SupervisorTakeOver503JSONResponseBodyCode = "forbidden"
+	SupervisorTakeOver503JSONResponseBodyCodeInternal     SupervisorTakeOver503JSONResponseBodyCode = "internal"
+	SupervisorTakeOver503JSONResponseBodyCodeNotFound     SupervisorTakeOver503JSONResponseBodyCode = "not_found"
+	SupervisorTakeOver503JSONResponseBodyCodeRateLimited  SupervisorTakeOver503JSONResponseBodyCode = "rate_limited"
+	SupervisorTakeOver503JSONResponseBodyCodeTooLarge     SupervisorTakeOver503JSONResponseBodyCode = "too_large"
+	SupervisorTakeOver503JSONResponseBodyCodeUnauthorized SupervisorTakeOver503JSONResponseBodyCode = "unauthorized"
+	SupervisorTakeOver503JSONResponseBodyCodeUnavailable  SupervisorTakeOver503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorTakeOver503JSONResponseBodyCode enum.
+func (e SupervisorTakeOver503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorTakeOver503JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorTakeOver503JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorTakeOver503JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorTakeOver503JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorTakeOver503JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorTakeOver503JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorTakeOver503JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorTakeOver503JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorTakeOver503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorTakeOverdefaultJSONResponseBodyCode.
+const (
+	SupervisorTakeOverdefaultJSONResponseBodyCodeBadRequest   SupervisorTakeOverdefaultJSONResponseBodyCode = "bad_request"
+	SupervisorTakeOverdefaultJSONResponseBodyCodeConflict     SupervisorTakeOverdefaultJSONResponseBodyCode = "conflict"
+	SupervisorTakeOverdefaultJSONResponseBodyCodeForbidden    SupervisorTakeOverdefaultJSONResponseBodyCode = "forbidden"
+	SupervisorTakeOverdefaultJSONResponseBodyCodeInternal     SupervisorTakeOverdefaultJSONResponseBodyCode = "internal"
+	SupervisorTakeOverdefaultJSONResponseBodyCodeNotFound     SupervisorTakeOverdefaultJSONResponseBodyCode = "not_found"
+	SupervisorTakeOverdefaultJSONResponseBodyCodeRateLimited  SupervisorTakeOverdefaultJSONResponseBodyCode = "rate_limited"
+	SupervisorTakeOverdefaultJSONResponseBodyCodeTooLarge     SupervisorTakeOverdefaultJSONResponseBodyCode = "too_large"
+	SupervisorTakeOverdefaultJSONResponseBodyCodeUnauthorized SupervisorTakeOverdefaultJSONResponseBodyCode = "unauthorized"
+	SupervisorTakeOverdefaultJSONResponseBodyCodeUnavailable  SupervisorTakeOverdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorTakeOverdefaultJSONResponseBodyCode enum.
+func (e SupervisorTakeOverdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeConflict:
+		return true
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeInternal:
+		return true
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorTakeOverdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SupervisorWhisper400JSONResponseBodyCode.
 const (
 	SupervisorWhisper400JSONResponseBodyCodeBadRequest   SupervisorWhisper400JSONResponseBodyCode = "bad_request"
@@ -9827,6 +10061,162 @@ func (e SupervisorWhisperdefaultJSONResponseBodyCode) Valid() bool {
 	case SupervisorWhisperdefaultJSONResponseBodyCodeUnauthorized:
 		return true
 	case SupervisorWhisperdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorEstimates401JSONResponseBodyCode.
+const (
+	SupervisorEstimates401JSONResponseBodyCodeBadRequest   SupervisorEstimates401JSONResponseBodyCode = "bad_request"
+	SupervisorEstimates401JSONResponseBodyCodeConflict     SupervisorEstimates401JSONResponseBodyCode = "conflict"
+	SupervisorEstimates401JSONResponseBodyCodeForbidden    SupervisorEstimates401JSONResponseBodyCode = "forbidden"
+	SupervisorEstimates401JSONResponseBodyCodeInternal     SupervisorEstimates401JSONResponseBodyCode = "internal"
+	SupervisorEstimates401JSONResponseBodyCodeNotFound     SupervisorEstimates401JSONResponseBodyCode = "not_found"
+	SupervisorEstimates401JSONResponseBodyCodeRateLimited  SupervisorEstimates401JSONResponseBodyCode = "rate_limited"
+	SupervisorEstimates401JSONResponseBodyCodeTooLarge     SupervisorEstimates401JSONResponseBodyCode = "too_large"
+	SupervisorEstimates401JSONResponseBodyCodeUnauthorized SupervisorEstimates401JSONResponseBodyCode = "unauthorized"
+	SupervisorEstimates401JSONResponseBodyCodeUnavailable  SupervisorEstimates401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorEstimates401JSONResponseBodyCode enum.
+func (e SupervisorEstimates401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorEstimates401JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorEstimates401JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorEstimates401JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorEstimates401JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorEstimates401JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorEstimates401JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorEstimates401JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorEstimates401JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorEstimates401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorEstimates403JSONResponseBodyCode.
+const (
+	SupervisorEstimates403JSONResponseBodyCodeBadRequest   SupervisorEstimates403JSONResponseBodyCode = "bad_request"
+	SupervisorEstimates403JSONResponseBodyCodeConflict     SupervisorEstimates403JSONResponseBodyCode = "conflict"
+	SupervisorEstimates403JSONResponseBodyCodeForbidden    SupervisorEstimates403JSONResponseBodyCode = "forbidden"
+	SupervisorEstimates403JSONResponseBodyCodeInternal     SupervisorEstimates403JSONResponseBodyCode = "internal"
+	SupervisorEstimates403JSONResponseBodyCodeNotFound     SupervisorEstimates403JSONResponseBodyCode = "not_found"
+	SupervisorEstimates403JSONResponseBodyCodeRateLimited  SupervisorEstimates403JSONResponseBodyCode = "rate_limited"
+	SupervisorEstimates403JSONResponseBodyCodeTooLarge     SupervisorEstimates403JSONResponseBodyCode = "too_large"
+	SupervisorEstimates403JSONResponseBodyCodeUnauthorized SupervisorEstimates403JSONResponseBodyCode = "unauthorized"
+	SupervisorEstimates403JSONResponseBodyCodeUnavailable  SupervisorEstimates403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorEstimates403JSONResponseBodyCode enum.
+func (e SupervisorEstimates403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorEstimates403JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorEstimates403JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorEstimates403JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorEstimates403JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorEstimates403JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorEstimates403JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorEstimates403JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorEstimates403JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorEstimates403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorEstimates503JSONResponseBodyCode.
+const (
+	SupervisorEstimates503JSONResponseBodyCodeBadRequest   SupervisorEstimates503JSONResponseBodyCode = "bad_request"
+	SupervisorEstimates503JSONResponseBodyCodeConflict     SupervisorEstimates503JSONResponseBodyCode = "conflict"
+	SupervisorEstimates503JSONResponseBodyCodeForbidden    SupervisorEstimates503JSONResponseBodyCode = "forbidden"
+	SupervisorEstimates503JSONResponseBodyCodeInternal     SupervisorEstimates503JSONResponseBodyCode = "internal"
+	SupervisorEstimates503JSONResponseBodyCodeNotFound     SupervisorEstimates503JSONResponseBodyCode = "not_found"
+	SupervisorEstimates503JSONResponseBodyCodeRateLimited  SupervisorEstimates503JSONResponseBodyCode = "rate_limited"
+	SupervisorEstimates503JSONResponseBodyCodeTooLarge     SupervisorEstimates503JSONResponseBodyCode = "too_large"
+	SupervisorEstimates503JSONResponseBodyCodeUnauthorized SupervisorEstimates503JSONResponseBodyCode = "unauthorized"
+	SupervisorEstimates503JSONResponseBodyCodeUnavailable  SupervisorEstimates503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorEstimates503JSONResponseBodyCode enum.
+func (e SupervisorEstimates503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorEstimates503JSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorEstimates503JSONResponseBodyCodeConflict:
+		return true
+	case SupervisorEstimates503JSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorEstimates503JSONResponseBodyCodeInternal:
+		return true
+	case SupervisorEstimates503JSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorEstimates503JSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorEstimates503JSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorEstimates503JSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorEstimates503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SupervisorEstimatesdefaultJSONResponseBodyCode.
+const (
+	SupervisorEstimatesdefaultJSONResponseBodyCodeBadRequest   SupervisorEstimatesdefaultJSONResponseBodyCode = "bad_request"
+	SupervisorEstimatesdefaultJSONResponseBodyCodeConflict     SupervisorEstimatesdefaultJSONResponseBodyCode = "conflict"
+	SupervisorEstimatesdefaultJSONResponseBodyCodeForbidden    SupervisorEstimatesdefaultJSONResponseBodyCode = "forbidden"
+	SupervisorEstimatesdefaultJSONResponseBodyCodeInternal     SupervisorEstimatesdefaultJSONResponseBodyCode = "internal"
+	SupervisorEstimatesdefaultJSONResponseBodyCodeNotFound     SupervisorEstimatesdefaultJSONResponseBodyCode = "not_found"
+	SupervisorEstimatesdefaultJSONResponseBodyCodeRateLimited  SupervisorEstimatesdefaultJSONResponseBodyCode = "rate_limited"
+	SupervisorEstimatesdefaultJSONResponseBodyCodeTooLarge     SupervisorEstimatesdefaultJSONResponseBodyCode = "too_large"
+	SupervisorEstimatesdefaultJSONResponseBodyCodeUnauthorized SupervisorEstimatesdefaultJSONResponseBodyCode = "unauthorized"
+	SupervisorEstimatesdefaultJSONResponseBodyCodeUnavailable  SupervisorEstimatesdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the SupervisorEstimatesdefaultJSONResponseBodyCode enum.
+func (e SupervisorEstimatesdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeConflict:
+		return true
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeInternal:
+		return true
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case SupervisorEstimatesdefaultJSONResponseBodyCodeUnavailable:
 		return true
 	default:
 		return false
@@ -12725,6 +13115,24 @@ type AgentSetStatus503JSONResponseBodyCode string
 // AgentSetStatusdefaultJSONResponseBodyCode defines parameters for AgentSetStatus.
 type AgentSetStatusdefaultJSONResponseBodyCode string
 
+// SupervisorTakeOver401JSONResponseBodyCode defines parameters for SupervisorTakeOver.
+type SupervisorTakeOver401JSONResponseBodyCode string
+
+// SupervisorTakeOver403JSONResponseBodyCode defines parameters for SupervisorTakeOver.
+type SupervisorTakeOver403JSONResponseBodyCode string
+
+// SupervisorTakeOver404JSONResponseBodyCode defines parameters for SupervisorTakeOver.
+type SupervisorTakeOver404JSONResponseBodyCode string
+
+// SupervisorTakeOver409JSONResponseBodyCode defines parameters for SupervisorTakeOver.
+type SupervisorTakeOver409JSONResponseBodyCode string
+
+// SupervisorTakeOver503JSONResponseBodyCode defines parameters for SupervisorTakeOver.
+type SupervisorTakeOver503JSONResponseBodyCode string
+
+// SupervisorTakeOverdefaultJSONResponseBodyCode defines parameters for SupervisorTakeOver.
+type SupervisorTakeOverdefaultJSONResponseBodyCode string
+
 // SupervisorWhisperJSONBody defines parameters for SupervisorWhisper.
 type SupervisorWhisperJSONBody struct {
 	Content string `json:"content"`
@@ -12750,6 +13158,18 @@ type SupervisorWhisper503JSONResponseBodyCode string
 
 // SupervisorWhisperdefaultJSONResponseBodyCode defines parameters for SupervisorWhisper.
 type SupervisorWhisperdefaultJSONResponseBodyCode string
+
+// SupervisorEstimates401JSONResponseBodyCode defines parameters for SupervisorEstimates.
+type SupervisorEstimates401JSONResponseBodyCode string
+
+// SupervisorEstimates403JSONResponseBodyCode defines parameters for SupervisorEstimates.
+type SupervisorEstimates403JSONResponseBodyCode string
+
+// SupervisorEstimates503JSONResponseBodyCode defines parameters for SupervisorEstimates.
+type SupervisorEstimates503JSONResponseBodyCode string
+
+// SupervisorEstimatesdefaultJSONResponseBodyCode defines parameters for SupervisorEstimates.
+type SupervisorEstimatesdefaultJSONResponseBodyCode string
 
 // SupervisorLive200JSONResponseBodyAgentsRole defines parameters for SupervisorLive.
 type SupervisorLive200JSONResponseBodyAgentsRole string
@@ -13904,6 +14324,13 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/agent/v1/status (the `AgentSetStatus` operationId).
 	AgentSetStatus(ctx context.Context, body AgentSetStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SupervisorTakeOver Supervisors: take a served conversation over (a transfer to yourself)
+	//
+	// A transfer of the conversation to the calling supervisor on behalf of the agent serving it, through the conversation's ordinary transfer: the serving agent gets `transferred`, the supervisor `assigned`. 409 and nothing changed when no agent serves it now (it waits or has closed), when the supervisor already serves it, or when the supervisor is not READY with a free slot.
+	//
+	// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/take-over (the `SupervisorTakeOver` operationId).
+	SupervisorTakeOver(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SupervisorWhisperWithBody Supervisors: a note to the agent serving the conversation, never shown to the visitor
 	//
 	// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
@@ -13921,6 +14348,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
 	SupervisorWhisper(ctx context.Context, id ConversationID, body SupervisorWhisperJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SupervisorEstimates Supervisors: the estimated wait per skill group
+	//
+	// Routing's estimate, the one queryQueueInfo gives visitors: the mean of the group's last real waits (queued to assigned) within 24 hours; null while there is none. It asks the routing workflow, so the page reads it less often than the live view.
+	//
+	// Corresponds with GET /api/agent/v1/supervisor/estimates (the `SupervisorEstimates` operationId).
+	SupervisorEstimates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SupervisorLive Supervisors: the tenant's live conversations, queues and agents, from the database
 	//
@@ -15647,6 +16081,23 @@ func (c *Client) AgentSetStatus(ctx context.Context, body AgentSetStatusJSONRequ
 	return c.Client.Do(req)
 }
 
+// SupervisorTakeOver Supervisors: take a served conversation over (a transfer to yourself)
+//
+// A transfer of the conversation to the calling supervisor on behalf of the agent serving it, through the conversation's ordinary transfer: the serving agent gets `transferred`, the supervisor `assigned`. 409 and nothing changed when no agent serves it now (it waits or has closed), when the supervisor already serves it, or when the supervisor is not READY with a free slot.
+//
+// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/take-over (the `SupervisorTakeOver` operationId).
+func (c *Client) SupervisorTakeOver(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSupervisorTakeOverRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SupervisorWhisperWithBody Supervisors: a note to the agent serving the conversation, never shown to the visitor
 //
 // The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
@@ -15675,6 +16126,23 @@ func (c *Client) SupervisorWhisperWithBody(ctx context.Context, id ConversationI
 // Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
 func (c *Client) SupervisorWhisper(ctx context.Context, id ConversationID, body SupervisorWhisperJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSupervisorWhisperRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SupervisorEstimates Supervisors: the estimated wait per skill group
+//
+// Routing's estimate, the one queryQueueInfo gives visitors: the mean of the group's last real waits (queued to assigned) within 24 hours; null while there is none. It asks the routing workflow, so the page reads it less often than the live view.
+//
+// Corresponds with GET /api/agent/v1/supervisor/estimates (the `SupervisorEstimates` operationId).
+func (c *Client) SupervisorEstimates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSupervisorEstimatesRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -19191,6 +19659,40 @@ func NewAgentSetStatusRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewSupervisorTakeOverRequest constructs an http.Request for the SupervisorTakeOver method
+func NewSupervisorTakeOverRequest(server string, id ConversationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/supervisor/conversations/%s/take-over", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewSupervisorWhisperRequest calls the generic SupervisorWhisper builder with application/json body
 func NewSupervisorWhisperRequest(server string, id ConversationID, body SupervisorWhisperJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -19234,6 +19736,33 @@ func NewSupervisorWhisperRequestWithBody(server string, id ConversationID, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSupervisorEstimatesRequest constructs an http.Request for the SupervisorEstimates method
+func NewSupervisorEstimatesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/supervisor/estimates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -21385,6 +21914,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/agent/v1/status (the `AgentSetStatus` operationId).
 	AgentSetStatusWithResponse(ctx context.Context, body AgentSetStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentSetStatusResponse, error)
 
+	// SupervisorTakeOverWithResponse Supervisors: take a served conversation over (a transfer to yourself)
+	//
+	// A transfer of the conversation to the calling supervisor on behalf of the agent serving it, through the conversation's ordinary transfer: the serving agent gets `transferred`, the supervisor `assigned`. 409 and nothing changed when no agent serves it now (it waits or has closed), when the supervisor already serves it, or when the supervisor is not READY with a free slot.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/take-over (the `SupervisorTakeOver` operationId).
+	SupervisorTakeOverWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*SupervisorTakeOverResponse, error)
+
 	// SupervisorWhisperWithBodyWithResponse Supervisors: a note to the agent serving the conversation, never shown to the visitor
 	//
 	// The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
@@ -21402,6 +21940,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/whisper (the `SupervisorWhisper` operationId).
 	SupervisorWhisperWithResponse(ctx context.Context, id ConversationID, body SupervisorWhisperJSONRequestBody, reqEditors ...RequestEditorFn) (*SupervisorWhisperResponse, error)
+
+	// SupervisorEstimatesWithResponse Supervisors: the estimated wait per skill group
+	//
+	// Routing's estimate, the one queryQueueInfo gives visitors: the mean of the group's last real waits (queued to assigned) within 24 hours; null while there is none. It asks the routing workflow, so the page reads it less often than the live view.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/agent/v1/supervisor/estimates (the `SupervisorEstimates` operationId).
+	SupervisorEstimatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SupervisorEstimatesResponse, error)
 
 	// SupervisorLiveWithResponse Supervisors: the tenant's live conversations, queues and agents, from the database
 	//
@@ -25985,6 +26532,89 @@ func (r AgentSetStatusResponse) ContentType() string {
 	return ""
 }
 
+type SupervisorTakeOverResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Conversation
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SupervisorTakeOverResponse) GetJSON200() *Conversation {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SupervisorTakeOverResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SupervisorTakeOverResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SupervisorTakeOverResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SupervisorTakeOverResponse) GetJSON409() *JsonError {
+	return r.JSON409
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SupervisorTakeOverResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SupervisorTakeOverResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SupervisorTakeOverResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SupervisorTakeOverResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SupervisorTakeOverResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SupervisorTakeOverResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SupervisorWhisperResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -26073,6 +26703,89 @@ func (r SupervisorWhisperResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SupervisorWhisperResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SupervisorEstimatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		SkillGroups []struct {
+			// EstimateWaitSeconds null while there is no estimate yet
+			EstimateWaitSeconds *int   `json:"estimateWaitSeconds"`
+			Id                  int64  `json:"id"`
+			Name                string `json:"name"`
+		} `json:"skillGroups"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SupervisorEstimatesResponse) GetJSON200() *struct {
+	SkillGroups []struct {
+		// EstimateWaitSeconds null while there is no estimate yet
+		EstimateWaitSeconds *int   `json:"estimateWaitSeconds"`
+		Id                  int64  `json:"id"`
+		Name                string `json:"name"`
+	} `json:"skillGroups"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SupervisorEstimatesResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SupervisorEstimatesResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SupervisorEstimatesResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SupervisorEstimatesResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SupervisorEstimatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SupervisorEstimatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SupervisorEstimatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SupervisorEstimatesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29749,6 +30462,21 @@ func (c *ClientWithResponses) AgentSetStatusWithResponse(ctx context.Context, bo
 	return ParseAgentSetStatusResponse(rsp)
 }
 
+// SupervisorTakeOverWithResponse Supervisors: take a served conversation over (a transfer to yourself)
+//
+// A transfer of the conversation to the calling supervisor on behalf of the agent serving it, through the conversation's ordinary transfer: the serving agent gets `transferred`, the supervisor `assigned`. 409 and nothing changed when no agent serves it now (it waits or has closed), when the supervisor already serves it, or when the supervisor is not READY with a free slot.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/supervisor/conversations/{id}/take-over (the `SupervisorTakeOver` operationId).
+func (c *ClientWithResponses) SupervisorTakeOverWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*SupervisorTakeOverResponse, error) {
+	rsp, err := c.SupervisorTakeOver(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSupervisorTakeOverResponse(rsp)
+}
+
 // SupervisorWhisperWithBodyWithResponse Supervisors: a note to the agent serving the conversation, never shown to the visitor
 //
 // The serving agent's feed gets a `whisper` event. 409 and nothing stored when no agent serves it now.
@@ -29777,6 +30505,21 @@ func (c *ClientWithResponses) SupervisorWhisperWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseSupervisorWhisperResponse(rsp)
+}
+
+// SupervisorEstimatesWithResponse Supervisors: the estimated wait per skill group
+//
+// Routing's estimate, the one queryQueueInfo gives visitors: the mean of the group's last real waits (queued to assigned) within 24 hours; null while there is none. It asks the routing workflow, so the page reads it less often than the live view.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/agent/v1/supervisor/estimates (the `SupervisorEstimates` operationId).
+func (c *ClientWithResponses) SupervisorEstimatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SupervisorEstimatesResponse, error) {
+	rsp, err := c.SupervisorEstimates(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSupervisorEstimatesResponse(rsp)
 }
 
 // SupervisorLiveWithResponse Supervisors: the tenant's live conversations, queues and agents, from the database
@@ -33702,6 +34445,74 @@ func ParseAgentSetStatusResponse(rsp *http.Response) (*AgentSetStatusResponse, e
 	return response, nil
 }
 
+// ParseSupervisorTakeOverResponse parses an HTTP response from a SupervisorTakeOverWithResponse call
+func ParseSupervisorTakeOverResponse(rsp *http.Response) (*SupervisorTakeOverResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SupervisorTakeOverResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Conversation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseSupervisorWhisperResponse parses an HTTP response from a SupervisorWhisperWithResponse call
 func ParseSupervisorWhisperResponse(rsp *http.Response) (*SupervisorWhisperResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -33759,6 +34570,67 @@ func ParseSupervisorWhisperResponse(rsp *http.Response) (*SupervisorWhisperRespo
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSupervisorEstimatesResponse parses an HTTP response from a SupervisorEstimatesWithResponse call
+func ParseSupervisorEstimatesResponse(rsp *http.Response) (*SupervisorEstimatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SupervisorEstimatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			SkillGroups []struct {
+				// EstimateWaitSeconds null while there is no estimate yet
+				EstimateWaitSeconds *int   `json:"estimateWaitSeconds"`
+				Id                  int64  `json:"id"`
+				Name                string `json:"name"`
+			} `json:"skillGroups"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest JsonError

@@ -81,6 +81,7 @@ func TestSupervisorInABrowser(t *testing.T) {
 	b.waitJS("one waits in a queue", `[...document.querySelectorAll('#queues td.waiting')].some(td => td.textContent === '1')`)
 	b.waitJS("agent1 is on a break with one of three", svRow("agents", "agent", "agent1")+`?.querySelector('.load').textContent === '1/3'`)
 	b.waitText(`#agents tbody tr[data-agent="agent1"] .status`, "小休")
+	b.waitJS("no estimated wait without a real wait to go by", `[...document.querySelectorAll('#queues td.estimate')].length >= 2 && [...document.querySelectorAll('#queues td.estimate')].every(td => td.textContent === '暂无估计')`)
 
 	// Ann's conversation, read-only, updating live.
 	b.run("open Ann's conversation", chromedp.Click(chromedp.CSS(`#convs tbody tr[data-conv="`+annConv+`"]`)))
@@ -120,6 +121,34 @@ func TestSupervisorInABrowser(t *testing.T) {
 	b.screenshot("supervisor")
 	b.run("download the CSV", chromedp.Click(chromedp.CSS("#report-csv")))
 	b.waitJS("no error from the download", `document.getElementById('report-error').hidden`)
+
+	// Take over: not while the supervisor is offline (the page says why,
+	// nothing changes); then, ready, Ann's conversation moves from agent1 to
+	// the supervisor through the ordinary transfer.
+	b.run("open Ann's conversation again", chromedp.Click(chromedp.CSS(`#convs tbody tr[data-conv="`+annConv+`"]`)))
+	b.run("take over while offline", chromedp.Click(chromedp.CSS("#take-over")))
+	b.waitText("#take-status", "未接管")
+	b.waitText("#take-status", "ready")
+	require.Equal(t, http.StatusOK, a1.say(annConv, "我还在。"), "a refused take-over leaves agent1 serving")
+	// agent1 back: Bob, who waited a while, is served; routing now has a
+	// real wait and the page shows an estimate for Bob's group.
+	a1.setStatus("READY")
+	bobConv := a1.waitAssigned("sv-bob")
+	b.waitJS("an estimated wait from the real one", `[...document.querySelectorAll('#queues td.estimate')].some(td => /^[0-9]+:[0-9]{2}$/.test(td.textContent))`)
+	a2 := loginAgent(t, base, "agent2", "agent2-pass")
+	a2.setStatus("READY")
+	b.run("take over, ready", chromedp.Click(chromedp.CSS("#take-over")))
+	b.waitText("#take-status", "已接管")
+	a1.waitEvent("Ann's conversation leaves agent1", func(e agentEvent) bool { return e.Type == "transferred" && e.ConversationID == annConv })
+	require.Equal(t, annConv, a2.waitAssigned("sv-ann"))
+	require.Equal(t, http.StatusOK, a2.say(annConv, "您好，我是主管，我来处理。"))
+	ann.waitDownlink("the supervisor's message", "AGENT", "您好，我是主管，我来处理。")
+	b.waitJS("the live view shows the supervisor serving Ann", svRow("convs", "conv", annConv)+`?.textContent.includes('客服2号')`)
+	code, _ = a2.do(http.MethodPost, "/supervisor/conversations/"+bobConv+"/take-over", nil)
+	require.Equal(t, http.StatusOK, code, "a second take-over while a slot is free")
+	a1.waitEvent("Bob's conversation leaves agent1", func(e agentEvent) bool { return e.Type == "transferred" && e.ConversationID == bobConv })
+	code, _ = a2.do(http.MethodPost, "/supervisor/conversations/"+bobConv+"/take-over", nil)
+	require.Equal(t, http.StatusConflict, code, "one's own conversation is not taken over")
 
 	// On a phone's width nothing is wider than the screen.
 	b.run("a phone's width", chromedp.EmulateViewport(390, 844))

@@ -12,11 +12,12 @@ const zh = {
   brand: 'ccflow 主管视图', title: '主管视图', username: '用户名', password: '密码', login: '登录', logout: '退出', console: '客服工作台',
   loginFailed: '用户名或密码错误', expired: '登录已过期，请重新登录', tooMany: '尝试次数过多，请稍后再试',
   forbidden: '此页面需要主管角色，请联系管理员。', network: '网络中断，正在重新连接…',
-  queues: '队列', group: '技能组', waiting: '排队', longest: '最长等待', serving: '接待中', ready: '就绪座席',
+  queues: '队列', group: '技能组', waiting: '排队', longest: '最长等待', estimate: '预计等待', noEstimate: '暂无估计', serving: '接待中', ready: '就绪座席',
   agents: '座席', agent: '座席', status: '状态', load: '负载', groups: '技能组',
   conversations: '进行中的会话', visitor: '访客', phase: '阶段', wait: '等待',
   lookingAt: '查看会话：', closeView: '关闭', readOnly: '只读：主管查看不会改变会话。', gone: '该会话已结束。',
   whisper: '悄悄话', whisperHint: '只有接待的座席能看到，访客看不到', whispered: '已发给接待座席', whisperFailed: '未发送：',
+  takeOver: '接管', takeOverHint: '转给自己接待（需在工作台设为就绪且有空位）', tookOver: '已接管：会话已转到你的客服工作台', takeOverFailed: '未接管：',
   READY: '就绪', NOT_READY: '小休', OFFLINE: '离线',
   ROBOT: '机器人', QUEUED: '排队中', AGENT: '人工', SATISFACTION: '待评价', CLOSED: '已结束',
   reports: '报表', from: '从', to: '到', by: '按', byDay: '日', byGroup: '技能组', byAgent: '座席', show: '查看', csv: '下载 CSV',
@@ -29,11 +30,12 @@ const en = {
   brand: 'ccflow supervisor', title: 'Supervisor', username: 'Username', password: 'Password', login: 'Log in', logout: 'Log out', console: 'Agent console',
   loginFailed: 'Wrong username or password', expired: 'The session has expired: log in again', tooMany: 'Too many attempts, try again later',
   forbidden: 'This page needs the supervisor role: ask an administrator.', network: 'Connection lost, reconnecting…',
-  queues: 'Queues', group: 'Skill group', waiting: 'Waiting', longest: 'Longest wait', serving: 'Serving', ready: 'Ready agents',
+  queues: 'Queues', group: 'Skill group', waiting: 'Waiting', longest: 'Longest wait', estimate: 'Estimated wait', noEstimate: 'no estimate yet', serving: 'Serving', ready: 'Ready agents',
   agents: 'Agents', agent: 'Agent', status: 'Status', load: 'Load', groups: 'Skill groups',
   conversations: 'Live conversations', visitor: 'Visitor', phase: 'Phase', wait: 'Wait',
   lookingAt: 'Looking at:', closeView: 'Close', readOnly: 'Read-only: a supervisor looking changes nothing.', gone: 'This conversation has ended.',
   whisper: 'Whisper', whisperHint: 'Only the serving agent sees it, never the visitor', whispered: 'Sent to the serving agent', whisperFailed: 'Not sent: ',
+  takeOver: 'Take over', takeOverHint: 'transfer it to yourself (be ready with a free slot in the console)', tookOver: 'Taken over: the conversation is in your agent console', takeOverFailed: 'Not taken over: ',
   READY: 'Ready', NOT_READY: 'Not ready', OFFLINE: 'Offline',
   ROBOT: 'Robot', QUEUED: 'Queued', AGENT: 'Agent', SATISFACTION: 'Rating', CLOSED: 'Closed',
   reports: 'Reports', from: 'From', to: 'To', by: 'By', byDay: 'day', byGroup: 'skill group', byAgent: 'agent', show: 'Show', csv: 'Download CSV',
@@ -47,8 +49,10 @@ const S = lang === 'en' ? en : zh;
 // LONG_WAIT marks a wait worth a supervisor's eye.
 const LONG_WAIT = 60;
 const POLL_MS = 2000;
+// ESTIMATE_MS spaces the reads of the estimated waits (a routing query each).
+const ESTIMATE_MS = 10000;
 
-const view = { live: null, fetchedAt: 0, groups: new Map(), look: null, timer: null, ticker: null };
+const view = { live: null, fetchedAt: 0, groups: new Map(), estimates: new Map(), look: null, timer: null, ticker: null, estimateTimer: null };
 
 function applyTexts() {
   document.documentElement.lang = lang;
@@ -105,12 +109,14 @@ function start() {
   const today = new Date().toISOString().slice(0, 10);
   if (!$('report-from').value) { $('report-from').value = today; $('report-to').value = today; }
   refresh();
+  refreshEstimates();
   showReport();
   view.ticker = setInterval(tick, 1000);
 }
 
 function stop() {
   clearTimeout(view.timer);
+  clearTimeout(view.estimateTimer);
   clearInterval(view.ticker);
   view.timer = view.ticker = null;
 }
@@ -158,6 +164,7 @@ function render() {
     h('td', { class: 'num waiting' }, String(g.waiting)),
     h('td', { class: 'num longest' + (g.waiting && g.longestWaitSeconds >= LONG_WAIT ? ' long' : ''), data: { wait: String(g.longestWaitSeconds), waiting: String(g.waiting) } },
       g.waiting ? fmtClock(g.longestWaitSeconds) : '—'),
+    estimateCell(g.id),
     h('td', { class: 'num' }, String(g.serving)),
     h('td', { class: 'num' }, String(g.readyAgents)))));
   const ab = $('agents').tBodies[0];
@@ -181,6 +188,48 @@ function render() {
   $('convs-empty').hidden = live.conversations.length > 0;
 }
 
+// estimateCell is a group's estimated wait, as routing tells visitors; "no
+// estimate yet" while routing has no real wait to go by (or could not be asked).
+function estimateCell(id) {
+  const v = view.estimates.get(id);
+  return h('td', { class: 'num estimate' + (typeof v === 'number' ? '' : ' none') },
+    typeof v === 'number' ? fmtClock(v) : S.noEstimate);
+}
+
+// refreshEstimates reads the estimated waits, less often than the live view:
+// they ask the routing workflow, which the live view never does.
+async function refreshEstimates() {
+  clearTimeout(view.estimateTimer);
+  try {
+    const r = await call('GET', '/supervisor/estimates');
+    view.estimates = new Map(r.skillGroups.map((g) => [g.id, g.estimateWaitSeconds]));
+    if (view.live) { render(); }
+  } catch (err) {
+    if (err.status === 401 || err.status === 403) { return; }
+  }
+  if (document.body.dataset.view === 'supervisor') { view.estimateTimer = setTimeout(refreshEstimates, ESTIMATE_MS); }
+}
+
+// takeOver transfers the open conversation to the supervisor; the API
+// refuses (and nothing changes) when no agent serves it now or the
+// supervisor is not ready with a free slot, and the page says why.
+async function takeOver() {
+  const look = view.look;
+  if (!look) { return; }
+  const status = $('take-status');
+  try {
+    await call('POST', `/supervisor/conversations/${q(look.id)}/take-over`);
+    status.textContent = S.tookOver;
+    status.className = '';
+    refresh();
+  } catch (err) {
+    if (err.status === 401) { return; }
+    status.textContent = S.takeOverFailed + err.message;
+    status.className = 'error';
+  }
+  status.hidden = false;
+}
+
 // tick moves the queued waits on between two reads of the live view.
 function tick() {
   if (!view.live) { return; }
@@ -199,6 +248,7 @@ function openLook(c) {
   view.look = { id: c.id, name: c.userName || c.userId, after: 0 };
   $('look-messages').replaceChildren();
   $('whisper-status').hidden = true;
+  $('take-status').hidden = true;
   $('look-name').textContent = view.look.name;
   $('look-box').hidden = false;
   render();
@@ -304,6 +354,7 @@ $('login-form').addEventListener('submit', onLogin);
 $('logout').addEventListener('click', logout);
 $('look-close').addEventListener('click', closeLook);
 $('whisper-form').addEventListener('submit', whisper);
+$('take-over').addEventListener('click', takeOver);
 $('report-form').addEventListener('submit', showReport);
 $('report-csv').addEventListener('click', downloadCSV);
 // This tab's session, or the cookie of one opened in another tab (the console).
