@@ -12174,7 +12174,16 @@ type TenantList struct {
 type Webhook struct {
 	CreatedAt time.Time `json:"createdAt"`
 	Enabled   bool      `json:"enabled"`
-	Id        int64     `json:"id"`
+
+	// FailingSince when the current run of failures began; null while deliveries succeed
+	FailingSince *time.Time `json:"failingSince,omitempty"`
+
+	// Healthy false once deliveries to it have failed for CCFLOW_WEBHOOK_UNHEALTHY_AFTER
+	Healthy *bool `json:"healthy,omitempty"`
+	Id      int64 `json:"id"`
+
+	// LastError the last delivery failure, empty while deliveries succeed
+	LastError *string   `json:"lastError,omitempty"`
 	TenantId  string    `json:"tenantId"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	Url       string    `json:"url"`
@@ -12200,7 +12209,16 @@ type WebhookList struct {
 type WebhookWithSecret struct {
 	CreatedAt time.Time `json:"createdAt"`
 	Enabled   bool      `json:"enabled"`
-	Id        int64     `json:"id"`
+
+	// FailingSince when the current run of failures began; null while deliveries succeed
+	FailingSince *time.Time `json:"failingSince,omitempty"`
+
+	// Healthy false once deliveries to it have failed for CCFLOW_WEBHOOK_UNHEALTHY_AFTER
+	Healthy *bool `json:"healthy,omitempty"`
+	Id      int64 `json:"id"`
+
+	// LastError the last delivery failure, empty while deliveries succeed
+	LastError *string `json:"lastError,omitempty"`
 
 	// Secret the HMAC key of X-Ccflow-Signature; shown only in this answer
 	Secret    string    `json:"secret"`
