@@ -72,11 +72,13 @@ const retryAfterUnavailable = 5
 // closed, timed out, or SQLite busy past its timeout).
 func isUnavailable(err error) bool {
 	var tUnavailable *serviceerror.Unavailable
+	var exhausted *serviceerror.ResourceExhausted
 	var netErr net.Error
 	var myErr *gomysql.MySQLError
 	var liteErr *sqlite.Error
 	switch {
-	case errors.Is(err, errUnavailable), errors.Is(err, context.DeadlineExceeded), errors.As(err, &tUnavailable):
+	case errors.Is(err, errUnavailable), errors.Is(err, context.DeadlineExceeded), errors.As(err, &tUnavailable),
+		errors.As(err, &exhausted):
 		return true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, gomysql.ErrInvalidConn),
 		errors.As(err, &netErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):

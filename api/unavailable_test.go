@@ -20,6 +20,7 @@ func TestDependencyFailuresAnswer503WithRetryAfterInEveryFamilysEnvelope(t *test
 		"wrapped":          unavailable(errors.New("routing workflow not ready")),
 		"deadline":         fmt.Errorf("query workflow: %w", context.DeadlineExceeded),
 		"temporal":         serviceerror.NewUnavailable("frontend down"),
+		"temporal busy":    fmt.Errorf("agent status: %w", serviceerror.NewResourceExhausted(0, "limit on number of concurrent in-flight updates has been reached")),
 		"refused":          fmt.Errorf("look up app key: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}),
 		"mysql gone away":  fmt.Errorf("read: %w", &gomysql.MySQLError{Number: 2006, Message: "MySQL server has gone away"}),
 		"mysql bad conn":   gomysql.ErrInvalidConn,

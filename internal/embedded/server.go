@@ -228,13 +228,26 @@ func serverConfig(opts Options, sqlConf *config.SQL) (*config.Config, error) {
 // The timer and visibility queues have the same 20-a-second cap: a burst of
 // conversations starting (each upserting its search attributes) or timing
 // out queued behind it for seconds.
+//
+// A workflow admits 10 Updates in flight by default: routing's one workflow
+// per tenant takes every agent's status change as an Update, and 334 agents
+// going READY together (a shift starting, ccbench -visitors 1000) were
+// refused with ResourceExhausted again and again, so that after a minute
+// only 42 conversations had an agent. Routing takes the admitted ones a
+// workflow task at a time; the bound keeps one tenant's burst from growing
+// without end. (A Temporal cluster needs the same setting; see the README.)
 func dynamicConfig() dynamicconfig.Client {
 	return dynamicconfig.StaticClient{
-		dynamicconfig.TransferProcessorMaxPollRPS.Key():   1000,
-		dynamicconfig.TimerProcessorMaxPollRPS.Key():      1000,
-		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
+		dynamicconfig.TransferProcessorMaxPollRPS.Key():         1000,
+		dynamicconfig.TimerProcessorMaxPollRPS.Key():            1000,
+		dynamicconfig.VisibilityProcessorMaxPollRPS.Key():       1000,
+		dynamicconfig.WorkflowExecutionMaxInFlightUpdates.Key(): routingUpdatesInFlight,
 	}
 }
+
+// routingUpdatesInFlight is how many agents' status changes one tenant's
+// routing admits at once.
+const routingUpdatesInFlight = 2000
 
 // portFree turns "address already in use" into one clear line before the
 // server or the UI would fail on it deep inside their own start-up.
