@@ -7,9 +7,13 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/ccflow/ccflow/client"
 )
 
-// Customer API paths and headers (spec 003).
+// Customer API paths and headers (spec 003). The request bodies are the
+// typed ones of package client, generated from openapi/openapi.yaml: a field
+// the document renames no longer compiles here.
 const (
 	tokenByAkSkPath      = "/apigovernance/api/oauth/tokenByAkSk"
 	applyTokenPath       = "/apiaccess/ccmessaging/applyToken"
@@ -51,7 +55,7 @@ func (a *accessTokens) get(ctx context.Context) (string, error) {
 	_, err := a.c.doRetry(ctx, 3, call{
 		op: "tokenByAkSk", method: http.MethodPost, path: tokenByAkSkPath,
 		headers: map[string]string{"X-Token-Expire": strconv.Itoa(int(accessTokenTTL / time.Second))},
-		body:    map[string]string{"app_key": a.appKey, "app_secret": a.appSecret},
+		body:    client.TokenByAkSkJSONRequestBody{AppKey: a.appKey, AppSecret: a.appSecret},
 		out:     &ans,
 	})
 	if err != nil {
@@ -141,7 +145,7 @@ func (s *customerSession) apply(ctx context.Context) error {
 	}
 	_, err = s.c.doRetry(ctx, 3, call{
 		op: "applyToken", method: http.MethodPost, path: applyTokenPath, headers: h,
-		body: map[string]string{"userId": s.userID, "userName": s.userName, "channelId": s.channel, "locale": s.locale},
+		body: client.ApplyTokenJSONRequestBody{UserId: s.userID, UserName: s.userName, ChannelId: s.channel, Locale: s.locale},
 		out:  &ans,
 	})
 	if err != nil {
@@ -166,10 +170,10 @@ func (s *customerSession) send(ctx context.Context, controlType, content, messag
 	var ans resultAnswer
 	hdr, err := s.c.doRetry(ctx, 3, call{
 		op: op, method: http.MethodPost, path: sendPath, headers: h,
-		body: map[string]any{
-			"channel": "WEB", "controlType": controlType, "content": content, "mediaType": "TEXT",
-			"from": s.userID, "to": s.channel, "sourceType": "CUSTOMER", "senderNickname": s.userName,
-			"timestamp": strconv.FormatInt(time.Now().UnixMilli(), 10), "messageCode": messageCode,
+		body: client.SendJSONRequestBody{
+			Channel: client.SendRequestChannelWEB, ControlType: client.SendRequestControlType(controlType), Content: content,
+			MediaType: client.SendRequestMediaTypeTEXT, From: s.userID, To: s.channel, SourceType: client.SendRequestSourceTypeCUSTOMER, SenderNickname: &s.userName,
+			Timestamp: ptr(strconv.FormatInt(time.Now().UnixMilli(), 10)), MessageCode: &messageCode,
 		},
 		out: &ans,
 	})
@@ -246,3 +250,5 @@ func (s *customerSession) rate(ctx context.Context, evaluation int, comment stri
 	}
 	return nil
 }
+
+func ptr[T any](v T) *T { return &v }
