@@ -10,6 +10,7 @@ import (
 
 	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/models/modelstest"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -39,15 +40,18 @@ func inSatisfaction(t *testing.T, l *chatlog.Log, id, user string, rated bool) {
 // answer 13).
 func TestConnectAfterARatingStartsTheNextConversation(t *testing.T) {
 	ctx := context.Background()
-	l := &chatlog.Log{DB: modelstest.SQLiteDB(t)}
-	s := chat.NewService(l, nil, &fakeFlows{}, slog.New(slog.DiscardHandler))
+	hub := notify.NewHub()
+	l := &chatlog.Log{DB: modelstest.SQLiteDB(t), Pub: hub}
+	s := chat.NewService(l, hub, &fakeFlows{}, slog.New(slog.DiscardHandler))
 	ch := conversation.Channel{ID: "ch", TenantID: "demo", RobotEnabled: true, RobotGreeting: "hi"}
 	connect := chat.SendRequest{ControlType: conversation.ControlConnect}
 
 	inSatisfaction(t, l, "rated", "u1", true)
 	go func() {
 		time.Sleep(100 * time.Millisecond) // the workflow acting on the rating
-		_, err := l.Apply(context.Background(), chatlog.Transition{ConversationID: "rated", Number: 2, Phase: chatlog.PhaseClosed})
+		// As the workflow closes it: with the closing notice, which wakes waiters.
+		_, err := l.Apply(context.Background(), chatlog.Transition{ConversationID: "rated", Number: 2, Phase: chatlog.PhaseClosed,
+			Messages: []chatlog.Message{{ToVisitor: true, SenderType: "SYSTEM", ControlType: "CHAT", MediaType: "TEXT", Content: "bye", Closing: true}}})
 		require.NoError(t, err)
 	}()
 	res, err := s.Connect(ctx, ch, chat.Visitor{ChannelID: "ch", UserID: "u1"}, chat.Entry{}, connect)

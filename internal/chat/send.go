@@ -110,23 +110,14 @@ const closingWait = 5 * time.Second
 // conversation had not closed within closingWait: retry it.
 var ErrConversationClosing = errors.New("the previous conversation is still closing")
 
-// awaitClosed waits up to closingWait for conversation id to close.
+// awaitClosed waits up to closingWait for conversation id to close. The
+// close writes its closing notice, which wakes the conversation's waiters
+// like any message, on this replica or through the tailer.
 func (s *Service) awaitClosed(ctx context.Context, id string) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, closingWait)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	return s.Wait.Wait(ctx, chatlog.ConversationKey(id), closingWait, func(ctx context.Context) (bool, error) {
 		c, err := s.Log.Get(ctx, id)
-		if err != nil || c.Phase == chatlog.PhaseClosed {
-			return err == nil, err
-		}
-		select {
-		case <-ctx.Done():
-			return false, nil
-		case <-tick.C:
-		}
-	}
+		return err == nil && c.Phase == chatlog.PhaseClosed, err
+	})
 }
 
 // Send applies a visitor's CHAT, INPUT, TRANS2AGENT or DISCONNECT.
