@@ -27,6 +27,9 @@ type harness struct {
 	requeued []Requeue
 	// gone names conversation workflows that no longer exist.
 	gone map[string]bool
+	// unreachable makes Assigner.Tell fail for a batch naming one of these
+	// workflows, as when Temporal cannot reach them past the activity's retries.
+	unreachable map[string]bool
 }
 
 func newHarness(t *testing.T) *harness {
@@ -63,6 +66,11 @@ func (h *harness) signal(_, workflowID, _, name string, arg any) error {
 func (h *harness) tell(_ context.Context, batch []AssignNotice) ([]string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	for _, n := range batch {
+		if h.unreachable[n.WorkflowID] {
+			return nil, errors.New("frontend unreachable")
+		}
+	}
 	var gone []string
 	for _, n := range batch {
 		if h.gone[n.WorkflowID] {
@@ -252,6 +260,32 @@ func TestTransferToAgentAndGoneConversation(t *testing.T) {
 		h.status(ready("a2", 1, 12), func(a Agent) { require.Len(t, a.Conversations, 1) })
 	})
 	h.run(State{TenantID: "demo"}, time.Minute)
+}
+
+// TestFailedTellKeepsTheAssignment: when the batch cannot be told at all,
+// routing keeps the agents holding their conversations (a conversation that
+// never heard leaves at its maximum wait, which frees the agent) and goes on
+// routing the others.
+func TestFailedTellKeepsTheAssignment(t *testing.T) {
+	h := newHarness(t)
+	h.unreachable = map[string]bool{"conv:c:c1": true}
+	h.at(time.Second, func() { h.status(ready("a1", 2, 11), nil) })
+	h.at(2*time.Second, func() { h.env.SignalWorkflow(SignalEnqueue, entry("c1", 11, start)) })
+	h.at(3*time.Second, func() { h.env.SignalWorkflow(SignalEnqueue, entry("c2", 11, start.Add(time.Second))) })
+	h.at(4*time.Second, func() {
+		require.Equal(t, map[string]string{"c2": "a1"}, h.assignedTo(), "routing goes on while one batch fails")
+	})
+	h.at(2*time.Minute, func() {
+		q := h.queues()
+		require.Empty(t, q.Waiting)
+		require.Len(t, q.Agents[0].Conversations, 2, "after the retries end the agent still holds the conversation it was given")
+		require.Equal(t, map[string]string{"c2": "a1"}, h.assignedTo(), "c1 was never told")
+		h.env.SignalWorkflow(SignalLeave, Leave{ConversationID: "c1", Ticket: 1})
+	})
+	h.at(2*time.Minute+time.Second, func() {
+		require.Len(t, h.queues().Agents[0].Conversations, 1, "the leave at c1's maximum wait frees its slot")
+	})
+	h.run(State{TenantID: "demo"}, 3*time.Minute)
 }
 
 func TestContinueAsNewCarriesQueuesAndAgents(t *testing.T) {
