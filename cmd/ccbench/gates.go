@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"sync"
 	"time"
 )
@@ -116,6 +118,8 @@ func (g *idleGate) settle(ctx context.Context, n int, withAgent bool) {
 	if g.sampler != nil {
 		g.w.before, g.w.usageErr = g.sampler.sample()
 	}
+	// Told on stderr so that a profile of the server can be taken in the window.
+	fmt.Fprintf(os.Stderr, "idle window: %d visitors with an agent, idle for %s from now\n", visitors, g.d)
 	close(g.started)
 	go g.hold(ctx)
 }
