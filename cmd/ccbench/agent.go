@@ -28,7 +28,7 @@ type benchAgent struct {
 func newBenchAgent(b *bench, acct agentAccount) *benchAgent {
 	return &benchAgent{
 		b: b, acct: acct, convs: map[string]*convWorker{},
-		cl: &agentClient{c: b.api, username: acct.Username, password: acct.Password},
+		cl: &agentClient{c: b.api, reads: b.reads, username: acct.Username, password: acct.Password},
 	}
 }
 

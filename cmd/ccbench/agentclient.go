@@ -66,7 +66,9 @@ type agentEvent struct {
 // agentClient is one agent's session with the agent API. It logs in again
 // once when its token is refused, as a console would after the token expired.
 type agentClient struct {
-	c        *caller
+	c *caller
+	// reads takes the event reads (another replica with -read-url).
+	reads    *caller
 	username string
 	password string
 
@@ -104,11 +106,16 @@ func (a *agentClient) login(ctx context.Context) error {
 
 // authed sends c with the agent's token, logging in again after a 401.
 func (a *agentClient) authed(ctx context.Context, attempts int, c call) error {
+	return a.authedOn(ctx, a.c, attempts, c)
+}
+
+// authedOn is authed through caller to.
+func (a *agentClient) authedOn(ctx context.Context, to *caller, attempts int, c call) error {
 	for try := 0; ; try++ {
 		a.mu.Lock()
 		c.headers = map[string]string{"Authorization": "Bearer " + a.token}
 		a.mu.Unlock()
-		_, err := a.c.doRetry(ctx, attempts, c)
+		_, err := to.doRetry(ctx, attempts, c)
 		var ae *apiError
 		if try == 0 && errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
 			if lerr := a.login(ctx); lerr != nil {
@@ -138,7 +145,7 @@ func (a *agentClient) events(ctx context.Context, cursor int64, wait time.Durati
 	q := url.Values{}
 	q.Set("cursor", strconv.FormatInt(cursor, 10))
 	q.Set("wait", strconv.Itoa(int(wait/time.Second)))
-	err := a.authed(ctx, 1, call{
+	err := a.authedOn(ctx, a.reads, 1, call{
 		op: "agent events", method: http.MethodGet, path: agentAPI + "/events?" + q.Encode(),
 		out: &ans, timeout: wait + requestTimeout,
 	})

@@ -22,9 +22,11 @@ const historyTimeout = 10 * time.Minute
 // bench is one run's shared state: the clients' caller and everything the
 // visitors and agents measure.
 type bench struct {
-	cfg      config
-	runID    string
-	api      *caller
+	cfg   config
+	runID string
+	api   *caller
+	// reads is -read-url's replica for polls and event reads (api without it).
+	reads    *caller
 	errs     *errorCounts
 	progress *progress
 
@@ -61,6 +63,10 @@ func newBench(cfg config, hc *http.Client, base string, prog *progress) *bench {
 		a2v:      newLedger(),
 	}
 	b.api = &caller{http: hc, base: strings.TrimRight(base, "/"), errs: b.errs}
+	b.reads = b.api
+	if cfg.ReadURL != "" {
+		b.reads = &caller{http: hc, base: strings.TrimRight(cfg.ReadURL, "/"), errs: b.errs}
+	}
 	return b
 }
 
@@ -214,7 +220,7 @@ func (b *bench) driveVisitors(ctx context.Context) outcome {
 		}
 		id := b.visitorID(i + 1)
 		v := &benchVisitor{b: b, id: id, s: &customerSession{
-			c: b.api, tokens: tokens, appKey: b.cfg.AppKey, channel: b.cfg.Channel, locale: b.cfg.Locale,
+			c: b.api, reads: b.reads, tokens: tokens, appKey: b.cfg.AppKey, channel: b.cfg.Channel, locale: b.cfg.Locale,
 			userID: id, userName: "Bench visitor " + strconv.Itoa(i+1),
 		}}
 		started[i], visitors[i] = true, v

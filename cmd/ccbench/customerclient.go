@@ -74,7 +74,9 @@ func (a *accessTokens) get(ctx context.Context) (string, error) {
 
 // customerSession is one visitor's side of the customer API.
 type customerSession struct {
-	c        *caller
+	c *caller
+	// reads takes the polls (another replica with -read-url).
+	reads    *caller
 	tokens   *accessTokens
 	appKey   string
 	channel  string
@@ -201,7 +203,7 @@ func (s *customerSession) poll(ctx context.Context, cursor int64, wait time.Dura
 	q.Set("channel", "WEB")
 	q.Set("cursor", strconv.FormatInt(cursor, 10))
 	q.Set("wait", strconv.Itoa(int(wait/time.Second)))
-	hdr, err := s.c.do(ctx, call{
+	hdr, err := s.reads.do(ctx, call{
 		op: "poll", method: http.MethodGet, path: pollPath + "?" + q.Encode(), headers: h,
 		out: &ans, timeout: wait + requestTimeout,
 	})

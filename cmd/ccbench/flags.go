@@ -14,7 +14,9 @@ import (
 
 // config is one benchmark run's settings, from the command line.
 type config struct {
-	URL        string
+	URL string
+	// ReadURL is the replica for reads; empty means URL.
+	ReadURL    string
 	Embedded   bool
 	CCFlowBin  string
 	Visitors   int
@@ -81,6 +83,7 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	fs := flag.NewFlagSet("ccbench", flag.ContinueOnError)
 	fs.SetOutput(usageOut)
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "base URL of a running ccflow")
+	fs.StringVar(&c.ReadURL, "read-url", "", "base URL of another `ccflow server` replica on the same database: visitors' polls and agents' event reads go there and everything else to -url, so that every message crosses replicas (default: -url)")
 	fs.BoolVar(&c.Embedded, "embedded", false, "start the all-in-one ccflow as a child process on a temporary data directory")
 	fs.StringVar(&c.CCFlowBin, "ccflow", "", "ccflow binary for -embedded (default: go build ./cmd/ccflow from the module root)")
 	fs.IntVar(&c.Visitors, "visitors", 10, "simulated visitors, one conversation each")
@@ -178,6 +181,15 @@ func (c config) validate(urlSet bool) error {
 	}
 	if c.CCFlowBin != "" && !c.Embedded {
 		errs = append(errs, errors.New("-ccflow needs -embedded"))
+	}
+	if c.ReadURL != "" {
+		u, err := url.Parse(c.ReadURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("-read-url %q is not an http(s) URL", c.ReadURL))
+		}
+		if c.Embedded {
+			errs = append(errs, errors.New("-read-url needs -url: -embedded runs one all-in-one process"))
+		}
 	}
 	if !c.Embedded {
 		u, err := url.Parse(c.URL)

@@ -71,6 +71,8 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"-ccflow", "/bin/true", "-agent-creds", "a:b"}, "-ccflow needs -embedded"},
 		{[]string{"-url", "ftp://x", "-agent-creds", "a:b"}, "not an http(s) URL"},
 		{[]string{"-url", "http://", "-agent-creds", "a:b"}, "not an http(s) URL"},
+		{[]string{"-read-url", "x", "-agent-creds", "a:b"}, "-read-url \"x\" is not an http(s) URL"},
+		{[]string{"-embedded", "-read-url", "http://x"}, "-read-url needs -url"},
 		{[]string{"-embedded", "-visitors", "0"}, "-visitors must be at least 1"},
 		{[]string{"-embedded", "-agents", "-1"}, "-agents must be at least 1"},
 		{[]string{"-embedded", "-capacity", "0"}, "-capacity must be at least 1"},

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,4 +246,33 @@ func TestRunHistoryFallbackAndUnavailable(t *testing.T) {
 	require.NoError(t, err, "an unreachable Temporal costs the metric, not the run: %s", out)
 	r = jsonReport(t, out)
 	require.Contains(t, r.History.Unavailable, "cannot reach Temporal")
+}
+
+// TestRunReadsFromTheReadReplica: with -read-url every poll and event read
+// goes to the second replica and nothing else does, so each message is
+// written on one replica and read on the other.
+func TestRunReadsFromTheReadReplica(t *testing.T) {
+	f, _ := newFakeCCFlow(t)
+	var mu sync.Mutex
+	seen := map[string][]string{}
+	replica := func(name string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			read := r.Method == http.MethodGet && (r.URL.Path == pollPath || r.URL.Path == agentAPI+"/events")
+			mu.Lock()
+			seen[name] = append(seen[name], strconv.FormatBool(read))
+			mu.Unlock()
+			f.serve(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	writes, reads := replica("writes"), replica("reads")
+	out, err := runFake(t, f, writes.URL, "-read-url", reads.URL, "-visitors", "4", "-messages", "2")
+	require.NoError(t, err, out)
+	require.Equal(t, 4, jsonReport(t, out).Conversations.Completed)
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotContains(t, seen["writes"], "true", "no read went to -url")
+	require.NotEmpty(t, seen["reads"])
+	require.NotContains(t, seen["reads"], "false", "only reads went to -read-url")
 }
