@@ -12167,6 +12167,9 @@ type NewTenant struct {
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
 
+	// TransferWords Replaces the lines that, typed to the robot, ask for a person (a line without letters or digits is refused; duplicates are dropped); [] turns the typed transfer off (the TRANS2AGENT control still works). Edits apply within 30 seconds on every replica.
+	TransferWords *[]string `json:"transferWords,omitempty"`
+
 	// VendorId spec 000's vendorId
 	VendorId *string `json:"vendorId,omitempty"`
 }
@@ -12336,8 +12339,11 @@ type Tenant struct {
 	Logo       string    `json:"logo"`
 	Name       string    `json:"name"`
 	SiteId     string    `json:"siteId"`
-	UpdatedAt  time.Time `json:"updatedAt"`
-	VendorId   string    `json:"vendorId"`
+
+	// TransferWords The lines that, typed to the robot as a whole message (case, spaces and punctuation aside), ask for a person and act as TRANS2AGENT: the tenant's own, or the built-in list (转人工, 人工, 人工客服, 客服, human, agent, talk to an agent, …) while it has set none.
+	TransferWords []string  `json:"transferWords"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	VendorId      string    `json:"vendorId"`
 }
 
 // TenantFields defines model for TenantFields.
@@ -12352,6 +12358,9 @@ type TenantFields struct {
 
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
+
+	// TransferWords Replaces the lines that, typed to the robot, ask for a person (a line without letters or digits is refused; duplicates are dropped); [] turns the typed transfer off (the TRANS2AGENT control still works). Edits apply within 30 seconds on every replica.
+	TransferWords *[]string `json:"transferWords,omitempty"`
 
 	// VendorId spec 000's vendorId
 	VendorId *string `json:"vendorId,omitempty"`
