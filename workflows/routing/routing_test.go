@@ -352,9 +352,13 @@ func TestDetailsSummariseQueuesForOperators(t *testing.T) {
 			{ID: "a2", SkillGroups: []int64{11, 12}, Capacity: 2, Status: StatusNotReady},
 		},
 	}}
-	require.Equal(t, "group 11: 2 waiting (longest 60s), 1 agents ready with 1/3 chats; group 12: 1 waiting (longest 60s), 0 agents ready with 0/0 chats",
-		r.details(start.Add(time.Minute)))
-	require.Equal(t, "no queues or agents yet", (&router{}).details(start))
+	since := start.UTC().Format("2006-01-02 15:04:05 UTC")
+	require.Equal(t, "group 11: 2 waiting since "+since+", 1 agents ready with 1/3 chats; group 12: 1 waiting since "+since+", 0 agents ready with 0/0 chats",
+		r.details())
+	r.Queue = r.Queue[2:]
+	require.Equal(t, "group 11: none waiting, 1 agents ready with 1/3 chats; group 12: 1 waiting since "+since+", 0 agents ready with 0/0 chats",
+		r.details())
+	require.Equal(t, "no queues or agents yet", (&router{}).details())
 }
 
 func TestQueueInfoForAConversationRoutingHasNotSeenYet(t *testing.T) {

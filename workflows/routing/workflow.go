@@ -120,7 +120,7 @@ func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.Recei
 		default:
 			r.match(ctx)
 			r.flush(ctx)
-			workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
+			workflow.SetCurrentDetails(ctx, r.details())
 			return
 		}
 	}
@@ -144,7 +144,7 @@ func (r *router) onAgentStatus(ctx workflow.Context, s AgentStatus) (Agent, erro
 	r.setStatus(ctx, s)
 	r.match(ctx)
 	r.flush(ctx)
-	workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
+	workflow.SetCurrentDetails(ctx, r.details())
 	return *r.agent(s.AgentID), nil
 }
 
