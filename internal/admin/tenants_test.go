@@ -102,7 +102,7 @@ func TestTenantValidationAndConflicts(t *testing.T) {
 
 func TestDeletingATenantInUseIsRefused(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store) {
-		unchanged(t, s, KindConflict, `tenant "demo" still has app keys (1), channel configs (1), skill groups (2), agents (2), FAQ entries (13); delete them first`, func() error {
+		unchanged(t, s, KindConflict, `tenant "demo" still has app keys (1), channel configs (1), skill groups (2), agents (2), FAQ entries (19); delete them first`, func() error {
 			_, err := s.DeleteTenant(context.Background(), models.DemoTenantID)
 			return err
 		})
