@@ -242,7 +242,9 @@ function checkQueue() {
   call('POST', '/apiaccess/ccmessaging/queryQueueInfo', {
     userId: session.userId, channelConfigId: session.channelConfigId, channel: 'WEB',
   }).then((q) => {
-    const queued = q.resultCode === '0';
+    // The conversation's own notices are the truth: an answer that crossed
+    // "an agent joined" (routing's view lags by a moment) changes nothing.
+    const queued = q.resultCode === '0' && tr.phase !== 'agent' && tr.phase !== 'ended';
     el('queue').hidden = !queued;
     if (!queued) { return; }
     if (tr.phase !== 'queued') { setPhase('queued'); el('queue').hidden = false; }
