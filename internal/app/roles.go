@@ -189,7 +189,7 @@ func startEmbedded(ctx context.Context, s *stack, cfg config.Config) (address, u
 		UIPort:       cfg.UIPort,
 		Namespace:    cfg.TemporalNamespace,
 		// Also registered through the operator service for namespaces made before.
-		SearchAttributes: conversation.SearchAttributes(),
+		SearchAttributes: searchAttributes(),
 		Logger:           s.logger,
 	})
 	if err != nil {

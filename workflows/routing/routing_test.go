@@ -402,3 +402,22 @@ func TestQueueInfoAnswersAtTheCallersTime(t *testing.T) {
 	})
 	h.run(State{TenantID: "demo"}, time.Minute)
 }
+
+// Routing's search attributes (issue 11) name the skill groups it holds
+// queues or agents for and its agents who are not offline, sorted.
+func TestSearchAttributeValues(t *testing.T) {
+	r := &router{State: State{
+		Queue: []Entry{entry("c1", 12, start), entry("c2", 14, start)},
+		Agents: []Agent{
+			{ID: "b2", SkillGroups: []int64{11, 12}, Status: StatusReady},
+			{ID: "a1", SkillGroups: []int64{11}, Status: StatusNotReady},
+			{ID: "c3", SkillGroups: []int64{13}, Status: StatusOffline},
+		},
+	}}
+	groups, agents := r.indexValues()
+	require.Equal(t, []string{"11", "12", "13", "14"}, groups)
+	require.Equal(t, []string{"a1", "b2"}, agents)
+	groups, agents = (&router{}).indexValues()
+	require.Empty(t, groups)
+	require.Empty(t, agents)
+}

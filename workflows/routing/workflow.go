@@ -28,6 +28,8 @@ type router struct {
 	// batch at a time (see assignInBatches); outbox holds the batch.
 	batched bool
 	outbox  []AssignNotice
+	// indexed is what the run last upserted as search attributes.
+	indexed indexed
 }
 
 // RoutingWorkflow runs the routing of one tenant for as long as it has conversations.
@@ -121,6 +123,7 @@ func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.Recei
 			r.match(ctx)
 			r.flush(ctx)
 			workflow.SetCurrentDetails(ctx, r.details())
+			r.upsertSearchAttributes(ctx)
 			return
 		}
 	}
@@ -145,6 +148,7 @@ func (r *router) onAgentStatus(ctx workflow.Context, s AgentStatus) (Agent, erro
 	r.match(ctx)
 	r.flush(ctx)
 	workflow.SetCurrentDetails(ctx, r.details())
+	r.upsertSearchAttributes(ctx)
 	return *r.agent(s.AgentID), nil
 }
 
