@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -420,4 +421,24 @@ func TestSearchAttributeValues(t *testing.T) {
 	groups, agents = (&router{}).indexValues()
 	require.Empty(t, groups)
 	require.Empty(t, agents)
+}
+
+// Durations in routing's payloads read well in Temporal UI and old
+// payloads (nanoseconds) still decode (issue 11).
+func TestDurationsAreReadableInPayloads(t *testing.T) {
+	e := entry("c1", 11, start)
+	e.MaxWait = 5 * time.Minute
+	raw, err := json.Marshal(e)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"MaxWait":"5m0s"`)
+	require.NotContains(t, string(raw), "300000000000")
+	var back Entry
+	require.NoError(t, json.Unmarshal(raw, &back))
+	require.Equal(t, e, back)
+	require.NoError(t, json.Unmarshal([]byte(`{"ConversationID":"c1","MaxWait":300000000000}`), &back))
+	require.Equal(t, 5*time.Minute, back.MaxWait)
+
+	raw, err = json.Marshal(State{Waits: []Wait{{SkillGroupID: 11, Wait: 95 * time.Second, At: start}}})
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"Wait":"1m35s"`)
 }
