@@ -42,8 +42,7 @@ func (r *Router) Notify(ctx context.Context, n RouteNotice) error {
 	}
 	id := routing.WorkflowID(n.TenantID)
 	_, err := r.Client.SignalWithStartWorkflow(ctx, id, name, arg,
-		client.StartWorkflowOptions{ID: id, TaskQueue: r.TaskQueue},
-		routing.WorkflowName, routing.State{TenantID: n.TenantID})
+		routing.StartOptions(n.TenantID, r.TaskQueue), routing.WorkflowName, routing.State{TenantID: n.TenantID})
 	if err != nil {
 		return fmt.Errorf("signal %s to %s: %w", name, id, err)
 	}

@@ -316,8 +316,8 @@ func TestAdminFAQEditsReachTheRobotAtOnce(t *testing.T) {
 	require.Equal(t, []string{"可以货到付款吗"}, got)
 	entry := e.ok(http.StatusOK, http.MethodGet, "/faq/"+id, "")
 	require.Equal(t, "支持。", entry["answer"])
-	list := e.ok(http.StatusOK, http.MethodGet, "/faq?tenantId=demo&offset=10", "")
-	require.EqualValues(t, 14, list["total"])
+	list := e.ok(http.StatusOK, http.MethodGet, "/faq?tenantId=demo&offset=16", "")
+	require.EqualValues(t, 20, list["total"])
 	require.Len(t, list["items"], 4)
 
 	e.ok(http.StatusNoContent, http.MethodDelete, "/faq/"+id, "")

@@ -111,7 +111,7 @@ func TestAdminConflictsAndUnknownIDs(t *testing.T) {
 		{409, "conflict", "POST", "/tenants", `{"id":"demo","name":"x","businessId":9,"appId":"9","vendorId":"v","siteId":"s"}`, `tenant "demo" already exists`},
 		{409, "conflict", "POST", "/tenants", `{"id":"t2","name":"x","businessId":1,"appId":"9","vendorId":"v","siteId":"s"}`, `businessId 1 is already used by tenant "demo"`},
 		{409, "conflict", "POST", "/tenants", `{"id":"t2","name":"x","businessId":9,"appId":"1001","vendorId":"v","siteId":"s"}`, `appId "1001" is already used by tenant "demo"`},
-		{409, "conflict", "DELETE", "/tenants/demo", ``, `tenant "demo" still has app keys (1), channel configs (1), skill groups (2), agents (2), FAQ entries (13)`},
+		{409, "conflict", "DELETE", "/tenants/demo", ``, `tenant "demo" still has app keys (1), channel configs (1), skill groups (2), agents (2), FAQ entries (19)`},
 		{409, "conflict", "POST", "/agents", `{"tenantId":"demo","username":"agent1","id":"a9","password":"agent9-pass"}`, `username "agent1" is already taken`},
 		{409, "conflict", "POST", "/agents", `{"tenantId":"demo","username":"a9","id":"agent2","password":"agent9-pass"}`, `agent "agent2" already exists`},
 		{409, "conflict", "POST", "/skill-groups", `{"tenantId":"demo","id":12,"name":"x"}`, "skill group id 12 is already taken"},

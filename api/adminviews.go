@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccflow/ccflow/internal/admin"
+	"github.com/ccflow/ccflow/internal/transfer"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -14,21 +15,28 @@ import (
 // create and rotate; password hashes never.
 
 type tenantView struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	BusinessID int64     `json:"businessId"`
-	AppID      string    `json:"appId"`
-	VendorID   string    `json:"vendorId"`
-	SiteID     string    `json:"siteId"`
-	Logo       string    `json:"logo"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	BusinessID int64  `json:"businessId"`
+	AppID      string `json:"appId"`
+	VendorID   string `json:"vendorId"`
+	SiteID     string `json:"siteId"`
+	Logo       string `json:"logo"`
+	// TransferWords is the tenant's list, or the built-in one it has not set.
+	TransferWords []string  `json:"transferWords"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
 }
 
 func viewTenant(t models.Tenant) any {
+	words, err := transfer.Of(t.TransferWords)
+	if err != nil {
+		// Only this API writes the column, always as a JSON list.
+		words = transfer.Defaults
+	}
 	return tenantView{
 		ID: t.ID, Name: t.Name, BusinessID: t.BusinessID, AppID: t.AppID, VendorID: t.VendorID, SiteID: t.SiteID,
-		Logo: t.Logo, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		Logo: t.Logo, TransferWords: words, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
 }
 
@@ -173,6 +181,13 @@ func newAdminHandlers(d Deps, b *binder) *adminHandlers {
 			doCreate: s.CreateTenant, doGet: s.Tenant, doUpdate: s.UpdateTenant, doDelete: s.DeleteTenant,
 			doList: func(ctx context.Context, _ string, p admin.Page) (admin.List[models.Tenant], error) {
 				return s.Tenants(ctx, p)
+			},
+			// This process's sends see new transfer words at once; other
+			// replicas within their cache's ttl.
+			changed: func(t models.Tenant) {
+				if d.Chat != nil && d.Chat.Transfer != nil {
+					d.Chat.Transfer.Invalidate(t.ID)
+				}
 			},
 		},
 		appKeys: &adminResource[string, models.AppKey, admin.NewAppKey, admin.AppKeyFields]{

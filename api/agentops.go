@@ -26,17 +26,18 @@ type agentOps struct {
 // agent as routing now sees them.
 func (o agentOps) setStatus(ctx context.Context, tenantID string, s routing.AgentStatus) (routing.Agent, error) {
 	var a routing.Agent
-	err := o.updateWithStart(ctx, routing.WorkflowID(tenantID), routing.WorkflowName, routing.State{TenantID: tenantID},
+	opts := routing.StartOptions(tenantID, conversation.TaskQueue)
+	err := o.updateWithStart(ctx, opts, routing.WorkflowName, routing.State{TenantID: tenantID},
 		routing.UpdateAgentStatus, s, &a)
 	return a, err
 }
 
-// updateWithStart runs an update on the workflow with the given id,
-// starting it with input when it is not running, and decodes the result.
-func (o agentOps) updateWithStart(ctx context.Context, id, workflowName string, input any, update string, arg, result any) error {
-	start := o.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID: id, TaskQueue: conversation.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflowName, input)
+// updateWithStart runs an update on the workflow opts names, starting it
+// with input when it is not running, and decodes the result.
+func (o agentOps) updateWithStart(ctx context.Context, opts client.StartWorkflowOptions, workflowName string, input any, update string, arg, result any) error {
+	id := opts.ID
+	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	start := o.c.NewWithStartWorkflowOperation(opts, workflowName, input)
 	handle, err := o.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -114,8 +115,7 @@ func (o agentOps) release(ctx context.Context, tenantID, conversationID string) 
 	// The largest ticket outranks every request the conversation ever made.
 	_, err := o.c.SignalWithStartWorkflow(ctx, id, routing.SignalLeave,
 		routing.Leave{ConversationID: conversationID, Ticket: math.MaxInt64},
-		client.StartWorkflowOptions{ID: id, TaskQueue: conversation.TaskQueue},
-		routing.WorkflowName, routing.State{TenantID: tenantID})
+		routing.StartOptions(tenantID, conversation.TaskQueue), routing.WorkflowName, routing.State{TenantID: tenantID})
 	return err
 }
 

@@ -154,6 +154,8 @@ type pollResponse struct {
 	ResultDesc       string            `json:"resultDesc"`
 	DownlinkMessages []downlinkMessage `json:"downlinkMessages"`
 	Cursor           int64             `json:"cursor"`
+	// AgentTyping is ccflow's addition: the serving agent is typing.
+	AgentTyping bool `json:"agentTyping,omitempty"`
 }
 
 // poll answers the visitor's downlink messages: by default each once, in
@@ -182,7 +184,7 @@ func (h *customerHandlers) poll(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := pollResponse{ResultCode: "0", ResultDesc: "query user messages success.", DownlinkMessages: []downlinkMessage{}, Cursor: res.Cursor}
+	out := pollResponse{ResultCode: "0", ResultDesc: "query user messages success.", DownlinkMessages: []downlinkMessage{}, Cursor: res.Cursor, AgentTyping: res.AgentTyping}
 	for _, m := range res.Messages {
 		out.DownlinkMessages = append(out.DownlinkMessages, downlink(m, claims.ChannelConfigID, claims.UserID))
 	}

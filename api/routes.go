@@ -82,6 +82,7 @@ func NewRouter(d Deps) *gin.Engine {
 	as.GET("/conversations/:id", agent.getConversation)
 	as.GET("/conversations/:id/messages", agent.listMessages)
 	as.POST("/conversations/:id/messages", agent.sendMessage)
+	as.POST("/conversations/:id/typing", agent.typing)
 	as.POST("/conversations/:id/transfer", agent.transfer)
 	as.POST("/conversations/:id/close", agent.close)
 	as.GET("/queue", agent.queue)

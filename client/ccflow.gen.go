@@ -8000,6 +8000,201 @@ func (e AgentTransferdefaultJSONResponseBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for AgentTyping401JSONResponseBodyCode.
+const (
+	AgentTyping401JSONResponseBodyCodeBadRequest   AgentTyping401JSONResponseBodyCode = "bad_request"
+	AgentTyping401JSONResponseBodyCodeConflict     AgentTyping401JSONResponseBodyCode = "conflict"
+	AgentTyping401JSONResponseBodyCodeForbidden    AgentTyping401JSONResponseBodyCode = "forbidden"
+	AgentTyping401JSONResponseBodyCodeInternal     AgentTyping401JSONResponseBodyCode = "internal"
+	AgentTyping401JSONResponseBodyCodeNotFound     AgentTyping401JSONResponseBodyCode = "not_found"
+	AgentTyping401JSONResponseBodyCodeRateLimited  AgentTyping401JSONResponseBodyCode = "rate_limited"
+	AgentTyping401JSONResponseBodyCodeTooLarge     AgentTyping401JSONResponseBodyCode = "too_large"
+	AgentTyping401JSONResponseBodyCodeUnauthorized AgentTyping401JSONResponseBodyCode = "unauthorized"
+	AgentTyping401JSONResponseBodyCodeUnavailable  AgentTyping401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping401JSONResponseBodyCode enum.
+func (e AgentTyping401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping401JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping401JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping403JSONResponseBodyCode.
+const (
+	AgentTyping403JSONResponseBodyCodeBadRequest   AgentTyping403JSONResponseBodyCode = "bad_request"
+	AgentTyping403JSONResponseBodyCodeConflict     AgentTyping403JSONResponseBodyCode = "conflict"
+	AgentTyping403JSONResponseBodyCodeForbidden    AgentTyping403JSONResponseBodyCode = "forbidden"
+	AgentTyping403JSONResponseBodyCodeInternal     AgentTyping403JSONResponseBodyCode = "internal"
+	AgentTyping403JSONResponseBodyCodeNotFound     AgentTyping403JSONResponseBodyCode = "not_found"
+	AgentTyping403JSONResponseBodyCodeRateLimited  AgentTyping403JSONResponseBodyCode = "rate_limited"
+	AgentTyping403JSONResponseBodyCodeTooLarge     AgentTyping403JSONResponseBodyCode = "too_large"
+	AgentTyping403JSONResponseBodyCodeUnauthorized AgentTyping403JSONResponseBodyCode = "unauthorized"
+	AgentTyping403JSONResponseBodyCodeUnavailable  AgentTyping403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping403JSONResponseBodyCode enum.
+func (e AgentTyping403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping403JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping403JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping404JSONResponseBodyCode.
+const (
+	AgentTyping404JSONResponseBodyCodeBadRequest   AgentTyping404JSONResponseBodyCode = "bad_request"
+	AgentTyping404JSONResponseBodyCodeConflict     AgentTyping404JSONResponseBodyCode = "conflict"
+	AgentTyping404JSONResponseBodyCodeForbidden    AgentTyping404JSONResponseBodyCode = "forbidden"
+	AgentTyping404JSONResponseBodyCodeInternal     AgentTyping404JSONResponseBodyCode = "internal"
+	AgentTyping404JSONResponseBodyCodeNotFound     AgentTyping404JSONResponseBodyCode = "not_found"
+	AgentTyping404JSONResponseBodyCodeRateLimited  AgentTyping404JSONResponseBodyCode = "rate_limited"
+	AgentTyping404JSONResponseBodyCodeTooLarge     AgentTyping404JSONResponseBodyCode = "too_large"
+	AgentTyping404JSONResponseBodyCodeUnauthorized AgentTyping404JSONResponseBodyCode = "unauthorized"
+	AgentTyping404JSONResponseBodyCodeUnavailable  AgentTyping404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping404JSONResponseBodyCode enum.
+func (e AgentTyping404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping404JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping404JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping404JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping404JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping404JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping404JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping404JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping503JSONResponseBodyCode.
+const (
+	AgentTyping503JSONResponseBodyCodeBadRequest   AgentTyping503JSONResponseBodyCode = "bad_request"
+	AgentTyping503JSONResponseBodyCodeConflict     AgentTyping503JSONResponseBodyCode = "conflict"
+	AgentTyping503JSONResponseBodyCodeForbidden    AgentTyping503JSONResponseBodyCode = "forbidden"
+	AgentTyping503JSONResponseBodyCodeInternal     AgentTyping503JSONResponseBodyCode = "internal"
+	AgentTyping503JSONResponseBodyCodeNotFound     AgentTyping503JSONResponseBodyCode = "not_found"
+	AgentTyping503JSONResponseBodyCodeRateLimited  AgentTyping503JSONResponseBodyCode = "rate_limited"
+	AgentTyping503JSONResponseBodyCodeTooLarge     AgentTyping503JSONResponseBodyCode = "too_large"
+	AgentTyping503JSONResponseBodyCodeUnauthorized AgentTyping503JSONResponseBodyCode = "unauthorized"
+	AgentTyping503JSONResponseBodyCodeUnavailable  AgentTyping503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping503JSONResponseBodyCode enum.
+func (e AgentTyping503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping503JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping503JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTypingdefaultJSONResponseBodyCode.
+const (
+	AgentTypingdefaultJSONResponseBodyCodeBadRequest   AgentTypingdefaultJSONResponseBodyCode = "bad_request"
+	AgentTypingdefaultJSONResponseBodyCodeConflict     AgentTypingdefaultJSONResponseBodyCode = "conflict"
+	AgentTypingdefaultJSONResponseBodyCodeForbidden    AgentTypingdefaultJSONResponseBodyCode = "forbidden"
+	AgentTypingdefaultJSONResponseBodyCodeInternal     AgentTypingdefaultJSONResponseBodyCode = "internal"
+	AgentTypingdefaultJSONResponseBodyCodeNotFound     AgentTypingdefaultJSONResponseBodyCode = "not_found"
+	AgentTypingdefaultJSONResponseBodyCodeRateLimited  AgentTypingdefaultJSONResponseBodyCode = "rate_limited"
+	AgentTypingdefaultJSONResponseBodyCodeTooLarge     AgentTypingdefaultJSONResponseBodyCode = "too_large"
+	AgentTypingdefaultJSONResponseBodyCodeUnauthorized AgentTypingdefaultJSONResponseBodyCode = "unauthorized"
+	AgentTypingdefaultJSONResponseBodyCodeUnavailable  AgentTypingdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTypingdefaultJSONResponseBodyCode enum.
+func (e AgentTypingdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTypingdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AgentEvents400JSONResponseBodyCode.
 const (
 	AgentEvents400JSONResponseBodyCodeBadRequest   AgentEvents400JSONResponseBodyCode = "bad_request"
@@ -11972,6 +12167,9 @@ type NewTenant struct {
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
 
+	// TransferWords Replaces the lines that, typed to the robot, ask for a person (a line without letters or digits is refused; duplicates are dropped); [] turns the typed transfer off (the TRANS2AGENT control still works). Edits apply within 30 seconds on every replica.
+	TransferWords *[]string `json:"transferWords,omitempty"`
+
 	// VendorId spec 000's vendorId
 	VendorId *string `json:"vendorId,omitempty"`
 }
@@ -12141,8 +12339,11 @@ type Tenant struct {
 	Logo       string    `json:"logo"`
 	Name       string    `json:"name"`
 	SiteId     string    `json:"siteId"`
-	UpdatedAt  time.Time `json:"updatedAt"`
-	VendorId   string    `json:"vendorId"`
+
+	// TransferWords The lines that, typed to the robot as a whole message (case, spaces and punctuation aside), ask for a person and act as TRANS2AGENT: the tenant's own, or the built-in list (转人工, 人工, 人工客服, 客服, human, agent, talk to an agent, …) while it has set none.
+	TransferWords []string  `json:"transferWords"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	VendorId      string    `json:"vendorId"`
 }
 
 // TenantFields defines model for TenantFields.
@@ -12157,6 +12358,9 @@ type TenantFields struct {
 
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
+
+	// TransferWords Replaces the lines that, typed to the robot, ask for a person (a line without letters or digits is refused; duplicates are dropped); [] turns the typed transfer off (the TRANS2AGENT control still works). Edits apply within 30 seconds on every replica.
+	TransferWords *[]string `json:"transferWords,omitempty"`
 
 	// VendorId spec 000's vendorId
 	VendorId *string `json:"vendorId,omitempty"`
@@ -12976,6 +13180,21 @@ type AgentTransfer503JSONResponseBodyCode string
 
 // AgentTransferdefaultJSONResponseBodyCode defines parameters for AgentTransfer.
 type AgentTransferdefaultJSONResponseBodyCode string
+
+// AgentTyping401JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping401JSONResponseBodyCode string
+
+// AgentTyping403JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping403JSONResponseBodyCode string
+
+// AgentTyping404JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping404JSONResponseBodyCode string
+
+// AgentTyping503JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping503JSONResponseBodyCode string
+
+// AgentTypingdefaultJSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTypingdefaultJSONResponseBodyCode string
 
 // AgentEventsParams defines parameters for AgentEvents.
 type AgentEventsParams struct {
@@ -14249,6 +14468,13 @@ type ClientInterface interface {
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
 	AgentTransfer(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AgentTyping Tell the visitor that the agent is typing
+	//
+	// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+	//
+	// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+	AgentTyping(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AgentEvents The agent's event feed (long-poll)
 	//
 	// Events after `cursor`, waiting up to `wait` seconds for the next one; resume from the answer's `cursor`.
@@ -14526,7 +14752,8 @@ type ClientInterface interface {
 	//
 	// Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 	// with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-	// waits up to S seconds (at most 30) for the next message when none is ready.
+	// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+	// to start typing (`agentTyping`).
 	//
 	// Corresponds with GET /apiaccess/ccmessaging/poll (the `Poll` operationId).
 	Poll(ctx context.Context, params *PollParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -15876,6 +16103,23 @@ func (c *Client) AgentTransfer(ctx context.Context, id ConversationID, body Agen
 	return c.Client.Do(req)
 }
 
+// AgentTyping Tell the visitor that the agent is typing
+//
+// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+//
+// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+func (c *Client) AgentTyping(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentTypingRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AgentEvents The agent's event feed (long-poll)
 //
 // Events after `cursor`, waiting up to `wait` seconds for the next one; resume from the answer's `cursor`.
@@ -16453,7 +16697,8 @@ func (c *Client) DoLeaveMessage(ctx context.Context, body DoLeaveMessageJSONRequ
 //
 // Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 // with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-// waits up to S seconds (at most 30) for the next message when none is ready.
+// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+// to start typing (`agentTyping`).
 //
 // Corresponds with GET /apiaccess/ccmessaging/poll (the `Poll` operationId).
 func (c *Client) Poll(ctx context.Context, params *PollParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -19237,6 +19482,40 @@ func NewAgentTransferRequestWithBody(server string, id ConversationID, contentTy
 	return req, nil
 }
 
+// NewAgentTypingRequest constructs an http.Request for the AgentTyping method
+func NewAgentTypingRequest(server string, id ConversationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/conversations/%s/typing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAgentEventsRequest constructs an http.Request for the AgentEvents method
 func NewAgentEventsRequest(server string, params *AgentEventsParams) (*http.Request, error) {
 	var err error
@@ -21825,6 +22104,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
 	AgentTransferWithResponse(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error)
 
+	// AgentTypingWithResponse Tell the visitor that the agent is typing
+	//
+	// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+	AgentTypingWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentTypingResponse, error)
+
 	// AgentEventsWithResponse The agent's event feed (long-poll)
 	//
 	// Events after `cursor`, waiting up to `wait` seconds for the next one; resume from the answer's `cursor`.
@@ -22126,7 +22414,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 	// with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-	// waits up to S seconds (at most 30) for the next message when none is ready.
+	// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+	// to start typing (`agentTyping`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -25778,6 +26067,75 @@ func (r AgentTransferResponse) ContentType() string {
 	return ""
 }
 
+type AgentTypingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentTypingResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentTypingResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AgentTypingResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentTypingResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentTypingResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentTypingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentTypingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentTypingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentTypingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AgentEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -27774,6 +28132,9 @@ type PollResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
+		// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+		AgentTyping *bool `json:"agentTyping,omitempty"`
+
 		// Cursor ccflow's addition: the cursor to resume from
 		Cursor           *int64            `json:"cursor,omitempty"`
 		DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`
@@ -27802,6 +28163,9 @@ type PollResponse struct {
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r PollResponse) GetJSON200() *struct {
+	// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+	AgentTyping *bool `json:"agentTyping,omitempty"`
+
 	// Cursor ccflow's addition: the cursor to resume from
 	Cursor           *int64            `json:"cursor,omitempty"`
 	DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`
@@ -30295,6 +30659,21 @@ func (c *ClientWithResponses) AgentTransferWithResponse(ctx context.Context, id 
 	return ParseAgentTransferResponse(rsp)
 }
 
+// AgentTypingWithResponse Tell the visitor that the agent is typing
+//
+// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+func (c *ClientWithResponses) AgentTypingWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentTypingResponse, error) {
+	rsp, err := c.AgentTyping(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentTypingResponse(rsp)
+}
+
 // AgentEventsWithResponse The agent's event feed (long-poll)
 //
 // Events after `cursor`, waiting up to `wait` seconds for the next one; resume from the answer's `cursor`.
@@ -30776,7 +31155,8 @@ func (c *ClientWithResponses) DoLeaveMessageWithResponse(ctx context.Context, bo
 //
 // Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 // with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-// waits up to S seconds (at most 30) for the next message when none is ready.
+// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+// to start typing (`agentTyping`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -33882,6 +34262,63 @@ func ParseAgentTransferResponse(rsp *http.Response) (*AgentTransferResponse, err
 	return response, nil
 }
 
+// ParseAgentTypingResponse parses an HTTP response from a AgentTypingWithResponse call
+func ParseAgentTypingResponse(rsp *http.Response) (*AgentTypingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentTypingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAgentEventsResponse parses an HTTP response from a AgentEventsWithResponse call
 func ParseAgentEventsResponse(rsp *http.Response) (*AgentEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -35448,6 +35885,9 @@ func ParsePollResponse(rsp *http.Response) (*PollResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
+			// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+			AgentTyping *bool `json:"agentTyping,omitempty"`
+
 			// Cursor ccflow's addition: the cursor to resume from
 			Cursor           *int64            `json:"cursor,omitempty"`
 			DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`

@@ -9,15 +9,18 @@ import "time"
 
 // Tenant is one merchant using ccflow (spec 000's vendor/site, spec 001's business, spec 004's seller).
 type Tenant struct {
-	ID         string    `gorm:"primaryKey;size:64"`
-	Name       string    `gorm:"size:128;not null"`
-	BusinessID int64     `gorm:"uniqueIndex;not null"`
-	AppID      string    `gorm:"size:64;uniqueIndex;not null"`
-	VendorID   string    `gorm:"size:64;not null"`
-	SiteID     string    `gorm:"size:64;not null"`
-	Logo       string    `gorm:"size:512;not null"`
-	CreatedAt  time.Time `gorm:"not null"`
-	UpdatedAt  time.Time `gorm:"not null"`
+	ID         string `gorm:"primaryKey;size:64"`
+	Name       string `gorm:"size:128;not null"`
+	BusinessID int64  `gorm:"uniqueIndex;not null"`
+	AppID      string `gorm:"size:64;uniqueIndex;not null"`
+	VendorID   string `gorm:"size:64;not null"`
+	SiteID     string `gorm:"size:64;not null"`
+	Logo       string `gorm:"size:512;not null"`
+	// TransferWords is the JSON array of lines that, typed to the robot,
+	// ask for a person; nil means the built-in list.
+	TransferWords *string   `gorm:"type:text"`
+	CreatedAt     time.Time `gorm:"not null"`
+	UpdatedAt     time.Time `gorm:"not null"`
 }
 
 // AppKey is an AK/SK pair of a tenant (spec 003 §2). The secret is kept because
@@ -163,6 +166,8 @@ type Conversation struct {
 	Settings string `gorm:"type:text;not null"`
 	// WorkflowStarted is set once the conversation's workflow is known to run.
 	WorkflowStarted bool `gorm:"index:idx_conversations_unstarted,priority:1;not null;default:false"`
+	// AgentTypingAt is when the serving agent last typed, for the visitor's poll.
+	AgentTypingAt *time.Time
 }
 
 // ChatRecord is one message of a conversation, in either direction (spec 004's chat record).

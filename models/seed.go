@@ -69,6 +69,12 @@ var (
 		{ID: 11, Question: "How do I get an invoice?", Answer: "Electronic invoices are emailed once your order is delivered; you can also download them under My Orders.", Keywords: "invoice,发票,receipt"},
 		{ID: 12, Question: "What are your opening hours?", Answer: "Our online service is open 24/7; phone support answers 9:00 to 18:00 (UTC+8) on weekdays.", Keywords: "opening hours,hours,营业时间,工作时间"},
 		{ID: 13, Question: "怎么开发票？", Answer: "订单签收后电子发票会发送到您的邮箱，也可以在“我的订单”中下载。", Keywords: "发票,开票"},
+		{ID: 14, Question: "怎么查询订单？", Answer: "在“我的订单”中可以查看每个订单的状态和物流进度；也可以把订单号发给人工客服帮您查询。", Keywords: "订单,查询,查单"},
+		{ID: 15, Question: "Where is my order?", Answer: "Open My Orders to see your order's status and tracking; an agent can also look it up with your order number.", Keywords: "order status,tracking,track"},
+		{ID: 16, Question: "有哪些支付方式？", Answer: "可以用微信支付、支付宝或银联卡，部分地区可以货到付款。", Keywords: "支付方式,微信,支付宝,银联"},
+		{ID: 17, Question: "Which payment methods do you accept?", Answer: "We accept WeChat Pay, Alipay and UnionPay cards, and cash on delivery in some areas.", Keywords: "payment,pay,alipay,wechat pay"},
+		{ID: 18, Question: "如何修改收货地址？", Answer: "订单发货前可在“我的订单”中修改收货地址；已发货的订单请转人工客服处理。", Keywords: "地址,收货地址,改地址"},
+		{ID: 19, Question: "How do I return an item?", Answer: "Return an unused item within 7 days of delivery from My Orders; the refund goes back the way you paid.", Keywords: "return,returns,refund"},
 	}
 )
 

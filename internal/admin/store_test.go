@@ -78,13 +78,13 @@ func TestListsArePagedAndBounded(t *testing.T) {
 		ctx := context.Background()
 		all, err := s.FAQEntries(ctx, models.DemoTenantID, Page{})
 		require.NoError(t, err)
-		require.EqualValues(t, 13, all.Total)
-		require.Len(t, all.Items, 13)
+		require.EqualValues(t, 19, all.Total)
+		require.Len(t, all.Items, 19)
 
 		page, err := s.FAQEntries(ctx, models.DemoTenantID, Page{Limit: 5, Offset: 10})
 		require.NoError(t, err)
-		require.EqualValues(t, 13, page.Total)
-		require.Len(t, page.Items, 3)
+		require.EqualValues(t, 19, page.Total)
+		require.Len(t, page.Items, 5)
 		require.EqualValues(t, 11, page.Items[0].ID)
 
 		past, err := s.FAQEntries(ctx, models.DemoTenantID, Page{Offset: 100})

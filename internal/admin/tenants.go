@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/ccflow/ccflow/internal/transfer"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -18,6 +19,9 @@ type TenantFields struct {
 	VendorID   *string `json:"vendorId"`
 	SiteID     *string `json:"siteId"`
 	Logo       *string `json:"logo"`
+	// TransferWords are the lines that, typed to the robot, ask for a
+	// person; [] turns the typed transfer off.
+	TransferWords *[]string `json:"transferWords"`
 }
 
 // NewTenant is a tenant to create; its ID cannot change later.
@@ -26,13 +30,26 @@ type NewTenant struct {
 	TenantFields
 }
 
-func (f TenantFields) apply(t *models.Tenant) {
+func (f TenantFields) apply(t *models.Tenant) error {
 	set(&t.Name, trimmed(f.Name))
 	set(&t.BusinessID, f.BusinessID)
 	set(&t.AppID, trimmed(f.AppID))
 	set(&t.VendorID, trimmed(f.VendorID))
 	set(&t.SiteID, trimmed(f.SiteID))
 	set(&t.Logo, trimmed(f.Logo))
+	if f.TransferWords == nil {
+		return nil
+	}
+	words, err := transfer.Clean(*f.TransferWords)
+	if err != nil {
+		return invalidf("%s", err.Error())
+	}
+	stored, err := transfer.Stored(words)
+	if err != nil {
+		return err
+	}
+	t.TransferWords = stored
+	return nil
 }
 
 func checkTenant(t models.Tenant) error {
@@ -76,7 +93,9 @@ func tenantClashes(tx *gorm.DB, t models.Tenant) error {
 // CreateTenant adds a tenant.
 func (s *Store) CreateTenant(ctx context.Context, in NewTenant) (models.Tenant, error) {
 	t := models.Tenant{ID: strings.TrimSpace(in.ID)}
-	in.apply(&t)
+	if err := in.apply(&t); err != nil {
+		return models.Tenant{}, err
+	}
 	if err := checkTenant(t); err != nil {
 		return models.Tenant{}, err
 	}
@@ -117,7 +136,9 @@ func (s *Store) UpdateTenant(ctx context.Context, id string, f TenantFields) (mo
 		if t, err = findLocked[models.Tenant](tx, "tenant", "id", id); err != nil {
 			return err
 		}
-		f.apply(&t)
+		if err := f.apply(&t); err != nil {
+			return err
+		}
 		if err := checkTenant(t); err != nil {
 			return err
 		}

@@ -102,9 +102,38 @@ func TestTenantValidationAndConflicts(t *testing.T) {
 
 func TestDeletingATenantInUseIsRefused(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store) {
-		unchanged(t, s, KindConflict, `tenant "demo" still has app keys (1), channel configs (1), skill groups (2), agents (2), FAQ entries (13); delete them first`, func() error {
+		unchanged(t, s, KindConflict, `tenant "demo" still has app keys (1), channel configs (1), skill groups (2), agents (2), FAQ entries (19); delete them first`, func() error {
 			_, err := s.DeleteTenant(context.Background(), models.DemoTenantID)
 			return err
 		})
+	})
+}
+
+// A tenant's transfer words (issue 11) are stored as a tidied JSON list;
+// a bad list is refused and changes nothing.
+func TestTenantTransferWords(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		got, err := s.Tenant(ctx, "demo")
+		require.NoError(t, err)
+		require.Nil(t, got.TransferWords, "the built-in list until one is set")
+
+		words := []string{" 找真人 ", "找真人!", "operator"}
+		updated, err := s.UpdateTenant(ctx, "demo", TenantFields{TransferWords: &words})
+		require.NoError(t, err)
+		require.NotNil(t, updated.TransferWords)
+		require.JSONEq(t, `["找真人","operator"]`, *updated.TransferWords)
+
+		bad := []string{"..."}
+		_, err = s.UpdateTenant(ctx, "demo", TenantFields{TransferWords: &bad})
+		requireRefused(t, err, KindInvalid, `transferWords: "..." has no letters`)
+		got, err = s.Tenant(ctx, "demo")
+		require.NoError(t, err)
+		require.JSONEq(t, `["找真人","operator"]`, *got.TransferWords, "a refused edit changes nothing")
+
+		off := []string{}
+		updated, err = s.UpdateTenant(ctx, "demo", TenantFields{TransferWords: &off})
+		require.NoError(t, err)
+		require.JSONEq(t, `[]`, *updated.TransferWords)
 	})
 }

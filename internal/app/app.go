@@ -23,7 +23,6 @@ import (
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/temporalx"
 	"github.com/ccflow/ccflow/models"
-	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
 // stack is what a role has started, stopped in reverse order.
@@ -103,7 +102,7 @@ func dialTemporal(ctx context.Context, s *stack, address, namespace string, reg 
 	s.onStop(closeClient)
 	saCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := temporalx.EnsureSearchAttributes(saCtx, c, namespace, conversation.SearchAttributes()); err != nil {
+	if err := temporalx.EnsureSearchAttributes(saCtx, c, namespace, searchAttributes()); err != nil {
 		return nil, fmt.Errorf("temporal at %s: %w", address, err)
 	}
 	return c, nil

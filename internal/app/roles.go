@@ -26,6 +26,7 @@ import (
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/temporalx"
 	"github.com/ccflow/ccflow/internal/token"
+	"github.com/ccflow/ccflow/internal/transfer"
 	"github.com/ccflow/ccflow/internal/webentry"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/worker"
@@ -188,7 +189,7 @@ func startEmbedded(ctx context.Context, s *stack, cfg config.Config) (address, u
 		UIPort:       cfg.UIPort,
 		Namespace:    cfg.TemporalNamespace,
 		// Also registered through the operator service for namespaces made before.
-		SearchAttributes: conversation.SearchAttributes(),
+		SearchAttributes: searchAttributes(),
 		Logger:           s.logger,
 	})
 	if err != nil {
@@ -324,6 +325,8 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 		return api.Deps{}, err
 	}
 	messages := chat.NewService(log, hub, chat.TemporalWorkflows{Client: c}, s.logger)
+	// Tenants' transfer lines are cached like their FAQ: edits show within faqTTL.
+	messages.Transfer = transfer.NewWords(db, faqTTL)
 	background(s, messages.Run)
 	background(s, messages.SweepPresence)
 	pollers := &temporalx.PollerCheck{Client: c, TaskQueue: conversation.TaskQueue, MaxAge: 2 * time.Minute}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/transfer"
 	"github.com/ccflow/ccflow/models/modelstest"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
@@ -61,4 +62,36 @@ func TestTypingTransferReachesAnAgent(t *testing.T) {
 	for _, words := range []string{"人工智能是什么", "agent fees", "版本", ""} {
 		require.False(t, chat.TransferIntent(words), words)
 	}
+}
+
+// fakeTransfer is a tenant's own transfer lines.
+type fakeTransfer struct{ words map[string][]string }
+
+func (f fakeTransfer) Matches(_ context.Context, tenantID, content string) (bool, error) {
+	return transfer.NewSet(f.words[tenantID]).Matches(content), nil
+}
+
+func (fakeTransfer) Invalidate(string) {}
+
+// A tenant's own transfer lines replace the built-in ones (issue 11).
+func TestTenantsOwnTransferWords(t *testing.T) {
+	ctx := context.Background()
+	l := &chatlog.Log{DB: modelstest.SQLiteDB(t)}
+	flows := &fakeFlows{}
+	s := chat.NewService(l, nil, flows, slog.New(slog.DiscardHandler))
+	s.Transfer = fakeTransfer{words: map[string][]string{"demo": {"找真人"}}}
+	_, _, err := l.Open(ctx, chatlog.NewConversation{ID: "c1", TenantID: "demo", ChannelConfigID: "ch",
+		UserID: "u1", Phase: chatlog.PhaseRobot, Settings: "{}"})
+	require.NoError(t, err)
+	v := chat.Visitor{ChannelID: "ch", UserID: "u1"}
+
+	res, err := s.Send(ctx, v, chat.SendRequest{ControlType: conversation.ControlChat, Content: "转人工"})
+	require.NoError(t, err)
+	require.Equal(t, conversation.DescRobotChat, res.Desc, "not this tenant's word: a question for the robot")
+	require.Empty(t, flows.commands)
+
+	res, err = s.Send(ctx, v, chat.SendRequest{ControlType: conversation.ControlChat, Content: "找真人！"})
+	require.NoError(t, err)
+	require.Equal(t, conversation.DescTransferOK, res.Desc)
+	require.Equal(t, []conversation.ControlType{conversation.ControlTrans2Agent}, flows.commands)
 }

@@ -27,6 +27,8 @@ type PollResult struct {
 	// Ack is the seq Deliver marks, From the mark before; Ack is 0 when
 	// there is nothing to mark.
 	Ack, From int64
+	// AgentTyping says the serving agent is typing (ccflow's addition).
+	AgentTyping bool
 }
 
 // pollPage bounds one poll's answer; the rest comes with the next.
@@ -51,10 +53,14 @@ func (s *Service) Poll(ctx context.Context, v Visitor, r PollRequest) (PollResul
 			after = 0
 		}
 	}
+	typing := newTypingWatch(s.Log, c)
 	read := func(ctx context.Context) (bool, error) {
 		msgs, err := s.Log.Downlink(ctx, c.ID, after, pollPage)
 		res.Messages = msgs
-		return len(msgs) > 0, err
+		if err != nil || len(msgs) > 0 {
+			return len(msgs) > 0, err
+		}
+		return typing.changed(ctx)
 	}
 	found, err := read(ctx)
 	if err != nil {
@@ -65,6 +71,7 @@ func (s *Service) Poll(ctx context.Context, v Visitor, r PollRequest) (PollResul
 			return res, err
 		}
 	}
+	res.AgentTyping = typing.typing(time.Now(), res.Messages)
 	res.Cursor = after
 	if n := len(res.Messages); n > 0 {
 		res.Cursor = res.Messages[n-1].Seq

@@ -129,9 +129,15 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 	if err != nil {
 		return Result{}, err
 	}
-	if r.ControlType == conversation.ControlChat && c.Phase == chatlog.PhaseRobot && TransferIntent(r.Content) {
+	if r.ControlType == conversation.ControlChat && c.Phase == chatlog.PhaseRobot {
 		// The robot tells visitors to type 转人工: typing it is the transfer.
-		r.ControlType = conversation.ControlTrans2Agent
+		transfer, err := s.transferIntent(ctx, c.TenantID, r.Content)
+		if err != nil {
+			return Result{}, err
+		}
+		if transfer {
+			r.ControlType = conversation.ControlTrans2Agent
+		}
 	}
 	switch r.ControlType {
 	case conversation.ControlChat:

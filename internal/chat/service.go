@@ -42,6 +42,8 @@ type Service struct {
 	Wait   notify.Waiter
 	Flows  Workflows
 	Logger *slog.Logger
+	// Transfer is the tenants' transfer lines; nil means the built-in ones.
+	Transfer TransferWords
 	// starts hands freshly opened conversations to the starter.
 	starts chan startJob
 }

@@ -96,6 +96,6 @@ func isGone(err error) bool {
 func (t TemporalWorkflows) AgentAway(ctx context.Context, tenantID, agentID string) error {
 	id := routing.WorkflowID(tenantID)
 	_, err := t.Client.SignalWithStartWorkflow(ctx, id, routing.SignalAgentAway, routing.AgentAway{AgentID: agentID},
-		client.StartWorkflowOptions{ID: id, TaskQueue: conversation.TaskQueue}, routing.WorkflowName, routing.State{TenantID: tenantID})
+		routing.StartOptions(tenantID, conversation.TaskQueue), routing.WorkflowName, routing.State{TenantID: tenantID})
 	return err
 }

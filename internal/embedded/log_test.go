@@ -2,12 +2,14 @@ package embedded
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/server/common/log/tag"
 )
 
@@ -26,4 +28,26 @@ func TestExpectedServerWarningsGoToDebug(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 1, out.String())
 	require.Contains(t, lines[0], "persistence is slow")
+}
+
+// The server's start-up lines about its frontend not being healthy yet
+// become one calm line (issue 11); other errors at start still show.
+func TestFrontendNotHealthyYetIsOneCalmLine(t *testing.T) {
+	var out bytes.Buffer
+	l := slogLogger{l: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		stopping: &atomic.Bool{}, warming: &atomic.Bool{}}
+	notHealthy := serviceerror.NewUnavailable("Frontend is not healthy yet")
+	child := l.With(tag.NewStringTag("service", "worker"))
+	for range 5 {
+		child.Error("error starting scanner", tag.Error(notHealthy))
+		l.Warn("Failed to poll for task.", tag.Error(notHealthy))
+	}
+	l.Error("unable to create SQL connection", tag.Error(errors.New("disk full")))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 2, out.String())
+	require.Contains(t, lines[0], "level=INFO")
+	require.Contains(t, lines[0], "the Temporal server is starting")
+	require.NotContains(t, out.String(), "not healthy")
+	require.Contains(t, lines[1], "level=ERROR")
+	require.Contains(t, lines[1], "disk full")
 }

@@ -105,6 +105,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		l:        opts.Logger.With("component", "temporal"),
 		verbose:  opts.Logger.Enabled(ctx, slog.LevelDebug),
 		stopping: &atomic.Bool{},
+		warming:  &atomic.Bool{},
 	}
 	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
 	if err != nil {

@@ -88,6 +88,13 @@ func TestAnswerMatchesDemoQuestions(t *testing.T) {
 		{"怎么退货", "如何退货？"},
 		{"我要退款", "如何退货？"},
 		{"I need a receipt", "How do I get an invoice?"},
+		{"查询订单", "怎么查询订单？"},
+		{"可以用支付宝吗", "有哪些支付方式？"},
+		{"怎么改收货地址", "如何修改收货地址？"},
+		{"where is my order", "Where is my order?"},
+		{"how do I track my order", "Where is my order?"},
+		{"I want to return this item", "How do I return an item?"},
+		{"can I pay with Alipay", "Which payment methods do you accept?"},
 		{"when are you open", "What are your opening hours?"},
 	}
 	for _, c := range cases {
@@ -210,7 +217,7 @@ func TestSuggest(t *testing.T) {
 	require.Equal(t, grid, ix.Suggest("网格", 100)[:len(grid)])
 
 	// English prefixes fold case and width.
-	how := []string{"How long does shipping take?", "How do I get an invoice?"}
+	how := []string{"How long does shipping take?", "How do I get an invoice?", "How do I return an item?"}
 	require.Equal(t, how, ix.Suggest("how", 5))
 	require.Equal(t, how, ix.Suggest("HOW", 5))
 	require.Equal(t, how, ix.Suggest("ｈｏｗ", 5))

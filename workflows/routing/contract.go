@@ -12,6 +12,9 @@ package routing
 
 import (
 	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // Names of the workflow, its signals, updates and queries.
@@ -59,6 +62,23 @@ type AgentAway struct {
 // WorkflowID is the one routing entity of a tenant.
 func WorkflowID(tenantID string) string {
 	return "routing:" + tenantID
+}
+
+// SATenant is the tenant search attribute, the one conversations carry
+// (CcflowTenant): `CcflowTenant = 'demo'` in Temporal UI lists a tenant's
+// routing beside its conversations.
+var SATenant = temporal.NewSearchAttributeKeyKeyword("CcflowTenant")
+
+// StartOptions are how every starter starts a tenant's routing: its ID, the
+// task queue, the tenant search attribute, and the summary Temporal UI shows
+// (the details line below it says who waits and who is ready). Continue-as-new
+// keeps the search attribute.
+func StartOptions(tenantID, taskQueue string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID: WorkflowID(tenantID), TaskQueue: taskQueue,
+		StaticSummary:         "routing of tenant " + tenantID + ": its skill groups' queues and its agents",
+		TypedSearchAttributes: temporal.NewSearchAttributes(SATenant.ValueSet(tenantID)),
+	}
 }
 
 // Status is an agent's presence.

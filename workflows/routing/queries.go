@@ -79,8 +79,11 @@ func secs(d time.Duration) int {
 }
 
 // details is the line Temporal UI shows for the tenant's routing: per skill
-// group, who waits and for how long, and how many agents could take them.
-func (r *router) details(now time.Time) string {
+// group, who waits and since when, and how many agents could take them. It
+// names the oldest wait's start, not its length: the line is set when routing
+// acts, and a length would be stale the moment nothing happens ("longest 0s"
+// for a visitor waiting for minutes).
+func (r *router) details() string {
 	var groups []int64
 	for _, e := range r.Queue {
 		groups = append(groups, e.SkillGroupID)
@@ -92,12 +95,18 @@ func (r *router) details(now time.Time) string {
 	groups = slices.Compact(groups)
 	parts := make([]string, 0, len(groups))
 	for _, g := range groups {
-		waiting, longest := 0, time.Duration(0)
+		waiting, oldest := 0, time.Time{}
 		for _, e := range r.Queue {
 			if e.SkillGroupID == g {
 				waiting++
-				longest = max(longest, now.Sub(e.QueuedAt))
+				if oldest.IsZero() || e.QueuedAt.Before(oldest) {
+					oldest = e.QueuedAt
+				}
 			}
+		}
+		queue := "none waiting"
+		if waiting > 0 {
+			queue = fmt.Sprintf("%d waiting since %s", waiting, oldest.UTC().Format("2006-01-02 15:04:05 UTC"))
 		}
 		ready, load, capacity := 0, 0, 0
 		for _, a := range r.Agents {
@@ -107,8 +116,8 @@ func (r *router) details(now time.Time) string {
 				capacity += a.Capacity
 			}
 		}
-		parts = append(parts, fmt.Sprintf("group %d: %d waiting (longest %ds), %d agents ready with %d/%d chats",
-			g, waiting, secs(longest), ready, load, capacity))
+		parts = append(parts, fmt.Sprintf("group %d: %s, %d agents ready with %d/%d chats",
+			g, queue, ready, load, capacity))
 	}
 	if len(parts) == 0 {
 		return "no queues or agents yet"

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -352,9 +353,13 @@ func TestDetailsSummariseQueuesForOperators(t *testing.T) {
 			{ID: "a2", SkillGroups: []int64{11, 12}, Capacity: 2, Status: StatusNotReady},
 		},
 	}}
-	require.Equal(t, "group 11: 2 waiting (longest 60s), 1 agents ready with 1/3 chats; group 12: 1 waiting (longest 60s), 0 agents ready with 0/0 chats",
-		r.details(start.Add(time.Minute)))
-	require.Equal(t, "no queues or agents yet", (&router{}).details(start))
+	since := start.UTC().Format("2006-01-02 15:04:05 UTC")
+	require.Equal(t, "group 11: 2 waiting since "+since+", 1 agents ready with 1/3 chats; group 12: 1 waiting since "+since+", 0 agents ready with 0/0 chats",
+		r.details())
+	r.Queue = r.Queue[2:]
+	require.Equal(t, "group 11: none waiting, 1 agents ready with 1/3 chats; group 12: 1 waiting since "+since+", 0 agents ready with 0/0 chats",
+		r.details())
+	require.Equal(t, "no queues or agents yet", (&router{}).details())
 }
 
 func TestQueueInfoForAConversationRoutingHasNotSeenYet(t *testing.T) {
@@ -397,4 +402,43 @@ func TestQueueInfoAnswersAtTheCallersTime(t *testing.T) {
 		}
 	})
 	h.run(State{TenantID: "demo"}, time.Minute)
+}
+
+// Routing's search attributes (issue 11) name the skill groups it holds
+// queues or agents for and its agents who are not offline, sorted.
+func TestSearchAttributeValues(t *testing.T) {
+	r := &router{State: State{
+		Queue: []Entry{entry("c1", 12, start), entry("c2", 14, start)},
+		Agents: []Agent{
+			{ID: "b2", SkillGroups: []int64{11, 12}, Status: StatusReady},
+			{ID: "a1", SkillGroups: []int64{11}, Status: StatusNotReady},
+			{ID: "c3", SkillGroups: []int64{13}, Status: StatusOffline},
+		},
+	}}
+	groups, agents := r.indexValues()
+	require.Equal(t, []string{"11", "12", "13", "14"}, groups)
+	require.Equal(t, []string{"a1", "b2"}, agents)
+	groups, agents = (&router{}).indexValues()
+	require.Empty(t, groups)
+	require.Empty(t, agents)
+}
+
+// Durations in routing's payloads read well in Temporal UI and old
+// payloads (nanoseconds) still decode (issue 11).
+func TestDurationsAreReadableInPayloads(t *testing.T) {
+	e := entry("c1", 11, start)
+	e.MaxWait = 5 * time.Minute
+	raw, err := json.Marshal(e)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"MaxWait":"5m0s"`)
+	require.NotContains(t, string(raw), "300000000000")
+	var back Entry
+	require.NoError(t, json.Unmarshal(raw, &back))
+	require.Equal(t, e, back)
+	require.NoError(t, json.Unmarshal([]byte(`{"ConversationID":"c1","MaxWait":300000000000}`), &back))
+	require.Equal(t, 5*time.Minute, back.MaxWait)
+
+	raw, err = json.Marshal(State{Waits: []Wait{{SkillGroupID: 11, Wait: 95 * time.Second, At: start}}})
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"Wait":"1m35s"`)
 }

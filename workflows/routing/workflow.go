@@ -28,6 +28,8 @@ type router struct {
 	// batch at a time (see assignInBatches); outbox holds the batch.
 	batched bool
 	outbox  []AssignNotice
+	// indexed is what the run last upserted as search attributes.
+	indexed indexed
 }
 
 // RoutingWorkflow runs the routing of one tenant for as long as it has conversations.
@@ -120,7 +122,8 @@ func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.Recei
 		default:
 			r.match(ctx)
 			r.flush(ctx)
-			workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
+			workflow.SetCurrentDetails(ctx, r.details())
+			r.upsertSearchAttributes(ctx)
 			return
 		}
 	}
@@ -144,7 +147,8 @@ func (r *router) onAgentStatus(ctx workflow.Context, s AgentStatus) (Agent, erro
 	r.setStatus(ctx, s)
 	r.match(ctx)
 	r.flush(ctx)
-	workflow.SetCurrentDetails(ctx, r.details(workflow.Now(ctx)))
+	workflow.SetCurrentDetails(ctx, r.details())
+	r.upsertSearchAttributes(ctx)
 	return *r.agent(s.AgentID), nil
 }
 

@@ -198,7 +198,20 @@ export function bindComposer() {
   ta.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   });
-  ta.addEventListener('input', () => { const c = selectedConv(); if (c) { setDraft(c.id, ta.value); } });
+  ta.addEventListener('input', () => { const c = selectedConv(); if (c) { setDraft(c.id, ta.value); tellTyping(c, ta.value); } });
+}
+
+// TELL_TYPING_MS spaces the marks that show the visitor "Agent is typing…";
+// the visitor's page keeps the line a little longer than this.
+const TELL_TYPING_MS = 3000;
+const toldTyping = new Map();
+
+// tellTyping tells the visitor the agent types, at most every few seconds
+// per conversation. A lost mark is stale in a moment: never retried.
+function tellTyping(c, text) {
+  if (c.ended || !text.trim() || Date.now() - (toldTyping.get(c.id) || 0) < TELL_TYPING_MS) { return; }
+  toldTyping.set(c.id, Date.now());
+  call('POST', `/conversations/${q(c.id)}/typing`).catch(() => {});
 }
 
 function submit() {
@@ -208,6 +221,7 @@ function submit() {
   if (!c || c.ended || !text) { return; }
   ta.value = '';
   setDraft(c.id, '');
+  toldTyping.delete(c.id);
   sendReply(c, text);
 }
 

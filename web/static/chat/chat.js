@@ -12,6 +12,9 @@ const STORE = 'ccflow.chat';
 const POLL_WAIT = 20;
 const QUEUE_EVERY = 5000;
 const TYPING_EVERY = 3000;
+// AGENT_TYPING_MS is how long "Agent is typing…" stays after the poll last
+// said so; the console marks every few seconds while its agent types.
+const AGENT_TYPING_MS = 6000;
 
 const el = (id) => document.getElementById(id);
 let T = pickTexts(navigator.language && navigator.language.indexOf('en') === 0 ? 'en' : 'zh');
@@ -19,6 +22,7 @@ let session = null;
 let queueTimer = null;
 let pollGen = 0;
 let lastTyping = 0;
+let agentTypingTimer = null;
 
 // ---- calls ----
 
@@ -137,6 +141,7 @@ function receive(m) {
     return;
   }
   if (m.sourceType === 'AGENT') {
+    agentTyping(false);
     tr.agentJoined = true;
     if (tr.phase !== 'ended') { setPhase('agent'); }
     add({ kind: 'in agent', who: m.senderNickname, text: m.content, at });
@@ -155,6 +160,7 @@ function poll(gen) {
     banner('');
     const list = r.downlinkMessages || [];
     list.forEach(receive);
+    if (r.agentTyping) { agentTyping(true); }
     if (typeof r.cursor === 'number' && r.cursor > tr.cursor) { tr.cursor = r.cursor; saveTranscript(); }
     const quick = !list.length && Date.now() - began < 1000;
     setTimeout(() => poll(gen), quick ? 3000 : 0);
@@ -172,7 +178,9 @@ function connect() {
   setPhase('');
   banner('');
   return send('CONNECT').then((r) => {
-    if (r.resultCode !== '0') { system(r.resultDesc); return; }
+    // The spec's resultDesc is English for programs; the visitor reads the page's words.
+    if (r.resultCode === '12') { system(T.notWorkingHours); setPhase('ended'); offerLeave(); return; }
+    if (r.resultCode !== '0') { system(T.error); return; }
     setPhase(/agent/i.test(r.resultDesc) ? 'agent' : 'robot');
     poll(++pollGen);
     checkQueue();
@@ -200,6 +208,15 @@ function chat(text, item) {
   });
 }
 
+// agentTyping shows or hides "Agent is typing…"; shown, it goes by itself
+// unless a later poll says the agent still types.
+function agentTyping(on) {
+  clearTimeout(agentTypingTimer);
+  el('typing').textContent = T.agentTyping;
+  el('typing').hidden = !on || tr.phase !== 'agent';
+  if (on) { agentTypingTimer = setTimeout(() => agentTyping(false), AGENT_TYPING_MS); }
+}
+
 function typing() {
   // INPUT tells a serving agent the visitor types; the robot refuses it.
   if (tr.phase !== 'agent' || Date.now() - lastTyping < TYPING_EVERY) { return; }
@@ -225,7 +242,9 @@ function checkQueue() {
   call('POST', '/apiaccess/ccmessaging/queryQueueInfo', {
     userId: session.userId, channelConfigId: session.channelConfigId, channel: 'WEB',
   }).then((q) => {
-    const queued = q.resultCode === '0';
+    // The conversation's own notices are the truth: an answer that crossed
+    // "an agent joined" (routing's view lags by a moment) changes nothing.
+    const queued = q.resultCode === '0' && tr.phase !== 'agent' && tr.phase !== 'ended';
     el('queue').hidden = !queued;
     if (!queued) { return; }
     if (tr.phase !== 'queued') { setPhase('queued'); el('queue').hidden = false; }
@@ -244,6 +263,7 @@ function disconnect() {
 
 function ended() {
   clearTimeout(queueTimer);
+  agentTyping(false);
   setPhase('ended');
 }
 

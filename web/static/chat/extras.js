@@ -62,7 +62,7 @@ export function showLeave(call, session, T, done) {
         el('leave-text').value = '';
         done(T.leaveThanks);
       })
-      .catch((e) => error(e.code === '3' && /caller/.test(e.desc) ? T.leaveBadPhone : e.code === '2' ? T.leaveEmpty : (e.desc || T.error)))
+      .catch((e) => error(e.code === '3' && /caller/.test(e.desc) ? T.leaveBadPhone : e.code === '2' ? T.leaveEmpty : T.error))
       .finally(() => { el('leave-send').disabled = false; });
   };
   el('leave-cancel').onclick = () => { form.hidden = true; };
