@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -42,6 +43,8 @@ type Service struct {
 	Wait   notify.Waiter
 	Flows  Workflows
 	Logger *slog.Logger
+	// Files checks and attaches the files of media messages; nil refuses them.
+	Files *files.Service
 	// starts hands freshly opened conversations to the starter.
 	starts chan startJob
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -164,3 +165,5 @@ func TestUnreferencedUploadsGoAfterAnHour(t *testing.T) {
 	_, err = s.Store.Get(ctx, sent.ObjectKey)
 	require.ErrorIs(t, err, files.ErrNotFound)
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
