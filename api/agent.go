@@ -251,7 +251,7 @@ func (h *agentHandlers) listMessages(c *gin.Context) {
 
 type agentSendBody struct {
 	Content     string `json:"content" validate:"required,max=8000"`
-	MediaType   string `json:"mediaType" validate:"omitempty,oneof=TEXT"`
+	MediaType   string `json:"mediaType" validate:"omitempty,oneof=TEXT IMAGE AUDIO VIDEO FILE FILE_IMAGE FILE_VIDEO LOCATE"`
 	MessageCode string `json:"messageCode" validate:"max=64"`
 }
 
@@ -259,6 +259,10 @@ func (h *agentHandlers) sendMessage(c *gin.Context) {
 	var req agentSendBody
 	if err := h.bind.json(c, &req); err != nil {
 		jsonFail(c, err)
+		return
+	}
+	if err := chat.CheckMedia(req.MediaType, req.Content); err != nil {
+		jsonFail(c, errBadRequest(err.Error()))
 		return
 	}
 	row, ok := h.serving(c)

@@ -117,7 +117,9 @@ func TestAgentBadInputIsRefusedBeforeAnythingChanges(t *testing.T) {
 		{http.MethodPost, "/api/agent/v1/conversations/x/transfer", `{"agentId":"ghost"}`, "no such transfer target"},
 		{http.MethodPost, "/api/agent/v1/conversations/x/transfer", `{"skillGroupId":99}`, "no such transfer target"},
 		{http.MethodPost, "/api/agent/v1/conversations/x/messages", `{"content":""}`, "content"},
-		{http.MethodPost, "/api/agent/v1/conversations/x/messages", `{"content":"hi","mediaType":"VIDEO"}`, "mediaType"},
+		{http.MethodPost, "/api/agent/v1/conversations/x/messages", `{"content":"hi","mediaType":"GIF"}`, "mediaType"},
+		{http.MethodPost, "/api/agent/v1/conversations/x/messages", `{"content":"hi","mediaType":"VIDEO"}`, "objectKey,type"},
+		{http.MethodPost, "/api/agent/v1/conversations/x/messages", `{"content":"here","mediaType":"LOCATE"}`, "latitude/longitude"},
 		{http.MethodGet, "/api/agent/v1/conversations/x/messages?limit=0", "", "limit"},
 	}
 	for _, tc := range cases {

@@ -15,7 +15,7 @@ const chatPagePath = "/chat"
 // chatPageCSP lets the page run only its own script and style and talk only
 // to this server; images may come from anywhere (avatars, product pictures).
 // Framing stays allowed: merchants embed the chat in their own pages.
-const chatPageCSP = "default-src 'self'; img-src 'self' https: http: data:; object-src 'none'; base-uri 'none'; form-action 'none'"
+const chatPageCSP = "default-src 'self'; img-src 'self' https: http: data: blob:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'"
 
 // chatAsset serves one file of the chat page from web/static/chat.
 func chatAsset(file string) gin.HandlerFunc {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -71,13 +72,17 @@ func (h *customerHandlers) send(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if req.MediaType != "TEXT" && req.ControlType == string(conversation.ControlChat) {
-		fail(c, errBadRequest("mediaType "+req.MediaType+" needs a file from uploadFileStream, which this server does not offer yet; send TEXT"))
-		return
-	}
 	if req.ControlType == string(conversation.ControlChat) && req.Content == "" {
 		fail(c, errBadRequest("content is required for CHAT"))
 		return
+	}
+	if req.ControlType == string(conversation.ControlChat) {
+		// A file's "objectKey,type" or a location's form; the file itself
+		// is checked (the same visitor uploaded it) as it is attached.
+		if err := chat.CheckMedia(req.MediaType, req.Content); err != nil {
+			fail(c, errBadRequest(err.Error()))
+			return
+		}
 	}
 	v := chat.Visitor{ChannelID: claims.ChannelConfigID, UserID: claims.UserID, UserName: claims.UserName}
 	r := chat.SendRequest{
@@ -146,6 +151,10 @@ type downlinkMessage struct {
 	CallID         *string `json:"callId"`
 	ControlType    string  `json:"controlType"`
 	Seq            int64   `json:"seq"`
+	// FileID and FileType are a file message's objectKey and type, for
+	// downloadFileStream (content carries both as "objectKey,type").
+	FileID   string `json:"fileId,omitempty"`
+	FileType string `json:"fileType,omitempty"`
 }
 
 // pollResponse is spec 003 §5.1.2 pollRsp, plus the cursor to resume from.
@@ -222,6 +231,9 @@ func downlink(m models.ChatRecord, channelID, userID string) downlinkMessage {
 		Channel: "WEB", Content: m.Content, From: channelID, MediaType: m.MediaType,
 		SenderNickname: m.SenderNickname, SourceType: m.SenderType, Timestamp: m.CreatedAt.UnixMilli(),
 		To: userID, MessageCode: m.MessageCode, ControlType: m.ControlType, Seq: m.Seq,
+	}
+	if files.IsFileMedia(m.MediaType) {
+		d.FileID, d.FileType, _ = files.ParseContent(m.Content)
 	}
 	if m.InterIdx > 0 {
 		idx := strconv.FormatInt(m.InterIdx, 10)

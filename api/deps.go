@@ -13,6 +13,7 @@ import (
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/faq"
+	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/internal/leavemsg"
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/token"
@@ -38,6 +39,9 @@ type Deps struct {
 	ChatRecords *chatrecords.Store
 	// LeaveMessages stores leave messages and the used signatures of spec 002.
 	LeaveMessages *leavemsg.Store
+	// Files stores and hands out uploaded files (spec 003 §8, §9); nil
+	// answers the file routes 503.
+	Files *files.Service
 	// Ready lists the checks /readyz runs, by name.
 	Ready []ReadyCheck
 	// Admin reads and writes tenants' configuration for the admin API.

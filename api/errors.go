@@ -124,6 +124,8 @@ func classify(c *gin.Context, err error) *apiError {
 	case errors.As(err, &refused):
 		status := adminStatus(refused.Kind)
 		return &apiError{status, strconv.Itoa(status), refused.Msg}
+	case errors.Is(err, chat.ErrBadMedia):
+		return &apiError{http.StatusBadRequest, "400", err.Error()}
 	case errors.Is(err, chat.ErrNotYours):
 		return &apiError{http.StatusForbidden, "403", err.Error()}
 	case errors.Is(err, chatlog.ErrNotFound):

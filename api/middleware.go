@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -71,12 +72,24 @@ func recovery(logger *slog.Logger) gin.HandlerFunc {
 	})
 }
 
+// limitBody bounds the request body to n bytes. A route's own limitBody
+// replaces the engine's (it wraps the original body, not the engine's
+// limited one), so a route such as the file upload can raise it.
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		raw, ok := c.Get(rawBodyKey)
+		body, isBody := raw.(io.ReadCloser)
+		if !ok || !isBody {
+			body = c.Request.Body
+			c.Set(rawBodyKey, body)
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, body, n)
 		c.Next()
 	}
 }
+
+// rawBodyKey holds the request's body as the server read it, before limitBody.
+const rawBodyKey = "ccflow.rawBody"
 
 type httpMetrics struct {
 	requests *prometheus.CounterVec

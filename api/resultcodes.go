@@ -50,6 +50,14 @@ var resultCodes = map[string]failureCodes{
 	"/apiaccess/ccmessaging/doLeaveMessage": {failed: codeDoLeaveFail, byStatus: map[int]string{
 		http.StatusBadRequest: codeDoLeaveWrong, http.StatusRequestEntityTooLarge: codeDoLeaveWrong,
 	}},
+	// uploadFileStream (table 8-2): "3" a parameter is wrong, "13" the
+	// file cannot be taken; "2" (a parameter is missing) is set where found.
+	uploadFilePath: {failed: codeFileFailed, byStatus: map[int]string{
+		http.StatusBadRequest: codeFileInvalid, http.StatusRequestEntityTooLarge: codeFileInvalid,
+	}},
+	// downloadFileStream (table 9-2): "13" for every failure it does not
+	// name; "401" (no objectKey) and "2" are set where found.
+	downloadFilePath: {failed: codeFileFailed},
 	"/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction": {failed: codeFeedbackFailed, byStatus: map[int]string{
 		http.StatusUnauthorized: codeFeedbackAuth, http.StatusTooManyRequests: codeFeedbackLimited,
 	}},

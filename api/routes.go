@@ -37,6 +37,11 @@ func NewRouter(d Deps) *gin.Engine {
 	cc.POST("/queryPhraseByKeyword", auth.visitor(visitorOpts{}), customer.queryPhraseByKeyword)
 	cc.POST("/doLeaveMessage", full, limitPerVisitor(doLeaveMessagePerVisitor, fail), leave.doLeaveMessage)
 
+	// Spec 003 §8–9's files (files.go); only the upload raises the body limit.
+	fileRoutes := &fileHandlers{files: d.Files}
+	r.POST(uploadFilePath, limitBody(uploadBodyLimit(d.Files)), full, fileRoutes.upload)
+	r.POST(downloadFilePath, full, fileRoutes.download)
+
 	// Spec 002's leave-message entry; {version} is v1.0 or v1, anything else is 404.
 	leaveLimit := newLeaveMessageLimiter()
 	r.POST("/api/v1.0/:appid/leavemessage", leaveLimit, leave.leaveMessage)
@@ -87,6 +92,9 @@ func NewRouter(d Deps) *gin.Engine {
 	as.POST("/conversations/:id/close", agent.close)
 	as.GET("/queue", agent.queue)
 	as.GET("/phrases", agent.phrases)
+	// Files the agent sends and receives (agentfiles.go).
+	as.POST("/files", limitBody(agentUploadBodyLimit(d.Files)), fileRoutes.agentUpload)
+	as.GET("/files/:key", fileRoutes.agentDownload)
 	agentLeave := &agentLeaveHandlers{store: d.LeaveMessages, bind: b}
 	as.GET("/leave-messages", agentLeave.list)
 	as.GET("/leave-messages/:id", agentLeave.get)

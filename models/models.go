@@ -21,6 +21,9 @@ type Tenant struct {
 	TransferWords *string   `gorm:"type:text"`
 	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time `gorm:"not null"`
+	// FileRetentionDays is how long the tenant's files are kept; 0 means
+	// the server's default (CCFLOW_FILE_RETENTION).
+	FileRetentionDays int64 `gorm:"not null;default:0"`
 }
 
 // AppKey is an AK/SK pair of a tenant (spec 003 §2). The secret is kept because
@@ -282,17 +285,32 @@ type RobotFeedback struct {
 	CreatedAt       time.Time `gorm:"not null"`
 }
 
-// StoredFile is the metadata of an uploaded file (spec 003 §8–9); the bytes live in the data directory.
+// StoredFile is the metadata of an uploaded file (spec 003 §8–9); the bytes
+// live in the file store (internal/files) under ObjectKey.
 type StoredFile struct {
-	ObjectKey   string    `gorm:"primaryKey;size:64"`
-	TenantID    string    `gorm:"size:64;index;not null"`
+	ObjectKey string `gorm:"primaryKey;size:64"`
+	TenantID  string `gorm:"size:64;index;not null"`
+	// UserID is the uploader: the visitor's user id, or the agent's id.
 	UserID      string    `gorm:"size:128;not null"`
 	FileName    string    `gorm:"size:255;not null"`
 	MediaType   string    `gorm:"size:16;not null"`
 	ContentType string    `gorm:"size:128;not null"`
 	Size        int64     `gorm:"not null"`
 	SHA256      string    `gorm:"column:sha256;size:64;not null"`
-	CreatedAt   time.Time `gorm:"not null"`
+	CreatedAt   time.Time `gorm:"index:idx_stored_files_conversation,priority:2;index;not null"`
+	// ChannelConfigID is the uploading visitor's channel (empty for an agent).
+	ChannelConfigID string `gorm:"size:64;not null;default:''"`
+	// UploaderType is CUSTOMER or AGENT.
+	UploaderType string `gorm:"size:16;not null;default:''"`
+	// FileType is the declared type (jpg, png, bmp, mp3, aac, mp4, txt, csv).
+	FileType string `gorm:"size:8;not null;default:''"`
+	// State is "pending" until the object is written, then "stored".
+	State string `gorm:"size:16;not null;default:''"`
+	// ConversationID and MessageSeq are the message that sent the file;
+	// empty until it is sent, and a file unsent for an hour is removed.
+	ConversationID string `gorm:"size:64;index:idx_stored_files_conversation,priority:1;not null;default:''"`
+	MessageSeq     int64  `gorm:"not null;default:0"`
+	ReferencedAt   *time.Time
 }
 
 // ClickToCall is a click-to-call request (spec 003 §11–14).

@@ -160,6 +160,9 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	}
 	deps.AdminKey = key
 	harden(&deps, cfg, ln.Addr())
+	if err := withFiles(ctx, s, cfg, db, &deps); err != nil {
+		return err
+	}
 	serveHTTP(s, ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	base := "http://" + ln.Addr().String()
 	printf(out, "ccflow is running (all-in-one, data in %s)\n", cfg.DataDir)
@@ -272,6 +275,9 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 	}
 	deps.AdminKey = key
 	harden(&deps, cfg, o.ln.Addr())
+	if err := withFiles(ctx, s, cfg, o.db, &deps); err != nil {
+		return err
+	}
 	serveHTTP(s, o.ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow server: API on http://%s, Temporal %s\n", o.ln.Addr(), cfg.TemporalAddress)
 	printf(out, "  admin API:    /api/admin/v1 (%s)\n", adminKeySource(key, ""))

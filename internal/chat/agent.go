@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
@@ -25,6 +26,20 @@ func (s *Service) AgentSend(ctx context.Context, agentID, conversationID, key, m
 	if key != "" {
 		key = "agent:" + key
 	}
+	var fileKey string
+	if files.IsFileMedia(mediaType) {
+		conv, err := s.Log.Get(ctx, conversationID)
+		if err != nil {
+			return models.ChatRecord{}, err
+		}
+		if conv.AgentID != agentID {
+			return models.ChatRecord{}, s.whyNotYours(ctx, agentID)
+		}
+		p := files.Party{Type: files.PartyAgent, TenantID: conv.TenantID, UserID: agentID}
+		if content, fileKey, err = s.attach(ctx, p, conversationID, mediaType, content); err != nil {
+			return models.ChatRecord{}, err
+		}
+	}
 	res, err := s.Log.Append(ctx, chatlog.AppendRequest{
 		ConversationID: conversationID, Phases: []string{chatlog.PhaseAgent}, AgentID: agentID, Touch: true,
 		Message: chatlog.Message{
@@ -35,6 +50,9 @@ func (s *Service) AgentSend(ctx context.Context, agentID, conversationID, key, m
 	var pe *chatlog.PhaseError
 	if errors.As(err, &pe) {
 		return models.ChatRecord{}, s.whyNotYours(ctx, agentID)
+	}
+	if err == nil {
+		s.referenced(ctx, fileKey, res.Record.Seq)
 	}
 	return res.Record, err
 }

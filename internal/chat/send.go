@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/internal/hours"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
@@ -141,7 +142,12 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 	}
 	switch r.ControlType {
 	case conversation.ControlChat:
-		return s.chat(ctx, c.ID, robotName(c.Settings), v, r)
+		p := files.Party{Type: files.PartyCustomer, TenantID: c.TenantID, ChannelConfigID: v.ChannelID, UserID: v.UserID}
+		var key string
+		if r.Content, key, err = s.attach(ctx, p, c.ID, r.MediaType, r.Content); err != nil {
+			return Result{}, err
+		}
+		return s.chat(ctx, c.ID, robotName(c.Settings), v, r, key)
 	case conversation.ControlInput:
 		return s.typing(ctx, c.Phase, c.TenantID, c.AgentID, c.ID)
 	case conversation.ControlTrans2Agent:
@@ -163,7 +169,7 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 
 // chat writes a visitor's line. While the robot serves, the robot is told;
 // with an agent, the agent's feed gets it in the same write.
-func (s *Service) chat(ctx context.Context, convID, robot string, v Visitor, r SendRequest) (Result, error) {
+func (s *Service) chat(ctx context.Context, convID, robot string, v Visitor, r SendRequest, fileKey string) (Result, error) {
 	res, err := s.Log.Append(ctx, chatlog.AppendRequest{
 		ConversationID: convID, Phases: []string{chatlog.PhaseRobot, chatlog.PhaseQueued, chatlog.PhaseAgent},
 		Message: customerMessage(v, r), Touch: true, TellAgent: true, RobotName: robot,
@@ -175,8 +181,14 @@ func (s *Service) chat(ctx context.Context, convID, robot string, v Visitor, r S
 	if err != nil {
 		return Result{}, err
 	}
+	s.referenced(ctx, fileKey, res.Record.Seq)
 	if res.Record.Phase != chatlog.PhaseRobot {
 		return ok(conversation.DescUserMessage), nil
+	}
+	if res.Record.MediaType != "TEXT" {
+		// The robot answers text; a file or a location waits in the
+		// conversation for the agent a transfer brings.
+		return ok(conversation.DescRobotChat), nil
 	}
 	if err := s.Flows.AskRobot(ctx, convID, res.Record.Seq); err != nil {
 		// The question is in the log: the robot takes it with the next one,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
@@ -44,6 +45,8 @@ type Service struct {
 	Logger *slog.Logger
 	// Transfer is the tenants' transfer lines; nil means the built-in ones.
 	Transfer TransferWords
+	// Files checks and attaches the files of media messages; nil refuses them.
+	Files *files.Service
 	// starts hands freshly opened conversations to the starter.
 	starts chan startJob
 }

@@ -231,6 +231,10 @@ func RCType(controlType, mediaType string) string {
 		return "RC:VcMsg"
 	case "LOCATE":
 		return "RC:LBSMsg"
+	case "VIDEO", "FILE_VIDEO", "FILE":
+		// Spec 004 names no video or file type: its image-and-text
+		// message is the rich one a record's reader shows as a link.
+		return "RC:ImgTextMsg"
 	default:
 		return "RC:TxtMsg"
 	}

@@ -58,6 +58,72 @@ type Config struct {
 	// LeaveMessagePerMinute limits spec 002's signed leave-message entry per
 	// appid (authentic requests; bursts of a sixth of it, at least 10).
 	LeaveMessagePerMinute int `env:"CCFLOW_LEAVE_MESSAGE_PER_MINUTE" envDefault:"600"`
+	// Files is where uploaded files are kept, and their limits.
+	Files Files
+}
+
+// Files configures the file store (issue 13): a directory (the default,
+// FILE_DIR or DATA_DIR/files) or an S3-compatible bucket, the largest file
+// of each class in bytes, retention, and the optional virus scanner.
+type Files struct {
+	Store string `env:"CCFLOW_FILE_STORE" envDefault:"dir"`
+	// Dir is the directory store's root; empty means DATA_DIR/files.
+	Dir         string `env:"CCFLOW_FILE_DIR"`
+	S3Endpoint  string `env:"CCFLOW_S3_ENDPOINT"`
+	S3Region    string `env:"CCFLOW_S3_REGION" envDefault:"us-east-1"`
+	S3Bucket    string `env:"CCFLOW_S3_BUCKET"`
+	S3AccessKey string `env:"CCFLOW_S3_ACCESS_KEY"`
+	S3SecretKey string `env:"CCFLOW_S3_SECRET_KEY"`
+	// S3PathStyle puts the bucket in the path, as most self-hosted servers need.
+	S3PathStyle bool  `env:"CCFLOW_S3_PATH_STYLE" envDefault:"true"`
+	MaxImage    int64 `env:"CCFLOW_FILE_MAX_IMAGE" envDefault:"10485760"`
+	MaxAudio    int64 `env:"CCFLOW_FILE_MAX_AUDIO" envDefault:"10485760"`
+	MaxVideo    int64 `env:"CCFLOW_FILE_MAX_VIDEO" envDefault:"52428800"`
+	MaxText     int64 `env:"CCFLOW_FILE_MAX_TEXT" envDefault:"5242880"`
+	// Retention is how long files are kept for a tenant whose own
+	// file_retention_days is 0.
+	Retention time.Duration `env:"CCFLOW_FILE_RETENTION" envDefault:"2160h"`
+	// ClamdAddr turns on virus scanning of uploads by ClamAV's clamd
+	// (host:port, or a unix socket path).
+	ClamdAddr string `env:"CCFLOW_CLAMD_ADDR"`
+	// ClamdFailOpen stores uploads unscanned while clamd is down; by
+	// default they are refused (fail closed).
+	ClamdFailOpen bool `env:"CCFLOW_CLAMD_FAIL_OPEN" envDefault:"false"`
+}
+
+// FileDir is the directory store's root.
+func (c Config) FileDir() string {
+	if c.Files.Dir != "" {
+		return c.Files.Dir
+	}
+	return filepath.Join(c.DataDir, "files")
+}
+
+// maxFileLimit bounds every per-class limit: the upload's body is held in
+// memory (base64 and decoded), so a limit must stay well below the memory
+// of a replica.
+const maxFileLimit = 200 << 20
+
+func (f Files) validate() error {
+	switch f.Store {
+	case "dir":
+	case "s3":
+		if f.S3Bucket == "" {
+			return errors.New("CCFLOW_FILE_STORE=s3 needs CCFLOW_S3_BUCKET (and CCFLOW_S3_ENDPOINT for a store other than AWS)")
+		}
+	default:
+		return fmt.Errorf("unknown CCFLOW_FILE_STORE %q (want dir or s3)", f.Store)
+	}
+	for name, v := range map[string]int64{"CCFLOW_FILE_MAX_IMAGE": f.MaxImage, "CCFLOW_FILE_MAX_AUDIO": f.MaxAudio,
+		"CCFLOW_FILE_MAX_VIDEO": f.MaxVideo, "CCFLOW_FILE_MAX_TEXT": f.MaxText} {
+		if v < 1 || v > maxFileLimit {
+			return fmt.Errorf("%s must be from 1 to %d bytes, got %d", name, maxFileLimit, v)
+		}
+	}
+	if f.Retention < time.Hour {
+		return fmt.Errorf("CCFLOW_FILE_RETENTION must be at least 1h, got %s", f.Retention)
+	}
+	return nil
 }
 
 // Role is the way the binary runs: all-in-one, or one scaled-out part.
@@ -151,6 +217,9 @@ func (c Config) validate(role Role) error {
 	}
 	if c.WebhookUnhealthyAfter <= 0 {
 		return fmt.Errorf("CCFLOW_WEBHOOK_UNHEALTHY_AFTER must be positive, got %s", c.WebhookUnhealthyAfter)
+	}
+	if err := c.Files.validate(); err != nil {
+		return err
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("CCFLOW_SHUTDOWN_TIMEOUT must be positive, got %s", c.ShutdownTimeout)

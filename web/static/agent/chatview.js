@@ -49,8 +49,26 @@ function side(m) {
 function messageItem(m, mark) {
   return h('li', { class: 'msg ' + side(m), data: m.seq ? { seq: String(m.seq) } : {} },
     h('span', { class: 'who' }, who(m), ' · ', fmtTime(m.at)),
-    h('div', { class: 'bubble' }, m.content || ''),
+    h('div', { class: 'bubble' }, media(m) || m.content || ''),
     mark || null);
+}
+
+const FILE_MEDIA = ['IMAGE', 'AUDIO', 'VIDEO', 'FILE', 'FILE_IMAGE', 'FILE_VIDEO'];
+const FILE_KIND = { jpg: 'img', png: 'img', bmp: 'img', mp3: 'audio', aac: 'audio', mp4: 'video' };
+
+// media shows a file message as what it is: an image inline, audio and
+// video with players, other files as a download link. The agent API serves
+// the file itself to the session's cookie (GET /files/objectKey,type).
+function media(m) {
+  if (!FILE_MEDIA.includes(m.mediaType)) { return null; }
+  const i = (m.content || '').lastIndexOf(',');
+  if (i <= 0) { return null; }
+  const type = m.content.slice(i + 1);
+  const src = `/api/agent/v1/files/${encodeURIComponent(m.content)}`;
+  const kind = FILE_KIND[type];
+  if (kind === 'img') { return h('img', { class: 'media', src, alt: m.content }); }
+  if (kind) { return h(kind, { class: 'media', src, controls: true, preload: 'metadata' }); }
+  return h('a', { class: 'media', href: src, download: `${m.content.slice(0, i)}.${type}` }, `${T.file || 'file'} .${type}`);
 }
 
 // noteItem is a supervisor's whisper: for the agent's eyes only.

@@ -7,6 +7,7 @@
 import { pick as pickTexts, says } from './texts.js';
 import { tr, save as saveTranscript, reset, add, mark, drawAll, onPick, onRetry } from './transcript.js';
 import { suggestWhileTyping, hideSuggestions, showLeave } from './extras.js';
+import { useCall, upload, fileTypeOf, mediaTypeOf, fileOf } from './media.js';
 
 const STORE = 'ccflow.chat';
 const POLL_WAIT = 20;
@@ -72,9 +73,9 @@ const SEND_RETRIES = 6;
 
 // send posts one message; every retry carries the same messageCode, so
 // ccflow applies it once however many attempts reach it.
-function send(controlType, content, code, retries = SEND_RETRIES) {
+function send(controlType, content, code, retries = SEND_RETRIES, mediaType = 'TEXT') {
   return call('POST', '/apiaccess/ccmessaging/send', {
-    channel: 'WEB', controlType, content: content || '', mediaType: 'TEXT', sourceType: 'CUSTOMER',
+    channel: 'WEB', controlType, content: content || '', mediaType, sourceType: 'CUSTOMER',
     from: session.userId, to: session.channelConfigId, senderNickname: session.userName,
     timestamp: String(Date.now()), messageCode: code || messageCode(),
   }, retries).then((r) => { banner(''); return r; });
@@ -115,7 +116,7 @@ function setPhase(phase) {
   saveTranscript();
   el('status').textContent = { robot: T.robot, queued: T.queued, agent: T.withAgent, ended: T.ended }[phase] || T.connecting;
   const open = phase !== 'ended' && phase !== '';
-  for (const id of ['text', 'send', 'end']) { el(id).disabled = !open; }
+  for (const id of ['text', 'send', 'end', 'attach']) { el(id).disabled = !open; }
   el('agent').disabled = !open || phase === 'agent';
   el('again').hidden = phase !== 'ended';
   if (phase !== 'queued') { el('queue').hidden = true; }
@@ -144,7 +145,8 @@ function receive(m) {
     agentTyping(false);
     tr.agentJoined = true;
     if (tr.phase !== 'ended') { setPhase('agent'); }
-    add({ kind: 'in agent', who: m.senderNickname, text: m.content, at });
+    const file = m.mediaType && m.mediaType !== 'TEXT' && m.mediaType !== 'LOCATE' ? fileOf(m) : null;
+    add({ kind: 'in agent', who: m.senderNickname, text: file ? T.file : m.content, at, file });
     return;
   }
   add({ kind: 'in', who: m.senderNickname, text: m.content, at, suggestions: similar });
@@ -312,7 +314,7 @@ function applyTexts() {
   el('title').textContent = session && session.tenantName ? `${session.tenantName} · ${T.title}` : T.title;
   document.title = el('title').textContent;
   el('text').placeholder = T.placeholder;
-  for (const id of ['send', 'agent', 'end', 'again']) { el(id).textContent = T[id]; }
+  for (const id of ['send', 'agent', 'end', 'again', 'attach']) { el(id).textContent = T[id]; }
   el('leave-open').textContent = T.leave;
 }
 
@@ -339,10 +341,37 @@ function resume() {
   checkQueue();
 }
 
+// sendFile uploads the chosen file and sends it as a message of its type.
+function sendFile(f) {
+  const fileType = fileTypeOf(f.name);
+  if (!fileType) { system(T.fileTypes); return; }
+  const code = messageCode();
+  const item = { kind: 'out', who: T.me, text: f.name, at: Date.now(), code, state: 'sending' };
+  add(item);
+  upload(f, fileType).then((content) => {
+    item.file = { id: content.split(',')[0], type: fileType };
+    return send('CHAT', content, code, SEND_RETRIES, mediaTypeOf(fileType));
+  }).then((r) => {
+    mark(code, r.resultCode === '0' ? 'sent' : 'failed', r.resultDesc);
+  }).catch((e) => {
+    if (e.status === 401 || e.status === 403) { failed(e); return; }
+    mark(code, 'failed', e.desc || T.failed);
+    system(e.desc || T.error);
+  });
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+  useCall((method, path, body) => call(method, path, body, SEND_RETRIES));
   applyTexts();
+  el('attach').addEventListener('click', () => el('file').click());
+  el('file').addEventListener('change', () => {
+    const f = el('file').files[0];
+    el('file').value = '';
+    if (f && tr.phase !== 'ended' && tr.phase !== '') { sendFile(f); }
+  });
   onPick((q) => chat(q));
-  onRetry((item) => chat(item.text, item));
+  // A file that failed is chosen again rather than retried.
+  onRetry((item) => { if (!item.file) { chat(item.text, item); } });
   el('composer').addEventListener('submit', (ev) => {
     ev.preventDefault();
     chat(el('text').value);

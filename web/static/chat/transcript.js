@@ -3,6 +3,7 @@
 // wrote, and resumes polling where it stopped (no message lost or twice).
 
 import { fmtTime } from './texts.js';
+import { mediaNode } from './media.js';
 
 const KEY = 'ccflow.chat.transcript';
 
@@ -34,7 +35,7 @@ let retry = () => {};
 export function onPick(f) { pick = f; }
 export function onRetry(f) { retry = f; }
 
-// add appends an item: {kind: in|out|agent|system, who, text, at, code?, state?, suggestions?}.
+// add appends an item: {kind: in|out|agent|system, who, text, at, code?, state?, suggestions?, file?}.
 export function add(item) {
   tr.items.push(item);
   save();
@@ -79,7 +80,11 @@ function node(item) {
   }
   const b = document.createElement('div');
   b.className = 'bubble';
-  b.textContent = item.text;
+  if (item.file) {
+    b.appendChild(mediaNode(item.file, item.text));
+  } else {
+    b.textContent = item.text;
+  }
   li.appendChild(b);
   if (item.state === 'failed') {
     li.title = item.failedText || '';
