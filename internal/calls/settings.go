@@ -103,3 +103,15 @@ func (s *Store) UpdateSettings(ctx context.Context, channelID string, u Settings
 	}
 	return cur, nil
 }
+
+// SettingsOf reads an existing channel's settings (ErrNoChannel otherwise).
+func (s *Store) SettingsOf(ctx context.Context, channelID string) (Settings, error) {
+	var n int64
+	if err := s.DB.WithContext(ctx).Model(&models.ChannelConfig{}).Where("id = ?", channelID).Count(&n).Error; err != nil {
+		return Settings{}, fmt.Errorf("read channel config %s: %w", channelID, err)
+	}
+	if n == 0 {
+		return Settings{}, ErrNoChannel
+	}
+	return s.ChannelSettings(ctx, channelID)
+}

@@ -305,3 +305,17 @@ func (s *Store) SetAnswer(ctx context.Context, callID, sdp string) (bool, error)
 	s.publish(callID)
 	return res.RowsAffected == 1, nil
 }
+
+// Abandon ends a call that never began (its conversation refused it).
+func (s *Store) Abandon(ctx context.Context, callID, reason string) error {
+	now := s.now()
+	if len(reason) > 32 {
+		reason = reason[:32]
+	}
+	err := s.DB.WithContext(ctx).Model(&models.ClickToCall{}).Where("call_id = ? AND step = 0", callID).
+		Updates(map[string]any{"state": "FAILED", "ended_at": now, "access_code": nil, "end_reason": reason, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("abandon call %s: %w", callID, err)
+	}
+	return nil
+}

@@ -58,6 +58,26 @@ type Config struct {
 	// LeaveMessagePerMinute limits spec 002's signed leave-message entry per
 	// appid (authentic requests; bursts of a sixth of it, at least 10).
 	LeaveMessagePerMinute int `env:"CCFLOW_LEAVE_MESSAGE_PER_MINUTE" envDefault:"600"`
+	// Calls: where click-to-call's browsers find TURN and STUN (issue 15).
+	Calls CallsConfig
+}
+
+// CallsConfig are click-to-call's process settings. TURNAddr runs the
+// embedded TURN server (pion/turn) on that UDP address (off when empty);
+// TURNURLs with TURNSecret point at an external one instead (coturn's
+// static-auth-secret). Credentials are per call and expire after
+// TURNCredentialTTL. The secret is never logged or returned.
+type CallsConfig struct {
+	TURNAddr string `env:"CCFLOW_TURN_ADDR"`
+	// TURNPublicIP is the relay address the embedded server announces;
+	// empty takes TURNAddr's host.
+	TURNPublicIP      string        `env:"CCFLOW_TURN_PUBLIC_IP"`
+	TURNURLs          []string      `env:"CCFLOW_TURN_URLS" envSeparator:","`
+	TURNSecret        string        `env:"CCFLOW_TURN_SECRET"`
+	TURNCredentialTTL time.Duration `env:"CCFLOW_TURN_CREDENTIAL_TTL" envDefault:"1h"`
+	STUNURLs          []string      `env:"CCFLOW_STUN_URLS" envSeparator:","`
+	// MaxDuration ends a connected call nobody hung up.
+	MaxDuration time.Duration `env:"CCFLOW_CALL_MAX_DURATION" envDefault:"4h"`
 }
 
 // Role is the way the binary runs: all-in-one, or one scaled-out part.
