@@ -25,7 +25,7 @@ func (h *agentHandlers) eventViews(ctx context.Context, agentID string, events [
 				return nil, err
 			}
 		}
-		v.Status = p.Status
+		v.Status, v.CallID = p.Status, p.CallID
 		switch e.Type {
 		case chatlog.EventMessage:
 			m, err := h.chat.Log.Message(ctx, e.ConversationID, e.MessageSeq)

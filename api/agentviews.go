@@ -74,6 +74,8 @@ type eventView struct {
 	Status         string            `json:"status,omitempty"`
 	// Note is a supervisor's whisper (type "whisper").
 	Note *noteView `json:"note,omitempty"`
+	// CallID names the call of a "call" event (status is its state).
+	CallID string `json:"callId,omitempty"`
 }
 
 type waitingView struct {

@@ -9,8 +9,10 @@ import (
 
 	"github.com/ccflow/ccflow/internal/admin"
 	"github.com/ccflow/ccflow/internal/agents"
+	"github.com/ccflow/ccflow/internal/calls"
 	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/chatrecords"
+	"github.com/ccflow/ccflow/internal/clicktocall"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/files"
@@ -54,6 +56,12 @@ type Deps struct {
 	// AgentOffliner takes a deleted or disabled agent out of routing; nil
 	// means routing's own (agentsession.go) when Temporal is set.
 	AgentOffliner AgentOffliner
+	// Calls is click-to-call (spec 003 §11–14, the agent's call controls,
+	// the signalling gateway); CallStore its records and channel settings.
+	Calls     *clicktocall.Service
+	CallStore *calls.Store
+	// ICE is where a call's browsers find STUN and TURN.
+	ICE clicktocall.ICEConfig
 	// Settings are the operator's choices the API applies; the zero value is
 	// the safe default.
 	Settings Settings

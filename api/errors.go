@@ -139,6 +139,8 @@ func classify(c *gin.Context, err error) *apiError {
 		return &apiError{http.StatusNotFound, "404", err.Error()}
 	case errors.As(err, &notFoundErr):
 		return &apiError{http.StatusNotFound, "404", "conversation not found"}
+	case callError(err) != nil:
+		return callError(err)
 	case errors.Is(err, chat.ErrConversationClosing):
 		c.Header("Retry-After", "1")
 		return &apiError{http.StatusServiceUnavailable, "503", chat.ErrConversationClosing.Error() + ", retry"}

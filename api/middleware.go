@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -46,10 +47,15 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 		if c.Writer.Status() >= 500 {
 			level = slog.LevelError
 		}
+		path := c.Request.URL.Path
+		if strings.HasPrefix(path, "/rtc/") {
+			// The signalling gateway's paths carry a call's access code.
+			path = c.FullPath()
+		}
 		attrs := []any{
 			"request_id", c.GetString(requestIDKey),
 			"method", c.Request.Method,
-			"path", c.Request.URL.Path,
+			"path", path,
 			"status", c.Writer.Status(),
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			"bytes", c.Writer.Size(),

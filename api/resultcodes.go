@@ -34,6 +34,10 @@ const (
 	codeFeedbackAuth    = "10010000001"
 	codeFeedbackLimited = "10010000002"
 	codeFeedbackFailed  = "30010009999"
+	// mobileagent/createcall's (spec 003 §16) codes.
+	codeCreateCallOff      = "3001000001"
+	codeCreateCallBadInput = "3001000003"
+	codeCreateCallFailed   = "30010009999"
 	// descLocaleError is queryPhraseByKeyword's resultDesc for an unknown locale.
 	descLocaleError = "locale is error"
 )
@@ -58,6 +62,14 @@ var resultCodes = map[string]failureCodes{
 	// downloadFileStream (table 9-2): "13" for every failure it does not
 	// name; "401" (no objectKey) and "2" are set where found.
 	downloadFilePath: {failed: codeFileFailed},
+	// Click-to-call (§11, §14: "13" a failed request; §12 and §13 name no
+	// failure code, so they answer the HTTP status).
+	"/apiaccess/ccmessaging/v1/createClickToCall": {failed: codeSendFailed},
+	"/apiaccess/ccmessaging/v1/dropClickToCall":   {failed: codeSendFailed},
+	// mobileagent/createcall (§16): 3001000003 bad input, 30010009999 the rest.
+	"/apiaccess/ccmessaging/v1/mobileagent/createcall": {failed: codeCreateCallFailed, byStatus: map[int]string{
+		http.StatusBadRequest: codeCreateCallBadInput, http.StatusRequestEntityTooLarge: codeCreateCallBadInput,
+	}},
 	"/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction": {failed: codeFeedbackFailed, byStatus: map[int]string{
 		http.StatusUnauthorized: codeFeedbackAuth, http.StatusTooManyRequests: codeFeedbackLimited,
 	}},

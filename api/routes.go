@@ -10,6 +10,7 @@ import (
 
 	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/web"
+	"github.com/ccflow/ccflow/workflows/call"
 )
 
 // NewRouter returns the full API for the all-in-one and `ccflow server` roles.
@@ -152,6 +153,31 @@ func NewRouter(d Deps) *gin.Engine {
 	ad.PUT("/webhooks/:id", adm.webhooks.update)
 	ad.DELETE("/webhooks/:id", adm.webhooks.remove)
 	ad.POST("/webhooks/:id/rotate", adm.webhooks.rotate)
+
+	// Click-to-call (spec 003 §11–14; issue 15): the visitor's calls, the
+	// agent's call controls, ccflow's WebRTC signalling gateway, the admin
+	// settings per channel, and mobileagent/createcall (§16).
+	callsAPI := &callHandlers{d: d, bind: b, calls: d.Calls}
+	// The spec marks createClickToCall's headers optional, like queryQueueInfo's.
+	cc.POST("/v1/createClickToCall", auth.visitor(visitorOpts{}), callsAPI.create)
+	cc.GET("/v1/getClickToCallEvents", full, callsAPI.events)
+	cc.GET("/v1/checkClickToCallSupport", full, callsAPI.support)
+	cc.POST("/v1/dropClickToCall", full, callsAPI.drop)
+	mobile := &mobileCallHandlers{d: d, bind: b}
+	cc.POST("/v1/mobileagent/createcall", mobile.appOnly, mobile.create)
+	agentCalls := &agentCallHandlers{d: d, bind: b, calls: d.Calls}
+	as.GET("/calls", agentCalls.list)
+	as.GET("/calls/:id", agentCalls.get)
+	as.POST("/calls/:id/accept", agentCalls.act(call.UpdateAccept))
+	as.POST("/calls/:id/reject", agentCalls.act(call.UpdateReject))
+	as.POST("/calls/:id/hangup", agentCalls.act(call.UpdateDrop))
+	as.POST("/calls/:id/answer", limitBody(maxSDPBytes+1024), agentCalls.answer)
+	gateway := &rtcGatewayHandlers{d: d, bind: b, calls: d.Calls}
+	r.GET(rtcGatewayPath, gateway.get)
+	r.POST(rtcGatewayPath+"/offer", limitBody(maxSDPBytes+1024), gateway.offer)
+	adminCalls := &adminCallHandlers{bind: b, store: d.CallStore}
+	ad.GET("/channel-configs/:id/click-to-call", adminCalls.get)
+	ad.PUT("/channel-configs/:id/click-to-call", adminCalls.update)
 
 	// The OpenAPI description of every route above, and its reference page.
 	// A route added here and not to openapi/openapi.yaml fails

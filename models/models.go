@@ -313,15 +313,64 @@ type StoredFile struct {
 	ReferencedAt   *time.Time
 }
 
-// ClickToCall is a click-to-call request (spec 003 §11–14).
+// ClickToCall is a click-to-call (spec 003 §11–14): the record of one call
+// from the visitor's request to its end, which the call workflow writes.
 type ClickToCall struct {
-	CallID          string    `gorm:"primaryKey;size:64"`
-	TenantID        string    `gorm:"size:64;index;not null"`
-	ChannelConfigID string    `gorm:"size:64;not null"`
-	UserID          string    `gorm:"size:128;not null"`
-	MediaType       string    `gorm:"size:16;not null"`
-	State           string    `gorm:"size:16;not null"`
-	CreatedAt       time.Time `gorm:"not null"`
+	CallID          string `gorm:"primaryKey;size:64"`
+	TenantID        string `gorm:"size:64;index;not null"`
+	ChannelConfigID string `gorm:"size:64;index:idx_click_to_calls_visitor,priority:1;not null"`
+	UserID          string `gorm:"size:128;index:idx_click_to_calls_visitor,priority:2;not null"`
+	// MediaType is "audio" or "video" (createClickToCall's mediaAbility 0 or 1).
+	MediaType string    `gorm:"size:16;not null"`
+	State     string    `gorm:"size:16;not null"`
+	CreatedAt time.Time `gorm:"index:idx_click_to_calls_visitor,priority:3;not null"`
+	UpdatedAt time.Time `gorm:"not null"`
+	// ConversationID is the conversation the call belongs to (its parent workflow).
+	ConversationID string `gorm:"size:64;index;not null;default:''"`
+	AgentID        string `gorm:"size:64;index;not null;default:''"`
+	// AccessCode is the call's secret on ccflow's signalling endpoint (the
+	// connected event's accessCode); NULL once the call ended.
+	AccessCode *string `gorm:"size:64;uniqueIndex"`
+	// Step counts the workflow's writes: a retried one applies once.
+	Step        int64  `gorm:"not null;default:0"`
+	EndReason   string `gorm:"size:32;not null;default:''"`
+	QueuedAt    *time.Time
+	RingingAt   *time.Time
+	ConnectedAt *time.Time
+	EndedAt     *time.Time
+	DurationSec int64 `gorm:"not null;default:0"`
+	// OfferSDP and AnswerSDP are the WebRTC session descriptions the two
+	// browsers exchange through ccflow (complete, ICE candidates included).
+	OfferSDP  *string `gorm:"type:text"`
+	AnswerSDP *string `gorm:"type:text"`
+	// EventsDelivered is the seq of the last event getClickToCallEvents answered.
+	EventsDelivered int64 `gorm:"not null;default:0"`
+	LastEvent       int64 `gorm:"not null;default:0"`
+}
+
+// ClickToCallEvent is one event of a call for the visitor
+// (getClickToCallEvents), numbered per call.
+type ClickToCallEvent struct {
+	ID         uint64    `gorm:"primaryKey"`
+	CallID     string    `gorm:"size:64;uniqueIndex:idx_click_to_call_events_seq,priority:1;not null"`
+	Seq        int64     `gorm:"uniqueIndex:idx_click_to_call_events_seq,priority:2;not null"`
+	EventID    string    `gorm:"size:16;not null"`
+	ResultDesc string    `gorm:"size:64;not null"`
+	CauseID    string    `gorm:"size:16;not null"`
+	CauseDesc  string    `gorm:"size:256;not null"`
+	CreatedAt  time.Time `gorm:"not null"`
+}
+
+// ClickToCallSetting is a channel config's click-to-call settings; a
+// channel without a row does not offer click-to-call.
+type ClickToCallSetting struct {
+	ChannelConfigID string `gorm:"primaryKey;size:64"`
+	TenantID        string `gorm:"size:64;index;not null"`
+	Enabled         bool   `gorm:"not null"`
+	VideoAllowed    bool   `gorm:"not null"`
+	// QueueTimeoutSec bounds the wait for an agent, RingTimeoutSec the ringing.
+	QueueTimeoutSec int       `gorm:"not null"`
+	RingTimeoutSec  int       `gorm:"not null"`
 	UpdatedAt       time.Time `gorm:"not null"`
 }
 
@@ -414,5 +463,6 @@ func All() []any {
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
 		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{}, &WebKey{},
 		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{}, &SupervisorNote{},
+		&ClickToCallEvent{}, &ClickToCallSetting{},
 	}
 }

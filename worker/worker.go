@@ -8,9 +8,11 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/activities"
+	"github.com/ccflow/ccflow/internal/calls"
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/notify"
+	"github.com/ccflow/ccflow/workflows/call"
 	"github.com/ccflow/ccflow/workflows/conversation"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -21,11 +23,18 @@ import (
 // signal each other, and one queue keeps a single worker fleet serving both.
 // The caller starts and stops the workers.
 func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions) *Workers {
+	return NewWithCalls(c, db, log, wait, library, webhooks, &calls.Store{DB: db, Log: log})
+}
+
+// NewWithCalls is New with the call store the call workflow writes through
+// (its publisher wakes this process's call long-polls).
+func NewWithCalls(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions, callStore *calls.Store) *Workers {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	registerWorkflows(w)
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
 	w.RegisterActivity(&routing.Assigner{Client: c})
 	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
+	w.RegisterActivity(&activities.Calls{Store: callStore})
 	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait, webhooks)}}
 }
 
@@ -39,4 +48,5 @@ type workflowRegistry interface {
 func registerWorkflows(r workflowRegistry) {
 	r.RegisterWorkflowWithOptions(conversation.ConversationWorkflow, workflow.RegisterOptions{Name: conversation.WorkflowName})
 	r.RegisterWorkflowWithOptions(routing.RoutingWorkflow, workflow.RegisterOptions{Name: routing.WorkflowName})
+	r.RegisterWorkflowWithOptions(call.CallWorkflow, workflow.RegisterOptions{Name: call.WorkflowName})
 }

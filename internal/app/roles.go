@@ -15,9 +15,11 @@ import (
 	"github.com/ccflow/ccflow/api"
 	"github.com/ccflow/ccflow/internal/admin"
 	"github.com/ccflow/ccflow/internal/agents"
+	"github.com/ccflow/ccflow/internal/calls"
 	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/chatrecords"
+	"github.com/ccflow/ccflow/internal/clicktocall"
 	"github.com/ccflow/ccflow/internal/config"
 	"github.com/ccflow/ccflow/internal/directory"
 	"github.com/ccflow/ccflow/internal/embedded"
@@ -163,6 +165,9 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err := withFiles(ctx, s, cfg, db, &deps); err != nil {
 		return err
 	}
+	if err := setUpCalls(s, &deps, cfg); err != nil {
+		return err
+	}
 	serveHTTP(s, ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	base := "http://" + ln.Addr().String()
 	printf(out, "ccflow is running (all-in-one, data in %s)\n", cfg.DataDir)
@@ -278,6 +283,9 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 	if err := withFiles(ctx, s, cfg, o.db, &deps); err != nil {
 		return err
 	}
+	if err := setUpCalls(s, &deps, cfg); err != nil {
+		return err
+	}
 	serveHTTP(s, o.ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow server: API on http://%s, Temporal %s\n", o.ln.Addr(), cfg.TemporalAddress)
 	printf(out, "  admin API:    /api/admin/v1 (%s)\n", adminKeySource(key, ""))
@@ -317,7 +325,7 @@ func webhookOptions(cfg config.Config) worker.WebhookOptions {
 }
 
 func startWorker(s *stack, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub, webhooks worker.WebhookOptions) error {
-	w := worker.New(c, db, log, hub, s.faqLibrary(db), webhooks)
+	w := worker.NewWithCalls(c, db, log, hub, s.faqLibrary(db), webhooks, &calls.Store{DB: db, Log: log, Pub: hub})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -335,6 +343,7 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 	messages.Transfer = transfer.NewWords(db, faqTTL)
 	background(s, messages.Run)
 	background(s, messages.SweepPresence)
+	callStore := &calls.Store{DB: db, Log: log, Pub: hub}
 	pollers := &temporalx.PollerCheck{Client: c, TaskQueue: conversation.TaskQueue, MaxAge: 2 * time.Minute}
 	return api.Deps{
 		Logger:        s.logger,
@@ -350,6 +359,10 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 		LeaveMessages: &leavemsg.Store{DB: db},
 		Admin:         &admin.Store{DB: db},
 		WebKeys:       &webentry.Store{DB: db},
+		CallStore:     callStore,
+		Calls: &clicktocall.Service{
+			Store: callStore, Chats: messages, Flows: clicktocall.TemporalWorkflows{Client: c}, Wait: hub,
+		},
 		Ready: []api.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error {
 				sqlDB, err := db.DB()

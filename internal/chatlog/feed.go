@@ -21,6 +21,9 @@ const (
 	EventClosed      = "closed"
 	EventRequeued    = "requeued"
 	EventStatus      = "status"
+	// EventCall is a click-to-call of the agent's changing state (ringing,
+	// connected, ended); the console reads the call itself.
+	EventCall = "call"
 )
 
 // AgentEvent is an event for an agent's feed.
@@ -37,6 +40,8 @@ type AgentEvent struct {
 type EventPayload struct {
 	Status      string `json:"status,omitempty"`
 	FromAgentID string `json:"fromAgentId,omitempty"`
+	// CallID names the call of a call event (Status is its state).
+	CallID string `json:"callId,omitempty"`
 }
 
 // addEvent numbers an event in its agent's feed under the feed row's lock.

@@ -125,6 +125,9 @@ type Message struct {
 	SimQuestions string
 	// Closing marks the notice that closes the conversation.
 	Closing bool
+	// RCType, when set, is the record's spec 004 type instead of the one
+	// RCType derives (a call's notice is RC:InfoNtf).
+	RCType string
 }
 
 // OpenKey is the value of a conversation's open_key while it is open.
@@ -205,6 +208,9 @@ func record(c *models.Conversation, m Message, at time.Time) models.ChatRecord {
 		Content: m.Content, MessageCode: c.ID + "-" + strconv.FormatInt(c.LastSeq, 10), CreatedAt: at,
 		Phase: c.Phase, ServiceID: c.AgentID, ServiceName: c.AgentName, SkillGroupID: c.SkillGroupID,
 		Closing: m.Closing, InterIdx: m.InterIdx, SimQuestions: m.SimQuestions,
+	}
+	if m.RCType != "" {
+		r.RCType = m.RCType
 	}
 	if r.SenderNickname == "" && m.SenderType == "AGENT" {
 		r.SenderNickname = c.AgentName

@@ -60,6 +60,8 @@ type Config struct {
 	LeaveMessagePerMinute int `env:"CCFLOW_LEAVE_MESSAGE_PER_MINUTE" envDefault:"600"`
 	// Files is where uploaded files are kept, and their limits.
 	Files Files
+	// Calls: where click-to-call's browsers find TURN and STUN (issue 15).
+	Calls CallsConfig
 }
 
 // Files configures the file store (issue 13): a directory (the default,
@@ -124,6 +126,24 @@ func (f Files) validate() error {
 		return fmt.Errorf("CCFLOW_FILE_RETENTION must be at least 1h, got %s", f.Retention)
 	}
 	return nil
+}
+
+// CallsConfig are click-to-call's process settings. TURNAddr runs the
+// embedded TURN server (pion/turn) on that UDP address (off when empty);
+// TURNURLs with TURNSecret point at an external one instead (coturn's
+// static-auth-secret). Credentials are per call and expire after
+// TURNCredentialTTL. The secret is never logged or returned.
+type CallsConfig struct {
+	TURNAddr string `env:"CCFLOW_TURN_ADDR"`
+	// TURNPublicIP is the relay address the embedded server announces;
+	// empty takes TURNAddr's host.
+	TURNPublicIP      string        `env:"CCFLOW_TURN_PUBLIC_IP"`
+	TURNURLs          []string      `env:"CCFLOW_TURN_URLS" envSeparator:","`
+	TURNSecret        string        `env:"CCFLOW_TURN_SECRET"`
+	TURNCredentialTTL time.Duration `env:"CCFLOW_TURN_CREDENTIAL_TTL" envDefault:"1h"`
+	STUNURLs          []string      `env:"CCFLOW_STUN_URLS" envSeparator:","`
+	// MaxDuration ends a connected call nobody hung up.
+	MaxDuration time.Duration `env:"CCFLOW_CALL_MAX_DURATION" envDefault:"4h"`
 }
 
 // Role is the way the binary runs: all-in-one, or one scaled-out part.

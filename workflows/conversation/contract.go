@@ -46,6 +46,28 @@ const (
 	UpdateAgentClose = "agent-close"
 	// QueryState returns the conversation's Snapshot.
 	QueryState = "state"
+	// UpdateStartCall places the visitor's click-to-call (spec 003 §11): it
+	// answers the spec's result code, so it is an update with a validator.
+	UpdateStartCall = "start-call"
+)
+
+// CallRequest is the visitor's click-to-call; CallID is also the update's
+// id, so a retried request starts one call.
+type CallRequest struct {
+	CallID       string
+	Video        bool
+	QueueTimeout time.Duration
+	RingTimeout  time.Duration
+	MaxDuration  time.Duration
+}
+
+// createClickToCall's answers (spec 003 §11 names only the codes; the
+// texts are ccflow's).
+const (
+	DescCallCreated        = "create click to call success."
+	DescCallFailed         = "create click to call failed."
+	DescCallNoConversation = "there is no conversation to call from: send CONNECT first"
+	DescCallInProgress     = "a call is already in progress"
 )
 
 // WorkflowID names the workflow of one conversation. Each conversation is a

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/ccflow/ccflow/workflows/call"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
@@ -19,6 +20,7 @@ func newReplayer() worker.WorkflowReplayer {
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(ConversationWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(routing.RoutingWorkflow, workflow.RegisterOptions{Name: routing.WorkflowName})
+	r.RegisterWorkflowWithOptions(call.CallWorkflow, workflow.RegisterOptions{Name: call.WorkflowName})
 	return r
 }
 
@@ -32,10 +34,14 @@ func replayLogger() log.Logger {
 // cover signal-with-start of a robot question, the robot's turn, TRANS2AGENT,
 // routing's assignment, the agent's close, the rating, DISCONNECT in the
 // robot phase, and webhook deliveries on ccflow-push.
+//
+// call-conversation.json (TestRecordCallHistories) is a conversation with a
+// click-to-call: the start-call update under GetVersion, its child, and the
+// signals that tell the call of the agent and the end.
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "conversation-*.json"))
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect}, files)
+	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect, historyCallConversation}, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			require.NoError(t, newReplayer().ReplayWorkflowHistoryFromJSONFile(replayLogger(), f))

@@ -51,6 +51,11 @@ type State struct {
 	LastActivity time.Time
 	// Dedupe remembers the visitor's recent command keys and their answers.
 	Dedupe []Deduped
+	// CallID is the click-to-call running as a child, if any; CallAgent and
+	// CallEnded are what it was last told (tellCall).
+	CallID    string `json:",omitempty"`
+	CallAgent string `json:",omitempty"`
+	CallEnded bool   `json:",omitempty"`
 	// ContinueAsNewAfter, when above zero, makes a run continue as new after
 	// that many requests (tests).
 	ContinueAsNewAfter int

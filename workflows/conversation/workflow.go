@@ -138,6 +138,10 @@ func (c *conv) register(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: c.validateAgentClose}); err != nil {
 		return err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateStartCall, c.onStartCall,
+		workflow.UpdateHandlerOptions{Validator: c.validateStartCall}); err != nil {
+		return err
+	}
 	return workflow.SetQueryHandler(ctx, QueryState, c.snapshot)
 }
 
@@ -174,6 +178,7 @@ func underLock[T any](ctx workflow.Context, c *conv, f func() (T, error)) (T, er
 	}
 	defer c.mu.Unlock()
 	defer c.publish(ctx)
+	defer c.tellCall(ctx)
 	c.requests++
 	return f()
 }
@@ -205,11 +210,15 @@ func (c *conv) run(ctx workflow.Context) error {
 		}
 	}
 	return workflow.Await(ctx, func() bool {
-		return len(c.Routing) == 0 && c.pushing == 0 && workflow.AllHandlersFinished(ctx)
+		return len(c.Routing) == 0 && c.pushing == 0 && workflow.AllHandlersFinished(ctx) && c.CallID == ""
 	})
 }
 
 func (c *conv) shouldContinueAsNew(ctx workflow.Context) bool {
+	if c.CallID != "" {
+		// A call is a child of this run: the run lasts until it ends.
+		return false
+	}
 	if c.ContinueAsNewAfter > 0 && c.requests >= c.ContinueAsNewAfter {
 		return true
 	}
