@@ -31,11 +31,13 @@ func replayLogger() log.Logger {
 // change that would break running conversations fails here. The histories
 // cover signal-with-start of a robot question, the robot's turn, TRANS2AGENT,
 // routing's assignment, the agent's close, the rating, DISCONNECT in the
-// robot phase, and webhook deliveries on ccflow-push.
+// robot phase, and webhook deliveries on ccflow-push; and, recorded mid-life
+// by TestRecordStateHistories, a conversation still queued and one served
+// on after an agent transferred it to another skill group.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "conversation-*.json"))
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect}, files)
+	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect, historyQueued, historyTransferred}, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			require.NoError(t, newReplayer().ReplayWorkflowHistoryFromJSONFile(replayLogger(), f))
