@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,9 +39,9 @@ func TestBadConfiguration(t *testing.T) {
 		{"unreachable MySQL", []string{"migrate"}, func(n node) map[string]string {
 			return with(with(n.env(), "CCFLOW_DB_DRIVER", "mysql"), "CCFLOW_DB_DSN", "root:secret@tcp(127.0.0.1:1)/test")
 		}, "127.0.0.1:1"},
-		{"unreachable Temporal", []string{"server"}, func(n node) map[string]string {
+		{"schema older than the binary", []string{"server"}, func(n node) map[string]string {
 			return with(n.env(), "CCFLOW_TEMPORAL_ADDRESS", "127.0.0.1:1")
-		}, "cannot reach Temporal at 127.0.0.1:1"},
+		}, "run `ccflow migrate` with the same CCFLOW_DB_DRIVER and CCFLOW_DB_DSN"},
 		{"server without Temporal", []string{"server"}, func(n node) map[string]string {
 			return n.env()
 		}, "ccflow server needs CCFLOW_TEMPORAL_ADDRESS"},
@@ -86,4 +88,41 @@ func TestBadConfiguration(t *testing.T) {
 func with(env map[string]string, k, v string) map[string]string {
 	env[k] = v
 	return env
+}
+
+// TestUnreachableTemporalCluster: on a migrated database, a worker pointed at
+// a cluster nobody answers at stops with one line naming it; a server
+// serves, and its /readyz answers 503 naming the cluster.
+func TestUnreachableTemporalCluster(t *testing.T) {
+	n := newNode(t)
+	migrate := start(t, n.env(), "migrate")
+	require.Equal(t, 0, migrate.exit(time.Minute), migrate.output())
+
+	worker := start(t, with(n.env(), "CCFLOW_TEMPORAL_ADDRESS", "127.0.0.1:1"), "worker")
+	require.NotEqual(t, 0, worker.exit(time.Minute))
+	require.Contains(t, worker.output(), "cannot reach Temporal at 127.0.0.1:1")
+
+	server := start(t, with(n.env(), "CCFLOW_TEMPORAL_ADDRESS", "127.0.0.1:1"), "server")
+	var ready struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	eventually(t, time.Minute, "/readyz answers", func() error {
+		select {
+		case <-server.done:
+			t.Fatalf("the server exited:\n%s", server.output())
+		default:
+		}
+		ans, err := http.Get(n.url() + "/readyz")
+		if err != nil {
+			return err
+		}
+		defer ans.Body.Close()
+		require.Equal(t, http.StatusServiceUnavailable, ans.StatusCode)
+		return json.NewDecoder(ans.Body).Decode(&ready)
+	})
+	require.Equal(t, "not ready", ready.Status)
+	require.Contains(t, ready.Checks["temporal"], "Temporal at 127.0.0.1:1 (namespace default)")
+	require.Equal(t, "ok", ready.Checks["database"])
+	server.terminate()
 }

@@ -28,6 +28,7 @@ var readmeNotRun = map[string]string{
 	"# TS and SIG are the request's heade": "a receiver's check of one captured request",
 	"ccflow temporal &":                    "the scaled-out roles; integration/scaleout_test.go runs them",
 	"export CCFLOW_ADMIN_KEY=":             "Docker Compose; no Docker engine here",
+	"deploy/temporal-cluster.sh up":        "a Temporal cluster; integration/cluster_test.go runs it",
 }
 
 // readmeSessions are the sections whose sessions issue 11 asks to keep

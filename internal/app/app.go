@@ -108,6 +108,17 @@ func dialTemporal(ctx context.Context, s *stack, address, namespace string, reg 
 	return c, nil
 }
 
+// lazyTemporal is a client that connects on its first call, for a server
+// started while the cluster is unreachable.
+func lazyTemporal(s *stack, address, namespace string, reg prometheus.Registerer) (client.Client, error) {
+	c, closeClient, err := temporalx.DialLazy(address, namespace, s.logger, reg)
+	if err != nil {
+		return nil, err
+	}
+	s.onStop(closeClient)
+	return c, nil
+}
+
 // listen opens the API socket before anything else starts, so that a port in
 // use is one clear line and not a failure after Temporal came up.
 func listen(s *stack, addr string) (net.Listener, error) {

@@ -103,8 +103,13 @@ func database(ctx context.Context, s *stack, cfg config.Config, role config.Role
 		return nil, err
 	}
 	s.onStop(func() { closeDB(db, s.logger) })
-	if err := models.Migrate(ctx, db); err != nil {
-		return nil, fmt.Errorf("migrate %s database: %w", cfg.DBDriver, err)
+	if role == config.RoleAllInOne {
+		if err := models.Migrate(ctx, db); err != nil {
+			return nil, fmt.Errorf("migrate %s database: %w", cfg.DBDriver, err)
+		}
+	} else if err := models.CheckSchema(ctx, db); err != nil {
+		// Replicas never migrate: `ccflow migrate` runs once, before them.
+		return nil, err
 	}
 	demo, err := cfg.DemoEnabled(role)
 	if err != nil {
@@ -255,10 +260,36 @@ func openScaledOut(ctx context.Context, s *stack, cfg config.Config, role config
 	}
 	reg := newRegistry()
 	c, err := dialTemporal(ctx, s, cfg.TemporalAddress, cfg.TemporalNamespace, reg)
+	if err != nil && role == config.RoleServer {
+		// The API serves without Temporal (the message path does not need
+		// it) and /readyz names the cluster it cannot reach; the client
+		// connects when the cluster answers.
+		s.logger.Warn("Temporal unreachable; serving, /readyz answers 503 until it answers", "error", err)
+		// A fresh registry: the failed dial's metrics stay registered in the old one.
+		reg = newRegistry()
+		c, err = lazyTemporal(s, cfg.TemporalAddress, cfg.TemporalNamespace, reg)
+	}
 	if err != nil {
 		return opened{}, err
 	}
 	return opened{ln: ln, db: db, reg: reg, c: c}, nil
+}
+
+// nameTemporal makes the readiness check of Temporal name the cluster, so a
+// 503 from /readyz says which address is unreachable.
+func nameTemporal(checks []api.ReadyCheck, cfg config.Config) {
+	for i, rc := range checks {
+		if rc.Name != "temporal" {
+			continue
+		}
+		check := rc.Check
+		checks[i].Check = func(ctx context.Context) error {
+			if err := check(ctx); err != nil {
+				return fmt.Errorf("Temporal at %s (namespace %s): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)
+			}
+			return nil
+		}
+	}
 }
 
 func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) error {
@@ -279,6 +310,7 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 		return err
 	}
 	deps.AdminKey = key
+	nameTemporal(deps.Ready, cfg)
 	harden(&deps, cfg, o.ln.Addr())
 	if err := withFiles(ctx, s, cfg, o.db, &deps); err != nil {
 		return err
@@ -309,6 +341,7 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 	if err != nil {
 		return err
 	}
+	nameTemporal(deps.Ready, cfg)
 	harden(&deps, cfg, o.ln.Addr())
 	serveHTTP(s, o.ln, api.NewOpsRouter(deps), cfg.ShutdownTimeout)
 	printf(out, "ccflow worker: polling %s on %s; health and metrics on http://%s\n",

@@ -7,8 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,21 +30,10 @@ import (
 // Dial connects to the Temporal frontend at address, reporting the SDK's client
 // and worker metrics into reg.
 func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, reg prometheus.Registerer) (client.Client, func(), error) {
-	reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: reg})
-	scope, closer := tally.NewRootScope(tally.ScopeOptions{
-		CachedReporter:  reporter,
-		Separator:       tallyprom.DefaultSeparator,
-		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
-	}, time.Second)
+	opts, closer := options(address, namespace, logger, reg)
 	dialCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	c, err := client.DialContext(dialCtx, client.Options{
-		HostPort:          address,
-		Namespace:         namespace,
-		Logger:            log.NewStructuredLogger(logger.With("component", "temporal-sdk")),
-		MetricsHandler:    sdktally.NewMetricsHandler(scope),
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression(address)},
-	})
+	c, err := client.DialContext(dialCtx, opts)
 	if err != nil {
 		_ = closer.Close()
 		return nil, nil, fmt.Errorf("cannot reach Temporal at %s (namespace %q): %w", address, namespace, err)
@@ -49,6 +42,38 @@ func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, r
 		c.Close()
 		_ = closer.Close()
 	}, nil
+}
+
+// DialLazy is Dial without the first connection: the client connects on its
+// first call, so a process can start while the cluster is unreachable.
+func DialLazy(address, namespace string, logger *slog.Logger, reg prometheus.Registerer) (client.Client, func(), error) {
+	opts, closer := options(address, namespace, logger, reg)
+	c, err := client.NewLazyClient(opts)
+	if err != nil {
+		_ = closer.Close()
+		return nil, nil, fmt.Errorf("Temporal at %s (namespace %q): %w", address, namespace, err)
+	}
+	return c, func() {
+		c.Close()
+		_ = closer.Close()
+	}, nil
+}
+
+// options are the client options of both dials, with the SDK's metrics in reg.
+func options(address, namespace string, logger *slog.Logger, reg prometheus.Registerer) (client.Options, io.Closer) {
+	reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: reg})
+	scope, closer := tally.NewRootScope(tally.ScopeOptions{
+		CachedReporter:  reporter,
+		Separator:       tallyprom.DefaultSeparator,
+		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+	}, time.Second)
+	return client.Options{
+		HostPort:          address,
+		Namespace:         namespace,
+		Logger:            log.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		MetricsHandler:    sdktally.NewMetricsHandler(scope),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression(address)},
+	}, closer
 }
 
 // EnsureSearchAttributes registers the custom search attributes that are
@@ -78,9 +103,21 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	})
 	var exists *serviceerror.AlreadyExists
 	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("add search attributes to namespace %q: %w", namespace, err)
+		return fmt.Errorf("namespace %q lacks ccflow's search attributes %s and ccflow could not register them (%w); register them once, e.g. %s",
+			namespace, strings.Join(slices.Sorted(maps.Keys(missing)), ", "), err, createCommands(namespace, missing))
 	}
 	return nil
+}
+
+// createCommands is the `temporal` CLI's commands that register missing.
+func createCommands(namespace string, missing map[string]enumspb.IndexedValueType) string {
+	var cmds []string
+	for _, name := range slices.Sorted(maps.Keys(missing)) {
+		// The API's String() is the CLI's spelling: Keyword, KeywordList, …
+		typ := missing[name].String()
+		cmds = append(cmds, fmt.Sprintf("temporal operator search-attribute create --namespace %s --name %s --type %s", namespace, name, typ))
+	}
+	return strings.Join(cmds, "; ")
 }
 
 // PollerCheck answers whether some worker polled a task queue recently. It

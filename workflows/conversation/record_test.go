@@ -162,7 +162,13 @@ func waitClosed(ctx context.Context, t *testing.T, c client.Client, id string) {
 // worker.WorkflowReplayer.ReplayWorkflowHistoryFromJSONFile reads.
 func writeHistory(ctx context.Context, t *testing.T, c client.Client, id, file string) {
 	t.Helper()
-	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	writeHistoryOf(ctx, t, c, id, "", file)
+}
+
+// writeHistoryOf saves the history of one run ("" for the current one).
+func writeHistoryOf(ctx context.Context, t *testing.T, c client.Client, id, runID, file string) {
+	t.Helper()
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
 		e, err := it.Next()

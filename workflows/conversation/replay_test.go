@@ -33,7 +33,9 @@ func replayLogger() log.Logger {
 // change that would break running conversations fails here. The histories
 // cover signal-with-start of a robot question, the robot's turn, TRANS2AGENT,
 // routing's assignment, the agent's close, the rating, DISCONNECT in the
-// robot phase, and webhook deliveries on ccflow-push.
+// robot phase, and webhook deliveries on ccflow-push; and, recorded mid-life
+// by TestRecordStateHistories, a conversation still queued and one served
+// on after an agent transferred it to another skill group.
 //
 // call-conversation.json (TestRecordCallHistories) is a conversation with a
 // click-to-call: the start-call update under GetVersion, its child, and the
@@ -41,7 +43,7 @@ func replayLogger() log.Logger {
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect, historyCallConversation}, files)
+	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect, historyCallConversation, historyQueued, historyTransferred}, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			require.NoError(t, newReplayer().ReplayWorkflowHistoryFromJSONFile(replayLogger(), f))
