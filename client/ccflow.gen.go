@@ -9013,13 +9013,34 @@ func (e AgentMessagesdefaultJSONResponseBodyCode) Valid() bool {
 
 // Defines values for AgentSendMessageJSONBodyMediaType.
 const (
-	AgentSendMessageJSONBodyMediaTypeTEXT AgentSendMessageJSONBodyMediaType = "TEXT"
+	AgentSendMessageJSONBodyMediaTypeAUDIO     AgentSendMessageJSONBodyMediaType = "AUDIO"
+	AgentSendMessageJSONBodyMediaTypeFILE      AgentSendMessageJSONBodyMediaType = "FILE"
+	AgentSendMessageJSONBodyMediaTypeFILEIMAGE AgentSendMessageJSONBodyMediaType = "FILE_IMAGE"
+	AgentSendMessageJSONBodyMediaTypeFILEVIDEO AgentSendMessageJSONBodyMediaType = "FILE_VIDEO"
+	AgentSendMessageJSONBodyMediaTypeIMAGE     AgentSendMessageJSONBodyMediaType = "IMAGE"
+	AgentSendMessageJSONBodyMediaTypeLOCATE    AgentSendMessageJSONBodyMediaType = "LOCATE"
+	AgentSendMessageJSONBodyMediaTypeTEXT      AgentSendMessageJSONBodyMediaType = "TEXT"
+	AgentSendMessageJSONBodyMediaTypeVIDEO     AgentSendMessageJSONBodyMediaType = "VIDEO"
 )
 
 // Valid indicates whether the value is a known member of the AgentSendMessageJSONBodyMediaType enum.
 func (e AgentSendMessageJSONBodyMediaType) Valid() bool {
 	switch e {
+	case AgentSendMessageJSONBodyMediaTypeAUDIO:
+		return true
+	case AgentSendMessageJSONBodyMediaTypeFILE:
+		return true
+	case AgentSendMessageJSONBodyMediaTypeFILEIMAGE:
+		return true
+	case AgentSendMessageJSONBodyMediaTypeFILEVIDEO:
+		return true
+	case AgentSendMessageJSONBodyMediaTypeIMAGE:
+		return true
+	case AgentSendMessageJSONBodyMediaTypeLOCATE:
+		return true
 	case AgentSendMessageJSONBodyMediaTypeTEXT:
+		return true
+	case AgentSendMessageJSONBodyMediaTypeVIDEO:
 		return true
 	default:
 		return false
@@ -9689,6 +9710,201 @@ func (e AgentTransferdefaultJSONResponseBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for AgentTyping401JSONResponseBodyCode.
+const (
+	AgentTyping401JSONResponseBodyCodeBadRequest   AgentTyping401JSONResponseBodyCode = "bad_request"
+	AgentTyping401JSONResponseBodyCodeConflict     AgentTyping401JSONResponseBodyCode = "conflict"
+	AgentTyping401JSONResponseBodyCodeForbidden    AgentTyping401JSONResponseBodyCode = "forbidden"
+	AgentTyping401JSONResponseBodyCodeInternal     AgentTyping401JSONResponseBodyCode = "internal"
+	AgentTyping401JSONResponseBodyCodeNotFound     AgentTyping401JSONResponseBodyCode = "not_found"
+	AgentTyping401JSONResponseBodyCodeRateLimited  AgentTyping401JSONResponseBodyCode = "rate_limited"
+	AgentTyping401JSONResponseBodyCodeTooLarge     AgentTyping401JSONResponseBodyCode = "too_large"
+	AgentTyping401JSONResponseBodyCodeUnauthorized AgentTyping401JSONResponseBodyCode = "unauthorized"
+	AgentTyping401JSONResponseBodyCodeUnavailable  AgentTyping401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping401JSONResponseBodyCode enum.
+func (e AgentTyping401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping401JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping401JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping403JSONResponseBodyCode.
+const (
+	AgentTyping403JSONResponseBodyCodeBadRequest   AgentTyping403JSONResponseBodyCode = "bad_request"
+	AgentTyping403JSONResponseBodyCodeConflict     AgentTyping403JSONResponseBodyCode = "conflict"
+	AgentTyping403JSONResponseBodyCodeForbidden    AgentTyping403JSONResponseBodyCode = "forbidden"
+	AgentTyping403JSONResponseBodyCodeInternal     AgentTyping403JSONResponseBodyCode = "internal"
+	AgentTyping403JSONResponseBodyCodeNotFound     AgentTyping403JSONResponseBodyCode = "not_found"
+	AgentTyping403JSONResponseBodyCodeRateLimited  AgentTyping403JSONResponseBodyCode = "rate_limited"
+	AgentTyping403JSONResponseBodyCodeTooLarge     AgentTyping403JSONResponseBodyCode = "too_large"
+	AgentTyping403JSONResponseBodyCodeUnauthorized AgentTyping403JSONResponseBodyCode = "unauthorized"
+	AgentTyping403JSONResponseBodyCodeUnavailable  AgentTyping403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping403JSONResponseBodyCode enum.
+func (e AgentTyping403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping403JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping403JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping404JSONResponseBodyCode.
+const (
+	AgentTyping404JSONResponseBodyCodeBadRequest   AgentTyping404JSONResponseBodyCode = "bad_request"
+	AgentTyping404JSONResponseBodyCodeConflict     AgentTyping404JSONResponseBodyCode = "conflict"
+	AgentTyping404JSONResponseBodyCodeForbidden    AgentTyping404JSONResponseBodyCode = "forbidden"
+	AgentTyping404JSONResponseBodyCodeInternal     AgentTyping404JSONResponseBodyCode = "internal"
+	AgentTyping404JSONResponseBodyCodeNotFound     AgentTyping404JSONResponseBodyCode = "not_found"
+	AgentTyping404JSONResponseBodyCodeRateLimited  AgentTyping404JSONResponseBodyCode = "rate_limited"
+	AgentTyping404JSONResponseBodyCodeTooLarge     AgentTyping404JSONResponseBodyCode = "too_large"
+	AgentTyping404JSONResponseBodyCodeUnauthorized AgentTyping404JSONResponseBodyCode = "unauthorized"
+	AgentTyping404JSONResponseBodyCodeUnavailable  AgentTyping404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping404JSONResponseBodyCode enum.
+func (e AgentTyping404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping404JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping404JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping404JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping404JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping404JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping404JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping404JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping503JSONResponseBodyCode.
+const (
+	AgentTyping503JSONResponseBodyCodeBadRequest   AgentTyping503JSONResponseBodyCode = "bad_request"
+	AgentTyping503JSONResponseBodyCodeConflict     AgentTyping503JSONResponseBodyCode = "conflict"
+	AgentTyping503JSONResponseBodyCodeForbidden    AgentTyping503JSONResponseBodyCode = "forbidden"
+	AgentTyping503JSONResponseBodyCodeInternal     AgentTyping503JSONResponseBodyCode = "internal"
+	AgentTyping503JSONResponseBodyCodeNotFound     AgentTyping503JSONResponseBodyCode = "not_found"
+	AgentTyping503JSONResponseBodyCodeRateLimited  AgentTyping503JSONResponseBodyCode = "rate_limited"
+	AgentTyping503JSONResponseBodyCodeTooLarge     AgentTyping503JSONResponseBodyCode = "too_large"
+	AgentTyping503JSONResponseBodyCodeUnauthorized AgentTyping503JSONResponseBodyCode = "unauthorized"
+	AgentTyping503JSONResponseBodyCodeUnavailable  AgentTyping503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping503JSONResponseBodyCode enum.
+func (e AgentTyping503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping503JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping503JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTypingdefaultJSONResponseBodyCode.
+const (
+	AgentTypingdefaultJSONResponseBodyCodeBadRequest   AgentTypingdefaultJSONResponseBodyCode = "bad_request"
+	AgentTypingdefaultJSONResponseBodyCodeConflict     AgentTypingdefaultJSONResponseBodyCode = "conflict"
+	AgentTypingdefaultJSONResponseBodyCodeForbidden    AgentTypingdefaultJSONResponseBodyCode = "forbidden"
+	AgentTypingdefaultJSONResponseBodyCodeInternal     AgentTypingdefaultJSONResponseBodyCode = "internal"
+	AgentTypingdefaultJSONResponseBodyCodeNotFound     AgentTypingdefaultJSONResponseBodyCode = "not_found"
+	AgentTypingdefaultJSONResponseBodyCodeRateLimited  AgentTypingdefaultJSONResponseBodyCode = "rate_limited"
+	AgentTypingdefaultJSONResponseBodyCodeTooLarge     AgentTypingdefaultJSONResponseBodyCode = "too_large"
+	AgentTypingdefaultJSONResponseBodyCodeUnauthorized AgentTypingdefaultJSONResponseBodyCode = "unauthorized"
+	AgentTypingdefaultJSONResponseBodyCodeUnavailable  AgentTypingdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTypingdefaultJSONResponseBodyCode enum.
+func (e AgentTypingdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTypingdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AgentEvents400JSONResponseBodyCode.
 const (
 	AgentEvents400JSONResponseBodyCodeBadRequest   AgentEvents400JSONResponseBodyCode = "bad_request"
@@ -9839,6 +10055,498 @@ func (e AgentEventsdefaultJSONResponseBodyCode) Valid() bool {
 	case AgentEventsdefaultJSONResponseBodyCodeUnauthorized:
 		return true
 	case AgentEventsdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentUploadFileMultipartBodyFileType.
+const (
+	AgentUploadFileMultipartBodyFileTypeAac AgentUploadFileMultipartBodyFileType = "aac"
+	AgentUploadFileMultipartBodyFileTypeBmp AgentUploadFileMultipartBodyFileType = "bmp"
+	AgentUploadFileMultipartBodyFileTypeBpm AgentUploadFileMultipartBodyFileType = "bpm"
+	AgentUploadFileMultipartBodyFileTypeCsv AgentUploadFileMultipartBodyFileType = "csv"
+	AgentUploadFileMultipartBodyFileTypeJpg AgentUploadFileMultipartBodyFileType = "jpg"
+	AgentUploadFileMultipartBodyFileTypeMp3 AgentUploadFileMultipartBodyFileType = "mp3"
+	AgentUploadFileMultipartBodyFileTypeMp4 AgentUploadFileMultipartBodyFileType = "mp4"
+	AgentUploadFileMultipartBodyFileTypePng AgentUploadFileMultipartBodyFileType = "png"
+	AgentUploadFileMultipartBodyFileTypeTxt AgentUploadFileMultipartBodyFileType = "txt"
+)
+
+// Valid indicates whether the value is a known member of the AgentUploadFileMultipartBodyFileType enum.
+func (e AgentUploadFileMultipartBodyFileType) Valid() bool {
+	switch e {
+	case AgentUploadFileMultipartBodyFileTypeAac:
+		return true
+	case AgentUploadFileMultipartBodyFileTypeBmp:
+		return true
+	case AgentUploadFileMultipartBodyFileTypeBpm:
+		return true
+	case AgentUploadFileMultipartBodyFileTypeCsv:
+		return true
+	case AgentUploadFileMultipartBodyFileTypeJpg:
+		return true
+	case AgentUploadFileMultipartBodyFileTypeMp3:
+		return true
+	case AgentUploadFileMultipartBodyFileTypeMp4:
+		return true
+	case AgentUploadFileMultipartBodyFileTypePng:
+		return true
+	case AgentUploadFileMultipartBodyFileTypeTxt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentUploadFile200JSONResponseBodyMediaType.
+const (
+	AgentUploadFile200JSONResponseBodyMediaTypeAUDIO AgentUploadFile200JSONResponseBodyMediaType = "AUDIO"
+	AgentUploadFile200JSONResponseBodyMediaTypeFILE  AgentUploadFile200JSONResponseBodyMediaType = "FILE"
+	AgentUploadFile200JSONResponseBodyMediaTypeIMAGE AgentUploadFile200JSONResponseBodyMediaType = "IMAGE"
+	AgentUploadFile200JSONResponseBodyMediaTypeVIDEO AgentUploadFile200JSONResponseBodyMediaType = "VIDEO"
+)
+
+// Valid indicates whether the value is a known member of the AgentUploadFile200JSONResponseBodyMediaType enum.
+func (e AgentUploadFile200JSONResponseBodyMediaType) Valid() bool {
+	switch e {
+	case AgentUploadFile200JSONResponseBodyMediaTypeAUDIO:
+		return true
+	case AgentUploadFile200JSONResponseBodyMediaTypeFILE:
+		return true
+	case AgentUploadFile200JSONResponseBodyMediaTypeIMAGE:
+		return true
+	case AgentUploadFile200JSONResponseBodyMediaTypeVIDEO:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentUploadFile400JSONResponseBodyCode.
+const (
+	AgentUploadFile400JSONResponseBodyCodeBadRequest   AgentUploadFile400JSONResponseBodyCode = "bad_request"
+	AgentUploadFile400JSONResponseBodyCodeConflict     AgentUploadFile400JSONResponseBodyCode = "conflict"
+	AgentUploadFile400JSONResponseBodyCodeForbidden    AgentUploadFile400JSONResponseBodyCode = "forbidden"
+	AgentUploadFile400JSONResponseBodyCodeInternal     AgentUploadFile400JSONResponseBodyCode = "internal"
+	AgentUploadFile400JSONResponseBodyCodeNotFound     AgentUploadFile400JSONResponseBodyCode = "not_found"
+	AgentUploadFile400JSONResponseBodyCodeRateLimited  AgentUploadFile400JSONResponseBodyCode = "rate_limited"
+	AgentUploadFile400JSONResponseBodyCodeTooLarge     AgentUploadFile400JSONResponseBodyCode = "too_large"
+	AgentUploadFile400JSONResponseBodyCodeUnauthorized AgentUploadFile400JSONResponseBodyCode = "unauthorized"
+	AgentUploadFile400JSONResponseBodyCodeUnavailable  AgentUploadFile400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentUploadFile400JSONResponseBodyCode enum.
+func (e AgentUploadFile400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentUploadFile400JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentUploadFile400JSONResponseBodyCodeConflict:
+		return true
+	case AgentUploadFile400JSONResponseBodyCodeForbidden:
+		return true
+	case AgentUploadFile400JSONResponseBodyCodeInternal:
+		return true
+	case AgentUploadFile400JSONResponseBodyCodeNotFound:
+		return true
+	case AgentUploadFile400JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentUploadFile400JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentUploadFile400JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentUploadFile400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentUploadFile401JSONResponseBodyCode.
+const (
+	AgentUploadFile401JSONResponseBodyCodeBadRequest   AgentUploadFile401JSONResponseBodyCode = "bad_request"
+	AgentUploadFile401JSONResponseBodyCodeConflict     AgentUploadFile401JSONResponseBodyCode = "conflict"
+	AgentUploadFile401JSONResponseBodyCodeForbidden    AgentUploadFile401JSONResponseBodyCode = "forbidden"
+	AgentUploadFile401JSONResponseBodyCodeInternal     AgentUploadFile401JSONResponseBodyCode = "internal"
+	AgentUploadFile401JSONResponseBodyCodeNotFound     AgentUploadFile401JSONResponseBodyCode = "not_found"
+	AgentUploadFile401JSONResponseBodyCodeRateLimited  AgentUploadFile401JSONResponseBodyCode = "rate_limited"
+	AgentUploadFile401JSONResponseBodyCodeTooLarge     AgentUploadFile401JSONResponseBodyCode = "too_large"
+	AgentUploadFile401JSONResponseBodyCodeUnauthorized AgentUploadFile401JSONResponseBodyCode = "unauthorized"
+	AgentUploadFile401JSONResponseBodyCodeUnavailable  AgentUploadFile401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentUploadFile401JSONResponseBodyCode enum.
+func (e AgentUploadFile401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentUploadFile401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentUploadFile401JSONResponseBodyCodeConflict:
+		return true
+	case AgentUploadFile401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentUploadFile401JSONResponseBodyCodeInternal:
+		return true
+	case AgentUploadFile401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentUploadFile401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentUploadFile401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentUploadFile401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentUploadFile401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentUploadFile413JSONResponseBodyCode.
+const (
+	AgentUploadFile413JSONResponseBodyCodeBadRequest   AgentUploadFile413JSONResponseBodyCode = "bad_request"
+	AgentUploadFile413JSONResponseBodyCodeConflict     AgentUploadFile413JSONResponseBodyCode = "conflict"
+	AgentUploadFile413JSONResponseBodyCodeForbidden    AgentUploadFile413JSONResponseBodyCode = "forbidden"
+	AgentUploadFile413JSONResponseBodyCodeInternal     AgentUploadFile413JSONResponseBodyCode = "internal"
+	AgentUploadFile413JSONResponseBodyCodeNotFound     AgentUploadFile413JSONResponseBodyCode = "not_found"
+	AgentUploadFile413JSONResponseBodyCodeRateLimited  AgentUploadFile413JSONResponseBodyCode = "rate_limited"
+	AgentUploadFile413JSONResponseBodyCodeTooLarge     AgentUploadFile413JSONResponseBodyCode = "too_large"
+	AgentUploadFile413JSONResponseBodyCodeUnauthorized AgentUploadFile413JSONResponseBodyCode = "unauthorized"
+	AgentUploadFile413JSONResponseBodyCodeUnavailable  AgentUploadFile413JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentUploadFile413JSONResponseBodyCode enum.
+func (e AgentUploadFile413JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentUploadFile413JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentUploadFile413JSONResponseBodyCodeConflict:
+		return true
+	case AgentUploadFile413JSONResponseBodyCodeForbidden:
+		return true
+	case AgentUploadFile413JSONResponseBodyCodeInternal:
+		return true
+	case AgentUploadFile413JSONResponseBodyCodeNotFound:
+		return true
+	case AgentUploadFile413JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentUploadFile413JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentUploadFile413JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentUploadFile413JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentUploadFile503JSONResponseBodyCode.
+const (
+	AgentUploadFile503JSONResponseBodyCodeBadRequest   AgentUploadFile503JSONResponseBodyCode = "bad_request"
+	AgentUploadFile503JSONResponseBodyCodeConflict     AgentUploadFile503JSONResponseBodyCode = "conflict"
+	AgentUploadFile503JSONResponseBodyCodeForbidden    AgentUploadFile503JSONResponseBodyCode = "forbidden"
+	AgentUploadFile503JSONResponseBodyCodeInternal     AgentUploadFile503JSONResponseBodyCode = "internal"
+	AgentUploadFile503JSONResponseBodyCodeNotFound     AgentUploadFile503JSONResponseBodyCode = "not_found"
+	AgentUploadFile503JSONResponseBodyCodeRateLimited  AgentUploadFile503JSONResponseBodyCode = "rate_limited"
+	AgentUploadFile503JSONResponseBodyCodeTooLarge     AgentUploadFile503JSONResponseBodyCode = "too_large"
+	AgentUploadFile503JSONResponseBodyCodeUnauthorized AgentUploadFile503JSONResponseBodyCode = "unauthorized"
+	AgentUploadFile503JSONResponseBodyCodeUnavailable  AgentUploadFile503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentUploadFile503JSONResponseBodyCode enum.
+func (e AgentUploadFile503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentUploadFile503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentUploadFile503JSONResponseBodyCodeConflict:
+		return true
+	case AgentUploadFile503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentUploadFile503JSONResponseBodyCodeInternal:
+		return true
+	case AgentUploadFile503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentUploadFile503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentUploadFile503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentUploadFile503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentUploadFile503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentUploadFiledefaultJSONResponseBodyCode.
+const (
+	AgentUploadFiledefaultJSONResponseBodyCodeBadRequest   AgentUploadFiledefaultJSONResponseBodyCode = "bad_request"
+	AgentUploadFiledefaultJSONResponseBodyCodeConflict     AgentUploadFiledefaultJSONResponseBodyCode = "conflict"
+	AgentUploadFiledefaultJSONResponseBodyCodeForbidden    AgentUploadFiledefaultJSONResponseBodyCode = "forbidden"
+	AgentUploadFiledefaultJSONResponseBodyCodeInternal     AgentUploadFiledefaultJSONResponseBodyCode = "internal"
+	AgentUploadFiledefaultJSONResponseBodyCodeNotFound     AgentUploadFiledefaultJSONResponseBodyCode = "not_found"
+	AgentUploadFiledefaultJSONResponseBodyCodeRateLimited  AgentUploadFiledefaultJSONResponseBodyCode = "rate_limited"
+	AgentUploadFiledefaultJSONResponseBodyCodeTooLarge     AgentUploadFiledefaultJSONResponseBodyCode = "too_large"
+	AgentUploadFiledefaultJSONResponseBodyCodeUnauthorized AgentUploadFiledefaultJSONResponseBodyCode = "unauthorized"
+	AgentUploadFiledefaultJSONResponseBodyCodeUnavailable  AgentUploadFiledefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentUploadFiledefaultJSONResponseBodyCode enum.
+func (e AgentUploadFiledefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentUploadFiledefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentUploadFiledefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentUploadFiledefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentUploadFiledefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentUploadFiledefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentUploadFiledefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentUploadFiledefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentUploadFiledefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentUploadFiledefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentDownloadFileParamsFileType.
+const (
+	AgentDownloadFileParamsFileTypeAac AgentDownloadFileParamsFileType = "aac"
+	AgentDownloadFileParamsFileTypeBmp AgentDownloadFileParamsFileType = "bmp"
+	AgentDownloadFileParamsFileTypeBpm AgentDownloadFileParamsFileType = "bpm"
+	AgentDownloadFileParamsFileTypeCsv AgentDownloadFileParamsFileType = "csv"
+	AgentDownloadFileParamsFileTypeJpg AgentDownloadFileParamsFileType = "jpg"
+	AgentDownloadFileParamsFileTypeMp3 AgentDownloadFileParamsFileType = "mp3"
+	AgentDownloadFileParamsFileTypeMp4 AgentDownloadFileParamsFileType = "mp4"
+	AgentDownloadFileParamsFileTypePng AgentDownloadFileParamsFileType = "png"
+	AgentDownloadFileParamsFileTypeTxt AgentDownloadFileParamsFileType = "txt"
+)
+
+// Valid indicates whether the value is a known member of the AgentDownloadFileParamsFileType enum.
+func (e AgentDownloadFileParamsFileType) Valid() bool {
+	switch e {
+	case AgentDownloadFileParamsFileTypeAac:
+		return true
+	case AgentDownloadFileParamsFileTypeBmp:
+		return true
+	case AgentDownloadFileParamsFileTypeBpm:
+		return true
+	case AgentDownloadFileParamsFileTypeCsv:
+		return true
+	case AgentDownloadFileParamsFileTypeJpg:
+		return true
+	case AgentDownloadFileParamsFileTypeMp3:
+		return true
+	case AgentDownloadFileParamsFileTypeMp4:
+		return true
+	case AgentDownloadFileParamsFileTypePng:
+		return true
+	case AgentDownloadFileParamsFileTypeTxt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentDownloadFile400JSONResponseBodyCode.
+const (
+	AgentDownloadFile400JSONResponseBodyCodeBadRequest   AgentDownloadFile400JSONResponseBodyCode = "bad_request"
+	AgentDownloadFile400JSONResponseBodyCodeConflict     AgentDownloadFile400JSONResponseBodyCode = "conflict"
+	AgentDownloadFile400JSONResponseBodyCodeForbidden    AgentDownloadFile400JSONResponseBodyCode = "forbidden"
+	AgentDownloadFile400JSONResponseBodyCodeInternal     AgentDownloadFile400JSONResponseBodyCode = "internal"
+	AgentDownloadFile400JSONResponseBodyCodeNotFound     AgentDownloadFile400JSONResponseBodyCode = "not_found"
+	AgentDownloadFile400JSONResponseBodyCodeRateLimited  AgentDownloadFile400JSONResponseBodyCode = "rate_limited"
+	AgentDownloadFile400JSONResponseBodyCodeTooLarge     AgentDownloadFile400JSONResponseBodyCode = "too_large"
+	AgentDownloadFile400JSONResponseBodyCodeUnauthorized AgentDownloadFile400JSONResponseBodyCode = "unauthorized"
+	AgentDownloadFile400JSONResponseBodyCodeUnavailable  AgentDownloadFile400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentDownloadFile400JSONResponseBodyCode enum.
+func (e AgentDownloadFile400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentDownloadFile400JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentDownloadFile400JSONResponseBodyCodeConflict:
+		return true
+	case AgentDownloadFile400JSONResponseBodyCodeForbidden:
+		return true
+	case AgentDownloadFile400JSONResponseBodyCodeInternal:
+		return true
+	case AgentDownloadFile400JSONResponseBodyCodeNotFound:
+		return true
+	case AgentDownloadFile400JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentDownloadFile400JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentDownloadFile400JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentDownloadFile400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentDownloadFile401JSONResponseBodyCode.
+const (
+	AgentDownloadFile401JSONResponseBodyCodeBadRequest   AgentDownloadFile401JSONResponseBodyCode = "bad_request"
+	AgentDownloadFile401JSONResponseBodyCodeConflict     AgentDownloadFile401JSONResponseBodyCode = "conflict"
+	AgentDownloadFile401JSONResponseBodyCodeForbidden    AgentDownloadFile401JSONResponseBodyCode = "forbidden"
+	AgentDownloadFile401JSONResponseBodyCodeInternal     AgentDownloadFile401JSONResponseBodyCode = "internal"
+	AgentDownloadFile401JSONResponseBodyCodeNotFound     AgentDownloadFile401JSONResponseBodyCode = "not_found"
+	AgentDownloadFile401JSONResponseBodyCodeRateLimited  AgentDownloadFile401JSONResponseBodyCode = "rate_limited"
+	AgentDownloadFile401JSONResponseBodyCodeTooLarge     AgentDownloadFile401JSONResponseBodyCode = "too_large"
+	AgentDownloadFile401JSONResponseBodyCodeUnauthorized AgentDownloadFile401JSONResponseBodyCode = "unauthorized"
+	AgentDownloadFile401JSONResponseBodyCodeUnavailable  AgentDownloadFile401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentDownloadFile401JSONResponseBodyCode enum.
+func (e AgentDownloadFile401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentDownloadFile401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentDownloadFile401JSONResponseBodyCodeConflict:
+		return true
+	case AgentDownloadFile401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentDownloadFile401JSONResponseBodyCodeInternal:
+		return true
+	case AgentDownloadFile401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentDownloadFile401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentDownloadFile401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentDownloadFile401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentDownloadFile401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentDownloadFile403JSONResponseBodyCode.
+const (
+	AgentDownloadFile403JSONResponseBodyCodeBadRequest   AgentDownloadFile403JSONResponseBodyCode = "bad_request"
+	AgentDownloadFile403JSONResponseBodyCodeConflict     AgentDownloadFile403JSONResponseBodyCode = "conflict"
+	AgentDownloadFile403JSONResponseBodyCodeForbidden    AgentDownloadFile403JSONResponseBodyCode = "forbidden"
+	AgentDownloadFile403JSONResponseBodyCodeInternal     AgentDownloadFile403JSONResponseBodyCode = "internal"
+	AgentDownloadFile403JSONResponseBodyCodeNotFound     AgentDownloadFile403JSONResponseBodyCode = "not_found"
+	AgentDownloadFile403JSONResponseBodyCodeRateLimited  AgentDownloadFile403JSONResponseBodyCode = "rate_limited"
+	AgentDownloadFile403JSONResponseBodyCodeTooLarge     AgentDownloadFile403JSONResponseBodyCode = "too_large"
+	AgentDownloadFile403JSONResponseBodyCodeUnauthorized AgentDownloadFile403JSONResponseBodyCode = "unauthorized"
+	AgentDownloadFile403JSONResponseBodyCodeUnavailable  AgentDownloadFile403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentDownloadFile403JSONResponseBodyCode enum.
+func (e AgentDownloadFile403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentDownloadFile403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentDownloadFile403JSONResponseBodyCodeConflict:
+		return true
+	case AgentDownloadFile403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentDownloadFile403JSONResponseBodyCodeInternal:
+		return true
+	case AgentDownloadFile403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentDownloadFile403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentDownloadFile403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentDownloadFile403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentDownloadFile403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentDownloadFile503JSONResponseBodyCode.
+const (
+	AgentDownloadFile503JSONResponseBodyCodeBadRequest   AgentDownloadFile503JSONResponseBodyCode = "bad_request"
+	AgentDownloadFile503JSONResponseBodyCodeConflict     AgentDownloadFile503JSONResponseBodyCode = "conflict"
+	AgentDownloadFile503JSONResponseBodyCodeForbidden    AgentDownloadFile503JSONResponseBodyCode = "forbidden"
+	AgentDownloadFile503JSONResponseBodyCodeInternal     AgentDownloadFile503JSONResponseBodyCode = "internal"
+	AgentDownloadFile503JSONResponseBodyCodeNotFound     AgentDownloadFile503JSONResponseBodyCode = "not_found"
+	AgentDownloadFile503JSONResponseBodyCodeRateLimited  AgentDownloadFile503JSONResponseBodyCode = "rate_limited"
+	AgentDownloadFile503JSONResponseBodyCodeTooLarge     AgentDownloadFile503JSONResponseBodyCode = "too_large"
+	AgentDownloadFile503JSONResponseBodyCodeUnauthorized AgentDownloadFile503JSONResponseBodyCode = "unauthorized"
+	AgentDownloadFile503JSONResponseBodyCodeUnavailable  AgentDownloadFile503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentDownloadFile503JSONResponseBodyCode enum.
+func (e AgentDownloadFile503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentDownloadFile503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentDownloadFile503JSONResponseBodyCodeConflict:
+		return true
+	case AgentDownloadFile503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentDownloadFile503JSONResponseBodyCodeInternal:
+		return true
+	case AgentDownloadFile503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentDownloadFile503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentDownloadFile503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentDownloadFile503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentDownloadFile503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentDownloadFiledefaultJSONResponseBodyCode.
+const (
+	AgentDownloadFiledefaultJSONResponseBodyCodeBadRequest   AgentDownloadFiledefaultJSONResponseBodyCode = "bad_request"
+	AgentDownloadFiledefaultJSONResponseBodyCodeConflict     AgentDownloadFiledefaultJSONResponseBodyCode = "conflict"
+	AgentDownloadFiledefaultJSONResponseBodyCodeForbidden    AgentDownloadFiledefaultJSONResponseBodyCode = "forbidden"
+	AgentDownloadFiledefaultJSONResponseBodyCodeInternal     AgentDownloadFiledefaultJSONResponseBodyCode = "internal"
+	AgentDownloadFiledefaultJSONResponseBodyCodeNotFound     AgentDownloadFiledefaultJSONResponseBodyCode = "not_found"
+	AgentDownloadFiledefaultJSONResponseBodyCodeRateLimited  AgentDownloadFiledefaultJSONResponseBodyCode = "rate_limited"
+	AgentDownloadFiledefaultJSONResponseBodyCodeTooLarge     AgentDownloadFiledefaultJSONResponseBodyCode = "too_large"
+	AgentDownloadFiledefaultJSONResponseBodyCodeUnauthorized AgentDownloadFiledefaultJSONResponseBodyCode = "unauthorized"
+	AgentDownloadFiledefaultJSONResponseBodyCodeUnavailable  AgentDownloadFiledefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentDownloadFiledefaultJSONResponseBodyCode enum.
+func (e AgentDownloadFiledefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentDownloadFiledefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentDownloadFiledefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentDownloadFiledefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentDownloadFiledefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentDownloadFiledefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentDownloadFiledefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentDownloadFiledefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentDownloadFiledefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentDownloadFiledefaultJSONResponseBodyCodeUnavailable:
 		return true
 	default:
 		return false
@@ -12133,16 +12841,16 @@ func (e SupervisorReportsParamsBy) Valid() bool {
 
 // Defines values for SupervisorReportsParamsFormat.
 const (
-	Csv  SupervisorReportsParamsFormat = "csv"
-	Json SupervisorReportsParamsFormat = "json"
+	SupervisorReportsParamsFormatCsv  SupervisorReportsParamsFormat = "csv"
+	SupervisorReportsParamsFormatJson SupervisorReportsParamsFormat = "json"
 )
 
 // Valid indicates whether the value is a known member of the SupervisorReportsParamsFormat enum.
 func (e SupervisorReportsParamsFormat) Valid() bool {
 	switch e {
-	case Csv:
+	case SupervisorReportsParamsFormatCsv:
 		return true
-	case Json:
+	case SupervisorReportsParamsFormatJson:
 		return true
 	default:
 		return false
@@ -12440,6 +13148,75 @@ func (e DoLeaveMessageJSONBodyChannel) Valid() bool {
 	}
 }
 
+// Defines values for DownloadFileStreamJSONBodyChannel.
+const (
+	DownloadFileStreamJSONBodyChannelWEB DownloadFileStreamJSONBodyChannel = "WEB"
+)
+
+// Valid indicates whether the value is a known member of the DownloadFileStreamJSONBodyChannel enum.
+func (e DownloadFileStreamJSONBodyChannel) Valid() bool {
+	switch e {
+	case DownloadFileStreamJSONBodyChannelWEB:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DownloadFileStreamJSONBodyFileType.
+const (
+	DownloadFileStreamJSONBodyFileTypeAac DownloadFileStreamJSONBodyFileType = "aac"
+	DownloadFileStreamJSONBodyFileTypeBmp DownloadFileStreamJSONBodyFileType = "bmp"
+	DownloadFileStreamJSONBodyFileTypeBpm DownloadFileStreamJSONBodyFileType = "bpm"
+	DownloadFileStreamJSONBodyFileTypeCsv DownloadFileStreamJSONBodyFileType = "csv"
+	DownloadFileStreamJSONBodyFileTypeJpg DownloadFileStreamJSONBodyFileType = "jpg"
+	DownloadFileStreamJSONBodyFileTypeMp3 DownloadFileStreamJSONBodyFileType = "mp3"
+	DownloadFileStreamJSONBodyFileTypeMp4 DownloadFileStreamJSONBodyFileType = "mp4"
+	DownloadFileStreamJSONBodyFileTypePng DownloadFileStreamJSONBodyFileType = "png"
+	DownloadFileStreamJSONBodyFileTypeTxt DownloadFileStreamJSONBodyFileType = "txt"
+)
+
+// Valid indicates whether the value is a known member of the DownloadFileStreamJSONBodyFileType enum.
+func (e DownloadFileStreamJSONBodyFileType) Valid() bool {
+	switch e {
+	case DownloadFileStreamJSONBodyFileTypeAac:
+		return true
+	case DownloadFileStreamJSONBodyFileTypeBmp:
+		return true
+	case DownloadFileStreamJSONBodyFileTypeBpm:
+		return true
+	case DownloadFileStreamJSONBodyFileTypeCsv:
+		return true
+	case DownloadFileStreamJSONBodyFileTypeJpg:
+		return true
+	case DownloadFileStreamJSONBodyFileTypeMp3:
+		return true
+	case DownloadFileStreamJSONBodyFileTypeMp4:
+		return true
+	case DownloadFileStreamJSONBodyFileTypePng:
+		return true
+	case DownloadFileStreamJSONBodyFileTypeTxt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DownloadFileStream200JSONResponseBodyResultCode.
+const (
+	DownloadFileStream200JSONResponseBodyResultCodeN0 DownloadFileStream200JSONResponseBodyResultCode = "0"
+)
+
+// Valid indicates whether the value is a known member of the DownloadFileStream200JSONResponseBodyResultCode enum.
+func (e DownloadFileStream200JSONResponseBodyResultCode) Valid() bool {
+	switch e {
+	case DownloadFileStream200JSONResponseBodyResultCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PollParamsChannel.
 const (
 	PollParamsChannelWEB PollParamsChannel = "WEB"
@@ -12608,6 +13385,90 @@ func (e SaveSatisfaction200JSONResponseBodyReturnCode) Valid() bool {
 	case SaveSatisfaction200JSONResponseBodyReturnCodeN0:
 		return true
 	case SaveSatisfaction200JSONResponseBodyReturnCodeN13:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UploadFileStreamJSONBodyChannel.
+const (
+	UploadFileStreamJSONBodyChannelWEB UploadFileStreamJSONBodyChannel = "WEB"
+)
+
+// Valid indicates whether the value is a known member of the UploadFileStreamJSONBodyChannel enum.
+func (e UploadFileStreamJSONBodyChannel) Valid() bool {
+	switch e {
+	case UploadFileStreamJSONBodyChannelWEB:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UploadFileStreamJSONBodyFileType.
+const (
+	UploadFileStreamJSONBodyFileTypeAac UploadFileStreamJSONBodyFileType = "aac"
+	UploadFileStreamJSONBodyFileTypeBmp UploadFileStreamJSONBodyFileType = "bmp"
+	UploadFileStreamJSONBodyFileTypeBpm UploadFileStreamJSONBodyFileType = "bpm"
+	UploadFileStreamJSONBodyFileTypeCsv UploadFileStreamJSONBodyFileType = "csv"
+	UploadFileStreamJSONBodyFileTypeJpg UploadFileStreamJSONBodyFileType = "jpg"
+	UploadFileStreamJSONBodyFileTypeMp3 UploadFileStreamJSONBodyFileType = "mp3"
+	UploadFileStreamJSONBodyFileTypeMp4 UploadFileStreamJSONBodyFileType = "mp4"
+	UploadFileStreamJSONBodyFileTypePng UploadFileStreamJSONBodyFileType = "png"
+	UploadFileStreamJSONBodyFileTypeTxt UploadFileStreamJSONBodyFileType = "txt"
+)
+
+// Valid indicates whether the value is a known member of the UploadFileStreamJSONBodyFileType enum.
+func (e UploadFileStreamJSONBodyFileType) Valid() bool {
+	switch e {
+	case UploadFileStreamJSONBodyFileTypeAac:
+		return true
+	case UploadFileStreamJSONBodyFileTypeBmp:
+		return true
+	case UploadFileStreamJSONBodyFileTypeBpm:
+		return true
+	case UploadFileStreamJSONBodyFileTypeCsv:
+		return true
+	case UploadFileStreamJSONBodyFileTypeJpg:
+		return true
+	case UploadFileStreamJSONBodyFileTypeMp3:
+		return true
+	case UploadFileStreamJSONBodyFileTypeMp4:
+		return true
+	case UploadFileStreamJSONBodyFileTypePng:
+		return true
+	case UploadFileStreamJSONBodyFileTypeTxt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UploadFileStream200JSONResponseBodyResultCode.
+const (
+	UploadFileStream200JSONResponseBodyResultCodeN0 UploadFileStream200JSONResponseBodyResultCode = "0"
+)
+
+// Valid indicates whether the value is a known member of the UploadFileStream200JSONResponseBodyResultCode enum.
+func (e UploadFileStream200JSONResponseBodyResultCode) Valid() bool {
+	switch e {
+	case UploadFileStream200JSONResponseBodyResultCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UploadFileStream200JSONResponseBodyReturnCode.
+const (
+	UploadFileStream200JSONResponseBodyReturnCodeN0 UploadFileStream200JSONResponseBodyReturnCode = "0"
+)
+
+// Valid indicates whether the value is a known member of the UploadFileStream200JSONResponseBodyReturnCode enum.
+func (e UploadFileStream200JSONResponseBodyReturnCode) Valid() bool {
+	switch e {
+	case UploadFileStream200JSONResponseBodyReturnCodeN0:
 		return true
 	default:
 		return false
@@ -14117,6 +14978,12 @@ type DownlinkMessage struct {
 	Content     string                 `json:"content"`
 	ControlType string                 `json:"controlType"`
 
+	// FileId a file message's objectKey, for downloadFileStream (content is objectKey,type)
+	FileId *string `json:"fileId,omitempty"`
+
+	// FileType a file message's type (jpg, png, bmp, mp3, aac, mp4, txt, csv)
+	FileType *string `json:"fileType,omitempty"`
+
 	// From the channel config id
 	From           string  `json:"from"`
 	InterIdx       *string `json:"interIdx"`
@@ -14343,6 +15210,9 @@ type NewTenant struct {
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
 
+	// TransferWords Replaces the lines that, typed to the robot, ask for a person (a line without letters or digits is refused; duplicates are dropped); [] turns the typed transfer off (the TRANS2AGENT control still works). Edits apply within 30 seconds on every replica.
+	TransferWords *[]string `json:"transferWords,omitempty"`
+
 	// VendorId spec 000's vendorId
 	VendorId *string `json:"vendorId,omitempty"`
 }
@@ -14423,7 +15293,7 @@ type SDP struct {
 type SendRequest struct {
 	Channel SendRequestChannel `json:"channel"`
 
-	// Content 消息内容 (required non-empty for CHAT); spec 003 caps only downlink messages (500), ccflow takes 2000 characters up
+	// Content 消息内容 (required non-empty for CHAT); spec 003 caps only downlink messages (500), ccflow takes 2000 characters up. IMAGE, AUDIO, VIDEO, FILE, FILE_IMAGE, FILE_VIDEO: objectKey,type of a file this visitor uploaded (uploadFileStream), of a type the mediaType carries (IMAGE and FILE_IMAGE jpg/png/bmp, AUDIO mp3/aac, VIDEO and FILE_VIDEO mp4, FILE any); LOCATE: latitude/longitude/description
 	Content     string                 `json:"content"`
 	ControlType SendRequestControlType `json:"controlType"`
 
@@ -14518,8 +15388,11 @@ type Tenant struct {
 	Logo       string    `json:"logo"`
 	Name       string    `json:"name"`
 	SiteId     string    `json:"siteId"`
-	UpdatedAt  time.Time `json:"updatedAt"`
-	VendorId   string    `json:"vendorId"`
+
+	// TransferWords The lines that, typed to the robot as a whole message (case, spaces and punctuation aside), ask for a person and act as TRANS2AGENT: the tenant's own, or the built-in list (转人工, 人工, 人工客服, 客服, human, agent, talk to an agent, …) while it has set none.
+	TransferWords []string  `json:"transferWords"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	VendorId      string    `json:"vendorId"`
 }
 
 // TenantFields defines model for TenantFields.
@@ -14534,6 +15407,9 @@ type TenantFields struct {
 
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
+
+	// TransferWords Replaces the lines that, typed to the robot, ask for a person (a line without letters or digits is refused; duplicates are dropped); [] turns the typed transfer off (the TRANS2AGENT control still works). Edits apply within 30 seconds on every replica.
+	TransferWords *[]string `json:"transferWords,omitempty"`
 
 	// VendorId spec 000's vendorId
 	VendorId *string `json:"vendorId,omitempty"`
@@ -15423,6 +16299,7 @@ type AgentMessagesdefaultJSONResponseBodyCode string
 
 // AgentSendMessageJSONBody defines parameters for AgentSendMessage.
 type AgentSendMessageJSONBody struct {
+	// Content text; for a file, the objectKey,type POST /files answered; for LOCATE, latitude/longitude/description
 	Content     string                             `json:"content"`
 	MediaType   *AgentSendMessageJSONBodyMediaType `json:"mediaType,omitempty"`
 	MessageCode *string                            `json:"messageCode,omitempty"`
@@ -15488,6 +16365,21 @@ type AgentTransfer503JSONResponseBodyCode string
 // AgentTransferdefaultJSONResponseBodyCode defines parameters for AgentTransfer.
 type AgentTransferdefaultJSONResponseBodyCode string
 
+// AgentTyping401JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping401JSONResponseBodyCode string
+
+// AgentTyping403JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping403JSONResponseBodyCode string
+
+// AgentTyping404JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping404JSONResponseBodyCode string
+
+// AgentTyping503JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping503JSONResponseBodyCode string
+
+// AgentTypingdefaultJSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTypingdefaultJSONResponseBodyCode string
+
 // AgentEventsParams defines parameters for AgentEvents.
 type AgentEventsParams struct {
 	Cursor *int64 `form:"cursor,omitempty" json:"cursor,omitempty"`
@@ -15505,6 +16397,56 @@ type AgentEvents503JSONResponseBodyCode string
 
 // AgentEventsdefaultJSONResponseBodyCode defines parameters for AgentEvents.
 type AgentEventsdefaultJSONResponseBodyCode string
+
+// AgentUploadFileMultipartBody defines parameters for AgentUploadFile.
+type AgentUploadFileMultipartBody struct {
+	File     openapi_types.File                    `json:"file"`
+	FileType *AgentUploadFileMultipartBodyFileType `json:"fileType,omitempty"`
+}
+
+// AgentUploadFileMultipartBodyFileType defines parameters for AgentUploadFile.
+type AgentUploadFileMultipartBodyFileType string
+
+// AgentUploadFile200JSONResponseBodyMediaType defines parameters for AgentUploadFile.
+type AgentUploadFile200JSONResponseBodyMediaType string
+
+// AgentUploadFile400JSONResponseBodyCode defines parameters for AgentUploadFile.
+type AgentUploadFile400JSONResponseBodyCode string
+
+// AgentUploadFile401JSONResponseBodyCode defines parameters for AgentUploadFile.
+type AgentUploadFile401JSONResponseBodyCode string
+
+// AgentUploadFile413JSONResponseBodyCode defines parameters for AgentUploadFile.
+type AgentUploadFile413JSONResponseBodyCode string
+
+// AgentUploadFile503JSONResponseBodyCode defines parameters for AgentUploadFile.
+type AgentUploadFile503JSONResponseBodyCode string
+
+// AgentUploadFiledefaultJSONResponseBodyCode defines parameters for AgentUploadFile.
+type AgentUploadFiledefaultJSONResponseBodyCode string
+
+// AgentDownloadFileParams defines parameters for AgentDownloadFile.
+type AgentDownloadFileParams struct {
+	FileType *AgentDownloadFileParamsFileType `form:"fileType,omitempty" json:"fileType,omitempty"`
+}
+
+// AgentDownloadFileParamsFileType defines parameters for AgentDownloadFile.
+type AgentDownloadFileParamsFileType string
+
+// AgentDownloadFile400JSONResponseBodyCode defines parameters for AgentDownloadFile.
+type AgentDownloadFile400JSONResponseBodyCode string
+
+// AgentDownloadFile401JSONResponseBodyCode defines parameters for AgentDownloadFile.
+type AgentDownloadFile401JSONResponseBodyCode string
+
+// AgentDownloadFile403JSONResponseBodyCode defines parameters for AgentDownloadFile.
+type AgentDownloadFile403JSONResponseBodyCode string
+
+// AgentDownloadFile503JSONResponseBodyCode defines parameters for AgentDownloadFile.
+type AgentDownloadFile503JSONResponseBodyCode string
+
+// AgentDownloadFiledefaultJSONResponseBodyCode defines parameters for AgentDownloadFile.
+type AgentDownloadFiledefaultJSONResponseBodyCode string
 
 // AgentLeaveMessagesParams defines parameters for AgentLeaveMessages.
 type AgentLeaveMessagesParams struct {
@@ -15795,6 +16737,22 @@ type DoLeaveMessageJSONBody struct {
 // DoLeaveMessageJSONBodyChannel defines parameters for DoLeaveMessage.
 type DoLeaveMessageJSONBodyChannel string
 
+// DownloadFileStreamJSONBody defines parameters for DownloadFileStream.
+type DownloadFileStreamJSONBody struct {
+	Channel  DownloadFileStreamJSONBodyChannel  `json:"channel"`
+	FileId   string                             `json:"fileId"`
+	FileType DownloadFileStreamJSONBodyFileType `json:"fileType"`
+}
+
+// DownloadFileStreamJSONBodyChannel defines parameters for DownloadFileStream.
+type DownloadFileStreamJSONBodyChannel string
+
+// DownloadFileStreamJSONBodyFileType defines parameters for DownloadFileStream.
+type DownloadFileStreamJSONBodyFileType string
+
+// DownloadFileStream200JSONResponseBodyResultCode defines parameters for DownloadFileStream.
+type DownloadFileStream200JSONResponseBodyResultCode string
+
 // PollParams defines parameters for Poll.
 type PollParams struct {
 	// ReceiverId The applyToken userId; must be the token's own.
@@ -15877,6 +16835,27 @@ type SendParams struct {
 	// IdempotencyKey Makes a retried send take effect once; overrides messageCode.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
+
+// UploadFileStreamJSONBody defines parameters for UploadFileStream.
+type UploadFileStreamJSONBody struct {
+	Channel UploadFileStreamJSONBodyChannel `json:"channel"`
+
+	// FileStream the file in base64
+	FileStream string                           `json:"fileStream"`
+	FileType   UploadFileStreamJSONBodyFileType `json:"fileType"`
+}
+
+// UploadFileStreamJSONBodyChannel defines parameters for UploadFileStream.
+type UploadFileStreamJSONBodyChannel string
+
+// UploadFileStreamJSONBodyFileType defines parameters for UploadFileStream.
+type UploadFileStreamJSONBodyFileType string
+
+// UploadFileStream200JSONResponseBodyResultCode defines parameters for UploadFileStream.
+type UploadFileStream200JSONResponseBodyResultCode string
+
+// UploadFileStream200JSONResponseBodyReturnCode defines parameters for UploadFileStream.
+type UploadFileStream200JSONResponseBodyReturnCode string
 
 // CheckClickToCallSupportParams defines parameters for CheckClickToCallSupport.
 type CheckClickToCallSupportParams struct {
@@ -16277,6 +17256,9 @@ type AgentSendMessageJSONRequestBody AgentSendMessageJSONBody
 // AgentTransferJSONRequestBody defines body for AgentTransfer for application/json ContentType.
 type AgentTransferJSONRequestBody AgentTransferJSONBody
 
+// AgentUploadFileMultipartRequestBody defines body for AgentUploadFile for multipart/form-data ContentType.
+type AgentUploadFileMultipartRequestBody AgentUploadFileMultipartBody
+
 // AgentTagLeaveMessageJSONRequestBody defines body for AgentTagLeaveMessage for application/json ContentType.
 type AgentTagLeaveMessageJSONRequestBody AgentTagLeaveMessageJSONBody
 
@@ -16304,6 +17286,9 @@ type ApplyTokenJSONRequestBody = ApplyTokenRequest
 // DoLeaveMessageJSONRequestBody defines body for DoLeaveMessage for application/json ContentType.
 type DoLeaveMessageJSONRequestBody DoLeaveMessageJSONBody
 
+// DownloadFileStreamJSONRequestBody defines body for DownloadFileStream for application/json ContentType.
+type DownloadFileStreamJSONRequestBody DownloadFileStreamJSONBody
+
 // QueryPhraseByKeywordJSONRequestBody defines body for QueryPhraseByKeyword for application/json ContentType.
 type QueryPhraseByKeywordJSONRequestBody QueryPhraseByKeywordJSONBody
 
@@ -16315,6 +17300,9 @@ type SaveSatisfactionJSONRequestBody SaveSatisfactionJSONBody
 
 // SendJSONRequestBody defines body for Send for application/json ContentType.
 type SendJSONRequestBody = SendRequest
+
+// UploadFileStreamJSONRequestBody defines body for UploadFileStream for application/json ContentType.
+type UploadFileStreamJSONRequestBody UploadFileStreamJSONBody
 
 // CreateClickToCallJSONRequestBody defines body for CreateClickToCall for application/json ContentType.
 type CreateClickToCallJSONRequestBody CreateClickToCallJSONBody
@@ -16951,12 +17939,39 @@ type ClientInterface interface {
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
 	AgentTransfer(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AgentTyping Tell the visitor that the agent is typing
+	//
+	// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+	//
+	// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+	AgentTyping(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AgentEvents The agent's event feed (long-poll)
 	//
 	// Events after `cursor`, waiting up to `wait` seconds for the next one; resume from the answer's `cursor`.
 	//
 	// Corresponds with GET /api/agent/v1/events (the `AgentEvents` operationId).
 	AgentEvents(ctx context.Context, params *AgentEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentUploadFileWithBody Upload a file to send
+	//
+	// Multipart: the file in field `file`, its type in `fileType` or the file name's extension (the types and
+	// limits of uploadFileStream, checked the same way). Send it with POST …/messages, `mediaType` (the answer's
+	// default) and `content` (the answer's `objectKey,type`). A file not sent within an hour is removed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/agent/v1/files (the `AgentUploadFile` operationId).
+	AgentUploadFileWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentDownloadFile A file of a conversation the agent served
+	//
+	// The file itself, with its type's Content-Type (text files as attachments). `key` is a message's content
+	// (`objectKey,type`) or the objectKey with `fileType`. An agent gets the files of conversations they served
+	// and their own uploads; a supervisor any of the tenant's. Otherwise 403, as for a key that does not exist.
+	//
+	// Corresponds with GET /api/agent/v1/files/{key} (the `AgentDownloadFile` operationId).
+	AgentDownloadFile(ctx context.Context, key string, params *AgentDownloadFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AgentLeaveMessages A page of the tenant's leave messages, newest first
 	//
@@ -17224,11 +18239,44 @@ type ClientInterface interface {
 	// Corresponds with POST /apiaccess/ccmessaging/doLeaveMessage (the `DoLeaveMessage` operationId).
 	DoLeaveMessage(ctx context.Context, body DoLeaveMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadFileStreamWithBody Download a file of the visitor's conversation
+	//
+	// Spec 003 §9. `fileId` as poll carries it (its `fileId`, or its `content` `objectKey,type`), or a key this
+	// visitor uploaded. Only a party of the file's conversation gets it: its visitor (unless they deleted the
+	// message with chat-records/delete), the agents who served it, a supervisor of the tenant. Another visitor or
+	// tenant gets 403 with the same answer as for a key that does not exist.
+	//
+	// `resultCode`: `0` with `fileStream` (base64); `401` (HTTP 400) `objectKey is null!`; `2` (HTTP 400) no
+	// channel; `13` (HTTP 400) `param filetype Out of range!` (not a type of §8, or not the file's); `13` (HTTP 403)
+	// no such file for this user; `13` (HTTP 503) `downloadFileStream IOException`, the store is down.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/downloadFileStream (the `DownloadFileStream` operationId).
+	DownloadFileStreamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadFileStream Download a file of the visitor's conversation
+	//
+	// Spec 003 §9. `fileId` as poll carries it (its `fileId`, or its `content` `objectKey,type`), or a key this
+	// visitor uploaded. Only a party of the file's conversation gets it: its visitor (unless they deleted the
+	// message with chat-records/delete), the agents who served it, a supervisor of the tenant. Another visitor or
+	// tenant gets 403 with the same answer as for a key that does not exist.
+	//
+	// `resultCode`: `0` with `fileStream` (base64); `401` (HTTP 400) `objectKey is null!`; `2` (HTTP 400) no
+	// channel; `13` (HTTP 400) `param filetype Out of range!` (not a type of §8, or not the file's); `13` (HTTP 403)
+	// no such file for this user; `13` (HTTP 503) `downloadFileStream IOException`, the store is down.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/downloadFileStream (the `DownloadFileStream` operationId).
+	DownloadFileStream(ctx context.Context, body DownloadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Poll Receive the messages sent to the visitor (poll)
 	//
 	// Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 	// with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-	// waits up to S seconds (at most 30) for the next message when none is ready.
+	// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+	// to start typing (`agentTyping`).
 	//
 	// Corresponds with GET /apiaccess/ccmessaging/poll (the `Poll` operationId).
 	Poll(ctx context.Context, params *PollParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -17340,6 +18388,46 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /apiaccess/ccmessaging/send (the `Send` operationId).
 	Send(ctx context.Context, params *SendParams, body SendJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadFileStreamWithBody Upload a file (the visitor's)
+	//
+	// Spec 003 §8. The answer's `objectKey` goes into send's `content` as `objectKey,type` (e.g.
+	// `44992392-2078-4caa-af3f-16cc328db296,jpg`). `fileType` is one of jpg, png, bmp, mp3, aac, mp4, txt, csv;
+	// the spec's `bpm` is read as bmp. The content must be of that type (sniffed, not taken from the name), and
+	// no larger than its class's limit (`CCFLOW_FILE_MAX_IMAGE`, `_AUDIO`, `_VIDEO`, `_TEXT`; 10, 10, 50 and 5 MB by
+	// default); this route alone takes a body that large. `fileStream` is standard base64, line breaks allowed.
+	// The object is written before the key is answered; a key is random and never reused. A file no message sent
+	// within an hour is removed.
+	//
+	// `resultCode`: `0` stored; `2` (HTTP 400) a parameter is missing; `3` (HTTP 400, or 413 too large) a
+	// parameter is wrong: the channel, the type, the content is not of the type; `13` (HTTP 400) `decode file
+	// failed` (not base64) or `upload file exception` (malware found when `CCFLOW_CLAMD_ADDR` is set); `13` (HTTP
+	// 503) the store or the scanner is down.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
+	UploadFileStreamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadFileStream Upload a file (the visitor's)
+	//
+	// Spec 003 §8. The answer's `objectKey` goes into send's `content` as `objectKey,type` (e.g.
+	// `44992392-2078-4caa-af3f-16cc328db296,jpg`). `fileType` is one of jpg, png, bmp, mp3, aac, mp4, txt, csv;
+	// the spec's `bpm` is read as bmp. The content must be of that type (sniffed, not taken from the name), and
+	// no larger than its class's limit (`CCFLOW_FILE_MAX_IMAGE`, `_AUDIO`, `_VIDEO`, `_TEXT`; 10, 10, 50 and 5 MB by
+	// default); this route alone takes a body that large. `fileStream` is standard base64, line breaks allowed.
+	// The object is written before the key is answered; a key is random and never reused. A file no message sent
+	// within an hour is removed.
+	//
+	// `resultCode`: `0` stored; `2` (HTTP 400) a parameter is missing; `3` (HTTP 400, or 413 too large) a
+	// parameter is wrong: the channel, the type, the content is not of the type; `13` (HTTP 400) `decode file
+	// failed` (not base64) or `upload file exception` (malware found when `CCFLOW_CLAMD_ADDR` is set); `13` (HTTP
+	// 503) the store or the scanner is down.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
+	UploadFileStream(ctx context.Context, body UploadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CheckClickToCallSupport Whether the visitor's channel offers click-to-call
 	//
@@ -18848,6 +19936,23 @@ func (c *Client) AgentTransfer(ctx context.Context, id ConversationID, body Agen
 	return c.Client.Do(req)
 }
 
+// AgentTyping Tell the visitor that the agent is typing
+//
+// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+//
+// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+func (c *Client) AgentTyping(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentTypingRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AgentEvents The agent's event feed (long-poll)
 //
 // Events after `cursor`, waiting up to `wait` seconds for the next one; resume from the answer's `cursor`.
@@ -18855,6 +19960,46 @@ func (c *Client) AgentTransfer(ctx context.Context, id ConversationID, body Agen
 // Corresponds with GET /api/agent/v1/events (the `AgentEvents` operationId).
 func (c *Client) AgentEvents(ctx context.Context, params *AgentEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAgentEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentUploadFileWithBody Upload a file to send
+//
+// Multipart: the file in field `file`, its type in `fileType` or the file name's extension (the types and
+// limits of uploadFileStream, checked the same way). Send it with POST …/messages, `mediaType` (the answer's
+// default) and `content` (the answer's `objectKey,type`). A file not sent within an hour is removed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/agent/v1/files (the `AgentUploadFile` operationId).
+func (c *Client) AgentUploadFileWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentUploadFileRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentDownloadFile A file of a conversation the agent served
+//
+// The file itself, with its type's Content-Type (text files as attachments). `key` is a message's content
+// (`objectKey,type`) or the objectKey with `fileType`. An agent gets the files of conversations they served
+// and their own uploads; a supervisor any of the tenant's. Otherwise 403, as for a key that does not exist.
+//
+// Corresponds with GET /api/agent/v1/files/{key} (the `AgentDownloadFile` operationId).
+func (c *Client) AgentDownloadFile(ctx context.Context, key string, params *AgentDownloadFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentDownloadFileRequest(c.Server, key, params)
 	if err != nil {
 		return nil, err
 	}
@@ -19421,11 +20566,64 @@ func (c *Client) DoLeaveMessage(ctx context.Context, body DoLeaveMessageJSONRequ
 	return c.Client.Do(req)
 }
 
+// DownloadFileStreamWithBody Download a file of the visitor's conversation
+//
+// Spec 003 §9. `fileId` as poll carries it (its `fileId`, or its `content` `objectKey,type`), or a key this
+// visitor uploaded. Only a party of the file's conversation gets it: its visitor (unless they deleted the
+// message with chat-records/delete), the agents who served it, a supervisor of the tenant. Another visitor or
+// tenant gets 403 with the same answer as for a key that does not exist.
+//
+// `resultCode`: `0` with `fileStream` (base64); `401` (HTTP 400) `objectKey is null!`; `2` (HTTP 400) no
+// channel; `13` (HTTP 400) `param filetype Out of range!` (not a type of §8, or not the file's); `13` (HTTP 403)
+// no such file for this user; `13` (HTTP 503) `downloadFileStream IOException`, the store is down.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/downloadFileStream (the `DownloadFileStream` operationId).
+func (c *Client) DownloadFileStreamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadFileStreamRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadFileStream Download a file of the visitor's conversation
+//
+// Spec 003 §9. `fileId` as poll carries it (its `fileId`, or its `content` `objectKey,type`), or a key this
+// visitor uploaded. Only a party of the file's conversation gets it: its visitor (unless they deleted the
+// message with chat-records/delete), the agents who served it, a supervisor of the tenant. Another visitor or
+// tenant gets 403 with the same answer as for a key that does not exist.
+//
+// `resultCode`: `0` with `fileStream` (base64); `401` (HTTP 400) `objectKey is null!`; `2` (HTTP 400) no
+// channel; `13` (HTTP 400) `param filetype Out of range!` (not a type of §8, or not the file's); `13` (HTTP 403)
+// no such file for this user; `13` (HTTP 503) `downloadFileStream IOException`, the store is down.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/downloadFileStream (the `DownloadFileStream` operationId).
+func (c *Client) DownloadFileStream(ctx context.Context, body DownloadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadFileStreamRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // Poll Receive the messages sent to the visitor (poll)
 //
 // Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 // with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-// waits up to S seconds (at most 30) for the next message when none is ready.
+// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+// to start typing (`agentTyping`).
 //
 // Corresponds with GET /apiaccess/ccmessaging/poll (the `Poll` operationId).
 func (c *Client) Poll(ctx context.Context, params *PollParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -19618,6 +20816,66 @@ func (c *Client) SendWithBody(ctx context.Context, params *SendParams, contentTy
 // Corresponds with POST /apiaccess/ccmessaging/send (the `Send` operationId).
 func (c *Client) Send(ctx context.Context, params *SendParams, body SendJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSendRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadFileStreamWithBody Upload a file (the visitor's)
+//
+// Spec 003 §8. The answer's `objectKey` goes into send's `content` as `objectKey,type` (e.g.
+// `44992392-2078-4caa-af3f-16cc328db296,jpg`). `fileType` is one of jpg, png, bmp, mp3, aac, mp4, txt, csv;
+// the spec's `bpm` is read as bmp. The content must be of that type (sniffed, not taken from the name), and
+// no larger than its class's limit (`CCFLOW_FILE_MAX_IMAGE`, `_AUDIO`, `_VIDEO`, `_TEXT`; 10, 10, 50 and 5 MB by
+// default); this route alone takes a body that large. `fileStream` is standard base64, line breaks allowed.
+// The object is written before the key is answered; a key is random and never reused. A file no message sent
+// within an hour is removed.
+//
+// `resultCode`: `0` stored; `2` (HTTP 400) a parameter is missing; `3` (HTTP 400, or 413 too large) a
+// parameter is wrong: the channel, the type, the content is not of the type; `13` (HTTP 400) `decode file
+// failed` (not base64) or `upload file exception` (malware found when `CCFLOW_CLAMD_ADDR` is set); `13` (HTTP
+// 503) the store or the scanner is down.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
+func (c *Client) UploadFileStreamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadFileStreamRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadFileStream Upload a file (the visitor's)
+//
+// Spec 003 §8. The answer's `objectKey` goes into send's `content` as `objectKey,type` (e.g.
+// `44992392-2078-4caa-af3f-16cc328db296,jpg`). `fileType` is one of jpg, png, bmp, mp3, aac, mp4, txt, csv;
+// the spec's `bpm` is read as bmp. The content must be of that type (sniffed, not taken from the name), and
+// no larger than its class's limit (`CCFLOW_FILE_MAX_IMAGE`, `_AUDIO`, `_VIDEO`, `_TEXT`; 10, 10, 50 and 5 MB by
+// default); this route alone takes a body that large. `fileStream` is standard base64, line breaks allowed.
+// The object is written before the key is answered; a key is random and never reused. A file no message sent
+// within an hour is removed.
+//
+// `resultCode`: `0` stored; `2` (HTTP 400) a parameter is missing; `3` (HTTP 400, or 413 too large) a
+// parameter is wrong: the channel, the type, the content is not of the type; `13` (HTTP 400) `decode file
+// failed` (not base64) or `upload file exception` (malware found when `CCFLOW_CLAMD_ADDR` is set); `13` (HTTP
+// 503) the store or the scanner is down.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
+func (c *Client) UploadFileStream(ctx context.Context, body UploadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadFileStreamRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -22747,6 +24005,40 @@ func NewAgentTransferRequestWithBody(server string, id ConversationID, contentTy
 	return req, nil
 }
 
+// NewAgentTypingRequest constructs an http.Request for the AgentTyping method
+func NewAgentTypingRequest(server string, id ConversationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/conversations/%s/typing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAgentEventsRequest constructs an http.Request for the AgentEvents method
 func NewAgentEventsRequest(server string, params *AgentEventsParams) (*http.Request, error) {
 	var err error
@@ -22790,6 +24082,96 @@ func NewAgentEventsRequest(server string, params *AgentEventsParams) (*http.Requ
 		if params.Wait != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAgentUploadFileRequestWithBody constructs an http.Request for the AgentUploadFile method, with any body, and a specified content type
+func NewAgentUploadFileRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/files")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAgentDownloadFileRequest constructs an http.Request for the AgentDownloadFile method
+func NewAgentDownloadFileRequest(server string, key string, params *AgentDownloadFileParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/files/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.FileType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fileType", *params.FileType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -23706,6 +25088,46 @@ func NewDoLeaveMessageRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewDownloadFileStreamRequest calls the generic DownloadFileStream builder with application/json body
+func NewDownloadFileStreamRequest(server string, body DownloadFileStreamJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDownloadFileStreamRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDownloadFileStreamRequestWithBody constructs an http.Request for the DownloadFileStream method, with any body, and a specified content type
+func NewDownloadFileStreamRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apiaccess/ccmessaging/downloadFileStream")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPollRequest constructs an http.Request for the Poll method
 func NewPollRequest(server string, params *PollParams) (*http.Request, error) {
 	var err error
@@ -23967,6 +25389,46 @@ func NewSendRequestWithBody(server string, params *SendParams, contentType strin
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewUploadFileStreamRequest calls the generic UploadFileStream builder with application/json body
+func NewUploadFileStreamRequest(server string, body UploadFileStreamJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUploadFileStreamRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUploadFileStreamRequestWithBody constructs an http.Request for the UploadFileStream method, with any body, and a specified content type
+func NewUploadFileStreamRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apiaccess/ccmessaging/uploadFileStream")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -25747,6 +27209,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
 	AgentTransferWithResponse(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error)
 
+	// AgentTypingWithResponse Tell the visitor that the agent is typing
+	//
+	// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+	AgentTypingWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentTypingResponse, error)
+
 	// AgentEventsWithResponse The agent's event feed (long-poll)
 	//
 	// Events after `cursor`, waiting up to `wait` seconds for the next one; resume from the answer's `cursor`.
@@ -25755,6 +27226,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/agent/v1/events (the `AgentEvents` operationId).
 	AgentEventsWithResponse(ctx context.Context, params *AgentEventsParams, reqEditors ...RequestEditorFn) (*AgentEventsResponse, error)
+
+	// AgentUploadFileWithBodyWithResponse Upload a file to send
+	//
+	// Multipart: the file in field `file`, its type in `fileType` or the file name's extension (the types and
+	// limits of uploadFileStream, checked the same way). Send it with POST …/messages, `mediaType` (the answer's
+	// default) and `content` (the answer's `objectKey,type`). A file not sent within an hour is removed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/files (the `AgentUploadFile` operationId).
+	AgentUploadFileWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AgentUploadFileResponse, error)
+
+	// AgentDownloadFileWithResponse A file of a conversation the agent served
+	//
+	// The file itself, with its type's Content-Type (text files as attachments). `key` is a message's content
+	// (`objectKey,type`) or the objectKey with `fileType`. An agent gets the files of conversations they served
+	// and their own uploads; a supervisor any of the tenant's. Otherwise 403, as for a key that does not exist.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/agent/v1/files/{key} (the `AgentDownloadFile` operationId).
+	AgentDownloadFileWithResponse(ctx context.Context, key string, params *AgentDownloadFileParams, reqEditors ...RequestEditorFn) (*AgentDownloadFileResponse, error)
 
 	// AgentLeaveMessagesWithResponse A page of the tenant's leave messages, newest first
 	//
@@ -26044,11 +27537,44 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /apiaccess/ccmessaging/doLeaveMessage (the `DoLeaveMessage` operationId).
 	DoLeaveMessageWithResponse(ctx context.Context, body DoLeaveMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*DoLeaveMessageResponse, error)
 
+	// DownloadFileStreamWithBodyWithResponse Download a file of the visitor's conversation
+	//
+	// Spec 003 §9. `fileId` as poll carries it (its `fileId`, or its `content` `objectKey,type`), or a key this
+	// visitor uploaded. Only a party of the file's conversation gets it: its visitor (unless they deleted the
+	// message with chat-records/delete), the agents who served it, a supervisor of the tenant. Another visitor or
+	// tenant gets 403 with the same answer as for a key that does not exist.
+	//
+	// `resultCode`: `0` with `fileStream` (base64); `401` (HTTP 400) `objectKey is null!`; `2` (HTTP 400) no
+	// channel; `13` (HTTP 400) `param filetype Out of range!` (not a type of §8, or not the file's); `13` (HTTP 403)
+	// no such file for this user; `13` (HTTP 503) `downloadFileStream IOException`, the store is down.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/downloadFileStream (the `DownloadFileStream` operationId).
+	DownloadFileStreamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DownloadFileStreamResponse, error)
+
+	// DownloadFileStreamWithResponse Download a file of the visitor's conversation
+	//
+	// Spec 003 §9. `fileId` as poll carries it (its `fileId`, or its `content` `objectKey,type`), or a key this
+	// visitor uploaded. Only a party of the file's conversation gets it: its visitor (unless they deleted the
+	// message with chat-records/delete), the agents who served it, a supervisor of the tenant. Another visitor or
+	// tenant gets 403 with the same answer as for a key that does not exist.
+	//
+	// `resultCode`: `0` with `fileStream` (base64); `401` (HTTP 400) `objectKey is null!`; `2` (HTTP 400) no
+	// channel; `13` (HTTP 400) `param filetype Out of range!` (not a type of §8, or not the file's); `13` (HTTP 403)
+	// no such file for this user; `13` (HTTP 503) `downloadFileStream IOException`, the store is down.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/downloadFileStream (the `DownloadFileStream` operationId).
+	DownloadFileStreamWithResponse(ctx context.Context, body DownloadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*DownloadFileStreamResponse, error)
+
 	// PollWithResponse Receive the messages sent to the visitor (poll)
 	//
 	// Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 	// with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-	// waits up to S seconds (at most 30) for the next message when none is ready.
+	// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+	// to start typing (`agentTyping`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -26162,6 +27688,46 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /apiaccess/ccmessaging/send (the `Send` operationId).
 	SendWithResponse(ctx context.Context, params *SendParams, body SendJSONRequestBody, reqEditors ...RequestEditorFn) (*SendResponse, error)
+
+	// UploadFileStreamWithBodyWithResponse Upload a file (the visitor's)
+	//
+	// Spec 003 §8. The answer's `objectKey` goes into send's `content` as `objectKey,type` (e.g.
+	// `44992392-2078-4caa-af3f-16cc328db296,jpg`). `fileType` is one of jpg, png, bmp, mp3, aac, mp4, txt, csv;
+	// the spec's `bpm` is read as bmp. The content must be of that type (sniffed, not taken from the name), and
+	// no larger than its class's limit (`CCFLOW_FILE_MAX_IMAGE`, `_AUDIO`, `_VIDEO`, `_TEXT`; 10, 10, 50 and 5 MB by
+	// default); this route alone takes a body that large. `fileStream` is standard base64, line breaks allowed.
+	// The object is written before the key is answered; a key is random and never reused. A file no message sent
+	// within an hour is removed.
+	//
+	// `resultCode`: `0` stored; `2` (HTTP 400) a parameter is missing; `3` (HTTP 400, or 413 too large) a
+	// parameter is wrong: the channel, the type, the content is not of the type; `13` (HTTP 400) `decode file
+	// failed` (not base64) or `upload file exception` (malware found when `CCFLOW_CLAMD_ADDR` is set); `13` (HTTP
+	// 503) the store or the scanner is down.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
+	UploadFileStreamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileStreamResponse, error)
+
+	// UploadFileStreamWithResponse Upload a file (the visitor's)
+	//
+	// Spec 003 §8. The answer's `objectKey` goes into send's `content` as `objectKey,type` (e.g.
+	// `44992392-2078-4caa-af3f-16cc328db296,jpg`). `fileType` is one of jpg, png, bmp, mp3, aac, mp4, txt, csv;
+	// the spec's `bpm` is read as bmp. The content must be of that type (sniffed, not taken from the name), and
+	// no larger than its class's limit (`CCFLOW_FILE_MAX_IMAGE`, `_AUDIO`, `_VIDEO`, `_TEXT`; 10, 10, 50 and 5 MB by
+	// default); this route alone takes a body that large. `fileStream` is standard base64, line breaks allowed.
+	// The object is written before the key is answered; a key is random and never reused. A file no message sent
+	// within an hour is removed.
+	//
+	// `resultCode`: `0` stored; `2` (HTTP 400) a parameter is missing; `3` (HTTP 400, or 413 too large) a
+	// parameter is wrong: the channel, the type, the content is not of the type; `13` (HTTP 400) `decode file
+	// failed` (not base64) or `upload file exception` (malware found when `CCFLOW_CLAMD_ADDR` is set); `13` (HTTP
+	// 503) the store or the scanner is down.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
+	UploadFileStreamWithResponse(ctx context.Context, body UploadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*UploadFileStreamResponse, error)
 
 	// CheckClickToCallSupportWithResponse Whether the visitor's channel offers click-to-call
 	//
@@ -30472,6 +32038,75 @@ func (r AgentTransferResponse) ContentType() string {
 	return ""
 }
 
+type AgentTypingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentTypingResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentTypingResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AgentTypingResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentTypingResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentTypingResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentTypingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentTypingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentTypingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentTypingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AgentEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -30541,6 +32176,165 @@ func (r AgentEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AgentEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AgentUploadFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// Content objectKey,type: the content of the message that sends it
+		Content   string                                      `json:"content"`
+		FileType  string                                      `json:"fileType"`
+		MediaType AgentUploadFile200JSONResponseBodyMediaType `json:"mediaType"`
+		ObjectKey openapi_types.UUID                          `json:"objectKey"`
+		Size      int64                                       `json:"size"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentUploadFileResponse) GetJSON200() *struct {
+	// Content objectKey,type: the content of the message that sends it
+	Content   string                                      `json:"content"`
+	FileType  string                                      `json:"fileType"`
+	MediaType AgentUploadFile200JSONResponseBodyMediaType `json:"mediaType"`
+	ObjectKey openapi_types.UUID                          `json:"objectKey"`
+	Size      int64                                       `json:"size"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AgentUploadFileResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentUploadFileResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AgentUploadFileResponse) GetJSON413() *JsonError {
+	return r.JSON413
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentUploadFileResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentUploadFileResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentUploadFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentUploadFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentUploadFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentUploadFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AgentDownloadFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AgentDownloadFileResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentDownloadFileResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentDownloadFileResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentDownloadFileResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentDownloadFileResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentDownloadFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentDownloadFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentDownloadFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentDownloadFileResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -32453,6 +34247,106 @@ func (r DoLeaveMessageResponse) ContentType() string {
 	return ""
 }
 
+// DownloadFileStreamResponse503Headers the declared response headers of an HTTP 503 response for DownloadFileStream
+type DownloadFileStreamResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DownloadFileStreamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// FileStream the file in base64
+		FileStream string                                          `json:"fileStream"`
+		ResultCode DownloadFileStream200JSONResponseBodyResultCode `json:"resultCode"`
+		ResultDesc string                                          `json:"resultDesc"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CcResult
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CcUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CcResult
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *CcTooLarge
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CcUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CcError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DownloadFileStreamResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DownloadFileStreamResponse) GetJSON200() *struct {
+	// FileStream the file in base64
+	FileStream string                                          `json:"fileStream"`
+	ResultCode DownloadFileStream200JSONResponseBodyResultCode `json:"resultCode"`
+	ResultDesc string                                          `json:"resultDesc"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadFileStreamResponse) GetJSON400() *CcResult {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadFileStreamResponse) GetJSON401() *CcUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadFileStreamResponse) GetJSON403() *CcResult {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DownloadFileStreamResponse) GetJSON413() *CcTooLarge {
+	return r.JSON413
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DownloadFileStreamResponse) GetJSON503() *CcUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DownloadFileStreamResponse) GetJSONDefault() *CcError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadFileStreamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadFileStreamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadFileStreamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadFileStreamResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PollResponse200Headers the declared response headers of an HTTP 200 response for Poll
 type PollResponse200Headers struct {
 	CcmessagingToken *string
@@ -32468,6 +34362,9 @@ type PollResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
+		// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+		AgentTyping *bool `json:"agentTyping,omitempty"`
+
 		// Cursor ccflow's addition: the cursor to resume from
 		Cursor           *int64            `json:"cursor,omitempty"`
 		DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`
@@ -32496,6 +34393,9 @@ type PollResponse struct {
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r PollResponse) GetJSON200() *struct {
+	// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+	AgentTyping *bool `json:"agentTyping,omitempty"`
+
 	// Cursor ccflow's addition: the cursor to resume from
 	Cursor           *int64            `json:"cursor,omitempty"`
 	DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`
@@ -32969,6 +34869,110 @@ func (r SendResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SendResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadFileStreamResponse503Headers the declared response headers of an HTTP 503 response for UploadFileStream
+type UploadFileStreamResponse503Headers struct {
+	RetryAfter *string
+}
+
+type UploadFileStreamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		ObjectKey  openapi_types.UUID                            `json:"objectKey"`
+		ResultCode UploadFileStream200JSONResponseBodyResultCode `json:"resultCode"`
+		ResultDesc string                                        `json:"resultDesc"`
+
+		// ReturnCode the spec sample's name for resultCode
+		ReturnCode UploadFileStream200JSONResponseBodyReturnCode `json:"returnCode"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CcResult
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CcUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CcForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *CcResult
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CcUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CcError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UploadFileStreamResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadFileStreamResponse) GetJSON200() *struct {
+	ObjectKey  openapi_types.UUID                            `json:"objectKey"`
+	ResultCode UploadFileStream200JSONResponseBodyResultCode `json:"resultCode"`
+	ResultDesc string                                        `json:"resultDesc"`
+
+	// ReturnCode the spec sample's name for resultCode
+	ReturnCode UploadFileStream200JSONResponseBodyReturnCode `json:"returnCode"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UploadFileStreamResponse) GetJSON400() *CcResult {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UploadFileStreamResponse) GetJSON401() *CcUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UploadFileStreamResponse) GetJSON403() *CcForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UploadFileStreamResponse) GetJSON413() *CcResult {
+	return r.JSON413
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UploadFileStreamResponse) GetJSON503() *CcUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UploadFileStreamResponse) GetJSONDefault() *CcError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadFileStreamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadFileStreamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadFileStreamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadFileStreamResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -35752,6 +37756,21 @@ func (c *ClientWithResponses) AgentTransferWithResponse(ctx context.Context, id 
 	return ParseAgentTransferResponse(rsp)
 }
 
+// AgentTypingWithResponse Tell the visitor that the agent is typing
+//
+// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+func (c *ClientWithResponses) AgentTypingWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentTypingResponse, error) {
+	rsp, err := c.AgentTyping(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentTypingResponse(rsp)
+}
+
 // AgentEventsWithResponse The agent's event feed (long-poll)
 //
 // Events after `cursor`, waiting up to `wait` seconds for the next one; resume from the answer's `cursor`.
@@ -35765,6 +37784,40 @@ func (c *ClientWithResponses) AgentEventsWithResponse(ctx context.Context, param
 		return nil, err
 	}
 	return ParseAgentEventsResponse(rsp)
+}
+
+// AgentUploadFileWithBodyWithResponse Upload a file to send
+//
+// Multipart: the file in field `file`, its type in `fileType` or the file name's extension (the types and
+// limits of uploadFileStream, checked the same way). Send it with POST …/messages, `mediaType` (the answer's
+// default) and `content` (the answer's `objectKey,type`). A file not sent within an hour is removed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/files (the `AgentUploadFile` operationId).
+func (c *ClientWithResponses) AgentUploadFileWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AgentUploadFileResponse, error) {
+	rsp, err := c.AgentUploadFileWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentUploadFileResponse(rsp)
+}
+
+// AgentDownloadFileWithResponse A file of a conversation the agent served
+//
+// The file itself, with its type's Content-Type (text files as attachments). `key` is a message's content
+// (`objectKey,type`) or the objectKey with `fileType`. An agent gets the files of conversations they served
+// and their own uploads; a supervisor any of the tenant's. Otherwise 403, as for a key that does not exist.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/agent/v1/files/{key} (the `AgentDownloadFile` operationId).
+func (c *ClientWithResponses) AgentDownloadFileWithResponse(ctx context.Context, key string, params *AgentDownloadFileParams, reqEditors ...RequestEditorFn) (*AgentDownloadFileResponse, error) {
+	rsp, err := c.AgentDownloadFile(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentDownloadFileResponse(rsp)
 }
 
 // AgentLeaveMessagesWithResponse A page of the tenant's leave messages, newest first
@@ -36229,11 +38282,56 @@ func (c *ClientWithResponses) DoLeaveMessageWithResponse(ctx context.Context, bo
 	return ParseDoLeaveMessageResponse(rsp)
 }
 
+// DownloadFileStreamWithBodyWithResponse Download a file of the visitor's conversation
+//
+// Spec 003 §9. `fileId` as poll carries it (its `fileId`, or its `content` `objectKey,type`), or a key this
+// visitor uploaded. Only a party of the file's conversation gets it: its visitor (unless they deleted the
+// message with chat-records/delete), the agents who served it, a supervisor of the tenant. Another visitor or
+// tenant gets 403 with the same answer as for a key that does not exist.
+//
+// `resultCode`: `0` with `fileStream` (base64); `401` (HTTP 400) `objectKey is null!`; `2` (HTTP 400) no
+// channel; `13` (HTTP 400) `param filetype Out of range!` (not a type of §8, or not the file's); `13` (HTTP 403)
+// no such file for this user; `13` (HTTP 503) `downloadFileStream IOException`, the store is down.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/downloadFileStream (the `DownloadFileStream` operationId).
+func (c *ClientWithResponses) DownloadFileStreamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DownloadFileStreamResponse, error) {
+	rsp, err := c.DownloadFileStreamWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadFileStreamResponse(rsp)
+}
+
+// DownloadFileStreamWithResponse Download a file of the visitor's conversation
+//
+// Spec 003 §9. `fileId` as poll carries it (its `fileId`, or its `content` `objectKey,type`), or a key this
+// visitor uploaded. Only a party of the file's conversation gets it: its visitor (unless they deleted the
+// message with chat-records/delete), the agents who served it, a supervisor of the tenant. Another visitor or
+// tenant gets 403 with the same answer as for a key that does not exist.
+//
+// `resultCode`: `0` with `fileStream` (base64); `401` (HTTP 400) `objectKey is null!`; `2` (HTTP 400) no
+// channel; `13` (HTTP 400) `param filetype Out of range!` (not a type of §8, or not the file's); `13` (HTTP 403)
+// no such file for this user; `13` (HTTP 503) `downloadFileStream IOException`, the store is down.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/downloadFileStream (the `DownloadFileStream` operationId).
+func (c *ClientWithResponses) DownloadFileStreamWithResponse(ctx context.Context, body DownloadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*DownloadFileStreamResponse, error) {
+	rsp, err := c.DownloadFileStream(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadFileStreamResponse(rsp)
+}
+
 // PollWithResponse Receive the messages sent to the visitor (poll)
 //
 // Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 // with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-// waits up to S seconds (at most 30) for the next message when none is ready.
+// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+// to start typing (`agentTyping`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36400,6 +38498,58 @@ func (c *ClientWithResponses) SendWithResponse(ctx context.Context, params *Send
 		return nil, err
 	}
 	return ParseSendResponse(rsp)
+}
+
+// UploadFileStreamWithBodyWithResponse Upload a file (the visitor's)
+//
+// Spec 003 §8. The answer's `objectKey` goes into send's `content` as `objectKey,type` (e.g.
+// `44992392-2078-4caa-af3f-16cc328db296,jpg`). `fileType` is one of jpg, png, bmp, mp3, aac, mp4, txt, csv;
+// the spec's `bpm` is read as bmp. The content must be of that type (sniffed, not taken from the name), and
+// no larger than its class's limit (`CCFLOW_FILE_MAX_IMAGE`, `_AUDIO`, `_VIDEO`, `_TEXT`; 10, 10, 50 and 5 MB by
+// default); this route alone takes a body that large. `fileStream` is standard base64, line breaks allowed.
+// The object is written before the key is answered; a key is random and never reused. A file no message sent
+// within an hour is removed.
+//
+// `resultCode`: `0` stored; `2` (HTTP 400) a parameter is missing; `3` (HTTP 400, or 413 too large) a
+// parameter is wrong: the channel, the type, the content is not of the type; `13` (HTTP 400) `decode file
+// failed` (not base64) or `upload file exception` (malware found when `CCFLOW_CLAMD_ADDR` is set); `13` (HTTP
+// 503) the store or the scanner is down.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
+func (c *ClientWithResponses) UploadFileStreamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileStreamResponse, error) {
+	rsp, err := c.UploadFileStreamWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadFileStreamResponse(rsp)
+}
+
+// UploadFileStreamWithResponse Upload a file (the visitor's)
+//
+// Spec 003 §8. The answer's `objectKey` goes into send's `content` as `objectKey,type` (e.g.
+// `44992392-2078-4caa-af3f-16cc328db296,jpg`). `fileType` is one of jpg, png, bmp, mp3, aac, mp4, txt, csv;
+// the spec's `bpm` is read as bmp. The content must be of that type (sniffed, not taken from the name), and
+// no larger than its class's limit (`CCFLOW_FILE_MAX_IMAGE`, `_AUDIO`, `_VIDEO`, `_TEXT`; 10, 10, 50 and 5 MB by
+// default); this route alone takes a body that large. `fileStream` is standard base64, line breaks allowed.
+// The object is written before the key is answered; a key is random and never reused. A file no message sent
+// within an hour is removed.
+//
+// `resultCode`: `0` stored; `2` (HTTP 400) a parameter is missing; `3` (HTTP 400, or 413 too large) a
+// parameter is wrong: the channel, the type, the content is not of the type; `13` (HTTP 400) `decode file
+// failed` (not base64) or `upload file exception` (malware found when `CCFLOW_CLAMD_ADDR` is set); `13` (HTTP
+// 503) the store or the scanner is down.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
+func (c *ClientWithResponses) UploadFileStreamWithResponse(ctx context.Context, body UploadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*UploadFileStreamResponse, error) {
+	rsp, err := c.UploadFileStream(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadFileStreamResponse(rsp)
 }
 
 // CheckClickToCallSupportWithResponse Whether the visitor's channel offers click-to-call
@@ -40040,6 +42190,63 @@ func ParseAgentTransferResponse(rsp *http.Response) (*AgentTransferResponse, err
 	return response, nil
 }
 
+// ParseAgentTypingResponse parses an HTTP response from a AgentTypingWithResponse call
+func ParseAgentTypingResponse(rsp *http.Response) (*AgentTypingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentTypingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAgentEventsResponse parses an HTTP response from a AgentEventsWithResponse call
 func ParseAgentEventsResponse(rsp *http.Response) (*AgentEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -40077,6 +42284,128 @@ func ParseAgentEventsResponse(rsp *http.Response) (*AgentEventsResponse, error) 
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentUploadFileResponse parses an HTTP response from a AgentUploadFileWithResponse call
+func ParseAgentUploadFileResponse(rsp *http.Response) (*AgentUploadFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentUploadFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// Content objectKey,type: the content of the message that sends it
+			Content   string                                      `json:"content"`
+			FileType  string                                      `json:"fileType"`
+			MediaType AgentUploadFile200JSONResponseBodyMediaType `json:"mediaType"`
+			ObjectKey openapi_types.UUID                          `json:"objectKey"`
+			Size      int64                                       `json:"size"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentDownloadFileResponse parses an HTTP response from a AgentDownloadFileWithResponse call
+func ParseAgentDownloadFileResponse(rsp *http.Response) (*AgentDownloadFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentDownloadFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest JsonError
@@ -41590,6 +43919,92 @@ func ParseDoLeaveMessageResponse(rsp *http.Response) (*DoLeaveMessageResponse, e
 	return response, nil
 }
 
+// ParseDownloadFileStreamResponse parses an HTTP response from a DownloadFileStreamWithResponse call
+func ParseDownloadFileStreamResponse(rsp *http.Response) (*DownloadFileStreamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadFileStreamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// FileStream the file in base64
+			FileStream string                                          `json:"fileStream"`
+			ResultCode DownloadFileStream200JSONResponseBodyResultCode `json:"resultCode"`
+			ResultDesc string                                          `json:"resultDesc"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CcResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CcUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CcResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest CcTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CcUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CcError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DownloadFileStreamResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParsePollResponse parses an HTTP response from a PollWithResponse call
 func ParsePollResponse(rsp *http.Response) (*PollResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -41606,6 +44021,9 @@ func ParsePollResponse(rsp *http.Response) (*PollResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
+			// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+			AgentTyping *bool `json:"agentTyping,omitempty"`
+
 			// Cursor ccflow's addition: the cursor to resume from
 			Cursor           *int64            `json:"cursor,omitempty"`
 			DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`
@@ -42017,6 +44435,94 @@ func ParseSendResponse(rsp *http.Response) (*SendResponse, error) {
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers SendResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadFileStreamResponse parses an HTTP response from a UploadFileStreamWithResponse call
+func ParseUploadFileStreamResponse(rsp *http.Response) (*UploadFileStreamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadFileStreamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			ObjectKey  openapi_types.UUID                            `json:"objectKey"`
+			ResultCode UploadFileStream200JSONResponseBodyResultCode `json:"resultCode"`
+			ResultDesc string                                        `json:"resultDesc"`
+
+			// ReturnCode the spec sample's name for resultCode
+			ReturnCode UploadFileStream200JSONResponseBodyReturnCode `json:"returnCode"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CcResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CcUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CcForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest CcResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CcUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CcError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers UploadFileStreamResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
