@@ -113,3 +113,27 @@ func TestGormLogsFailuresWithoutValues(t *testing.T) {
 	require.Contains(t, logged, "INSERT INTO app_keys")
 	require.NotContains(t, logged, "very-secret-value")
 }
+
+// TestSQLiteInsertsWithoutReturning: an insert on SQLite does not carry
+// RETURNING (which SQLite runs as a trigger, keeping a statement journal for
+// every insert), and still hands back the new row's id, for one row and for
+// several.
+func TestSQLiteInsertsWithoutReturning(t *testing.T) {
+	db := modelstest.SQLiteDB(t)
+	rec := models.ChatRecord{TenantID: "t", ConversationID: "c", UserID: "u", Seq: 1, MessageCode: "c-1", CreatedAt: time.Now()}
+	stmt := db.Session(&gorm.Session{DryRun: true}).Create(&rec).Statement
+	require.NotContains(t, stmt.SQL.String(), "RETURNING")
+
+	require.NoError(t, db.Create(&rec).Error)
+	require.NotZero(t, rec.ID)
+	more := []models.ChatRecord{
+		{TenantID: "t", ConversationID: "c", UserID: "u", Seq: 2, MessageCode: "c-2", CreatedAt: time.Now()},
+		{TenantID: "t", ConversationID: "c", UserID: "u", Seq: 3, MessageCode: "c-3", CreatedAt: time.Now()},
+	}
+	require.NoError(t, db.Create(&more).Error)
+	for _, r := range more {
+		var stored models.ChatRecord
+		require.NoError(t, db.Where("id = ?", r.ID).Take(&stored).Error)
+		require.Equal(t, r.MessageCode, stored.MessageCode, "the id handed back is the row's")
+	}
+}

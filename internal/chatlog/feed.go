@@ -50,19 +50,13 @@ func addEvent(tx *gorm.DB, tenantID string, e AgentEvent, at time.Time) error {
 	feed := models.AgentFeed{AgentID: e.AgentID, TenantID: tenantID, LastSeq: 1}
 	q := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "agent_id"}},
 		DoUpdates: clause.Assignments(map[string]any{"last_seq": gorm.Expr("last_seq + 1")})})
-	// SQLite answers the new number with the upsert; MySQL has no RETURNING
-	// and is asked again.
-	returning := tx.Dialector.Name() == models.DriverSQLite
-	if returning {
-		q = q.Clauses(clause.Returning{Columns: []clause.Column{{Name: "last_seq"}}})
-	}
 	if err := q.Create(&feed).Error; err != nil {
 		return fmt.Errorf("number event of agent %s: %w", e.AgentID, err)
 	}
-	if !returning {
-		if err := tx.Where("agent_id = ?", e.AgentID).Take(&feed).Error; err != nil {
-			return fmt.Errorf("read feed of agent %s: %w", e.AgentID, err)
-		}
+	// The number is read again rather than with RETURNING, which MySQL does
+	// not have and which costs SQLite a statement journal (models.noReturning).
+	if err := tx.Where("agent_id = ?", e.AgentID).Take(&feed).Error; err != nil {
+		return fmt.Errorf("read feed of agent %s: %w", e.AgentID, err)
 	}
 	payload, err := json.Marshal(e.Payload)
 	if err != nil {
