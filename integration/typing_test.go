@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/require"
 )
 
@@ -57,5 +59,23 @@ func TestChatPageShowsTheAgentTyping(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	b.waitJS("the rating is asked", `!document.getElementById('rating').hidden`)
 	require.Equal(t, http.StatusForbidden, mark(a1))
+
+	// In the console, the agent's typing is what marks it.
+	v := newVisitor(t, base, "typing-console")
+	require.Equal(t, "0", v.send("CONNECT", "").ResultCode)
+	require.Equal(t, "0", v.send("TRANS2AGENT", "").ResultCode)
+	b.run("open the console", chromedp.Navigate(base+"/agent"), chromedp.WaitVisible(chromedp.CSS("#login-user")))
+	b.run("log in", chromedp.SendKeys(chromedp.CSS("#login-user"), "agent1"), chromedp.SendKeys(chromedp.CSS("#login-pass"), "agent1-pass"+kb.Enter))
+	b.waitJS("the console opens", `document.body.dataset.view === 'console'`)
+	b.waitJS("the conversation is listed", convItem("user_typing-console"))
+	b.run("open it", chromedp.Evaluate[chromedp.Void](convItem("user_typing-console")+`.click()`))
+	b.waitText("#chat-name", "user_typing-console")
+	b.run("type a reply", chromedp.Click(chromedp.CSS("#text")), typeText("正在为您查询"))
+	eventually(t, 30*time.Second, "the visitor's poll says the agent types", func() error {
+		if pollRaw(t, v, "cursor=0")["agentTyping"] != true {
+			return errNotYet
+		}
+		return nil
+	})
 	b.requireNoScriptErrors()
 }
