@@ -12,6 +12,7 @@ import (
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/workflows/conversation"
+	"github.com/ccflow/ccflow/workflows/retention"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
@@ -20,9 +21,12 @@ import (
 // newPushWorker). Conversations and routing share one task queue: they
 // signal each other, and one queue keeps a single worker fleet serving both.
 // The caller starts and stops the workers.
-func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions) *Workers {
+func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions, fileRetention *activities.FileRetention) *Workers {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	registerWorkflows(w)
+	if fileRetention != nil {
+		w.RegisterActivity(fileRetention)
+	}
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
 	w.RegisterActivity(&routing.Assigner{Client: c})
 	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
@@ -39,4 +43,5 @@ type workflowRegistry interface {
 func registerWorkflows(r workflowRegistry) {
 	r.RegisterWorkflowWithOptions(conversation.ConversationWorkflow, workflow.RegisterOptions{Name: conversation.WorkflowName})
 	r.RegisterWorkflowWithOptions(routing.RoutingWorkflow, workflow.RegisterOptions{Name: routing.WorkflowName})
+	r.RegisterWorkflowWithOptions(retention.FileRetentionWorkflow, workflow.RegisterOptions{Name: retention.WorkflowName})
 }
