@@ -14,21 +14,23 @@ import (
 // create and rotate; password hashes never.
 
 type tenantView struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	BusinessID int64     `json:"businessId"`
-	AppID      string    `json:"appId"`
-	VendorID   string    `json:"vendorId"`
-	SiteID     string    `json:"siteId"`
-	Logo       string    `json:"logo"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	BusinessID int64  `json:"businessId"`
+	AppID      string `json:"appId"`
+	VendorID   string `json:"vendorId"`
+	SiteID     string `json:"siteId"`
+	Logo       string `json:"logo"`
+	// FileRetentionDays is 0 for the server's default.
+	FileRetentionDays int64     `json:"fileRetentionDays"`
+	CreatedAt         time.Time `json:"createdAt"`
+	UpdatedAt         time.Time `json:"updatedAt"`
 }
 
 func viewTenant(t models.Tenant) any {
 	return tenantView{
 		ID: t.ID, Name: t.Name, BusinessID: t.BusinessID, AppID: t.AppID, VendorID: t.VendorID, SiteID: t.SiteID,
-		Logo: t.Logo, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		Logo: t.Logo, FileRetentionDays: t.FileRetentionDays, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
 }
 

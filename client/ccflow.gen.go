@@ -12636,10 +12636,13 @@ type NewTenant struct {
 	AppId *string `json:"appId,omitempty"`
 
 	// BusinessId spec 001's business_id
-	BusinessId *int64  `json:"businessId,omitempty"`
-	Id         string  `json:"id"`
-	Logo       *string `json:"logo,omitempty"`
-	Name       string  `json:"name"`
+	BusinessId *int64 `json:"businessId,omitempty"`
+
+	// FileRetentionDays days the tenant's files are kept (the hourly FileRetention schedule deletes older ones); 0 is the server's default
+	FileRetentionDays *int64  `json:"fileRetentionDays,omitempty"`
+	Id                string  `json:"id"`
+	Logo              *string `json:"logo,omitempty"`
+	Name              string  `json:"name"`
 
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
@@ -12809,12 +12812,15 @@ type Tenant struct {
 	AppId      string    `json:"appId"`
 	BusinessId int64     `json:"businessId"`
 	CreatedAt  time.Time `json:"createdAt"`
-	Id         string    `json:"id"`
-	Logo       string    `json:"logo"`
-	Name       string    `json:"name"`
-	SiteId     string    `json:"siteId"`
-	UpdatedAt  time.Time `json:"updatedAt"`
-	VendorId   string    `json:"vendorId"`
+
+	// FileRetentionDays days the tenant's files are kept; 0 is the server's default (CCFLOW_FILE_RETENTION)
+	FileRetentionDays int64     `json:"fileRetentionDays"`
+	Id                string    `json:"id"`
+	Logo              string    `json:"logo"`
+	Name              string    `json:"name"`
+	SiteId            string    `json:"siteId"`
+	UpdatedAt         time.Time `json:"updatedAt"`
+	VendorId          string    `json:"vendorId"`
 }
 
 // TenantFields defines model for TenantFields.
@@ -12823,9 +12829,12 @@ type TenantFields struct {
 	AppId *string `json:"appId,omitempty"`
 
 	// BusinessId spec 001's business_id
-	BusinessId *int64  `json:"businessId,omitempty"`
-	Logo       *string `json:"logo,omitempty"`
-	Name       *string `json:"name,omitempty"`
+	BusinessId *int64 `json:"businessId,omitempty"`
+
+	// FileRetentionDays days the tenant's files are kept (the hourly FileRetention schedule deletes older ones); 0 is the server's default
+	FileRetentionDays *int64  `json:"fileRetentionDays,omitempty"`
+	Logo              *string `json:"logo,omitempty"`
+	Name              *string `json:"name,omitempty"`
 
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`

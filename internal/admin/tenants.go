@@ -18,6 +18,9 @@ type TenantFields struct {
 	VendorID   *string `json:"vendorId"`
 	SiteID     *string `json:"siteId"`
 	Logo       *string `json:"logo"`
+	// FileRetentionDays is how long the tenant's files are kept; 0 is the
+	// server's default (CCFLOW_FILE_RETENTION).
+	FileRetentionDays *int64 `json:"fileRetentionDays"`
 }
 
 // NewTenant is a tenant to create; its ID cannot change later.
@@ -33,6 +36,7 @@ func (f TenantFields) apply(t *models.Tenant) {
 	set(&t.VendorID, trimmed(f.VendorID))
 	set(&t.SiteID, trimmed(f.SiteID))
 	set(&t.Logo, trimmed(f.Logo))
+	set(&t.FileRetentionDays, f.FileRetentionDays)
 }
 
 func checkTenant(t models.Tenant) error {
@@ -44,6 +48,7 @@ func checkTenant(t models.Tenant) error {
 		identifier("vendorId", t.VendorID, 64),
 		identifier("siteId", t.SiteID, 64),
 		webURL("logo", t.Logo, 512, false),
+		between("fileRetentionDays", t.FileRetentionDays, 0, 36500),
 	)
 }
 
