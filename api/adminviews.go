@@ -23,9 +23,11 @@ type tenantView struct {
 	SiteID     string `json:"siteId"`
 	Logo       string `json:"logo"`
 	// TransferWords is the tenant's list, or the built-in one it has not set.
-	TransferWords []string  `json:"transferWords"`
-	CreatedAt     time.Time `json:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt"`
+	TransferWords []string `json:"transferWords"`
+	// FileRetentionDays is 0 for the server's default.
+	FileRetentionDays int64     `json:"fileRetentionDays"`
+	CreatedAt         time.Time `json:"createdAt"`
+	UpdatedAt         time.Time `json:"updatedAt"`
 }
 
 func viewTenant(t models.Tenant) any {
@@ -36,7 +38,7 @@ func viewTenant(t models.Tenant) any {
 	}
 	return tenantView{
 		ID: t.ID, Name: t.Name, BusinessID: t.BusinessID, AppID: t.AppID, VendorID: t.VendorID, SiteID: t.SiteID,
-		Logo: t.Logo, TransferWords: words, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		Logo: t.Logo, TransferWords: words, FileRetentionDays: t.FileRetentionDays, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
 }
 

@@ -296,3 +296,27 @@ func TestMediaMessagesBothWays(t *testing.T) {
 	require.NoError(t, e.db.Where("conversation_id = ? AND media_type = ?", conv.ID, "LOCATE").Take(&loc).Error)
 	require.Equal(t, "RC:LBSMsg", loc.RCType)
 }
+
+func TestChatRecordsDeleteHidesTheFileFromTheMember(t *testing.T) {
+	e := newFilesEnv(t)
+	ann := visitorHeaders(t, e.issuer, demoVisitor("visitor-1"))
+	w := e.post("/apiaccess/ccmessaging/send", ann, map[string]string{"channel": "WEB", "controlType": "CONNECT", "mediaType": "TEXT",
+		"sourceType": "CUSTOMER", "from": "visitor-1", "to": models.DemoChannelConfigID})
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	key := e.upload(ann, "png", filestest.Samples["png"])
+	w = e.sendMedia(ann, "visitor-1", "IMAGE", key+",png")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	_, data := e.download(ann, key, "png")
+	require.Equal(t, filestest.Samples["png"], data)
+
+	var rec models.ChatRecord
+	require.NoError(t, e.db.Where("content = ?", key+",png").Take(&rec).Error)
+	w = e.do(webCall{method: http.MethodPost, path: "/chat-records/delete", headers: ann,
+		body: `{"memberId":"visitor-1","id":` + strconv.FormatUint(rec.ID, 10) + `}`})
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	w, _ = e.download(ann, key, "png")
+	require.Equal(t, http.StatusForbidden, w.Code, "the member deleted the message: its file is gone for them")
+	_, got, err := e.files.Open(context.Background(), files.Party{TenantID: models.DemoTenantID}, key, "png")
+	require.NoError(t, err, "the tenant keeps its copy")
+	require.Equal(t, filestest.Samples["png"], got)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/workflows/call"
 	"github.com/ccflow/ccflow/workflows/conversation"
+	"github.com/ccflow/ccflow/workflows/retention"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
@@ -22,15 +23,18 @@ import (
 // newPushWorker). Conversations and routing share one task queue: they
 // signal each other, and one queue keeps a single worker fleet serving both.
 // The caller starts and stops the workers.
-func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions) *Workers {
-	return NewWithCalls(c, db, log, wait, library, webhooks, &calls.Store{DB: db, Log: log})
+func New(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions, fileRetention *activities.FileRetention) *Workers {
+	return NewWithCalls(c, db, log, wait, library, webhooks, fileRetention, &calls.Store{DB: db, Log: log})
 }
 
 // NewWithCalls is New with the call store the call workflow writes through
 // (its publisher wakes this process's call long-polls).
-func NewWithCalls(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions, callStore *calls.Store) *Workers {
+func NewWithCalls(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Waiter, library *faq.Library, webhooks WebhookOptions, fileRetention *activities.FileRetention, callStore *calls.Store) *Workers {
 	w := sdkworker.New(c, conversation.TaskQueue, sdkworker.Options{})
 	registerWorkflows(w)
+	if fileRetention != nil {
+		w.RegisterActivity(fileRetention)
+	}
 	w.RegisterActivity(&activities.Router{Client: c, TaskQueue: conversation.TaskQueue})
 	w.RegisterActivity(&routing.Assigner{Client: c})
 	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
@@ -49,4 +53,5 @@ func registerWorkflows(r workflowRegistry) {
 	r.RegisterWorkflowWithOptions(conversation.ConversationWorkflow, workflow.RegisterOptions{Name: conversation.WorkflowName})
 	r.RegisterWorkflowWithOptions(routing.RoutingWorkflow, workflow.RegisterOptions{Name: routing.WorkflowName})
 	r.RegisterWorkflowWithOptions(call.CallWorkflow, workflow.RegisterOptions{Name: call.WorkflowName})
+	r.RegisterWorkflowWithOptions(retention.FileRetentionWorkflow, workflow.RegisterOptions{Name: retention.WorkflowName})
 }

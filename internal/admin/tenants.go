@@ -22,6 +22,9 @@ type TenantFields struct {
 	// TransferWords are the lines that, typed to the robot, ask for a
 	// person; [] turns the typed transfer off.
 	TransferWords *[]string `json:"transferWords"`
+	// FileRetentionDays is how long the tenant's files are kept; 0 is the
+	// server's default (CCFLOW_FILE_RETENTION).
+	FileRetentionDays *int64 `json:"fileRetentionDays"`
 }
 
 // NewTenant is a tenant to create; its ID cannot change later.
@@ -37,6 +40,7 @@ func (f TenantFields) apply(t *models.Tenant) error {
 	set(&t.VendorID, trimmed(f.VendorID))
 	set(&t.SiteID, trimmed(f.SiteID))
 	set(&t.Logo, trimmed(f.Logo))
+	set(&t.FileRetentionDays, f.FileRetentionDays)
 	if f.TransferWords == nil {
 		return nil
 	}
@@ -61,6 +65,7 @@ func checkTenant(t models.Tenant) error {
 		identifier("vendorId", t.VendorID, 64),
 		identifier("siteId", t.SiteID, 64),
 		webURL("logo", t.Logo, 512, false),
+		between("fileRetentionDays", t.FileRetentionDays, 0, 36500),
 	)
 }
 

@@ -137,3 +137,21 @@ func TestTenantTransferWords(t *testing.T) {
 		require.JSONEq(t, `[]`, *updated.TransferWords)
 	})
 }
+
+func TestTenantFileRetention(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		_, err := s.CreateTenant(ctx, newShop("shop3", 3, "3003"))
+		require.NoError(t, err)
+		updated, err := s.UpdateTenant(ctx, "shop3", TenantFields{FileRetentionDays: ptr(int64(30))})
+		require.NoError(t, err)
+		require.EqualValues(t, 30, updated.FileRetentionDays)
+		unchanged(t, s, KindInvalid, "fileRetentionDays must be from 0 to 36500", func() error {
+			_, err := s.UpdateTenant(ctx, "shop3", TenantFields{FileRetentionDays: ptr(int64(-1))})
+			return err
+		})
+		got, err := s.Tenant(ctx, "shop3")
+		require.NoError(t, err)
+		require.EqualValues(t, 30, got.FileRetentionDays)
+	})
+}

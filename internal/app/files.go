@@ -2,14 +2,20 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/api"
 	"github.com/ccflow/ccflow/internal/config"
 	"github.com/ccflow/ccflow/internal/files"
+	"github.com/ccflow/ccflow/workflows/conversation"
+	"github.com/ccflow/ccflow/workflows/retention"
 )
 
 // fileService is the file store the configuration chooses, with its limits
@@ -87,5 +93,22 @@ func withFiles(ctx context.Context, s *stack, cfg config.Config, db *gorm.DB, de
 	deps.Files = svc
 	deps.Chat.Files = svc
 	background(s, sweepUnreferenced(svc))
+	return nil
+}
+
+// scheduleRetention makes sure the hourly file retention schedule exists
+// (Temporal UI lists it under Schedules); every worker asks, the first makes it.
+func scheduleRetention(ctx context.Context, c client.Client) error {
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:      retention.ScheduleID,
+		Spec:    client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Action: &client.ScheduleWorkflowAction{
+			ID: retention.WorkflowID, Workflow: retention.WorkflowName, TaskQueue: conversation.TaskQueue,
+		},
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("file retention schedule: %w", err)
+	}
 	return nil
 }

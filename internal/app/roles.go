@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 
+	"github.com/ccflow/ccflow/activities"
 	"github.com/ccflow/ccflow/api"
 	"github.com/ccflow/ccflow/internal/admin"
 	"github.com/ccflow/ccflow/internal/agents"
@@ -158,7 +159,7 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := startWorker(s, c, db, log, hub, webhookOptions(cfg)); err != nil {
+	if err := startWorker(ctx, s, cfg, c, db, log, hub); err != nil {
 		return err
 	}
 	deps, err := apiDeps(ctx, s, db, c, reg, log, hub)
@@ -334,7 +335,7 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 	if err != nil {
 		return err
 	}
-	if err := startWorker(s, o.c, o.db, log, hub, webhookOptions(cfg)); err != nil {
+	if err := startWorker(ctx, s, cfg, o.c, o.db, log, hub); err != nil {
 		return err
 	}
 	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, log, hub)
@@ -357,13 +358,18 @@ func webhookOptions(cfg config.Config) worker.WebhookOptions {
 	return worker.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, UnhealthyAfter: cfg.WebhookUnhealthyAfter}
 }
 
-func startWorker(s *stack, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub, webhooks worker.WebhookOptions) error {
-	w := worker.NewWithCalls(c, db, log, hub, s.faqLibrary(db), webhooks, &calls.Store{DB: db, Log: log, Pub: hub})
+func startWorker(ctx context.Context, s *stack, cfg config.Config, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub) error {
+	fs, err := fileService(ctx, s, cfg, db)
+	if err != nil {
+		return err
+	}
+	w := worker.NewWithCalls(c, db, log, hub, s.faqLibrary(db), webhookOptions(cfg),
+		&activities.FileRetention{Files: fs, Default: cfg.Files.Retention}, &calls.Store{DB: db, Log: log, Pub: hub})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	s.onStop(w.Stop)
-	return nil
+	return scheduleRetention(ctx, c)
 }
 
 func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry, log *chatlog.Log, hub *notify.Hub) (api.Deps, error) {

@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -31,6 +32,13 @@ func TestDefaults(t *testing.T) {
 	require.Empty(t, cfg.MetricsKey)
 	require.Equal(t, 600, cfg.LeaveMessagePerMinute)
 	require.Equal(t, "http://127.0.0.1:8080", cfg.PublicBaseURL(nil))
+	require.Equal(t, "dir", cfg.Files.Store)
+	require.Equal(t, "data/files", cfg.FileDir())
+	require.EqualValues(t, 10<<20, cfg.Files.MaxImage)
+	require.EqualValues(t, 50<<20, cfg.Files.MaxVideo)
+	require.Equal(t, 90*24*time.Hour, cfg.Files.Retention)
+	require.Empty(t, cfg.Files.ClamdAddr, "no virus scanning unless configured")
+	require.False(t, cfg.Files.ClamdFailOpen, "and it fails closed")
 }
 
 func TestTemporalBindsToLoopbackWhateverTheAPIsHost(t *testing.T) {
@@ -95,6 +103,11 @@ func TestInvalid(t *testing.T) {
 		{"webhook flag", RoleAllInOne, map[string]string{"CCFLOW_WEBHOOK_ALLOW_PRIVATE": "yes please"}, "CCFLOW_WEBHOOK_ALLOW_PRIVATE must be a bool"},
 		{"leave rate", RoleAllInOne, map[string]string{"CCFLOW_LEAVE_MESSAGE_PER_MINUTE": "0"}, "CCFLOW_LEAVE_MESSAGE_PER_MINUTE must be at least 1"},
 		{"bind host", RoleAllInOne, map[string]string{"CCFLOW_TEMPORAL_BIND_HOST": "0.0.0.0:7233"}, "CCFLOW_TEMPORAL_BIND_HOST"},
+		{"file store", RoleAllInOne, map[string]string{"CCFLOW_FILE_STORE": "ftp"}, `unknown CCFLOW_FILE_STORE "ftp" (want dir or s3)`},
+		{"s3 without bucket", RoleAllInOne, map[string]string{"CCFLOW_FILE_STORE": "s3"}, "CCFLOW_FILE_STORE=s3 needs CCFLOW_S3_BUCKET"},
+		{"file limit", RoleAllInOne, map[string]string{"CCFLOW_FILE_MAX_VIDEO": "0"}, "CCFLOW_FILE_MAX_VIDEO must be from 1 to"},
+		{"file limit too big", RoleAllInOne, map[string]string{"CCFLOW_FILE_MAX_IMAGE": "999999999999"}, "CCFLOW_FILE_MAX_IMAGE must be from 1 to"},
+		{"retention", RoleAllInOne, map[string]string{"CCFLOW_FILE_RETENTION": "10m"}, "CCFLOW_FILE_RETENTION must be at least 1h"},
 		{"server needs temporal", RoleServer, nil, "ccflow server needs CCFLOW_TEMPORAL_ADDRESS"},
 		{"worker needs temporal", RoleWorker, nil, "ccflow worker needs CCFLOW_TEMPORAL_ADDRESS"},
 	}

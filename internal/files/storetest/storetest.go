@@ -7,8 +7,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"net/http/httptest"
 	"testing"
 
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ccflow/ccflow/internal/files"
@@ -85,4 +88,16 @@ func read(t *testing.T, s files.Store, key string) []byte {
 	b, err := io.ReadAll(rc)
 	require.NoError(t, err)
 	return b
+}
+
+// FakeS3 is an S3Store on gofakes3, an S3 protocol server in this process
+// (README: Files), with its bucket made; it stops with the test.
+func FakeS3(t testing.TB) *files.S3Store {
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(srv.Close)
+	s, err := files.NewS3Store(files.S3Config{Endpoint: srv.URL, Bucket: "ccflow", AccessKey: "k", SecretKey: "s", PathStyle: true})
+	require.NoError(t, err)
+	require.NoError(t, s.CreateBucket(context.Background()))
+	require.NoError(t, s.Ping(context.Background()))
+	return s
 }
