@@ -113,6 +113,57 @@ func (e AgentStatus) Valid() bool {
 	}
 }
 
+// Defines values for CallMediaType.
+const (
+	Audio CallMediaType = "audio"
+	Video CallMediaType = "video"
+)
+
+// Valid indicates whether the value is a known member of the CallMediaType enum.
+func (e CallMediaType) Valid() bool {
+	switch e {
+	case Audio:
+		return true
+	case Video:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallState.
+const (
+	CONNECTED    CallState = "CONNECTED"
+	FAILED       CallState = "FAILED"
+	QUEUETIMEOUT CallState = "QUEUE_TIMEOUT"
+	QUEUING      CallState = "QUEUING"
+	RELEASED     CallState = "RELEASED"
+	REQUESTED    CallState = "REQUESTED"
+	RINGING      CallState = "RINGING"
+)
+
+// Valid indicates whether the value is a known member of the CallState enum.
+func (e CallState) Valid() bool {
+	switch e {
+	case CONNECTED:
+		return true
+	case FAILED:
+		return true
+	case QUEUETIMEOUT:
+		return true
+	case QUEUING:
+		return true
+	case RELEASED:
+		return true
+	case REQUESTED:
+		return true
+	case RINGING:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DownlinkMessageChannel.
 const (
 	DownlinkMessageChannelWEB DownlinkMessageChannel = "WEB"
@@ -3047,6 +3098,279 @@ func (e AdminUpdateChannelConfigdefaultJSONResponseBodyCode) Valid() bool {
 	case AdminUpdateChannelConfigdefaultJSONResponseBodyCodeUnauthorized:
 		return true
 	case AdminUpdateChannelConfigdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminGetClickToCall401JSONResponseBodyCode.
+const (
+	AdminGetClickToCall401JSONResponseBodyCodeBadRequest   AdminGetClickToCall401JSONResponseBodyCode = "bad_request"
+	AdminGetClickToCall401JSONResponseBodyCodeConflict     AdminGetClickToCall401JSONResponseBodyCode = "conflict"
+	AdminGetClickToCall401JSONResponseBodyCodeForbidden    AdminGetClickToCall401JSONResponseBodyCode = "forbidden"
+	AdminGetClickToCall401JSONResponseBodyCodeInternal     AdminGetClickToCall401JSONResponseBodyCode = "internal"
+	AdminGetClickToCall401JSONResponseBodyCodeNotFound     AdminGetClickToCall401JSONResponseBodyCode = "not_found"
+	AdminGetClickToCall401JSONResponseBodyCodeRateLimited  AdminGetClickToCall401JSONResponseBodyCode = "rate_limited"
+	AdminGetClickToCall401JSONResponseBodyCodeTooLarge     AdminGetClickToCall401JSONResponseBodyCode = "too_large"
+	AdminGetClickToCall401JSONResponseBodyCodeUnauthorized AdminGetClickToCall401JSONResponseBodyCode = "unauthorized"
+	AdminGetClickToCall401JSONResponseBodyCodeUnavailable  AdminGetClickToCall401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminGetClickToCall401JSONResponseBodyCode enum.
+func (e AdminGetClickToCall401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminGetClickToCall401JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminGetClickToCall401JSONResponseBodyCodeConflict:
+		return true
+	case AdminGetClickToCall401JSONResponseBodyCodeForbidden:
+		return true
+	case AdminGetClickToCall401JSONResponseBodyCodeInternal:
+		return true
+	case AdminGetClickToCall401JSONResponseBodyCodeNotFound:
+		return true
+	case AdminGetClickToCall401JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminGetClickToCall401JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminGetClickToCall401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminGetClickToCall401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminGetClickToCall404JSONResponseBodyCode.
+const (
+	AdminGetClickToCall404JSONResponseBodyCodeBadRequest   AdminGetClickToCall404JSONResponseBodyCode = "bad_request"
+	AdminGetClickToCall404JSONResponseBodyCodeConflict     AdminGetClickToCall404JSONResponseBodyCode = "conflict"
+	AdminGetClickToCall404JSONResponseBodyCodeForbidden    AdminGetClickToCall404JSONResponseBodyCode = "forbidden"
+	AdminGetClickToCall404JSONResponseBodyCodeInternal     AdminGetClickToCall404JSONResponseBodyCode = "internal"
+	AdminGetClickToCall404JSONResponseBodyCodeNotFound     AdminGetClickToCall404JSONResponseBodyCode = "not_found"
+	AdminGetClickToCall404JSONResponseBodyCodeRateLimited  AdminGetClickToCall404JSONResponseBodyCode = "rate_limited"
+	AdminGetClickToCall404JSONResponseBodyCodeTooLarge     AdminGetClickToCall404JSONResponseBodyCode = "too_large"
+	AdminGetClickToCall404JSONResponseBodyCodeUnauthorized AdminGetClickToCall404JSONResponseBodyCode = "unauthorized"
+	AdminGetClickToCall404JSONResponseBodyCodeUnavailable  AdminGetClickToCall404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminGetClickToCall404JSONResponseBodyCode enum.
+func (e AdminGetClickToCall404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminGetClickToCall404JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminGetClickToCall404JSONResponseBodyCodeConflict:
+		return true
+	case AdminGetClickToCall404JSONResponseBodyCodeForbidden:
+		return true
+	case AdminGetClickToCall404JSONResponseBodyCodeInternal:
+		return true
+	case AdminGetClickToCall404JSONResponseBodyCodeNotFound:
+		return true
+	case AdminGetClickToCall404JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminGetClickToCall404JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminGetClickToCall404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminGetClickToCall404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminGetClickToCalldefaultJSONResponseBodyCode.
+const (
+	AdminGetClickToCalldefaultJSONResponseBodyCodeBadRequest   AdminGetClickToCalldefaultJSONResponseBodyCode = "bad_request"
+	AdminGetClickToCalldefaultJSONResponseBodyCodeConflict     AdminGetClickToCalldefaultJSONResponseBodyCode = "conflict"
+	AdminGetClickToCalldefaultJSONResponseBodyCodeForbidden    AdminGetClickToCalldefaultJSONResponseBodyCode = "forbidden"
+	AdminGetClickToCalldefaultJSONResponseBodyCodeInternal     AdminGetClickToCalldefaultJSONResponseBodyCode = "internal"
+	AdminGetClickToCalldefaultJSONResponseBodyCodeNotFound     AdminGetClickToCalldefaultJSONResponseBodyCode = "not_found"
+	AdminGetClickToCalldefaultJSONResponseBodyCodeRateLimited  AdminGetClickToCalldefaultJSONResponseBodyCode = "rate_limited"
+	AdminGetClickToCalldefaultJSONResponseBodyCodeTooLarge     AdminGetClickToCalldefaultJSONResponseBodyCode = "too_large"
+	AdminGetClickToCalldefaultJSONResponseBodyCodeUnauthorized AdminGetClickToCalldefaultJSONResponseBodyCode = "unauthorized"
+	AdminGetClickToCalldefaultJSONResponseBodyCodeUnavailable  AdminGetClickToCalldefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminGetClickToCalldefaultJSONResponseBodyCode enum.
+func (e AdminGetClickToCalldefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeConflict:
+		return true
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeInternal:
+		return true
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminGetClickToCalldefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUpdateClickToCall400JSONResponseBodyCode.
+const (
+	AdminUpdateClickToCall400JSONResponseBodyCodeBadRequest   AdminUpdateClickToCall400JSONResponseBodyCode = "bad_request"
+	AdminUpdateClickToCall400JSONResponseBodyCodeConflict     AdminUpdateClickToCall400JSONResponseBodyCode = "conflict"
+	AdminUpdateClickToCall400JSONResponseBodyCodeForbidden    AdminUpdateClickToCall400JSONResponseBodyCode = "forbidden"
+	AdminUpdateClickToCall400JSONResponseBodyCodeInternal     AdminUpdateClickToCall400JSONResponseBodyCode = "internal"
+	AdminUpdateClickToCall400JSONResponseBodyCodeNotFound     AdminUpdateClickToCall400JSONResponseBodyCode = "not_found"
+	AdminUpdateClickToCall400JSONResponseBodyCodeRateLimited  AdminUpdateClickToCall400JSONResponseBodyCode = "rate_limited"
+	AdminUpdateClickToCall400JSONResponseBodyCodeTooLarge     AdminUpdateClickToCall400JSONResponseBodyCode = "too_large"
+	AdminUpdateClickToCall400JSONResponseBodyCodeUnauthorized AdminUpdateClickToCall400JSONResponseBodyCode = "unauthorized"
+	AdminUpdateClickToCall400JSONResponseBodyCodeUnavailable  AdminUpdateClickToCall400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminUpdateClickToCall400JSONResponseBodyCode enum.
+func (e AdminUpdateClickToCall400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminUpdateClickToCall400JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminUpdateClickToCall400JSONResponseBodyCodeConflict:
+		return true
+	case AdminUpdateClickToCall400JSONResponseBodyCodeForbidden:
+		return true
+	case AdminUpdateClickToCall400JSONResponseBodyCodeInternal:
+		return true
+	case AdminUpdateClickToCall400JSONResponseBodyCodeNotFound:
+		return true
+	case AdminUpdateClickToCall400JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminUpdateClickToCall400JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminUpdateClickToCall400JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminUpdateClickToCall400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUpdateClickToCall401JSONResponseBodyCode.
+const (
+	AdminUpdateClickToCall401JSONResponseBodyCodeBadRequest   AdminUpdateClickToCall401JSONResponseBodyCode = "bad_request"
+	AdminUpdateClickToCall401JSONResponseBodyCodeConflict     AdminUpdateClickToCall401JSONResponseBodyCode = "conflict"
+	AdminUpdateClickToCall401JSONResponseBodyCodeForbidden    AdminUpdateClickToCall401JSONResponseBodyCode = "forbidden"
+	AdminUpdateClickToCall401JSONResponseBodyCodeInternal     AdminUpdateClickToCall401JSONResponseBodyCode = "internal"
+	AdminUpdateClickToCall401JSONResponseBodyCodeNotFound     AdminUpdateClickToCall401JSONResponseBodyCode = "not_found"
+	AdminUpdateClickToCall401JSONResponseBodyCodeRateLimited  AdminUpdateClickToCall401JSONResponseBodyCode = "rate_limited"
+	AdminUpdateClickToCall401JSONResponseBodyCodeTooLarge     AdminUpdateClickToCall401JSONResponseBodyCode = "too_large"
+	AdminUpdateClickToCall401JSONResponseBodyCodeUnauthorized AdminUpdateClickToCall401JSONResponseBodyCode = "unauthorized"
+	AdminUpdateClickToCall401JSONResponseBodyCodeUnavailable  AdminUpdateClickToCall401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminUpdateClickToCall401JSONResponseBodyCode enum.
+func (e AdminUpdateClickToCall401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminUpdateClickToCall401JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminUpdateClickToCall401JSONResponseBodyCodeConflict:
+		return true
+	case AdminUpdateClickToCall401JSONResponseBodyCodeForbidden:
+		return true
+	case AdminUpdateClickToCall401JSONResponseBodyCodeInternal:
+		return true
+	case AdminUpdateClickToCall401JSONResponseBodyCodeNotFound:
+		return true
+	case AdminUpdateClickToCall401JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminUpdateClickToCall401JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminUpdateClickToCall401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminUpdateClickToCall401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUpdateClickToCall404JSONResponseBodyCode.
+const (
+	AdminUpdateClickToCall404JSONResponseBodyCodeBadRequest   AdminUpdateClickToCall404JSONResponseBodyCode = "bad_request"
+	AdminUpdateClickToCall404JSONResponseBodyCodeConflict     AdminUpdateClickToCall404JSONResponseBodyCode = "conflict"
+	AdminUpdateClickToCall404JSONResponseBodyCodeForbidden    AdminUpdateClickToCall404JSONResponseBodyCode = "forbidden"
+	AdminUpdateClickToCall404JSONResponseBodyCodeInternal     AdminUpdateClickToCall404JSONResponseBodyCode = "internal"
+	AdminUpdateClickToCall404JSONResponseBodyCodeNotFound     AdminUpdateClickToCall404JSONResponseBodyCode = "not_found"
+	AdminUpdateClickToCall404JSONResponseBodyCodeRateLimited  AdminUpdateClickToCall404JSONResponseBodyCode = "rate_limited"
+	AdminUpdateClickToCall404JSONResponseBodyCodeTooLarge     AdminUpdateClickToCall404JSONResponseBodyCode = "too_large"
+	AdminUpdateClickToCall404JSONResponseBodyCodeUnauthorized AdminUpdateClickToCall404JSONResponseBodyCode = "unauthorized"
+	AdminUpdateClickToCall404JSONResponseBodyCodeUnavailable  AdminUpdateClickToCall404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminUpdateClickToCall404JSONResponseBodyCode enum.
+func (e AdminUpdateClickToCall404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminUpdateClickToCall404JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminUpdateClickToCall404JSONResponseBodyCodeConflict:
+		return true
+	case AdminUpdateClickToCall404JSONResponseBodyCodeForbidden:
+		return true
+	case AdminUpdateClickToCall404JSONResponseBodyCodeInternal:
+		return true
+	case AdminUpdateClickToCall404JSONResponseBodyCodeNotFound:
+		return true
+	case AdminUpdateClickToCall404JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminUpdateClickToCall404JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminUpdateClickToCall404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminUpdateClickToCall404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUpdateClickToCalldefaultJSONResponseBodyCode.
+const (
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeBadRequest   AdminUpdateClickToCalldefaultJSONResponseBodyCode = "bad_request"
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeConflict     AdminUpdateClickToCalldefaultJSONResponseBodyCode = "conflict"
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeForbidden    AdminUpdateClickToCalldefaultJSONResponseBodyCode = "forbidden"
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeInternal     AdminUpdateClickToCalldefaultJSONResponseBodyCode = "internal"
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeNotFound     AdminUpdateClickToCalldefaultJSONResponseBodyCode = "not_found"
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeRateLimited  AdminUpdateClickToCalldefaultJSONResponseBodyCode = "rate_limited"
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeTooLarge     AdminUpdateClickToCalldefaultJSONResponseBodyCode = "too_large"
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeUnauthorized AdminUpdateClickToCalldefaultJSONResponseBodyCode = "unauthorized"
+	AdminUpdateClickToCalldefaultJSONResponseBodyCodeUnavailable  AdminUpdateClickToCalldefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminUpdateClickToCalldefaultJSONResponseBodyCode enum.
+func (e AdminUpdateClickToCalldefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeConflict:
+		return true
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeInternal:
+		return true
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminUpdateClickToCalldefaultJSONResponseBodyCodeUnavailable:
 		return true
 	default:
 		return false
@@ -6368,6 +6692,1371 @@ func (e AdminRotateWebhookdefaultJSONResponseBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for AgentListCalls401JSONResponseBodyCode.
+const (
+	AgentListCalls401JSONResponseBodyCodeBadRequest   AgentListCalls401JSONResponseBodyCode = "bad_request"
+	AgentListCalls401JSONResponseBodyCodeConflict     AgentListCalls401JSONResponseBodyCode = "conflict"
+	AgentListCalls401JSONResponseBodyCodeForbidden    AgentListCalls401JSONResponseBodyCode = "forbidden"
+	AgentListCalls401JSONResponseBodyCodeInternal     AgentListCalls401JSONResponseBodyCode = "internal"
+	AgentListCalls401JSONResponseBodyCodeNotFound     AgentListCalls401JSONResponseBodyCode = "not_found"
+	AgentListCalls401JSONResponseBodyCodeRateLimited  AgentListCalls401JSONResponseBodyCode = "rate_limited"
+	AgentListCalls401JSONResponseBodyCodeTooLarge     AgentListCalls401JSONResponseBodyCode = "too_large"
+	AgentListCalls401JSONResponseBodyCodeUnauthorized AgentListCalls401JSONResponseBodyCode = "unauthorized"
+	AgentListCalls401JSONResponseBodyCodeUnavailable  AgentListCalls401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentListCalls401JSONResponseBodyCode enum.
+func (e AgentListCalls401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentListCalls401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentListCalls401JSONResponseBodyCodeConflict:
+		return true
+	case AgentListCalls401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentListCalls401JSONResponseBodyCodeInternal:
+		return true
+	case AgentListCalls401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentListCalls401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentListCalls401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentListCalls401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentListCalls401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentListCalls503JSONResponseBodyCode.
+const (
+	AgentListCalls503JSONResponseBodyCodeBadRequest   AgentListCalls503JSONResponseBodyCode = "bad_request"
+	AgentListCalls503JSONResponseBodyCodeConflict     AgentListCalls503JSONResponseBodyCode = "conflict"
+	AgentListCalls503JSONResponseBodyCodeForbidden    AgentListCalls503JSONResponseBodyCode = "forbidden"
+	AgentListCalls503JSONResponseBodyCodeInternal     AgentListCalls503JSONResponseBodyCode = "internal"
+	AgentListCalls503JSONResponseBodyCodeNotFound     AgentListCalls503JSONResponseBodyCode = "not_found"
+	AgentListCalls503JSONResponseBodyCodeRateLimited  AgentListCalls503JSONResponseBodyCode = "rate_limited"
+	AgentListCalls503JSONResponseBodyCodeTooLarge     AgentListCalls503JSONResponseBodyCode = "too_large"
+	AgentListCalls503JSONResponseBodyCodeUnauthorized AgentListCalls503JSONResponseBodyCode = "unauthorized"
+	AgentListCalls503JSONResponseBodyCodeUnavailable  AgentListCalls503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentListCalls503JSONResponseBodyCode enum.
+func (e AgentListCalls503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentListCalls503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentListCalls503JSONResponseBodyCodeConflict:
+		return true
+	case AgentListCalls503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentListCalls503JSONResponseBodyCodeInternal:
+		return true
+	case AgentListCalls503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentListCalls503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentListCalls503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentListCalls503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentListCalls503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentListCallsdefaultJSONResponseBodyCode.
+const (
+	AgentListCallsdefaultJSONResponseBodyCodeBadRequest   AgentListCallsdefaultJSONResponseBodyCode = "bad_request"
+	AgentListCallsdefaultJSONResponseBodyCodeConflict     AgentListCallsdefaultJSONResponseBodyCode = "conflict"
+	AgentListCallsdefaultJSONResponseBodyCodeForbidden    AgentListCallsdefaultJSONResponseBodyCode = "forbidden"
+	AgentListCallsdefaultJSONResponseBodyCodeInternal     AgentListCallsdefaultJSONResponseBodyCode = "internal"
+	AgentListCallsdefaultJSONResponseBodyCodeNotFound     AgentListCallsdefaultJSONResponseBodyCode = "not_found"
+	AgentListCallsdefaultJSONResponseBodyCodeRateLimited  AgentListCallsdefaultJSONResponseBodyCode = "rate_limited"
+	AgentListCallsdefaultJSONResponseBodyCodeTooLarge     AgentListCallsdefaultJSONResponseBodyCode = "too_large"
+	AgentListCallsdefaultJSONResponseBodyCodeUnauthorized AgentListCallsdefaultJSONResponseBodyCode = "unauthorized"
+	AgentListCallsdefaultJSONResponseBodyCodeUnavailable  AgentListCallsdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentListCallsdefaultJSONResponseBodyCode enum.
+func (e AgentListCallsdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentListCallsdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentListCallsdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentListCallsdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentListCallsdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentListCallsdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentListCallsdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentListCallsdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentListCallsdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentListCallsdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentGetCall400JSONResponseBodyCode.
+const (
+	AgentGetCall400JSONResponseBodyCodeBadRequest   AgentGetCall400JSONResponseBodyCode = "bad_request"
+	AgentGetCall400JSONResponseBodyCodeConflict     AgentGetCall400JSONResponseBodyCode = "conflict"
+	AgentGetCall400JSONResponseBodyCodeForbidden    AgentGetCall400JSONResponseBodyCode = "forbidden"
+	AgentGetCall400JSONResponseBodyCodeInternal     AgentGetCall400JSONResponseBodyCode = "internal"
+	AgentGetCall400JSONResponseBodyCodeNotFound     AgentGetCall400JSONResponseBodyCode = "not_found"
+	AgentGetCall400JSONResponseBodyCodeRateLimited  AgentGetCall400JSONResponseBodyCode = "rate_limited"
+	AgentGetCall400JSONResponseBodyCodeTooLarge     AgentGetCall400JSONResponseBodyCode = "too_large"
+	AgentGetCall400JSONResponseBodyCodeUnauthorized AgentGetCall400JSONResponseBodyCode = "unauthorized"
+	AgentGetCall400JSONResponseBodyCodeUnavailable  AgentGetCall400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentGetCall400JSONResponseBodyCode enum.
+func (e AgentGetCall400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentGetCall400JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentGetCall400JSONResponseBodyCodeConflict:
+		return true
+	case AgentGetCall400JSONResponseBodyCodeForbidden:
+		return true
+	case AgentGetCall400JSONResponseBodyCodeInternal:
+		return true
+	case AgentGetCall400JSONResponseBodyCodeNotFound:
+		return true
+	case AgentGetCall400JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentGetCall400JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentGetCall400JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentGetCall400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentGetCall401JSONResponseBodyCode.
+const (
+	AgentGetCall401JSONResponseBodyCodeBadRequest   AgentGetCall401JSONResponseBodyCode = "bad_request"
+	AgentGetCall401JSONResponseBodyCodeConflict     AgentGetCall401JSONResponseBodyCode = "conflict"
+	AgentGetCall401JSONResponseBodyCodeForbidden    AgentGetCall401JSONResponseBodyCode = "forbidden"
+	AgentGetCall401JSONResponseBodyCodeInternal     AgentGetCall401JSONResponseBodyCode = "internal"
+	AgentGetCall401JSONResponseBodyCodeNotFound     AgentGetCall401JSONResponseBodyCode = "not_found"
+	AgentGetCall401JSONResponseBodyCodeRateLimited  AgentGetCall401JSONResponseBodyCode = "rate_limited"
+	AgentGetCall401JSONResponseBodyCodeTooLarge     AgentGetCall401JSONResponseBodyCode = "too_large"
+	AgentGetCall401JSONResponseBodyCodeUnauthorized AgentGetCall401JSONResponseBodyCode = "unauthorized"
+	AgentGetCall401JSONResponseBodyCodeUnavailable  AgentGetCall401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentGetCall401JSONResponseBodyCode enum.
+func (e AgentGetCall401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentGetCall401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentGetCall401JSONResponseBodyCodeConflict:
+		return true
+	case AgentGetCall401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentGetCall401JSONResponseBodyCodeInternal:
+		return true
+	case AgentGetCall401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentGetCall401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentGetCall401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentGetCall401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentGetCall401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentGetCall403JSONResponseBodyCode.
+const (
+	AgentGetCall403JSONResponseBodyCodeBadRequest   AgentGetCall403JSONResponseBodyCode = "bad_request"
+	AgentGetCall403JSONResponseBodyCodeConflict     AgentGetCall403JSONResponseBodyCode = "conflict"
+	AgentGetCall403JSONResponseBodyCodeForbidden    AgentGetCall403JSONResponseBodyCode = "forbidden"
+	AgentGetCall403JSONResponseBodyCodeInternal     AgentGetCall403JSONResponseBodyCode = "internal"
+	AgentGetCall403JSONResponseBodyCodeNotFound     AgentGetCall403JSONResponseBodyCode = "not_found"
+	AgentGetCall403JSONResponseBodyCodeRateLimited  AgentGetCall403JSONResponseBodyCode = "rate_limited"
+	AgentGetCall403JSONResponseBodyCodeTooLarge     AgentGetCall403JSONResponseBodyCode = "too_large"
+	AgentGetCall403JSONResponseBodyCodeUnauthorized AgentGetCall403JSONResponseBodyCode = "unauthorized"
+	AgentGetCall403JSONResponseBodyCodeUnavailable  AgentGetCall403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentGetCall403JSONResponseBodyCode enum.
+func (e AgentGetCall403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentGetCall403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentGetCall403JSONResponseBodyCodeConflict:
+		return true
+	case AgentGetCall403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentGetCall403JSONResponseBodyCodeInternal:
+		return true
+	case AgentGetCall403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentGetCall403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentGetCall403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentGetCall403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentGetCall403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentGetCall404JSONResponseBodyCode.
+const (
+	AgentGetCall404JSONResponseBodyCodeBadRequest   AgentGetCall404JSONResponseBodyCode = "bad_request"
+	AgentGetCall404JSONResponseBodyCodeConflict     AgentGetCall404JSONResponseBodyCode = "conflict"
+	AgentGetCall404JSONResponseBodyCodeForbidden    AgentGetCall404JSONResponseBodyCode = "forbidden"
+	AgentGetCall404JSONResponseBodyCodeInternal     AgentGetCall404JSONResponseBodyCode = "internal"
+	AgentGetCall404JSONResponseBodyCodeNotFound     AgentGetCall404JSONResponseBodyCode = "not_found"
+	AgentGetCall404JSONResponseBodyCodeRateLimited  AgentGetCall404JSONResponseBodyCode = "rate_limited"
+	AgentGetCall404JSONResponseBodyCodeTooLarge     AgentGetCall404JSONResponseBodyCode = "too_large"
+	AgentGetCall404JSONResponseBodyCodeUnauthorized AgentGetCall404JSONResponseBodyCode = "unauthorized"
+	AgentGetCall404JSONResponseBodyCodeUnavailable  AgentGetCall404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentGetCall404JSONResponseBodyCode enum.
+func (e AgentGetCall404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentGetCall404JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentGetCall404JSONResponseBodyCodeConflict:
+		return true
+	case AgentGetCall404JSONResponseBodyCodeForbidden:
+		return true
+	case AgentGetCall404JSONResponseBodyCodeInternal:
+		return true
+	case AgentGetCall404JSONResponseBodyCodeNotFound:
+		return true
+	case AgentGetCall404JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentGetCall404JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentGetCall404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentGetCall404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentGetCall503JSONResponseBodyCode.
+const (
+	AgentGetCall503JSONResponseBodyCodeBadRequest   AgentGetCall503JSONResponseBodyCode = "bad_request"
+	AgentGetCall503JSONResponseBodyCodeConflict     AgentGetCall503JSONResponseBodyCode = "conflict"
+	AgentGetCall503JSONResponseBodyCodeForbidden    AgentGetCall503JSONResponseBodyCode = "forbidden"
+	AgentGetCall503JSONResponseBodyCodeInternal     AgentGetCall503JSONResponseBodyCode = "internal"
+	AgentGetCall503JSONResponseBodyCodeNotFound     AgentGetCall503JSONResponseBodyCode = "not_found"
+	AgentGetCall503JSONResponseBodyCodeRateLimited  AgentGetCall503JSONResponseBodyCode = "rate_limited"
+	AgentGetCall503JSONResponseBodyCodeTooLarge     AgentGetCall503JSONResponseBodyCode = "too_large"
+	AgentGetCall503JSONResponseBodyCodeUnauthorized AgentGetCall503JSONResponseBodyCode = "unauthorized"
+	AgentGetCall503JSONResponseBodyCodeUnavailable  AgentGetCall503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentGetCall503JSONResponseBodyCode enum.
+func (e AgentGetCall503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentGetCall503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentGetCall503JSONResponseBodyCodeConflict:
+		return true
+	case AgentGetCall503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentGetCall503JSONResponseBodyCodeInternal:
+		return true
+	case AgentGetCall503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentGetCall503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentGetCall503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentGetCall503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentGetCall503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentGetCalldefaultJSONResponseBodyCode.
+const (
+	AgentGetCalldefaultJSONResponseBodyCodeBadRequest   AgentGetCalldefaultJSONResponseBodyCode = "bad_request"
+	AgentGetCalldefaultJSONResponseBodyCodeConflict     AgentGetCalldefaultJSONResponseBodyCode = "conflict"
+	AgentGetCalldefaultJSONResponseBodyCodeForbidden    AgentGetCalldefaultJSONResponseBodyCode = "forbidden"
+	AgentGetCalldefaultJSONResponseBodyCodeInternal     AgentGetCalldefaultJSONResponseBodyCode = "internal"
+	AgentGetCalldefaultJSONResponseBodyCodeNotFound     AgentGetCalldefaultJSONResponseBodyCode = "not_found"
+	AgentGetCalldefaultJSONResponseBodyCodeRateLimited  AgentGetCalldefaultJSONResponseBodyCode = "rate_limited"
+	AgentGetCalldefaultJSONResponseBodyCodeTooLarge     AgentGetCalldefaultJSONResponseBodyCode = "too_large"
+	AgentGetCalldefaultJSONResponseBodyCodeUnauthorized AgentGetCalldefaultJSONResponseBodyCode = "unauthorized"
+	AgentGetCalldefaultJSONResponseBodyCodeUnavailable  AgentGetCalldefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentGetCalldefaultJSONResponseBodyCode enum.
+func (e AgentGetCalldefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentGetCalldefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentGetCalldefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentGetCalldefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentGetCalldefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentGetCalldefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentGetCalldefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentGetCalldefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentGetCalldefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentGetCalldefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAcceptCall401JSONResponseBodyCode.
+const (
+	AgentAcceptCall401JSONResponseBodyCodeBadRequest   AgentAcceptCall401JSONResponseBodyCode = "bad_request"
+	AgentAcceptCall401JSONResponseBodyCodeConflict     AgentAcceptCall401JSONResponseBodyCode = "conflict"
+	AgentAcceptCall401JSONResponseBodyCodeForbidden    AgentAcceptCall401JSONResponseBodyCode = "forbidden"
+	AgentAcceptCall401JSONResponseBodyCodeInternal     AgentAcceptCall401JSONResponseBodyCode = "internal"
+	AgentAcceptCall401JSONResponseBodyCodeNotFound     AgentAcceptCall401JSONResponseBodyCode = "not_found"
+	AgentAcceptCall401JSONResponseBodyCodeRateLimited  AgentAcceptCall401JSONResponseBodyCode = "rate_limited"
+	AgentAcceptCall401JSONResponseBodyCodeTooLarge     AgentAcceptCall401JSONResponseBodyCode = "too_large"
+	AgentAcceptCall401JSONResponseBodyCodeUnauthorized AgentAcceptCall401JSONResponseBodyCode = "unauthorized"
+	AgentAcceptCall401JSONResponseBodyCodeUnavailable  AgentAcceptCall401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAcceptCall401JSONResponseBodyCode enum.
+func (e AgentAcceptCall401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAcceptCall401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAcceptCall401JSONResponseBodyCodeConflict:
+		return true
+	case AgentAcceptCall401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAcceptCall401JSONResponseBodyCodeInternal:
+		return true
+	case AgentAcceptCall401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAcceptCall401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAcceptCall401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAcceptCall401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAcceptCall401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAcceptCall403JSONResponseBodyCode.
+const (
+	AgentAcceptCall403JSONResponseBodyCodeBadRequest   AgentAcceptCall403JSONResponseBodyCode = "bad_request"
+	AgentAcceptCall403JSONResponseBodyCodeConflict     AgentAcceptCall403JSONResponseBodyCode = "conflict"
+	AgentAcceptCall403JSONResponseBodyCodeForbidden    AgentAcceptCall403JSONResponseBodyCode = "forbidden"
+	AgentAcceptCall403JSONResponseBodyCodeInternal     AgentAcceptCall403JSONResponseBodyCode = "internal"
+	AgentAcceptCall403JSONResponseBodyCodeNotFound     AgentAcceptCall403JSONResponseBodyCode = "not_found"
+	AgentAcceptCall403JSONResponseBodyCodeRateLimited  AgentAcceptCall403JSONResponseBodyCode = "rate_limited"
+	AgentAcceptCall403JSONResponseBodyCodeTooLarge     AgentAcceptCall403JSONResponseBodyCode = "too_large"
+	AgentAcceptCall403JSONResponseBodyCodeUnauthorized AgentAcceptCall403JSONResponseBodyCode = "unauthorized"
+	AgentAcceptCall403JSONResponseBodyCodeUnavailable  AgentAcceptCall403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAcceptCall403JSONResponseBodyCode enum.
+func (e AgentAcceptCall403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAcceptCall403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAcceptCall403JSONResponseBodyCodeConflict:
+		return true
+	case AgentAcceptCall403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAcceptCall403JSONResponseBodyCodeInternal:
+		return true
+	case AgentAcceptCall403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAcceptCall403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAcceptCall403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAcceptCall403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAcceptCall403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAcceptCall404JSONResponseBodyCode.
+const (
+	AgentAcceptCall404JSONResponseBodyCodeBadRequest   AgentAcceptCall404JSONResponseBodyCode = "bad_request"
+	AgentAcceptCall404JSONResponseBodyCodeConflict     AgentAcceptCall404JSONResponseBodyCode = "conflict"
+	AgentAcceptCall404JSONResponseBodyCodeForbidden    AgentAcceptCall404JSONResponseBodyCode = "forbidden"
+	AgentAcceptCall404JSONResponseBodyCodeInternal     AgentAcceptCall404JSONResponseBodyCode = "internal"
+	AgentAcceptCall404JSONResponseBodyCodeNotFound     AgentAcceptCall404JSONResponseBodyCode = "not_found"
+	AgentAcceptCall404JSONResponseBodyCodeRateLimited  AgentAcceptCall404JSONResponseBodyCode = "rate_limited"
+	AgentAcceptCall404JSONResponseBodyCodeTooLarge     AgentAcceptCall404JSONResponseBodyCode = "too_large"
+	AgentAcceptCall404JSONResponseBodyCodeUnauthorized AgentAcceptCall404JSONResponseBodyCode = "unauthorized"
+	AgentAcceptCall404JSONResponseBodyCodeUnavailable  AgentAcceptCall404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAcceptCall404JSONResponseBodyCode enum.
+func (e AgentAcceptCall404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAcceptCall404JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAcceptCall404JSONResponseBodyCodeConflict:
+		return true
+	case AgentAcceptCall404JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAcceptCall404JSONResponseBodyCodeInternal:
+		return true
+	case AgentAcceptCall404JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAcceptCall404JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAcceptCall404JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAcceptCall404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAcceptCall404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAcceptCall409JSONResponseBodyCode.
+const (
+	AgentAcceptCall409JSONResponseBodyCodeBadRequest   AgentAcceptCall409JSONResponseBodyCode = "bad_request"
+	AgentAcceptCall409JSONResponseBodyCodeConflict     AgentAcceptCall409JSONResponseBodyCode = "conflict"
+	AgentAcceptCall409JSONResponseBodyCodeForbidden    AgentAcceptCall409JSONResponseBodyCode = "forbidden"
+	AgentAcceptCall409JSONResponseBodyCodeInternal     AgentAcceptCall409JSONResponseBodyCode = "internal"
+	AgentAcceptCall409JSONResponseBodyCodeNotFound     AgentAcceptCall409JSONResponseBodyCode = "not_found"
+	AgentAcceptCall409JSONResponseBodyCodeRateLimited  AgentAcceptCall409JSONResponseBodyCode = "rate_limited"
+	AgentAcceptCall409JSONResponseBodyCodeTooLarge     AgentAcceptCall409JSONResponseBodyCode = "too_large"
+	AgentAcceptCall409JSONResponseBodyCodeUnauthorized AgentAcceptCall409JSONResponseBodyCode = "unauthorized"
+	AgentAcceptCall409JSONResponseBodyCodeUnavailable  AgentAcceptCall409JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAcceptCall409JSONResponseBodyCode enum.
+func (e AgentAcceptCall409JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAcceptCall409JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAcceptCall409JSONResponseBodyCodeConflict:
+		return true
+	case AgentAcceptCall409JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAcceptCall409JSONResponseBodyCodeInternal:
+		return true
+	case AgentAcceptCall409JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAcceptCall409JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAcceptCall409JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAcceptCall409JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAcceptCall409JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAcceptCall503JSONResponseBodyCode.
+const (
+	AgentAcceptCall503JSONResponseBodyCodeBadRequest   AgentAcceptCall503JSONResponseBodyCode = "bad_request"
+	AgentAcceptCall503JSONResponseBodyCodeConflict     AgentAcceptCall503JSONResponseBodyCode = "conflict"
+	AgentAcceptCall503JSONResponseBodyCodeForbidden    AgentAcceptCall503JSONResponseBodyCode = "forbidden"
+	AgentAcceptCall503JSONResponseBodyCodeInternal     AgentAcceptCall503JSONResponseBodyCode = "internal"
+	AgentAcceptCall503JSONResponseBodyCodeNotFound     AgentAcceptCall503JSONResponseBodyCode = "not_found"
+	AgentAcceptCall503JSONResponseBodyCodeRateLimited  AgentAcceptCall503JSONResponseBodyCode = "rate_limited"
+	AgentAcceptCall503JSONResponseBodyCodeTooLarge     AgentAcceptCall503JSONResponseBodyCode = "too_large"
+	AgentAcceptCall503JSONResponseBodyCodeUnauthorized AgentAcceptCall503JSONResponseBodyCode = "unauthorized"
+	AgentAcceptCall503JSONResponseBodyCodeUnavailable  AgentAcceptCall503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAcceptCall503JSONResponseBodyCode enum.
+func (e AgentAcceptCall503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAcceptCall503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAcceptCall503JSONResponseBodyCodeConflict:
+		return true
+	case AgentAcceptCall503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAcceptCall503JSONResponseBodyCodeInternal:
+		return true
+	case AgentAcceptCall503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAcceptCall503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAcceptCall503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAcceptCall503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAcceptCall503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAcceptCalldefaultJSONResponseBodyCode.
+const (
+	AgentAcceptCalldefaultJSONResponseBodyCodeBadRequest   AgentAcceptCalldefaultJSONResponseBodyCode = "bad_request"
+	AgentAcceptCalldefaultJSONResponseBodyCodeConflict     AgentAcceptCalldefaultJSONResponseBodyCode = "conflict"
+	AgentAcceptCalldefaultJSONResponseBodyCodeForbidden    AgentAcceptCalldefaultJSONResponseBodyCode = "forbidden"
+	AgentAcceptCalldefaultJSONResponseBodyCodeInternal     AgentAcceptCalldefaultJSONResponseBodyCode = "internal"
+	AgentAcceptCalldefaultJSONResponseBodyCodeNotFound     AgentAcceptCalldefaultJSONResponseBodyCode = "not_found"
+	AgentAcceptCalldefaultJSONResponseBodyCodeRateLimited  AgentAcceptCalldefaultJSONResponseBodyCode = "rate_limited"
+	AgentAcceptCalldefaultJSONResponseBodyCodeTooLarge     AgentAcceptCalldefaultJSONResponseBodyCode = "too_large"
+	AgentAcceptCalldefaultJSONResponseBodyCodeUnauthorized AgentAcceptCalldefaultJSONResponseBodyCode = "unauthorized"
+	AgentAcceptCalldefaultJSONResponseBodyCodeUnavailable  AgentAcceptCalldefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAcceptCalldefaultJSONResponseBodyCode enum.
+func (e AgentAcceptCalldefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAcceptCalldefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAcceptCalldefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentAcceptCalldefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentAcceptCalldefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentAcceptCalldefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentAcceptCalldefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAcceptCalldefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAcceptCalldefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAcceptCalldefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAnswerCall400JSONResponseBodyCode.
+const (
+	AgentAnswerCall400JSONResponseBodyCodeBadRequest   AgentAnswerCall400JSONResponseBodyCode = "bad_request"
+	AgentAnswerCall400JSONResponseBodyCodeConflict     AgentAnswerCall400JSONResponseBodyCode = "conflict"
+	AgentAnswerCall400JSONResponseBodyCodeForbidden    AgentAnswerCall400JSONResponseBodyCode = "forbidden"
+	AgentAnswerCall400JSONResponseBodyCodeInternal     AgentAnswerCall400JSONResponseBodyCode = "internal"
+	AgentAnswerCall400JSONResponseBodyCodeNotFound     AgentAnswerCall400JSONResponseBodyCode = "not_found"
+	AgentAnswerCall400JSONResponseBodyCodeRateLimited  AgentAnswerCall400JSONResponseBodyCode = "rate_limited"
+	AgentAnswerCall400JSONResponseBodyCodeTooLarge     AgentAnswerCall400JSONResponseBodyCode = "too_large"
+	AgentAnswerCall400JSONResponseBodyCodeUnauthorized AgentAnswerCall400JSONResponseBodyCode = "unauthorized"
+	AgentAnswerCall400JSONResponseBodyCodeUnavailable  AgentAnswerCall400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAnswerCall400JSONResponseBodyCode enum.
+func (e AgentAnswerCall400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAnswerCall400JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAnswerCall400JSONResponseBodyCodeConflict:
+		return true
+	case AgentAnswerCall400JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAnswerCall400JSONResponseBodyCodeInternal:
+		return true
+	case AgentAnswerCall400JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAnswerCall400JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAnswerCall400JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAnswerCall400JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAnswerCall400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAnswerCall401JSONResponseBodyCode.
+const (
+	AgentAnswerCall401JSONResponseBodyCodeBadRequest   AgentAnswerCall401JSONResponseBodyCode = "bad_request"
+	AgentAnswerCall401JSONResponseBodyCodeConflict     AgentAnswerCall401JSONResponseBodyCode = "conflict"
+	AgentAnswerCall401JSONResponseBodyCodeForbidden    AgentAnswerCall401JSONResponseBodyCode = "forbidden"
+	AgentAnswerCall401JSONResponseBodyCodeInternal     AgentAnswerCall401JSONResponseBodyCode = "internal"
+	AgentAnswerCall401JSONResponseBodyCodeNotFound     AgentAnswerCall401JSONResponseBodyCode = "not_found"
+	AgentAnswerCall401JSONResponseBodyCodeRateLimited  AgentAnswerCall401JSONResponseBodyCode = "rate_limited"
+	AgentAnswerCall401JSONResponseBodyCodeTooLarge     AgentAnswerCall401JSONResponseBodyCode = "too_large"
+	AgentAnswerCall401JSONResponseBodyCodeUnauthorized AgentAnswerCall401JSONResponseBodyCode = "unauthorized"
+	AgentAnswerCall401JSONResponseBodyCodeUnavailable  AgentAnswerCall401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAnswerCall401JSONResponseBodyCode enum.
+func (e AgentAnswerCall401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAnswerCall401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAnswerCall401JSONResponseBodyCodeConflict:
+		return true
+	case AgentAnswerCall401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAnswerCall401JSONResponseBodyCodeInternal:
+		return true
+	case AgentAnswerCall401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAnswerCall401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAnswerCall401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAnswerCall401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAnswerCall401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAnswerCall403JSONResponseBodyCode.
+const (
+	AgentAnswerCall403JSONResponseBodyCodeBadRequest   AgentAnswerCall403JSONResponseBodyCode = "bad_request"
+	AgentAnswerCall403JSONResponseBodyCodeConflict     AgentAnswerCall403JSONResponseBodyCode = "conflict"
+	AgentAnswerCall403JSONResponseBodyCodeForbidden    AgentAnswerCall403JSONResponseBodyCode = "forbidden"
+	AgentAnswerCall403JSONResponseBodyCodeInternal     AgentAnswerCall403JSONResponseBodyCode = "internal"
+	AgentAnswerCall403JSONResponseBodyCodeNotFound     AgentAnswerCall403JSONResponseBodyCode = "not_found"
+	AgentAnswerCall403JSONResponseBodyCodeRateLimited  AgentAnswerCall403JSONResponseBodyCode = "rate_limited"
+	AgentAnswerCall403JSONResponseBodyCodeTooLarge     AgentAnswerCall403JSONResponseBodyCode = "too_large"
+	AgentAnswerCall403JSONResponseBodyCodeUnauthorized AgentAnswerCall403JSONResponseBodyCode = "unauthorized"
+	AgentAnswerCall403JSONResponseBodyCodeUnavailable  AgentAnswerCall403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAnswerCall403JSONResponseBodyCode enum.
+func (e AgentAnswerCall403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAnswerCall403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAnswerCall403JSONResponseBodyCodeConflict:
+		return true
+	case AgentAnswerCall403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAnswerCall403JSONResponseBodyCodeInternal:
+		return true
+	case AgentAnswerCall403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAnswerCall403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAnswerCall403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAnswerCall403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAnswerCall403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAnswerCall404JSONResponseBodyCode.
+const (
+	AgentAnswerCall404JSONResponseBodyCodeBadRequest   AgentAnswerCall404JSONResponseBodyCode = "bad_request"
+	AgentAnswerCall404JSONResponseBodyCodeConflict     AgentAnswerCall404JSONResponseBodyCode = "conflict"
+	AgentAnswerCall404JSONResponseBodyCodeForbidden    AgentAnswerCall404JSONResponseBodyCode = "forbidden"
+	AgentAnswerCall404JSONResponseBodyCodeInternal     AgentAnswerCall404JSONResponseBodyCode = "internal"
+	AgentAnswerCall404JSONResponseBodyCodeNotFound     AgentAnswerCall404JSONResponseBodyCode = "not_found"
+	AgentAnswerCall404JSONResponseBodyCodeRateLimited  AgentAnswerCall404JSONResponseBodyCode = "rate_limited"
+	AgentAnswerCall404JSONResponseBodyCodeTooLarge     AgentAnswerCall404JSONResponseBodyCode = "too_large"
+	AgentAnswerCall404JSONResponseBodyCodeUnauthorized AgentAnswerCall404JSONResponseBodyCode = "unauthorized"
+	AgentAnswerCall404JSONResponseBodyCodeUnavailable  AgentAnswerCall404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAnswerCall404JSONResponseBodyCode enum.
+func (e AgentAnswerCall404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAnswerCall404JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAnswerCall404JSONResponseBodyCodeConflict:
+		return true
+	case AgentAnswerCall404JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAnswerCall404JSONResponseBodyCodeInternal:
+		return true
+	case AgentAnswerCall404JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAnswerCall404JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAnswerCall404JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAnswerCall404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAnswerCall404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAnswerCall409JSONResponseBodyCode.
+const (
+	AgentAnswerCall409JSONResponseBodyCodeBadRequest   AgentAnswerCall409JSONResponseBodyCode = "bad_request"
+	AgentAnswerCall409JSONResponseBodyCodeConflict     AgentAnswerCall409JSONResponseBodyCode = "conflict"
+	AgentAnswerCall409JSONResponseBodyCodeForbidden    AgentAnswerCall409JSONResponseBodyCode = "forbidden"
+	AgentAnswerCall409JSONResponseBodyCodeInternal     AgentAnswerCall409JSONResponseBodyCode = "internal"
+	AgentAnswerCall409JSONResponseBodyCodeNotFound     AgentAnswerCall409JSONResponseBodyCode = "not_found"
+	AgentAnswerCall409JSONResponseBodyCodeRateLimited  AgentAnswerCall409JSONResponseBodyCode = "rate_limited"
+	AgentAnswerCall409JSONResponseBodyCodeTooLarge     AgentAnswerCall409JSONResponseBodyCode = "too_large"
+	AgentAnswerCall409JSONResponseBodyCodeUnauthorized AgentAnswerCall409JSONResponseBodyCode = "unauthorized"
+	AgentAnswerCall409JSONResponseBodyCodeUnavailable  AgentAnswerCall409JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAnswerCall409JSONResponseBodyCode enum.
+func (e AgentAnswerCall409JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAnswerCall409JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAnswerCall409JSONResponseBodyCodeConflict:
+		return true
+	case AgentAnswerCall409JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAnswerCall409JSONResponseBodyCodeInternal:
+		return true
+	case AgentAnswerCall409JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAnswerCall409JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAnswerCall409JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAnswerCall409JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAnswerCall409JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAnswerCall413JSONResponseBodyCode.
+const (
+	AgentAnswerCall413JSONResponseBodyCodeBadRequest   AgentAnswerCall413JSONResponseBodyCode = "bad_request"
+	AgentAnswerCall413JSONResponseBodyCodeConflict     AgentAnswerCall413JSONResponseBodyCode = "conflict"
+	AgentAnswerCall413JSONResponseBodyCodeForbidden    AgentAnswerCall413JSONResponseBodyCode = "forbidden"
+	AgentAnswerCall413JSONResponseBodyCodeInternal     AgentAnswerCall413JSONResponseBodyCode = "internal"
+	AgentAnswerCall413JSONResponseBodyCodeNotFound     AgentAnswerCall413JSONResponseBodyCode = "not_found"
+	AgentAnswerCall413JSONResponseBodyCodeRateLimited  AgentAnswerCall413JSONResponseBodyCode = "rate_limited"
+	AgentAnswerCall413JSONResponseBodyCodeTooLarge     AgentAnswerCall413JSONResponseBodyCode = "too_large"
+	AgentAnswerCall413JSONResponseBodyCodeUnauthorized AgentAnswerCall413JSONResponseBodyCode = "unauthorized"
+	AgentAnswerCall413JSONResponseBodyCodeUnavailable  AgentAnswerCall413JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAnswerCall413JSONResponseBodyCode enum.
+func (e AgentAnswerCall413JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAnswerCall413JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAnswerCall413JSONResponseBodyCodeConflict:
+		return true
+	case AgentAnswerCall413JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAnswerCall413JSONResponseBodyCodeInternal:
+		return true
+	case AgentAnswerCall413JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAnswerCall413JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAnswerCall413JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAnswerCall413JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAnswerCall413JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAnswerCall503JSONResponseBodyCode.
+const (
+	AgentAnswerCall503JSONResponseBodyCodeBadRequest   AgentAnswerCall503JSONResponseBodyCode = "bad_request"
+	AgentAnswerCall503JSONResponseBodyCodeConflict     AgentAnswerCall503JSONResponseBodyCode = "conflict"
+	AgentAnswerCall503JSONResponseBodyCodeForbidden    AgentAnswerCall503JSONResponseBodyCode = "forbidden"
+	AgentAnswerCall503JSONResponseBodyCodeInternal     AgentAnswerCall503JSONResponseBodyCode = "internal"
+	AgentAnswerCall503JSONResponseBodyCodeNotFound     AgentAnswerCall503JSONResponseBodyCode = "not_found"
+	AgentAnswerCall503JSONResponseBodyCodeRateLimited  AgentAnswerCall503JSONResponseBodyCode = "rate_limited"
+	AgentAnswerCall503JSONResponseBodyCodeTooLarge     AgentAnswerCall503JSONResponseBodyCode = "too_large"
+	AgentAnswerCall503JSONResponseBodyCodeUnauthorized AgentAnswerCall503JSONResponseBodyCode = "unauthorized"
+	AgentAnswerCall503JSONResponseBodyCodeUnavailable  AgentAnswerCall503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAnswerCall503JSONResponseBodyCode enum.
+func (e AgentAnswerCall503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAnswerCall503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAnswerCall503JSONResponseBodyCodeConflict:
+		return true
+	case AgentAnswerCall503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentAnswerCall503JSONResponseBodyCodeInternal:
+		return true
+	case AgentAnswerCall503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentAnswerCall503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAnswerCall503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAnswerCall503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAnswerCall503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentAnswerCalldefaultJSONResponseBodyCode.
+const (
+	AgentAnswerCalldefaultJSONResponseBodyCodeBadRequest   AgentAnswerCalldefaultJSONResponseBodyCode = "bad_request"
+	AgentAnswerCalldefaultJSONResponseBodyCodeConflict     AgentAnswerCalldefaultJSONResponseBodyCode = "conflict"
+	AgentAnswerCalldefaultJSONResponseBodyCodeForbidden    AgentAnswerCalldefaultJSONResponseBodyCode = "forbidden"
+	AgentAnswerCalldefaultJSONResponseBodyCodeInternal     AgentAnswerCalldefaultJSONResponseBodyCode = "internal"
+	AgentAnswerCalldefaultJSONResponseBodyCodeNotFound     AgentAnswerCalldefaultJSONResponseBodyCode = "not_found"
+	AgentAnswerCalldefaultJSONResponseBodyCodeRateLimited  AgentAnswerCalldefaultJSONResponseBodyCode = "rate_limited"
+	AgentAnswerCalldefaultJSONResponseBodyCodeTooLarge     AgentAnswerCalldefaultJSONResponseBodyCode = "too_large"
+	AgentAnswerCalldefaultJSONResponseBodyCodeUnauthorized AgentAnswerCalldefaultJSONResponseBodyCode = "unauthorized"
+	AgentAnswerCalldefaultJSONResponseBodyCodeUnavailable  AgentAnswerCalldefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentAnswerCalldefaultJSONResponseBodyCode enum.
+func (e AgentAnswerCalldefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentAnswerCalldefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentAnswerCalldefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentAnswerCalldefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentAnswerCalldefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentAnswerCalldefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentAnswerCalldefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentAnswerCalldefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentAnswerCalldefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentAnswerCalldefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentHangUpCall401JSONResponseBodyCode.
+const (
+	AgentHangUpCall401JSONResponseBodyCodeBadRequest   AgentHangUpCall401JSONResponseBodyCode = "bad_request"
+	AgentHangUpCall401JSONResponseBodyCodeConflict     AgentHangUpCall401JSONResponseBodyCode = "conflict"
+	AgentHangUpCall401JSONResponseBodyCodeForbidden    AgentHangUpCall401JSONResponseBodyCode = "forbidden"
+	AgentHangUpCall401JSONResponseBodyCodeInternal     AgentHangUpCall401JSONResponseBodyCode = "internal"
+	AgentHangUpCall401JSONResponseBodyCodeNotFound     AgentHangUpCall401JSONResponseBodyCode = "not_found"
+	AgentHangUpCall401JSONResponseBodyCodeRateLimited  AgentHangUpCall401JSONResponseBodyCode = "rate_limited"
+	AgentHangUpCall401JSONResponseBodyCodeTooLarge     AgentHangUpCall401JSONResponseBodyCode = "too_large"
+	AgentHangUpCall401JSONResponseBodyCodeUnauthorized AgentHangUpCall401JSONResponseBodyCode = "unauthorized"
+	AgentHangUpCall401JSONResponseBodyCodeUnavailable  AgentHangUpCall401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentHangUpCall401JSONResponseBodyCode enum.
+func (e AgentHangUpCall401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentHangUpCall401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentHangUpCall401JSONResponseBodyCodeConflict:
+		return true
+	case AgentHangUpCall401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentHangUpCall401JSONResponseBodyCodeInternal:
+		return true
+	case AgentHangUpCall401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentHangUpCall401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentHangUpCall401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentHangUpCall401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentHangUpCall401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentHangUpCall403JSONResponseBodyCode.
+const (
+	AgentHangUpCall403JSONResponseBodyCodeBadRequest   AgentHangUpCall403JSONResponseBodyCode = "bad_request"
+	AgentHangUpCall403JSONResponseBodyCodeConflict     AgentHangUpCall403JSONResponseBodyCode = "conflict"
+	AgentHangUpCall403JSONResponseBodyCodeForbidden    AgentHangUpCall403JSONResponseBodyCode = "forbidden"
+	AgentHangUpCall403JSONResponseBodyCodeInternal     AgentHangUpCall403JSONResponseBodyCode = "internal"
+	AgentHangUpCall403JSONResponseBodyCodeNotFound     AgentHangUpCall403JSONResponseBodyCode = "not_found"
+	AgentHangUpCall403JSONResponseBodyCodeRateLimited  AgentHangUpCall403JSONResponseBodyCode = "rate_limited"
+	AgentHangUpCall403JSONResponseBodyCodeTooLarge     AgentHangUpCall403JSONResponseBodyCode = "too_large"
+	AgentHangUpCall403JSONResponseBodyCodeUnauthorized AgentHangUpCall403JSONResponseBodyCode = "unauthorized"
+	AgentHangUpCall403JSONResponseBodyCodeUnavailable  AgentHangUpCall403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentHangUpCall403JSONResponseBodyCode enum.
+func (e AgentHangUpCall403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentHangUpCall403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentHangUpCall403JSONResponseBodyCodeConflict:
+		return true
+	case AgentHangUpCall403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentHangUpCall403JSONResponseBodyCodeInternal:
+		return true
+	case AgentHangUpCall403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentHangUpCall403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentHangUpCall403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentHangUpCall403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentHangUpCall403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentHangUpCall404JSONResponseBodyCode.
+const (
+	AgentHangUpCall404JSONResponseBodyCodeBadRequest   AgentHangUpCall404JSONResponseBodyCode = "bad_request"
+	AgentHangUpCall404JSONResponseBodyCodeConflict     AgentHangUpCall404JSONResponseBodyCode = "conflict"
+	AgentHangUpCall404JSONResponseBodyCodeForbidden    AgentHangUpCall404JSONResponseBodyCode = "forbidden"
+	AgentHangUpCall404JSONResponseBodyCodeInternal     AgentHangUpCall404JSONResponseBodyCode = "internal"
+	AgentHangUpCall404JSONResponseBodyCodeNotFound     AgentHangUpCall404JSONResponseBodyCode = "not_found"
+	AgentHangUpCall404JSONResponseBodyCodeRateLimited  AgentHangUpCall404JSONResponseBodyCode = "rate_limited"
+	AgentHangUpCall404JSONResponseBodyCodeTooLarge     AgentHangUpCall404JSONResponseBodyCode = "too_large"
+	AgentHangUpCall404JSONResponseBodyCodeUnauthorized AgentHangUpCall404JSONResponseBodyCode = "unauthorized"
+	AgentHangUpCall404JSONResponseBodyCodeUnavailable  AgentHangUpCall404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentHangUpCall404JSONResponseBodyCode enum.
+func (e AgentHangUpCall404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentHangUpCall404JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentHangUpCall404JSONResponseBodyCodeConflict:
+		return true
+	case AgentHangUpCall404JSONResponseBodyCodeForbidden:
+		return true
+	case AgentHangUpCall404JSONResponseBodyCodeInternal:
+		return true
+	case AgentHangUpCall404JSONResponseBodyCodeNotFound:
+		return true
+	case AgentHangUpCall404JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentHangUpCall404JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentHangUpCall404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentHangUpCall404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentHangUpCall409JSONResponseBodyCode.
+const (
+	AgentHangUpCall409JSONResponseBodyCodeBadRequest   AgentHangUpCall409JSONResponseBodyCode = "bad_request"
+	AgentHangUpCall409JSONResponseBodyCodeConflict     AgentHangUpCall409JSONResponseBodyCode = "conflict"
+	AgentHangUpCall409JSONResponseBodyCodeForbidden    AgentHangUpCall409JSONResponseBodyCode = "forbidden"
+	AgentHangUpCall409JSONResponseBodyCodeInternal     AgentHangUpCall409JSONResponseBodyCode = "internal"
+	AgentHangUpCall409JSONResponseBodyCodeNotFound     AgentHangUpCall409JSONResponseBodyCode = "not_found"
+	AgentHangUpCall409JSONResponseBodyCodeRateLimited  AgentHangUpCall409JSONResponseBodyCode = "rate_limited"
+	AgentHangUpCall409JSONResponseBodyCodeTooLarge     AgentHangUpCall409JSONResponseBodyCode = "too_large"
+	AgentHangUpCall409JSONResponseBodyCodeUnauthorized AgentHangUpCall409JSONResponseBodyCode = "unauthorized"
+	AgentHangUpCall409JSONResponseBodyCodeUnavailable  AgentHangUpCall409JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentHangUpCall409JSONResponseBodyCode enum.
+func (e AgentHangUpCall409JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentHangUpCall409JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentHangUpCall409JSONResponseBodyCodeConflict:
+		return true
+	case AgentHangUpCall409JSONResponseBodyCodeForbidden:
+		return true
+	case AgentHangUpCall409JSONResponseBodyCodeInternal:
+		return true
+	case AgentHangUpCall409JSONResponseBodyCodeNotFound:
+		return true
+	case AgentHangUpCall409JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentHangUpCall409JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentHangUpCall409JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentHangUpCall409JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentHangUpCall503JSONResponseBodyCode.
+const (
+	AgentHangUpCall503JSONResponseBodyCodeBadRequest   AgentHangUpCall503JSONResponseBodyCode = "bad_request"
+	AgentHangUpCall503JSONResponseBodyCodeConflict     AgentHangUpCall503JSONResponseBodyCode = "conflict"
+	AgentHangUpCall503JSONResponseBodyCodeForbidden    AgentHangUpCall503JSONResponseBodyCode = "forbidden"
+	AgentHangUpCall503JSONResponseBodyCodeInternal     AgentHangUpCall503JSONResponseBodyCode = "internal"
+	AgentHangUpCall503JSONResponseBodyCodeNotFound     AgentHangUpCall503JSONResponseBodyCode = "not_found"
+	AgentHangUpCall503JSONResponseBodyCodeRateLimited  AgentHangUpCall503JSONResponseBodyCode = "rate_limited"
+	AgentHangUpCall503JSONResponseBodyCodeTooLarge     AgentHangUpCall503JSONResponseBodyCode = "too_large"
+	AgentHangUpCall503JSONResponseBodyCodeUnauthorized AgentHangUpCall503JSONResponseBodyCode = "unauthorized"
+	AgentHangUpCall503JSONResponseBodyCodeUnavailable  AgentHangUpCall503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentHangUpCall503JSONResponseBodyCode enum.
+func (e AgentHangUpCall503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentHangUpCall503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentHangUpCall503JSONResponseBodyCodeConflict:
+		return true
+	case AgentHangUpCall503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentHangUpCall503JSONResponseBodyCodeInternal:
+		return true
+	case AgentHangUpCall503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentHangUpCall503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentHangUpCall503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentHangUpCall503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentHangUpCall503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentHangUpCalldefaultJSONResponseBodyCode.
+const (
+	AgentHangUpCalldefaultJSONResponseBodyCodeBadRequest   AgentHangUpCalldefaultJSONResponseBodyCode = "bad_request"
+	AgentHangUpCalldefaultJSONResponseBodyCodeConflict     AgentHangUpCalldefaultJSONResponseBodyCode = "conflict"
+	AgentHangUpCalldefaultJSONResponseBodyCodeForbidden    AgentHangUpCalldefaultJSONResponseBodyCode = "forbidden"
+	AgentHangUpCalldefaultJSONResponseBodyCodeInternal     AgentHangUpCalldefaultJSONResponseBodyCode = "internal"
+	AgentHangUpCalldefaultJSONResponseBodyCodeNotFound     AgentHangUpCalldefaultJSONResponseBodyCode = "not_found"
+	AgentHangUpCalldefaultJSONResponseBodyCodeRateLimited  AgentHangUpCalldefaultJSONResponseBodyCode = "rate_limited"
+	AgentHangUpCalldefaultJSONResponseBodyCodeTooLarge     AgentHangUpCalldefaultJSONResponseBodyCode = "too_large"
+	AgentHangUpCalldefaultJSONResponseBodyCodeUnauthorized AgentHangUpCalldefaultJSONResponseBodyCode = "unauthorized"
+	AgentHangUpCalldefaultJSONResponseBodyCodeUnavailable  AgentHangUpCalldefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentHangUpCalldefaultJSONResponseBodyCode enum.
+func (e AgentHangUpCalldefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentHangUpCalldefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentHangUpCalldefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentHangUpCalldefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentHangUpCalldefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentHangUpCalldefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentHangUpCalldefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentHangUpCalldefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentHangUpCalldefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentHangUpCalldefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentRejectCall401JSONResponseBodyCode.
+const (
+	AgentRejectCall401JSONResponseBodyCodeBadRequest   AgentRejectCall401JSONResponseBodyCode = "bad_request"
+	AgentRejectCall401JSONResponseBodyCodeConflict     AgentRejectCall401JSONResponseBodyCode = "conflict"
+	AgentRejectCall401JSONResponseBodyCodeForbidden    AgentRejectCall401JSONResponseBodyCode = "forbidden"
+	AgentRejectCall401JSONResponseBodyCodeInternal     AgentRejectCall401JSONResponseBodyCode = "internal"
+	AgentRejectCall401JSONResponseBodyCodeNotFound     AgentRejectCall401JSONResponseBodyCode = "not_found"
+	AgentRejectCall401JSONResponseBodyCodeRateLimited  AgentRejectCall401JSONResponseBodyCode = "rate_limited"
+	AgentRejectCall401JSONResponseBodyCodeTooLarge     AgentRejectCall401JSONResponseBodyCode = "too_large"
+	AgentRejectCall401JSONResponseBodyCodeUnauthorized AgentRejectCall401JSONResponseBodyCode = "unauthorized"
+	AgentRejectCall401JSONResponseBodyCodeUnavailable  AgentRejectCall401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentRejectCall401JSONResponseBodyCode enum.
+func (e AgentRejectCall401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentRejectCall401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentRejectCall401JSONResponseBodyCodeConflict:
+		return true
+	case AgentRejectCall401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentRejectCall401JSONResponseBodyCodeInternal:
+		return true
+	case AgentRejectCall401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentRejectCall401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentRejectCall401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentRejectCall401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentRejectCall401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentRejectCall403JSONResponseBodyCode.
+const (
+	AgentRejectCall403JSONResponseBodyCodeBadRequest   AgentRejectCall403JSONResponseBodyCode = "bad_request"
+	AgentRejectCall403JSONResponseBodyCodeConflict     AgentRejectCall403JSONResponseBodyCode = "conflict"
+	AgentRejectCall403JSONResponseBodyCodeForbidden    AgentRejectCall403JSONResponseBodyCode = "forbidden"
+	AgentRejectCall403JSONResponseBodyCodeInternal     AgentRejectCall403JSONResponseBodyCode = "internal"
+	AgentRejectCall403JSONResponseBodyCodeNotFound     AgentRejectCall403JSONResponseBodyCode = "not_found"
+	AgentRejectCall403JSONResponseBodyCodeRateLimited  AgentRejectCall403JSONResponseBodyCode = "rate_limited"
+	AgentRejectCall403JSONResponseBodyCodeTooLarge     AgentRejectCall403JSONResponseBodyCode = "too_large"
+	AgentRejectCall403JSONResponseBodyCodeUnauthorized AgentRejectCall403JSONResponseBodyCode = "unauthorized"
+	AgentRejectCall403JSONResponseBodyCodeUnavailable  AgentRejectCall403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentRejectCall403JSONResponseBodyCode enum.
+func (e AgentRejectCall403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentRejectCall403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentRejectCall403JSONResponseBodyCodeConflict:
+		return true
+	case AgentRejectCall403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentRejectCall403JSONResponseBodyCodeInternal:
+		return true
+	case AgentRejectCall403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentRejectCall403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentRejectCall403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentRejectCall403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentRejectCall403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentRejectCall404JSONResponseBodyCode.
+const (
+	AgentRejectCall404JSONResponseBodyCodeBadRequest   AgentRejectCall404JSONResponseBodyCode = "bad_request"
+	AgentRejectCall404JSONResponseBodyCodeConflict     AgentRejectCall404JSONResponseBodyCode = "conflict"
+	AgentRejectCall404JSONResponseBodyCodeForbidden    AgentRejectCall404JSONResponseBodyCode = "forbidden"
+	AgentRejectCall404JSONResponseBodyCodeInternal     AgentRejectCall404JSONResponseBodyCode = "internal"
+	AgentRejectCall404JSONResponseBodyCodeNotFound     AgentRejectCall404JSONResponseBodyCode = "not_found"
+	AgentRejectCall404JSONResponseBodyCodeRateLimited  AgentRejectCall404JSONResponseBodyCode = "rate_limited"
+	AgentRejectCall404JSONResponseBodyCodeTooLarge     AgentRejectCall404JSONResponseBodyCode = "too_large"
+	AgentRejectCall404JSONResponseBodyCodeUnauthorized AgentRejectCall404JSONResponseBodyCode = "unauthorized"
+	AgentRejectCall404JSONResponseBodyCodeUnavailable  AgentRejectCall404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentRejectCall404JSONResponseBodyCode enum.
+func (e AgentRejectCall404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentRejectCall404JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentRejectCall404JSONResponseBodyCodeConflict:
+		return true
+	case AgentRejectCall404JSONResponseBodyCodeForbidden:
+		return true
+	case AgentRejectCall404JSONResponseBodyCodeInternal:
+		return true
+	case AgentRejectCall404JSONResponseBodyCodeNotFound:
+		return true
+	case AgentRejectCall404JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentRejectCall404JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentRejectCall404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentRejectCall404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentRejectCall409JSONResponseBodyCode.
+const (
+	AgentRejectCall409JSONResponseBodyCodeBadRequest   AgentRejectCall409JSONResponseBodyCode = "bad_request"
+	AgentRejectCall409JSONResponseBodyCodeConflict     AgentRejectCall409JSONResponseBodyCode = "conflict"
+	AgentRejectCall409JSONResponseBodyCodeForbidden    AgentRejectCall409JSONResponseBodyCode = "forbidden"
+	AgentRejectCall409JSONResponseBodyCodeInternal     AgentRejectCall409JSONResponseBodyCode = "internal"
+	AgentRejectCall409JSONResponseBodyCodeNotFound     AgentRejectCall409JSONResponseBodyCode = "not_found"
+	AgentRejectCall409JSONResponseBodyCodeRateLimited  AgentRejectCall409JSONResponseBodyCode = "rate_limited"
+	AgentRejectCall409JSONResponseBodyCodeTooLarge     AgentRejectCall409JSONResponseBodyCode = "too_large"
+	AgentRejectCall409JSONResponseBodyCodeUnauthorized AgentRejectCall409JSONResponseBodyCode = "unauthorized"
+	AgentRejectCall409JSONResponseBodyCodeUnavailable  AgentRejectCall409JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentRejectCall409JSONResponseBodyCode enum.
+func (e AgentRejectCall409JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentRejectCall409JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentRejectCall409JSONResponseBodyCodeConflict:
+		return true
+	case AgentRejectCall409JSONResponseBodyCodeForbidden:
+		return true
+	case AgentRejectCall409JSONResponseBodyCodeInternal:
+		return true
+	case AgentRejectCall409JSONResponseBodyCodeNotFound:
+		return true
+	case AgentRejectCall409JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentRejectCall409JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentRejectCall409JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentRejectCall409JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentRejectCall503JSONResponseBodyCode.
+const (
+	AgentRejectCall503JSONResponseBodyCodeBadRequest   AgentRejectCall503JSONResponseBodyCode = "bad_request"
+	AgentRejectCall503JSONResponseBodyCodeConflict     AgentRejectCall503JSONResponseBodyCode = "conflict"
+	AgentRejectCall503JSONResponseBodyCodeForbidden    AgentRejectCall503JSONResponseBodyCode = "forbidden"
+	AgentRejectCall503JSONResponseBodyCodeInternal     AgentRejectCall503JSONResponseBodyCode = "internal"
+	AgentRejectCall503JSONResponseBodyCodeNotFound     AgentRejectCall503JSONResponseBodyCode = "not_found"
+	AgentRejectCall503JSONResponseBodyCodeRateLimited  AgentRejectCall503JSONResponseBodyCode = "rate_limited"
+	AgentRejectCall503JSONResponseBodyCodeTooLarge     AgentRejectCall503JSONResponseBodyCode = "too_large"
+	AgentRejectCall503JSONResponseBodyCodeUnauthorized AgentRejectCall503JSONResponseBodyCode = "unauthorized"
+	AgentRejectCall503JSONResponseBodyCodeUnavailable  AgentRejectCall503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentRejectCall503JSONResponseBodyCode enum.
+func (e AgentRejectCall503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentRejectCall503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentRejectCall503JSONResponseBodyCodeConflict:
+		return true
+	case AgentRejectCall503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentRejectCall503JSONResponseBodyCodeInternal:
+		return true
+	case AgentRejectCall503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentRejectCall503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentRejectCall503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentRejectCall503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentRejectCall503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentRejectCalldefaultJSONResponseBodyCode.
+const (
+	AgentRejectCalldefaultJSONResponseBodyCodeBadRequest   AgentRejectCalldefaultJSONResponseBodyCode = "bad_request"
+	AgentRejectCalldefaultJSONResponseBodyCodeConflict     AgentRejectCalldefaultJSONResponseBodyCode = "conflict"
+	AgentRejectCalldefaultJSONResponseBodyCodeForbidden    AgentRejectCalldefaultJSONResponseBodyCode = "forbidden"
+	AgentRejectCalldefaultJSONResponseBodyCodeInternal     AgentRejectCalldefaultJSONResponseBodyCode = "internal"
+	AgentRejectCalldefaultJSONResponseBodyCodeNotFound     AgentRejectCalldefaultJSONResponseBodyCode = "not_found"
+	AgentRejectCalldefaultJSONResponseBodyCodeRateLimited  AgentRejectCalldefaultJSONResponseBodyCode = "rate_limited"
+	AgentRejectCalldefaultJSONResponseBodyCodeTooLarge     AgentRejectCalldefaultJSONResponseBodyCode = "too_large"
+	AgentRejectCalldefaultJSONResponseBodyCodeUnauthorized AgentRejectCalldefaultJSONResponseBodyCode = "unauthorized"
+	AgentRejectCalldefaultJSONResponseBodyCodeUnavailable  AgentRejectCalldefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentRejectCalldefaultJSONResponseBodyCode enum.
+func (e AgentRejectCalldefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentRejectCalldefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentRejectCalldefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentRejectCalldefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentRejectCalldefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentRejectCalldefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentRejectCalldefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentRejectCalldefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentRejectCalldefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentRejectCalldefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AgentColleagues401JSONResponseBodyCode.
 const (
 	AgentColleagues401JSONResponseBodyCodeBadRequest   AgentColleagues401JSONResponseBodyCode = "bad_request"
@@ -8015,6 +9704,201 @@ func (e AgentTransferdefaultJSONResponseBodyCode) Valid() bool {
 	case AgentTransferdefaultJSONResponseBodyCodeUnauthorized:
 		return true
 	case AgentTransferdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping401JSONResponseBodyCode.
+const (
+	AgentTyping401JSONResponseBodyCodeBadRequest   AgentTyping401JSONResponseBodyCode = "bad_request"
+	AgentTyping401JSONResponseBodyCodeConflict     AgentTyping401JSONResponseBodyCode = "conflict"
+	AgentTyping401JSONResponseBodyCodeForbidden    AgentTyping401JSONResponseBodyCode = "forbidden"
+	AgentTyping401JSONResponseBodyCodeInternal     AgentTyping401JSONResponseBodyCode = "internal"
+	AgentTyping401JSONResponseBodyCodeNotFound     AgentTyping401JSONResponseBodyCode = "not_found"
+	AgentTyping401JSONResponseBodyCodeRateLimited  AgentTyping401JSONResponseBodyCode = "rate_limited"
+	AgentTyping401JSONResponseBodyCodeTooLarge     AgentTyping401JSONResponseBodyCode = "too_large"
+	AgentTyping401JSONResponseBodyCodeUnauthorized AgentTyping401JSONResponseBodyCode = "unauthorized"
+	AgentTyping401JSONResponseBodyCodeUnavailable  AgentTyping401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping401JSONResponseBodyCode enum.
+func (e AgentTyping401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping401JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping401JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping401JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping401JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping401JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping401JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping401JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping403JSONResponseBodyCode.
+const (
+	AgentTyping403JSONResponseBodyCodeBadRequest   AgentTyping403JSONResponseBodyCode = "bad_request"
+	AgentTyping403JSONResponseBodyCodeConflict     AgentTyping403JSONResponseBodyCode = "conflict"
+	AgentTyping403JSONResponseBodyCodeForbidden    AgentTyping403JSONResponseBodyCode = "forbidden"
+	AgentTyping403JSONResponseBodyCodeInternal     AgentTyping403JSONResponseBodyCode = "internal"
+	AgentTyping403JSONResponseBodyCodeNotFound     AgentTyping403JSONResponseBodyCode = "not_found"
+	AgentTyping403JSONResponseBodyCodeRateLimited  AgentTyping403JSONResponseBodyCode = "rate_limited"
+	AgentTyping403JSONResponseBodyCodeTooLarge     AgentTyping403JSONResponseBodyCode = "too_large"
+	AgentTyping403JSONResponseBodyCodeUnauthorized AgentTyping403JSONResponseBodyCode = "unauthorized"
+	AgentTyping403JSONResponseBodyCodeUnavailable  AgentTyping403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping403JSONResponseBodyCode enum.
+func (e AgentTyping403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping403JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping403JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping403JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping403JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping403JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping403JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping403JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping403JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping404JSONResponseBodyCode.
+const (
+	AgentTyping404JSONResponseBodyCodeBadRequest   AgentTyping404JSONResponseBodyCode = "bad_request"
+	AgentTyping404JSONResponseBodyCodeConflict     AgentTyping404JSONResponseBodyCode = "conflict"
+	AgentTyping404JSONResponseBodyCodeForbidden    AgentTyping404JSONResponseBodyCode = "forbidden"
+	AgentTyping404JSONResponseBodyCodeInternal     AgentTyping404JSONResponseBodyCode = "internal"
+	AgentTyping404JSONResponseBodyCodeNotFound     AgentTyping404JSONResponseBodyCode = "not_found"
+	AgentTyping404JSONResponseBodyCodeRateLimited  AgentTyping404JSONResponseBodyCode = "rate_limited"
+	AgentTyping404JSONResponseBodyCodeTooLarge     AgentTyping404JSONResponseBodyCode = "too_large"
+	AgentTyping404JSONResponseBodyCodeUnauthorized AgentTyping404JSONResponseBodyCode = "unauthorized"
+	AgentTyping404JSONResponseBodyCodeUnavailable  AgentTyping404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping404JSONResponseBodyCode enum.
+func (e AgentTyping404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping404JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping404JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping404JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping404JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping404JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping404JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping404JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTyping503JSONResponseBodyCode.
+const (
+	AgentTyping503JSONResponseBodyCodeBadRequest   AgentTyping503JSONResponseBodyCode = "bad_request"
+	AgentTyping503JSONResponseBodyCodeConflict     AgentTyping503JSONResponseBodyCode = "conflict"
+	AgentTyping503JSONResponseBodyCodeForbidden    AgentTyping503JSONResponseBodyCode = "forbidden"
+	AgentTyping503JSONResponseBodyCodeInternal     AgentTyping503JSONResponseBodyCode = "internal"
+	AgentTyping503JSONResponseBodyCodeNotFound     AgentTyping503JSONResponseBodyCode = "not_found"
+	AgentTyping503JSONResponseBodyCodeRateLimited  AgentTyping503JSONResponseBodyCode = "rate_limited"
+	AgentTyping503JSONResponseBodyCodeTooLarge     AgentTyping503JSONResponseBodyCode = "too_large"
+	AgentTyping503JSONResponseBodyCodeUnauthorized AgentTyping503JSONResponseBodyCode = "unauthorized"
+	AgentTyping503JSONResponseBodyCodeUnavailable  AgentTyping503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTyping503JSONResponseBodyCode enum.
+func (e AgentTyping503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTyping503JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTyping503JSONResponseBodyCodeConflict:
+		return true
+	case AgentTyping503JSONResponseBodyCodeForbidden:
+		return true
+	case AgentTyping503JSONResponseBodyCodeInternal:
+		return true
+	case AgentTyping503JSONResponseBodyCodeNotFound:
+		return true
+	case AgentTyping503JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTyping503JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTyping503JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTyping503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentTypingdefaultJSONResponseBodyCode.
+const (
+	AgentTypingdefaultJSONResponseBodyCodeBadRequest   AgentTypingdefaultJSONResponseBodyCode = "bad_request"
+	AgentTypingdefaultJSONResponseBodyCodeConflict     AgentTypingdefaultJSONResponseBodyCode = "conflict"
+	AgentTypingdefaultJSONResponseBodyCodeForbidden    AgentTypingdefaultJSONResponseBodyCode = "forbidden"
+	AgentTypingdefaultJSONResponseBodyCodeInternal     AgentTypingdefaultJSONResponseBodyCode = "internal"
+	AgentTypingdefaultJSONResponseBodyCodeNotFound     AgentTypingdefaultJSONResponseBodyCode = "not_found"
+	AgentTypingdefaultJSONResponseBodyCodeRateLimited  AgentTypingdefaultJSONResponseBodyCode = "rate_limited"
+	AgentTypingdefaultJSONResponseBodyCodeTooLarge     AgentTypingdefaultJSONResponseBodyCode = "too_large"
+	AgentTypingdefaultJSONResponseBodyCodeUnauthorized AgentTypingdefaultJSONResponseBodyCode = "unauthorized"
+	AgentTypingdefaultJSONResponseBodyCodeUnavailable  AgentTypingdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentTypingdefaultJSONResponseBodyCode enum.
+func (e AgentTypingdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentTypingdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentTypingdefaultJSONResponseBodyCodeUnavailable:
 		return true
 	default:
 		return false
@@ -11591,6 +13475,228 @@ func (e UploadFileStream200JSONResponseBodyReturnCode) Valid() bool {
 	}
 }
 
+// Defines values for CheckClickToCallSupportParamsChannel.
+const (
+	CheckClickToCallSupportParamsChannelWEB CheckClickToCallSupportParamsChannel = "WEB"
+)
+
+// Valid indicates whether the value is a known member of the CheckClickToCallSupportParamsChannel enum.
+func (e CheckClickToCallSupportParamsChannel) Valid() bool {
+	switch e {
+	case CheckClickToCallSupportParamsChannelWEB:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckClickToCallSupport200JSONResponseBodyResultCode.
+const (
+	CheckClickToCallSupport200JSONResponseBodyResultCodeN0 CheckClickToCallSupport200JSONResponseBodyResultCode = "0"
+)
+
+// Valid indicates whether the value is a known member of the CheckClickToCallSupport200JSONResponseBodyResultCode enum.
+func (e CheckClickToCallSupport200JSONResponseBodyResultCode) Valid() bool {
+	switch e {
+	case CheckClickToCallSupport200JSONResponseBodyResultCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateClickToCallJSONBodyChannel.
+const (
+	CreateClickToCallJSONBodyChannelWEB CreateClickToCallJSONBodyChannel = "WEB"
+)
+
+// Valid indicates whether the value is a known member of the CreateClickToCallJSONBodyChannel enum.
+func (e CreateClickToCallJSONBodyChannel) Valid() bool {
+	switch e {
+	case CreateClickToCallJSONBodyChannelWEB:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateClickToCallJSONBodyMediaAbility.
+const (
+	CreateClickToCallJSONBodyMediaAbilityN0 CreateClickToCallJSONBodyMediaAbility = "0"
+	CreateClickToCallJSONBodyMediaAbilityN1 CreateClickToCallJSONBodyMediaAbility = "1"
+)
+
+// Valid indicates whether the value is a known member of the CreateClickToCallJSONBodyMediaAbility enum.
+func (e CreateClickToCallJSONBodyMediaAbility) Valid() bool {
+	switch e {
+	case CreateClickToCallJSONBodyMediaAbilityN0:
+		return true
+	case CreateClickToCallJSONBodyMediaAbilityN1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateClickToCall200JSONResponseBodyResultCode.
+const (
+	CreateClickToCall200JSONResponseBodyResultCodeN0  CreateClickToCall200JSONResponseBodyResultCode = "0"
+	CreateClickToCall200JSONResponseBodyResultCodeN12 CreateClickToCall200JSONResponseBodyResultCode = "12"
+	CreateClickToCall200JSONResponseBodyResultCodeN13 CreateClickToCall200JSONResponseBodyResultCode = "13"
+	CreateClickToCall200JSONResponseBodyResultCodeN7  CreateClickToCall200JSONResponseBodyResultCode = "7"
+)
+
+// Valid indicates whether the value is a known member of the CreateClickToCall200JSONResponseBodyResultCode enum.
+func (e CreateClickToCall200JSONResponseBodyResultCode) Valid() bool {
+	switch e {
+	case CreateClickToCall200JSONResponseBodyResultCodeN0:
+		return true
+	case CreateClickToCall200JSONResponseBodyResultCodeN12:
+		return true
+	case CreateClickToCall200JSONResponseBodyResultCodeN13:
+		return true
+	case CreateClickToCall200JSONResponseBodyResultCodeN7:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DropClickToCallJSONBodyChannel.
+const (
+	DropClickToCallJSONBodyChannelWEB DropClickToCallJSONBodyChannel = "WEB"
+)
+
+// Valid indicates whether the value is a known member of the DropClickToCallJSONBodyChannel enum.
+func (e DropClickToCallJSONBodyChannel) Valid() bool {
+	switch e {
+	case DropClickToCallJSONBodyChannelWEB:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DropClickToCall200JSONResponseBodyResultCode.
+const (
+	DropClickToCall200JSONResponseBodyResultCodeN0  DropClickToCall200JSONResponseBodyResultCode = "0"
+	DropClickToCall200JSONResponseBodyResultCodeN13 DropClickToCall200JSONResponseBodyResultCode = "13"
+)
+
+// Valid indicates whether the value is a known member of the DropClickToCall200JSONResponseBodyResultCode enum.
+func (e DropClickToCall200JSONResponseBodyResultCode) Valid() bool {
+	switch e {
+	case DropClickToCall200JSONResponseBodyResultCodeN0:
+		return true
+	case DropClickToCall200JSONResponseBodyResultCodeN13:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetClickToCallEventsParamsChannel.
+const (
+	GetClickToCallEventsParamsChannelWEB GetClickToCallEventsParamsChannel = "WEB"
+)
+
+// Valid indicates whether the value is a known member of the GetClickToCallEventsParamsChannel enum.
+func (e GetClickToCallEventsParamsChannel) Valid() bool {
+	switch e {
+	case GetClickToCallEventsParamsChannelWEB:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetClickToCallEvents200JSONResponseBodyEventId.
+const (
+	N168100 GetClickToCallEvents200JSONResponseBodyEventId = "168100"
+	N168101 GetClickToCallEvents200JSONResponseBodyEventId = "168101"
+	N168102 GetClickToCallEvents200JSONResponseBodyEventId = "168102"
+	N168103 GetClickToCallEvents200JSONResponseBodyEventId = "168103"
+	N168104 GetClickToCallEvents200JSONResponseBodyEventId = "168104"
+)
+
+// Valid indicates whether the value is a known member of the GetClickToCallEvents200JSONResponseBodyEventId enum.
+func (e GetClickToCallEvents200JSONResponseBodyEventId) Valid() bool {
+	switch e {
+	case N168100:
+		return true
+	case N168101:
+		return true
+	case N168102:
+		return true
+	case N168103:
+		return true
+	case N168104:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetClickToCallEvents200JSONResponseBodyResultCode.
+const (
+	GetClickToCallEvents200JSONResponseBodyResultCodeN0 GetClickToCallEvents200JSONResponseBodyResultCode = "0"
+)
+
+// Valid indicates whether the value is a known member of the GetClickToCallEvents200JSONResponseBodyResultCode enum.
+func (e GetClickToCallEvents200JSONResponseBodyResultCode) Valid() bool {
+	switch e {
+	case GetClickToCallEvents200JSONResponseBodyResultCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetClickToCallEvents200JSONResponseBodyResultDesc.
+const (
+	CallConnected                     GetClickToCallEvents200JSONResponseBodyResultDesc = "Call connected"
+	CallDisconnected                  GetClickToCallEvents200JSONResponseBodyResultDesc = "Call disconnected"
+	CallFailed                        GetClickToCallEvents200JSONResponseBodyResultDesc = "Call failed"
+	CallInQueue                       GetClickToCallEvents200JSONResponseBodyResultDesc = "Call in queue"
+	CallQueuedTimeout                 GetClickToCallEvents200JSONResponseBodyResultDesc = "Call queued timeout"
+	ClickToCallPolledWithoutAnyEvents GetClickToCallEvents200JSONResponseBodyResultDesc = "ClickToCall polled without any events"
+)
+
+// Valid indicates whether the value is a known member of the GetClickToCallEvents200JSONResponseBodyResultDesc enum.
+func (e GetClickToCallEvents200JSONResponseBodyResultDesc) Valid() bool {
+	switch e {
+	case CallConnected:
+		return true
+	case CallDisconnected:
+		return true
+	case CallFailed:
+		return true
+	case CallInQueue:
+		return true
+	case CallQueuedTimeout:
+		return true
+	case ClickToCallPolledWithoutAnyEvents:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MobileAgentCreateCall200JSONResponseBodyResultCode.
+const (
+	N3001000001 MobileAgentCreateCall200JSONResponseBodyResultCode = "3001000001"
+)
+
+// Valid indicates whether the value is a known member of the MobileAgentCreateCall200JSONResponseBodyResultCode enum.
+func (e MobileAgentCreateCall200JSONResponseBodyResultCode) Valid() bool {
+	switch e {
+	case N3001000001:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RobotFeedbackSatisfactionJSONBodyFeedback.
 const (
 	RobotFeedbackSatisfactionJSONBodyFeedbackN0 RobotFeedbackSatisfactionJSONBodyFeedback = 0
@@ -12122,6 +14228,396 @@ func (e Readyz503JSONResponseBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for RtcGatewayCall400JSONResponseBodyCode.
+const (
+	RtcGatewayCall400JSONResponseBodyCodeBadRequest   RtcGatewayCall400JSONResponseBodyCode = "bad_request"
+	RtcGatewayCall400JSONResponseBodyCodeConflict     RtcGatewayCall400JSONResponseBodyCode = "conflict"
+	RtcGatewayCall400JSONResponseBodyCodeForbidden    RtcGatewayCall400JSONResponseBodyCode = "forbidden"
+	RtcGatewayCall400JSONResponseBodyCodeInternal     RtcGatewayCall400JSONResponseBodyCode = "internal"
+	RtcGatewayCall400JSONResponseBodyCodeNotFound     RtcGatewayCall400JSONResponseBodyCode = "not_found"
+	RtcGatewayCall400JSONResponseBodyCodeRateLimited  RtcGatewayCall400JSONResponseBodyCode = "rate_limited"
+	RtcGatewayCall400JSONResponseBodyCodeTooLarge     RtcGatewayCall400JSONResponseBodyCode = "too_large"
+	RtcGatewayCall400JSONResponseBodyCodeUnauthorized RtcGatewayCall400JSONResponseBodyCode = "unauthorized"
+	RtcGatewayCall400JSONResponseBodyCodeUnavailable  RtcGatewayCall400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayCall400JSONResponseBodyCode enum.
+func (e RtcGatewayCall400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayCall400JSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayCall400JSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayCall400JSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayCall400JSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayCall400JSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayCall400JSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayCall400JSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayCall400JSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayCall400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayCall404JSONResponseBodyCode.
+const (
+	RtcGatewayCall404JSONResponseBodyCodeBadRequest   RtcGatewayCall404JSONResponseBodyCode = "bad_request"
+	RtcGatewayCall404JSONResponseBodyCodeConflict     RtcGatewayCall404JSONResponseBodyCode = "conflict"
+	RtcGatewayCall404JSONResponseBodyCodeForbidden    RtcGatewayCall404JSONResponseBodyCode = "forbidden"
+	RtcGatewayCall404JSONResponseBodyCodeInternal     RtcGatewayCall404JSONResponseBodyCode = "internal"
+	RtcGatewayCall404JSONResponseBodyCodeNotFound     RtcGatewayCall404JSONResponseBodyCode = "not_found"
+	RtcGatewayCall404JSONResponseBodyCodeRateLimited  RtcGatewayCall404JSONResponseBodyCode = "rate_limited"
+	RtcGatewayCall404JSONResponseBodyCodeTooLarge     RtcGatewayCall404JSONResponseBodyCode = "too_large"
+	RtcGatewayCall404JSONResponseBodyCodeUnauthorized RtcGatewayCall404JSONResponseBodyCode = "unauthorized"
+	RtcGatewayCall404JSONResponseBodyCodeUnavailable  RtcGatewayCall404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayCall404JSONResponseBodyCode enum.
+func (e RtcGatewayCall404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayCall404JSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayCall404JSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayCall404JSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayCall404JSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayCall404JSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayCall404JSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayCall404JSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayCall404JSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayCall404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayCall503JSONResponseBodyCode.
+const (
+	RtcGatewayCall503JSONResponseBodyCodeBadRequest   RtcGatewayCall503JSONResponseBodyCode = "bad_request"
+	RtcGatewayCall503JSONResponseBodyCodeConflict     RtcGatewayCall503JSONResponseBodyCode = "conflict"
+	RtcGatewayCall503JSONResponseBodyCodeForbidden    RtcGatewayCall503JSONResponseBodyCode = "forbidden"
+	RtcGatewayCall503JSONResponseBodyCodeInternal     RtcGatewayCall503JSONResponseBodyCode = "internal"
+	RtcGatewayCall503JSONResponseBodyCodeNotFound     RtcGatewayCall503JSONResponseBodyCode = "not_found"
+	RtcGatewayCall503JSONResponseBodyCodeRateLimited  RtcGatewayCall503JSONResponseBodyCode = "rate_limited"
+	RtcGatewayCall503JSONResponseBodyCodeTooLarge     RtcGatewayCall503JSONResponseBodyCode = "too_large"
+	RtcGatewayCall503JSONResponseBodyCodeUnauthorized RtcGatewayCall503JSONResponseBodyCode = "unauthorized"
+	RtcGatewayCall503JSONResponseBodyCodeUnavailable  RtcGatewayCall503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayCall503JSONResponseBodyCode enum.
+func (e RtcGatewayCall503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayCall503JSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayCall503JSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayCall503JSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayCall503JSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayCall503JSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayCall503JSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayCall503JSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayCall503JSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayCall503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayCalldefaultJSONResponseBodyCode.
+const (
+	RtcGatewayCalldefaultJSONResponseBodyCodeBadRequest   RtcGatewayCalldefaultJSONResponseBodyCode = "bad_request"
+	RtcGatewayCalldefaultJSONResponseBodyCodeConflict     RtcGatewayCalldefaultJSONResponseBodyCode = "conflict"
+	RtcGatewayCalldefaultJSONResponseBodyCodeForbidden    RtcGatewayCalldefaultJSONResponseBodyCode = "forbidden"
+	RtcGatewayCalldefaultJSONResponseBodyCodeInternal     RtcGatewayCalldefaultJSONResponseBodyCode = "internal"
+	RtcGatewayCalldefaultJSONResponseBodyCodeNotFound     RtcGatewayCalldefaultJSONResponseBodyCode = "not_found"
+	RtcGatewayCalldefaultJSONResponseBodyCodeRateLimited  RtcGatewayCalldefaultJSONResponseBodyCode = "rate_limited"
+	RtcGatewayCalldefaultJSONResponseBodyCodeTooLarge     RtcGatewayCalldefaultJSONResponseBodyCode = "too_large"
+	RtcGatewayCalldefaultJSONResponseBodyCodeUnauthorized RtcGatewayCalldefaultJSONResponseBodyCode = "unauthorized"
+	RtcGatewayCalldefaultJSONResponseBodyCodeUnavailable  RtcGatewayCalldefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayCalldefaultJSONResponseBodyCode enum.
+func (e RtcGatewayCalldefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayCalldefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayCalldefaultJSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayCalldefaultJSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayCalldefaultJSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayCalldefaultJSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayCalldefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayCalldefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayCalldefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayCalldefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayOffer400JSONResponseBodyCode.
+const (
+	RtcGatewayOffer400JSONResponseBodyCodeBadRequest   RtcGatewayOffer400JSONResponseBodyCode = "bad_request"
+	RtcGatewayOffer400JSONResponseBodyCodeConflict     RtcGatewayOffer400JSONResponseBodyCode = "conflict"
+	RtcGatewayOffer400JSONResponseBodyCodeForbidden    RtcGatewayOffer400JSONResponseBodyCode = "forbidden"
+	RtcGatewayOffer400JSONResponseBodyCodeInternal     RtcGatewayOffer400JSONResponseBodyCode = "internal"
+	RtcGatewayOffer400JSONResponseBodyCodeNotFound     RtcGatewayOffer400JSONResponseBodyCode = "not_found"
+	RtcGatewayOffer400JSONResponseBodyCodeRateLimited  RtcGatewayOffer400JSONResponseBodyCode = "rate_limited"
+	RtcGatewayOffer400JSONResponseBodyCodeTooLarge     RtcGatewayOffer400JSONResponseBodyCode = "too_large"
+	RtcGatewayOffer400JSONResponseBodyCodeUnauthorized RtcGatewayOffer400JSONResponseBodyCode = "unauthorized"
+	RtcGatewayOffer400JSONResponseBodyCodeUnavailable  RtcGatewayOffer400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayOffer400JSONResponseBodyCode enum.
+func (e RtcGatewayOffer400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayOffer400JSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayOffer400JSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayOffer400JSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayOffer400JSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayOffer400JSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayOffer400JSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayOffer400JSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayOffer400JSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayOffer400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayOffer404JSONResponseBodyCode.
+const (
+	RtcGatewayOffer404JSONResponseBodyCodeBadRequest   RtcGatewayOffer404JSONResponseBodyCode = "bad_request"
+	RtcGatewayOffer404JSONResponseBodyCodeConflict     RtcGatewayOffer404JSONResponseBodyCode = "conflict"
+	RtcGatewayOffer404JSONResponseBodyCodeForbidden    RtcGatewayOffer404JSONResponseBodyCode = "forbidden"
+	RtcGatewayOffer404JSONResponseBodyCodeInternal     RtcGatewayOffer404JSONResponseBodyCode = "internal"
+	RtcGatewayOffer404JSONResponseBodyCodeNotFound     RtcGatewayOffer404JSONResponseBodyCode = "not_found"
+	RtcGatewayOffer404JSONResponseBodyCodeRateLimited  RtcGatewayOffer404JSONResponseBodyCode = "rate_limited"
+	RtcGatewayOffer404JSONResponseBodyCodeTooLarge     RtcGatewayOffer404JSONResponseBodyCode = "too_large"
+	RtcGatewayOffer404JSONResponseBodyCodeUnauthorized RtcGatewayOffer404JSONResponseBodyCode = "unauthorized"
+	RtcGatewayOffer404JSONResponseBodyCodeUnavailable  RtcGatewayOffer404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayOffer404JSONResponseBodyCode enum.
+func (e RtcGatewayOffer404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayOffer404JSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayOffer404JSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayOffer404JSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayOffer404JSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayOffer404JSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayOffer404JSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayOffer404JSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayOffer404JSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayOffer404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayOffer409JSONResponseBodyCode.
+const (
+	RtcGatewayOffer409JSONResponseBodyCodeBadRequest   RtcGatewayOffer409JSONResponseBodyCode = "bad_request"
+	RtcGatewayOffer409JSONResponseBodyCodeConflict     RtcGatewayOffer409JSONResponseBodyCode = "conflict"
+	RtcGatewayOffer409JSONResponseBodyCodeForbidden    RtcGatewayOffer409JSONResponseBodyCode = "forbidden"
+	RtcGatewayOffer409JSONResponseBodyCodeInternal     RtcGatewayOffer409JSONResponseBodyCode = "internal"
+	RtcGatewayOffer409JSONResponseBodyCodeNotFound     RtcGatewayOffer409JSONResponseBodyCode = "not_found"
+	RtcGatewayOffer409JSONResponseBodyCodeRateLimited  RtcGatewayOffer409JSONResponseBodyCode = "rate_limited"
+	RtcGatewayOffer409JSONResponseBodyCodeTooLarge     RtcGatewayOffer409JSONResponseBodyCode = "too_large"
+	RtcGatewayOffer409JSONResponseBodyCodeUnauthorized RtcGatewayOffer409JSONResponseBodyCode = "unauthorized"
+	RtcGatewayOffer409JSONResponseBodyCodeUnavailable  RtcGatewayOffer409JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayOffer409JSONResponseBodyCode enum.
+func (e RtcGatewayOffer409JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayOffer409JSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayOffer409JSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayOffer409JSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayOffer409JSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayOffer409JSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayOffer409JSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayOffer409JSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayOffer409JSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayOffer409JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayOffer413JSONResponseBodyCode.
+const (
+	RtcGatewayOffer413JSONResponseBodyCodeBadRequest   RtcGatewayOffer413JSONResponseBodyCode = "bad_request"
+	RtcGatewayOffer413JSONResponseBodyCodeConflict     RtcGatewayOffer413JSONResponseBodyCode = "conflict"
+	RtcGatewayOffer413JSONResponseBodyCodeForbidden    RtcGatewayOffer413JSONResponseBodyCode = "forbidden"
+	RtcGatewayOffer413JSONResponseBodyCodeInternal     RtcGatewayOffer413JSONResponseBodyCode = "internal"
+	RtcGatewayOffer413JSONResponseBodyCodeNotFound     RtcGatewayOffer413JSONResponseBodyCode = "not_found"
+	RtcGatewayOffer413JSONResponseBodyCodeRateLimited  RtcGatewayOffer413JSONResponseBodyCode = "rate_limited"
+	RtcGatewayOffer413JSONResponseBodyCodeTooLarge     RtcGatewayOffer413JSONResponseBodyCode = "too_large"
+	RtcGatewayOffer413JSONResponseBodyCodeUnauthorized RtcGatewayOffer413JSONResponseBodyCode = "unauthorized"
+	RtcGatewayOffer413JSONResponseBodyCodeUnavailable  RtcGatewayOffer413JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayOffer413JSONResponseBodyCode enum.
+func (e RtcGatewayOffer413JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayOffer413JSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayOffer413JSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayOffer413JSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayOffer413JSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayOffer413JSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayOffer413JSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayOffer413JSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayOffer413JSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayOffer413JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayOffer503JSONResponseBodyCode.
+const (
+	RtcGatewayOffer503JSONResponseBodyCodeBadRequest   RtcGatewayOffer503JSONResponseBodyCode = "bad_request"
+	RtcGatewayOffer503JSONResponseBodyCodeConflict     RtcGatewayOffer503JSONResponseBodyCode = "conflict"
+	RtcGatewayOffer503JSONResponseBodyCodeForbidden    RtcGatewayOffer503JSONResponseBodyCode = "forbidden"
+	RtcGatewayOffer503JSONResponseBodyCodeInternal     RtcGatewayOffer503JSONResponseBodyCode = "internal"
+	RtcGatewayOffer503JSONResponseBodyCodeNotFound     RtcGatewayOffer503JSONResponseBodyCode = "not_found"
+	RtcGatewayOffer503JSONResponseBodyCodeRateLimited  RtcGatewayOffer503JSONResponseBodyCode = "rate_limited"
+	RtcGatewayOffer503JSONResponseBodyCodeTooLarge     RtcGatewayOffer503JSONResponseBodyCode = "too_large"
+	RtcGatewayOffer503JSONResponseBodyCodeUnauthorized RtcGatewayOffer503JSONResponseBodyCode = "unauthorized"
+	RtcGatewayOffer503JSONResponseBodyCodeUnavailable  RtcGatewayOffer503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayOffer503JSONResponseBodyCode enum.
+func (e RtcGatewayOffer503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayOffer503JSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayOffer503JSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayOffer503JSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayOffer503JSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayOffer503JSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayOffer503JSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayOffer503JSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayOffer503JSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayOffer503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RtcGatewayOfferdefaultJSONResponseBodyCode.
+const (
+	RtcGatewayOfferdefaultJSONResponseBodyCodeBadRequest   RtcGatewayOfferdefaultJSONResponseBodyCode = "bad_request"
+	RtcGatewayOfferdefaultJSONResponseBodyCodeConflict     RtcGatewayOfferdefaultJSONResponseBodyCode = "conflict"
+	RtcGatewayOfferdefaultJSONResponseBodyCodeForbidden    RtcGatewayOfferdefaultJSONResponseBodyCode = "forbidden"
+	RtcGatewayOfferdefaultJSONResponseBodyCodeInternal     RtcGatewayOfferdefaultJSONResponseBodyCode = "internal"
+	RtcGatewayOfferdefaultJSONResponseBodyCodeNotFound     RtcGatewayOfferdefaultJSONResponseBodyCode = "not_found"
+	RtcGatewayOfferdefaultJSONResponseBodyCodeRateLimited  RtcGatewayOfferdefaultJSONResponseBodyCode = "rate_limited"
+	RtcGatewayOfferdefaultJSONResponseBodyCodeTooLarge     RtcGatewayOfferdefaultJSONResponseBodyCode = "too_large"
+	RtcGatewayOfferdefaultJSONResponseBodyCodeUnauthorized RtcGatewayOfferdefaultJSONResponseBodyCode = "unauthorized"
+	RtcGatewayOfferdefaultJSONResponseBodyCodeUnavailable  RtcGatewayOfferdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RtcGatewayOfferdefaultJSONResponseBodyCode enum.
+func (e RtcGatewayOfferdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeConflict:
+		return true
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeInternal:
+		return true
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case RtcGatewayOfferdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GuestEntryParamsRole.
 const (
 	MOBILE GuestEntryParamsRole = "MOBILE"
@@ -12157,7 +14653,10 @@ type AgentRole string
 
 // AgentEvent defines model for AgentEvent.
 type AgentEvent struct {
-	At             time.Time       `json:"at"`
+	At time.Time `json:"at"`
+
+	// CallId The call of a `call` event (its state is `status`: RINGING, CONNECTED, QUEUING when the ringing stopped, RELEASED, FAILED, QUEUE_TIMEOUT).
+	CallId         *string         `json:"callId,omitempty"`
 	Conversation   *Conversation   `json:"conversation,omitempty"`
 	ConversationId *string         `json:"conversationId,omitempty"`
 	Message        *AgentMessage   `json:"message,omitempty"`
@@ -12280,6 +14779,48 @@ type ApplyTokenRequest struct {
 	UserName string `json:"userName"`
 }
 
+// Call defines model for Call.
+type Call struct {
+	// AgentId empty on the visitor's side
+	AgentId string `json:"agentId"`
+
+	// Answer the agent's WebRTC answer (visitor side)
+	Answer         *string    `json:"answer,omitempty"`
+	ConnectedAt    *time.Time `json:"connectedAt"`
+	ConversationId string     `json:"conversationId"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	DurationSec    int64      `json:"durationSec"`
+	EndReason      string     `json:"endReason"`
+	EndedAt        *time.Time `json:"endedAt"`
+
+	// IceServers RTCPeerConnection's iceServers, with TURN credentials for this call
+	IceServers *[]struct {
+		Credential *string  `json:"credential,omitempty"`
+		Urls       []string `json:"urls"`
+		Username   *string  `json:"username,omitempty"`
+	} `json:"iceServers,omitempty"`
+	Id        string        `json:"id"`
+	MediaType CallMediaType `json:"mediaType"`
+
+	// Offer the visitor's WebRTC offer (agent side)
+	Offer     *string    `json:"offer,omitempty"`
+	RingingAt *time.Time `json:"ringingAt"`
+	State     CallState  `json:"state"`
+	UserId    string     `json:"userId"`
+}
+
+// CallMediaType defines model for Call.MediaType.
+type CallMediaType string
+
+// CallState defines model for Call.State.
+type CallState string
+
+// CallSignalled defines model for CallSignalled.
+type CallSignalled struct {
+	Id    string `json:"id"`
+	State string `json:"state"`
+}
+
 // CcResult defines model for CcResult.
 type CcResult struct {
 	// ResultCode 结果码 — "0" is success
@@ -12381,6 +14922,31 @@ type ChatItem struct {
 
 	// SellerId 卖家
 	SellerId string `json:"seller_id"`
+}
+
+// ClickToCallSettings defines model for ClickToCallSettings.
+type ClickToCallSettings struct {
+	ChannelConfigId string `json:"channelConfigId"`
+
+	// Enabled the channel offers click-to-call
+	Enabled bool `json:"enabled"`
+
+	// QueueTimeoutSec how long a call waits for an agent
+	QueueTimeoutSec int `json:"queueTimeoutSec"`
+
+	// RingTimeoutSec how long a call rings the agent
+	RingTimeoutSec int `json:"ringTimeoutSec"`
+
+	// VideoAllowed mediaAbility 1 (video) is allowed
+	VideoAllowed bool `json:"videoAllowed"`
+}
+
+// ClickToCallSettingsFields defines model for ClickToCallSettingsFields.
+type ClickToCallSettingsFields struct {
+	Enabled         *bool `json:"enabled,omitempty"`
+	QueueTimeoutSec *int  `json:"queueTimeoutSec,omitempty"`
+	RingTimeoutSec  *int  `json:"ringTimeoutSec,omitempty"`
+	VideoAllowed    *bool `json:"videoAllowed,omitempty"`
 }
 
 // Conversation defines model for Conversation.
@@ -12647,6 +15213,9 @@ type NewTenant struct {
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
 
+	// TransferWords Replaces the lines that, typed to the robot, ask for a person (a line without letters or digits is refused; duplicates are dropped); [] turns the typed transfer off (the TRANS2AGENT control still works). Edits apply within 30 seconds on every replica.
+	TransferWords *[]string `json:"transferWords,omitempty"`
+
 	// VendorId spec 000's vendorId
 	VendorId *string `json:"vendorId,omitempty"`
 }
@@ -12716,6 +15285,12 @@ type PushEventState string
 
 // RCMessageType defines model for RCMessageType.
 type RCMessageType string
+
+// SDP defines model for SDP.
+type SDP struct {
+	// Sdp a complete session description (non-trickle ICE)
+	Sdp string `json:"sdp"`
+}
 
 // SendRequest defines model for SendRequest.
 type SendRequest struct {
@@ -12814,13 +15389,16 @@ type Tenant struct {
 	CreatedAt  time.Time `json:"createdAt"`
 
 	// FileRetentionDays days the tenant's files are kept; 0 is the server's default (CCFLOW_FILE_RETENTION)
-	FileRetentionDays int64     `json:"fileRetentionDays"`
-	Id                string    `json:"id"`
-	Logo              string    `json:"logo"`
-	Name              string    `json:"name"`
-	SiteId            string    `json:"siteId"`
-	UpdatedAt         time.Time `json:"updatedAt"`
-	VendorId          string    `json:"vendorId"`
+	FileRetentionDays int64  `json:"fileRetentionDays"`
+	Id                string `json:"id"`
+	Logo              string `json:"logo"`
+	Name              string `json:"name"`
+	SiteId            string `json:"siteId"`
+
+	// TransferWords The lines that, typed to the robot as a whole message (case, spaces and punctuation aside), ask for a person and act as TRANS2AGENT: the tenant's own, or the built-in list (转人工, 人工, 人工客服, 客服, human, agent, talk to an agent, …) while it has set none.
+	TransferWords []string  `json:"transferWords"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	VendorId      string    `json:"vendorId"`
 }
 
 // TenantFields defines model for TenantFields.
@@ -12838,6 +15416,9 @@ type TenantFields struct {
 
 	// SiteId spec 000's siteId
 	SiteId *string `json:"siteId,omitempty"`
+
+	// TransferWords Replaces the lines that, typed to the robot, ask for a person (a line without letters or digits is refused; duplicates are dropped); [] turns the typed transfer off (the TRANS2AGENT control still works). Edits apply within 30 seconds on every replica.
+	TransferWords *[]string `json:"transferWords,omitempty"`
 
 	// VendorId spec 000's vendorId
 	VendorId *string `json:"vendorId,omitempty"`
@@ -12907,6 +15488,9 @@ type WebhookWithSecret struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	Url       string    `json:"url"`
 }
+
+// AccessCode defines model for AccessCode.
+type AccessCode = string
 
 // ConversationID defines model for ConversationID.
 type ConversationID = string
@@ -13220,6 +15804,27 @@ type AdminUpdateChannelConfig409JSONResponseBodyCode string
 // AdminUpdateChannelConfigdefaultJSONResponseBodyCode defines parameters for AdminUpdateChannelConfig.
 type AdminUpdateChannelConfigdefaultJSONResponseBodyCode string
 
+// AdminGetClickToCall401JSONResponseBodyCode defines parameters for AdminGetClickToCall.
+type AdminGetClickToCall401JSONResponseBodyCode string
+
+// AdminGetClickToCall404JSONResponseBodyCode defines parameters for AdminGetClickToCall.
+type AdminGetClickToCall404JSONResponseBodyCode string
+
+// AdminGetClickToCalldefaultJSONResponseBodyCode defines parameters for AdminGetClickToCall.
+type AdminGetClickToCalldefaultJSONResponseBodyCode string
+
+// AdminUpdateClickToCall400JSONResponseBodyCode defines parameters for AdminUpdateClickToCall.
+type AdminUpdateClickToCall400JSONResponseBodyCode string
+
+// AdminUpdateClickToCall401JSONResponseBodyCode defines parameters for AdminUpdateClickToCall.
+type AdminUpdateClickToCall401JSONResponseBodyCode string
+
+// AdminUpdateClickToCall404JSONResponseBodyCode defines parameters for AdminUpdateClickToCall.
+type AdminUpdateClickToCall404JSONResponseBodyCode string
+
+// AdminUpdateClickToCalldefaultJSONResponseBodyCode defines parameters for AdminUpdateClickToCall.
+type AdminUpdateClickToCalldefaultJSONResponseBodyCode string
+
 // AdminListFAQParams defines parameters for AdminListFAQ.
 type AdminListFAQParams struct {
 	// TenantId only this tenant's
@@ -13505,6 +16110,116 @@ type AdminRotateWebhook404JSONResponseBodyCode string
 // AdminRotateWebhookdefaultJSONResponseBodyCode defines parameters for AdminRotateWebhook.
 type AdminRotateWebhookdefaultJSONResponseBodyCode string
 
+// AgentListCalls401JSONResponseBodyCode defines parameters for AgentListCalls.
+type AgentListCalls401JSONResponseBodyCode string
+
+// AgentListCalls503JSONResponseBodyCode defines parameters for AgentListCalls.
+type AgentListCalls503JSONResponseBodyCode string
+
+// AgentListCallsdefaultJSONResponseBodyCode defines parameters for AgentListCalls.
+type AgentListCallsdefaultJSONResponseBodyCode string
+
+// AgentGetCallParams defines parameters for AgentGetCall.
+type AgentGetCallParams struct {
+	Wait *int `form:"wait,omitempty" json:"wait,omitempty"`
+}
+
+// AgentGetCall400JSONResponseBodyCode defines parameters for AgentGetCall.
+type AgentGetCall400JSONResponseBodyCode string
+
+// AgentGetCall401JSONResponseBodyCode defines parameters for AgentGetCall.
+type AgentGetCall401JSONResponseBodyCode string
+
+// AgentGetCall403JSONResponseBodyCode defines parameters for AgentGetCall.
+type AgentGetCall403JSONResponseBodyCode string
+
+// AgentGetCall404JSONResponseBodyCode defines parameters for AgentGetCall.
+type AgentGetCall404JSONResponseBodyCode string
+
+// AgentGetCall503JSONResponseBodyCode defines parameters for AgentGetCall.
+type AgentGetCall503JSONResponseBodyCode string
+
+// AgentGetCalldefaultJSONResponseBodyCode defines parameters for AgentGetCall.
+type AgentGetCalldefaultJSONResponseBodyCode string
+
+// AgentAcceptCall401JSONResponseBodyCode defines parameters for AgentAcceptCall.
+type AgentAcceptCall401JSONResponseBodyCode string
+
+// AgentAcceptCall403JSONResponseBodyCode defines parameters for AgentAcceptCall.
+type AgentAcceptCall403JSONResponseBodyCode string
+
+// AgentAcceptCall404JSONResponseBodyCode defines parameters for AgentAcceptCall.
+type AgentAcceptCall404JSONResponseBodyCode string
+
+// AgentAcceptCall409JSONResponseBodyCode defines parameters for AgentAcceptCall.
+type AgentAcceptCall409JSONResponseBodyCode string
+
+// AgentAcceptCall503JSONResponseBodyCode defines parameters for AgentAcceptCall.
+type AgentAcceptCall503JSONResponseBodyCode string
+
+// AgentAcceptCalldefaultJSONResponseBodyCode defines parameters for AgentAcceptCall.
+type AgentAcceptCalldefaultJSONResponseBodyCode string
+
+// AgentAnswerCall400JSONResponseBodyCode defines parameters for AgentAnswerCall.
+type AgentAnswerCall400JSONResponseBodyCode string
+
+// AgentAnswerCall401JSONResponseBodyCode defines parameters for AgentAnswerCall.
+type AgentAnswerCall401JSONResponseBodyCode string
+
+// AgentAnswerCall403JSONResponseBodyCode defines parameters for AgentAnswerCall.
+type AgentAnswerCall403JSONResponseBodyCode string
+
+// AgentAnswerCall404JSONResponseBodyCode defines parameters for AgentAnswerCall.
+type AgentAnswerCall404JSONResponseBodyCode string
+
+// AgentAnswerCall409JSONResponseBodyCode defines parameters for AgentAnswerCall.
+type AgentAnswerCall409JSONResponseBodyCode string
+
+// AgentAnswerCall413JSONResponseBodyCode defines parameters for AgentAnswerCall.
+type AgentAnswerCall413JSONResponseBodyCode string
+
+// AgentAnswerCall503JSONResponseBodyCode defines parameters for AgentAnswerCall.
+type AgentAnswerCall503JSONResponseBodyCode string
+
+// AgentAnswerCalldefaultJSONResponseBodyCode defines parameters for AgentAnswerCall.
+type AgentAnswerCalldefaultJSONResponseBodyCode string
+
+// AgentHangUpCall401JSONResponseBodyCode defines parameters for AgentHangUpCall.
+type AgentHangUpCall401JSONResponseBodyCode string
+
+// AgentHangUpCall403JSONResponseBodyCode defines parameters for AgentHangUpCall.
+type AgentHangUpCall403JSONResponseBodyCode string
+
+// AgentHangUpCall404JSONResponseBodyCode defines parameters for AgentHangUpCall.
+type AgentHangUpCall404JSONResponseBodyCode string
+
+// AgentHangUpCall409JSONResponseBodyCode defines parameters for AgentHangUpCall.
+type AgentHangUpCall409JSONResponseBodyCode string
+
+// AgentHangUpCall503JSONResponseBodyCode defines parameters for AgentHangUpCall.
+type AgentHangUpCall503JSONResponseBodyCode string
+
+// AgentHangUpCalldefaultJSONResponseBodyCode defines parameters for AgentHangUpCall.
+type AgentHangUpCalldefaultJSONResponseBodyCode string
+
+// AgentRejectCall401JSONResponseBodyCode defines parameters for AgentRejectCall.
+type AgentRejectCall401JSONResponseBodyCode string
+
+// AgentRejectCall403JSONResponseBodyCode defines parameters for AgentRejectCall.
+type AgentRejectCall403JSONResponseBodyCode string
+
+// AgentRejectCall404JSONResponseBodyCode defines parameters for AgentRejectCall.
+type AgentRejectCall404JSONResponseBodyCode string
+
+// AgentRejectCall409JSONResponseBodyCode defines parameters for AgentRejectCall.
+type AgentRejectCall409JSONResponseBodyCode string
+
+// AgentRejectCall503JSONResponseBodyCode defines parameters for AgentRejectCall.
+type AgentRejectCall503JSONResponseBodyCode string
+
+// AgentRejectCalldefaultJSONResponseBodyCode defines parameters for AgentRejectCall.
+type AgentRejectCalldefaultJSONResponseBodyCode string
+
 // AgentColleagues401JSONResponseBodyCode defines parameters for AgentColleagues.
 type AgentColleagues401JSONResponseBodyCode string
 
@@ -13658,6 +16373,21 @@ type AgentTransfer503JSONResponseBodyCode string
 
 // AgentTransferdefaultJSONResponseBodyCode defines parameters for AgentTransfer.
 type AgentTransferdefaultJSONResponseBodyCode string
+
+// AgentTyping401JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping401JSONResponseBodyCode string
+
+// AgentTyping403JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping403JSONResponseBodyCode string
+
+// AgentTyping404JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping404JSONResponseBodyCode string
+
+// AgentTyping503JSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTyping503JSONResponseBodyCode string
+
+// AgentTypingdefaultJSONResponseBodyCode defines parameters for AgentTyping.
+type AgentTypingdefaultJSONResponseBodyCode string
 
 // AgentEventsParams defines parameters for AgentEvents.
 type AgentEventsParams struct {
@@ -14136,6 +16866,84 @@ type UploadFileStream200JSONResponseBodyResultCode string
 // UploadFileStream200JSONResponseBodyReturnCode defines parameters for UploadFileStream.
 type UploadFileStream200JSONResponseBodyReturnCode string
 
+// CheckClickToCallSupportParams defines parameters for CheckClickToCallSupport.
+type CheckClickToCallSupportParams struct {
+	// Channel 接收者渠道类型（WEB）
+	Channel CheckClickToCallSupportParamsChannel `form:"channel" json:"channel"`
+}
+
+// CheckClickToCallSupportParamsChannel defines parameters for CheckClickToCallSupport.
+type CheckClickToCallSupportParamsChannel string
+
+// CheckClickToCallSupport200JSONResponseBodyResultCode defines parameters for CheckClickToCallSupport.
+type CheckClickToCallSupport200JSONResponseBodyResultCode string
+
+// CreateClickToCallJSONBody defines parameters for CreateClickToCall.
+type CreateClickToCallJSONBody struct {
+	// Channel 接收者渠道类型（WEB）
+	Channel CreateClickToCallJSONBodyChannel `json:"channel"`
+
+	// MediaAbility 媒体能力： 0：音频呼叫 1：视频呼叫
+	MediaAbility CreateClickToCallJSONBodyMediaAbility `json:"mediaAbility"`
+}
+
+// CreateClickToCallJSONBodyChannel defines parameters for CreateClickToCall.
+type CreateClickToCallJSONBodyChannel string
+
+// CreateClickToCallJSONBodyMediaAbility defines parameters for CreateClickToCall.
+type CreateClickToCallJSONBodyMediaAbility string
+
+// CreateClickToCall200JSONResponseBodyResultCode defines parameters for CreateClickToCall.
+type CreateClickToCall200JSONResponseBodyResultCode string
+
+// DropClickToCallJSONBody defines parameters for DropClickToCall.
+type DropClickToCallJSONBody struct {
+	// Channel 接收者渠道类型（WEB）
+	Channel DropClickToCallJSONBodyChannel `json:"channel"`
+}
+
+// DropClickToCallJSONBodyChannel defines parameters for DropClickToCall.
+type DropClickToCallJSONBodyChannel string
+
+// DropClickToCall200JSONResponseBodyResultCode defines parameters for DropClickToCall.
+type DropClickToCall200JSONResponseBodyResultCode string
+
+// GetClickToCallEventsParams defines parameters for GetClickToCallEvents.
+type GetClickToCallEventsParams struct {
+	// Channel 接收者渠道类型（WEB）
+	Channel GetClickToCallEventsParamsChannel `form:"channel" json:"channel"`
+
+	// Wait seconds to wait for an event
+	Wait *int `form:"wait,omitempty" json:"wait,omitempty"`
+}
+
+// GetClickToCallEventsParamsChannel defines parameters for GetClickToCallEvents.
+type GetClickToCallEventsParamsChannel string
+
+// GetClickToCallEvents200JSONResponseBodyEventId defines parameters for GetClickToCallEvents.
+type GetClickToCallEvents200JSONResponseBodyEventId string
+
+// GetClickToCallEvents200JSONResponseBodyResultCode defines parameters for GetClickToCallEvents.
+type GetClickToCallEvents200JSONResponseBodyResultCode string
+
+// GetClickToCallEvents200JSONResponseBodyResultDesc defines parameters for GetClickToCallEvents.
+type GetClickToCallEvents200JSONResponseBodyResultDesc string
+
+// MobileAgentCreateCallJSONBody defines parameters for MobileAgentCreateCall.
+type MobileAgentCreateCallJSONBody struct {
+	// CallData 呼叫数据
+	CallData *string `json:"callData,omitempty"`
+
+	// Called 被叫号码
+	Called string `json:"called"`
+
+	// CallerPresent 用户侧主叫显示号码
+	CallerPresent *string `json:"callerPresent,omitempty"`
+}
+
+// MobileAgentCreateCall200JSONResponseBodyResultCode defines parameters for MobileAgentCreateCall.
+type MobileAgentCreateCall200JSONResponseBodyResultCode string
+
 // RobotFeedbackSatisfactionJSONBody defines parameters for RobotFeedbackSatisfaction.
 type RobotFeedbackSatisfactionJSONBody struct {
 	// Feedback 1: 满意, 0: 不满意
@@ -14324,6 +17132,41 @@ type Readyz200JSONResponseBodyStatus string
 // Readyz503JSONResponseBodyStatus defines parameters for Readyz.
 type Readyz503JSONResponseBodyStatus string
 
+// RtcGatewayCallParams defines parameters for RtcGatewayCall.
+type RtcGatewayCallParams struct {
+	Wait *int `form:"wait,omitempty" json:"wait,omitempty"`
+}
+
+// RtcGatewayCall400JSONResponseBodyCode defines parameters for RtcGatewayCall.
+type RtcGatewayCall400JSONResponseBodyCode string
+
+// RtcGatewayCall404JSONResponseBodyCode defines parameters for RtcGatewayCall.
+type RtcGatewayCall404JSONResponseBodyCode string
+
+// RtcGatewayCall503JSONResponseBodyCode defines parameters for RtcGatewayCall.
+type RtcGatewayCall503JSONResponseBodyCode string
+
+// RtcGatewayCalldefaultJSONResponseBodyCode defines parameters for RtcGatewayCall.
+type RtcGatewayCalldefaultJSONResponseBodyCode string
+
+// RtcGatewayOffer400JSONResponseBodyCode defines parameters for RtcGatewayOffer.
+type RtcGatewayOffer400JSONResponseBodyCode string
+
+// RtcGatewayOffer404JSONResponseBodyCode defines parameters for RtcGatewayOffer.
+type RtcGatewayOffer404JSONResponseBodyCode string
+
+// RtcGatewayOffer409JSONResponseBodyCode defines parameters for RtcGatewayOffer.
+type RtcGatewayOffer409JSONResponseBodyCode string
+
+// RtcGatewayOffer413JSONResponseBodyCode defines parameters for RtcGatewayOffer.
+type RtcGatewayOffer413JSONResponseBodyCode string
+
+// RtcGatewayOffer503JSONResponseBodyCode defines parameters for RtcGatewayOffer.
+type RtcGatewayOffer503JSONResponseBodyCode string
+
+// RtcGatewayOfferdefaultJSONResponseBodyCode defines parameters for RtcGatewayOffer.
+type RtcGatewayOfferdefaultJSONResponseBodyCode string
+
 // GuestEntryJSONBody defines parameters for GuestEntry.
 type GuestEntryJSONBody struct {
 	// ClientHost user登入的domain name, 範例: cchd12.com
@@ -14386,6 +17229,9 @@ type AdminCreateChannelConfigJSONRequestBody = NewChannelConfig
 // AdminUpdateChannelConfigJSONRequestBody defines body for AdminUpdateChannelConfig for application/json ContentType.
 type AdminUpdateChannelConfigJSONRequestBody = ChannelConfigFields
 
+// AdminUpdateClickToCallJSONRequestBody defines body for AdminUpdateClickToCall for application/json ContentType.
+type AdminUpdateClickToCallJSONRequestBody = ClickToCallSettingsFields
+
 // AdminCreateFAQJSONRequestBody defines body for AdminCreateFAQ for application/json ContentType.
 type AdminCreateFAQJSONRequestBody = NewFAQEntry
 
@@ -14409,6 +17255,9 @@ type AdminCreateWebhookJSONRequestBody = NewWebhook
 
 // AdminUpdateWebhookJSONRequestBody defines body for AdminUpdateWebhook for application/json ContentType.
 type AdminUpdateWebhookJSONRequestBody = WebhookFields
+
+// AgentAnswerCallJSONRequestBody defines body for AgentAnswerCall for application/json ContentType.
+type AgentAnswerCallJSONRequestBody = SDP
 
 // AgentSendMessageJSONRequestBody defines body for AgentSendMessage for application/json ContentType.
 type AgentSendMessageJSONRequestBody AgentSendMessageJSONBody
@@ -14464,6 +17313,15 @@ type SendJSONRequestBody = SendRequest
 // UploadFileStreamJSONRequestBody defines body for UploadFileStream for application/json ContentType.
 type UploadFileStreamJSONRequestBody UploadFileStreamJSONBody
 
+// CreateClickToCallJSONRequestBody defines body for CreateClickToCall for application/json ContentType.
+type CreateClickToCallJSONRequestBody CreateClickToCallJSONBody
+
+// DropClickToCallJSONRequestBody defines body for DropClickToCall for application/json ContentType.
+type DropClickToCallJSONRequestBody DropClickToCallJSONBody
+
+// MobileAgentCreateCallJSONRequestBody defines body for MobileAgentCreateCall for application/json ContentType.
+type MobileAgentCreateCallJSONRequestBody MobileAgentCreateCallJSONBody
+
 // RobotFeedbackSatisfactionJSONRequestBody defines body for RobotFeedbackSatisfaction for application/json ContentType.
 type RobotFeedbackSatisfactionJSONRequestBody RobotFeedbackSatisfactionJSONBody
 
@@ -14487,6 +17345,9 @@ type ChatRecordsDeleteFormdataRequestBody = ChatDelete
 
 // ChatRecordsDeleteMultipartRequestBody defines body for ChatRecordsDelete for multipart/form-data ContentType.
 type ChatRecordsDeleteMultipartRequestBody = ChatDelete
+
+// RtcGatewayOfferJSONRequestBody defines body for RtcGatewayOffer for application/json ContentType.
+type RtcGatewayOfferJSONRequestBody = SDP
 
 // GuestEntryJSONRequestBody defines body for GuestEntry for application/json ContentType.
 type GuestEntryJSONRequestBody GuestEntryJSONBody
@@ -14784,6 +17645,25 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/admin/v1/channel-configs/{id} (the `AdminUpdateChannelConfig` operationId).
 	AdminUpdateChannelConfig(ctx context.Context, id StringID, body AdminUpdateChannelConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AdminGetClickToCall A channel's click-to-call settings (off, with the default timeouts, until set)
+	//
+	// Corresponds with GET /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminGetClickToCall` operationId).
+	AdminGetClickToCall(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUpdateClickToCallWithBody Change a channel's click-to-call settings (a field left out keeps its value)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminUpdateClickToCall` operationId).
+	AdminUpdateClickToCallWithBody(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUpdateClickToCall Change a channel's click-to-call settings (a field left out keeps its value)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminUpdateClickToCall` operationId).
+	AdminUpdateClickToCall(ctx context.Context, id StringID, body AdminUpdateClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminListFAQ List FAQ entries
 	//
 	// Corresponds with GET /api/admin/v1/faq (the `AdminListFAQ` operationId).
@@ -14961,6 +17841,47 @@ type ClientInterface interface {
 	// Corresponds with POST /api/admin/v1/webhooks/{id}/rotate (the `AdminRotateWebhook` operationId).
 	AdminRotateWebhook(ctx context.Context, id IntID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AgentListCalls The agent's ringing and connected calls (what a reloaded console picks up)
+	//
+	// Corresponds with GET /api/agent/v1/calls (the `AgentListCalls` operationId).
+	AgentListCalls(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentGetCall One of the agent's calls, with the visitor's offer and the ICE servers
+	//
+	// `wait` (0 to 30 s) waits for the visitor's offer.
+	//
+	// Corresponds with GET /api/agent/v1/calls/{id} (the `AgentGetCall` operationId).
+	AgentGetCall(ctx context.Context, id StringID, params *AgentGetCallParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentAcceptCall Accept the ringing call (409 when it is not ringing for this agent)
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/accept (the `AgentAcceptCall` operationId).
+	AgentAcceptCall(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentAnswerCallWithBody The agent's WebRTC answer to the visitor's offer (once)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/answer (the `AgentAnswerCall` operationId).
+	AgentAnswerCallWithBody(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentAnswerCall The agent's WebRTC answer to the visitor's offer (once)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/answer (the `AgentAnswerCall` operationId).
+	AgentAnswerCall(ctx context.Context, id StringID, body AgentAnswerCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentHangUpCall Hang up the call (a ringing one is rejected)
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/hangup (the `AgentHangUpCall` operationId).
+	AgentHangUpCall(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentRejectCall Reject the ringing call
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/reject (the `AgentRejectCall` operationId).
+	AgentRejectCall(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AgentColleagues The tenant's other agents who are not disabled, with state and load (transfer targets)
 	//
 	// Corresponds with GET /api/agent/v1/colleagues (the `AgentColleagues` operationId).
@@ -15026,6 +17947,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
 	AgentTransfer(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AgentTyping Tell the visitor that the agent is typing
+	//
+	// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+	//
+	// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+	AgentTyping(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AgentEvents The agent's event feed (long-poll)
 	//
@@ -15356,7 +18284,8 @@ type ClientInterface interface {
 	//
 	// Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 	// with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-	// waits up to S seconds (at most 30) for the next message when none is ready.
+	// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+	// to start typing (`agentTyping`).
 	//
 	// Corresponds with GET /apiaccess/ccmessaging/poll (the `Poll` operationId).
 	Poll(ctx context.Context, params *PollParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -15508,6 +18437,93 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
 	UploadFileStream(ctx context.Context, body UploadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckClickToCallSupport Whether the visitor's channel offers click-to-call
+	//
+	// Spec 003 §13. `clickToCallSupported` is the channel's setting (admin API); ccflow always speaks WebRTC.
+	//
+	// Corresponds with GET /apiaccess/ccmessaging/v1/checkClickToCallSupport (the `CheckClickToCallSupport` operationId).
+	CheckClickToCallSupport(ctx context.Context, params *CheckClickToCallSupportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClickToCallWithBody Place a click-to-call (WebRTC) from the visitor's conversation
+	//
+	// Spec 003 §11. The call rings the agent serving the visitor's conversation; a conversation still with the
+	// robot is transferred to its skill group's queue first (routing reserves an agent within capacity).
+	// `resultCode`: `0` placed; `7` the channel does not offer click-to-call (or not video, for `mediaAbility`
+	// `1`); `12` outside the agents' working hours; `13` no conversation to call from, or a call is already on
+	// (HTTP 200), and every failure (400 bad input, 503 a dependency down). The spec marks the headers
+	// optional; the ccmessaging-token is required because it names the visitor.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/createClickToCall (the `CreateClickToCall` operationId).
+	CreateClickToCallWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClickToCall Place a click-to-call (WebRTC) from the visitor's conversation
+	//
+	// Spec 003 §11. The call rings the agent serving the visitor's conversation; a conversation still with the
+	// robot is transferred to its skill group's queue first (routing reserves an agent within capacity).
+	// `resultCode`: `0` placed; `7` the channel does not offer click-to-call (or not video, for `mediaAbility`
+	// `1`); `12` outside the agents' working hours; `13` no conversation to call from, or a call is already on
+	// (HTTP 200), and every failure (400 bad input, 503 a dependency down). The spec marks the headers
+	// optional; the ccmessaging-token is required because it names the visitor.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/createClickToCall (the `CreateClickToCall` operationId).
+	CreateClickToCall(ctx context.Context, body CreateClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DropClickToCallWithBody Hang up the visitor's call
+	//
+	// Spec 003 §14. `0` dropped (queued, ringing or connected); `13` no call is on, and every failure.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/dropClickToCall (the `DropClickToCall` operationId).
+	DropClickToCallWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DropClickToCall Hang up the visitor's call
+	//
+	// Spec 003 §14. `0` dropped (queued, ringing or connected); `13` no call is on, and every failure.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/dropClickToCall (the `DropClickToCall` operationId).
+	DropClickToCall(ctx context.Context, body DropClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClickToCallEvents The visitor's next call event
+	//
+	// Spec 003 §12. Each call event once, in order, one per answer. Event ids: `168100` "Call in queue",
+	// `168101` "Call connected" (the spec's; `content` has `accessCode`, `domain`, `gwAddresses` of ccflow's
+	// signalling gateway `/rtc/v1/calls/{accessCode}` and `clickToCallCaller`, the visitor's user id),
+	// `168102` "Call disconnected", `168103` "Call queued timeout", `168104` "Call failed" (with `causeId`
+	// and `causeDesc`: 0 the customer hung up, 1 the agent hung up, 2 the customer cancelled, 3 the agent
+	// rejected, 4 no answer, 5 the agent left, 6 the conversation ended, 7 no agent in time, 8 the maximum
+	// duration). Without an event: "ClickToCall polled without any events" and no `eventId`. `wait` (0 to 30
+	// seconds, ccflow's) waits for the next event.
+	//
+	// Corresponds with GET /apiaccess/ccmessaging/v1/getClickToCallEvents (the `GetClickToCallEvents` operationId).
+	GetClickToCallEvents(ctx context.Context, params *GetClickToCallEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MobileAgentCreateCallWithBody Create an anonymous outbound call (SIP)
+	//
+	// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
+	// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/mobileagent/createcall (the `MobileAgentCreateCall` operationId).
+	MobileAgentCreateCallWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MobileAgentCreateCall Create an anonymous outbound call (SIP)
+	//
+	// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
+	// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/mobileagent/createcall (the `MobileAgentCreateCall` operationId).
+	MobileAgentCreateCall(ctx context.Context, body MobileAgentCreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RobotFeedbackSatisfactionWithBody Rate a robot answer
 	//
@@ -15673,6 +18689,29 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RtcGatewayCall The visitor's side of a call at ccflow's signalling gateway
+	//
+	// The connected event's `accessCode` names the call and is its credential while it is on (404 after).
+	// Answers the call's state, the visitor's ICE servers (TURN credentials per call) and, once the agent sent
+	// it, the agent's WebRTC answer; `wait` (0 to 30 s) waits for the answer.
+	//
+	// Corresponds with GET /rtc/v1/calls/{accessCode} (the `RtcGatewayCall` operationId).
+	RtcGatewayCall(ctx context.Context, accessCode AccessCode, params *RtcGatewayCallParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RtcGatewayOfferWithBody The visitor's WebRTC offer (once, while connected)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rtc/v1/calls/{accessCode}/offer (the `RtcGatewayOffer` operationId).
+	RtcGatewayOfferWithBody(ctx context.Context, accessCode AccessCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RtcGatewayOffer The visitor's WebRTC offer (once, while connected)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rtc/v1/calls/{accessCode}/offer (the `RtcGatewayOffer` operationId).
+	RtcGatewayOffer(ctx context.Context, accessCode AccessCode, body RtcGatewayOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GuestEntryWithBody Get the URL of a chat page for a guest
 	//
@@ -16103,6 +19142,55 @@ func (c *Client) AdminUpdateChannelConfigWithBody(ctx context.Context, id String
 // Corresponds with PUT /api/admin/v1/channel-configs/{id} (the `AdminUpdateChannelConfig` operationId).
 func (c *Client) AdminUpdateChannelConfig(ctx context.Context, id StringID, body AdminUpdateChannelConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdminUpdateChannelConfigRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminGetClickToCall A channel's click-to-call settings (off, with the default timeouts, until set)
+//
+// Corresponds with GET /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminGetClickToCall` operationId).
+func (c *Client) AdminGetClickToCall(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminGetClickToCallRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUpdateClickToCallWithBody Change a channel's click-to-call settings (a field left out keeps its value)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminUpdateClickToCall` operationId).
+func (c *Client) AdminUpdateClickToCallWithBody(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUpdateClickToCallRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUpdateClickToCall Change a channel's click-to-call settings (a field left out keeps its value)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminUpdateClickToCall` operationId).
+func (c *Client) AdminUpdateClickToCall(ctx context.Context, id StringID, body AdminUpdateClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUpdateClickToCallRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -16580,6 +19668,117 @@ func (c *Client) AdminRotateWebhook(ctx context.Context, id IntID, reqEditors ..
 	return c.Client.Do(req)
 }
 
+// AgentListCalls The agent's ringing and connected calls (what a reloaded console picks up)
+//
+// Corresponds with GET /api/agent/v1/calls (the `AgentListCalls` operationId).
+func (c *Client) AgentListCalls(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentListCallsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentGetCall One of the agent's calls, with the visitor's offer and the ICE servers
+//
+// `wait` (0 to 30 s) waits for the visitor's offer.
+//
+// Corresponds with GET /api/agent/v1/calls/{id} (the `AgentGetCall` operationId).
+func (c *Client) AgentGetCall(ctx context.Context, id StringID, params *AgentGetCallParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentGetCallRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentAcceptCall Accept the ringing call (409 when it is not ringing for this agent)
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/accept (the `AgentAcceptCall` operationId).
+func (c *Client) AgentAcceptCall(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentAcceptCallRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentAnswerCallWithBody The agent's WebRTC answer to the visitor's offer (once)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/answer (the `AgentAnswerCall` operationId).
+func (c *Client) AgentAnswerCallWithBody(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentAnswerCallRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentAnswerCall The agent's WebRTC answer to the visitor's offer (once)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/answer (the `AgentAnswerCall` operationId).
+func (c *Client) AgentAnswerCall(ctx context.Context, id StringID, body AgentAnswerCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentAnswerCallRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentHangUpCall Hang up the call (a ringing one is rejected)
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/hangup (the `AgentHangUpCall` operationId).
+func (c *Client) AgentHangUpCall(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentHangUpCallRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentRejectCall Reject the ringing call
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/reject (the `AgentRejectCall` operationId).
+func (c *Client) AgentRejectCall(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentRejectCallRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AgentColleagues The tenant's other agents who are not disabled, with state and load (transfer targets)
 //
 // Corresponds with GET /api/agent/v1/colleagues (the `AgentColleagues` operationId).
@@ -16736,6 +19935,23 @@ func (c *Client) AgentTransferWithBody(ctx context.Context, id ConversationID, c
 // Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
 func (c *Client) AgentTransfer(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAgentTransferRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AgentTyping Tell the visitor that the agent is typing
+//
+// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+//
+// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+func (c *Client) AgentTyping(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentTypingRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -17415,7 +20631,8 @@ func (c *Client) DownloadFileStream(ctx context.Context, body DownloadFileStream
 //
 // Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 // with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-// waits up to S seconds (at most 30) for the next message when none is ready.
+// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+// to start typing (`agentTyping`).
 //
 // Corresponds with GET /apiaccess/ccmessaging/poll (the `Poll` operationId).
 func (c *Client) Poll(ctx context.Context, params *PollParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -17668,6 +20885,173 @@ func (c *Client) UploadFileStreamWithBody(ctx context.Context, contentType strin
 // Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
 func (c *Client) UploadFileStream(ctx context.Context, body UploadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUploadFileStreamRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckClickToCallSupport Whether the visitor's channel offers click-to-call
+//
+// Spec 003 §13. `clickToCallSupported` is the channel's setting (admin API); ccflow always speaks WebRTC.
+//
+// Corresponds with GET /apiaccess/ccmessaging/v1/checkClickToCallSupport (the `CheckClickToCallSupport` operationId).
+func (c *Client) CheckClickToCallSupport(ctx context.Context, params *CheckClickToCallSupportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckClickToCallSupportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClickToCallWithBody Place a click-to-call (WebRTC) from the visitor's conversation
+//
+// Spec 003 §11. The call rings the agent serving the visitor's conversation; a conversation still with the
+// robot is transferred to its skill group's queue first (routing reserves an agent within capacity).
+// `resultCode`: `0` placed; `7` the channel does not offer click-to-call (or not video, for `mediaAbility`
+// `1`); `12` outside the agents' working hours; `13` no conversation to call from, or a call is already on
+// (HTTP 200), and every failure (400 bad input, 503 a dependency down). The spec marks the headers
+// optional; the ccmessaging-token is required because it names the visitor.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/createClickToCall (the `CreateClickToCall` operationId).
+func (c *Client) CreateClickToCallWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClickToCallRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClickToCall Place a click-to-call (WebRTC) from the visitor's conversation
+//
+// Spec 003 §11. The call rings the agent serving the visitor's conversation; a conversation still with the
+// robot is transferred to its skill group's queue first (routing reserves an agent within capacity).
+// `resultCode`: `0` placed; `7` the channel does not offer click-to-call (or not video, for `mediaAbility`
+// `1`); `12` outside the agents' working hours; `13` no conversation to call from, or a call is already on
+// (HTTP 200), and every failure (400 bad input, 503 a dependency down). The spec marks the headers
+// optional; the ccmessaging-token is required because it names the visitor.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/createClickToCall (the `CreateClickToCall` operationId).
+func (c *Client) CreateClickToCall(ctx context.Context, body CreateClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClickToCallRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DropClickToCallWithBody Hang up the visitor's call
+//
+// Spec 003 §14. `0` dropped (queued, ringing or connected); `13` no call is on, and every failure.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/dropClickToCall (the `DropClickToCall` operationId).
+func (c *Client) DropClickToCallWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDropClickToCallRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DropClickToCall Hang up the visitor's call
+//
+// Spec 003 §14. `0` dropped (queued, ringing or connected); `13` no call is on, and every failure.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/dropClickToCall (the `DropClickToCall` operationId).
+func (c *Client) DropClickToCall(ctx context.Context, body DropClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDropClickToCallRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetClickToCallEvents The visitor's next call event
+//
+// Spec 003 §12. Each call event once, in order, one per answer. Event ids: `168100` "Call in queue",
+// `168101` "Call connected" (the spec's; `content` has `accessCode`, `domain`, `gwAddresses` of ccflow's
+// signalling gateway `/rtc/v1/calls/{accessCode}` and `clickToCallCaller`, the visitor's user id),
+// `168102` "Call disconnected", `168103` "Call queued timeout", `168104` "Call failed" (with `causeId`
+// and `causeDesc`: 0 the customer hung up, 1 the agent hung up, 2 the customer cancelled, 3 the agent
+// rejected, 4 no answer, 5 the agent left, 6 the conversation ended, 7 no agent in time, 8 the maximum
+// duration). Without an event: "ClickToCall polled without any events" and no `eventId`. `wait` (0 to 30
+// seconds, ccflow's) waits for the next event.
+//
+// Corresponds with GET /apiaccess/ccmessaging/v1/getClickToCallEvents (the `GetClickToCallEvents` operationId).
+func (c *Client) GetClickToCallEvents(ctx context.Context, params *GetClickToCallEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClickToCallEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MobileAgentCreateCallWithBody Create an anonymous outbound call (SIP)
+//
+// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
+// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/mobileagent/createcall (the `MobileAgentCreateCall` operationId).
+func (c *Client) MobileAgentCreateCallWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMobileAgentCreateCallRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MobileAgentCreateCall Create an anonymous outbound call (SIP)
+//
+// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
+// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/mobileagent/createcall (the `MobileAgentCreateCall` operationId).
+func (c *Client) MobileAgentCreateCall(ctx context.Context, body MobileAgentCreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMobileAgentCreateCallRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -18053,6 +21437,59 @@ func (c *Client) OpenapiYAML(ctx context.Context, reqEditors ...RequestEditorFn)
 // Corresponds with GET /readyz (the `Readyz` operationId).
 func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReadyzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RtcGatewayCall The visitor's side of a call at ccflow's signalling gateway
+//
+// The connected event's `accessCode` names the call and is its credential while it is on (404 after).
+// Answers the call's state, the visitor's ICE servers (TURN credentials per call) and, once the agent sent
+// it, the agent's WebRTC answer; `wait` (0 to 30 s) waits for the answer.
+//
+// Corresponds with GET /rtc/v1/calls/{accessCode} (the `RtcGatewayCall` operationId).
+func (c *Client) RtcGatewayCall(ctx context.Context, accessCode AccessCode, params *RtcGatewayCallParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRtcGatewayCallRequest(c.Server, accessCode, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RtcGatewayOfferWithBody The visitor's WebRTC offer (once, while connected)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rtc/v1/calls/{accessCode}/offer (the `RtcGatewayOffer` operationId).
+func (c *Client) RtcGatewayOfferWithBody(ctx context.Context, accessCode AccessCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRtcGatewayOfferRequestWithBody(c.Server, accessCode, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RtcGatewayOffer The visitor's WebRTC offer (once, while connected)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rtc/v1/calls/{accessCode}/offer (the `RtcGatewayOffer` operationId).
+func (c *Client) RtcGatewayOffer(ctx context.Context, accessCode AccessCode, body RtcGatewayOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRtcGatewayOfferRequest(c.Server, accessCode, body)
 	if err != nil {
 		return nil, err
 	}
@@ -18936,6 +22373,87 @@ func NewAdminUpdateChannelConfigRequestWithBody(server string, id StringID, cont
 	}
 
 	operationPath := fmt.Sprintf("/api/admin/v1/channel-configs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminGetClickToCallRequest constructs an http.Request for the AdminGetClickToCall method
+func NewAdminGetClickToCallRequest(server string, id StringID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/v1/channel-configs/%s/click-to-call", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminUpdateClickToCallRequest calls the generic AdminUpdateClickToCall builder with application/json body
+func NewAdminUpdateClickToCallRequest(server string, id StringID, body AdminUpdateClickToCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminUpdateClickToCallRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAdminUpdateClickToCallRequestWithBody constructs an http.Request for the AdminUpdateClickToCall method, with any body, and a specified content type
+func NewAdminUpdateClickToCallRequestWithBody(server string, id StringID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/v1/channel-configs/%s/click-to-call", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -19909,6 +23427,243 @@ func NewAdminRotateWebhookRequest(server string, id IntID) (*http.Request, error
 	return req, nil
 }
 
+// NewAgentListCallsRequest constructs an http.Request for the AgentListCalls method
+func NewAgentListCallsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/calls")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAgentGetCallRequest constructs an http.Request for the AgentGetCall method
+func NewAgentGetCallRequest(server string, id StringID, params *AgentGetCallParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/calls/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAgentAcceptCallRequest constructs an http.Request for the AgentAcceptCall method
+func NewAgentAcceptCallRequest(server string, id StringID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/calls/%s/accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAgentAnswerCallRequest calls the generic AgentAnswerCall builder with application/json body
+func NewAgentAnswerCallRequest(server string, id StringID, body AgentAnswerCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAgentAnswerCallRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAgentAnswerCallRequestWithBody constructs an http.Request for the AgentAnswerCall method, with any body, and a specified content type
+func NewAgentAnswerCallRequestWithBody(server string, id StringID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/calls/%s/answer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAgentHangUpCallRequest constructs an http.Request for the AgentHangUpCall method
+func NewAgentHangUpCallRequest(server string, id StringID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/calls/%s/hangup", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAgentRejectCallRequest constructs an http.Request for the AgentRejectCall method
+func NewAgentRejectCallRequest(server string, id StringID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/calls/%s/reject", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAgentColleaguesRequest constructs an http.Request for the AgentColleagues method
 func NewAgentColleaguesRequest(server string) (*http.Request, error) {
 	var err error
@@ -20255,6 +24010,40 @@ func NewAgentTransferRequestWithBody(server string, id ConversationID, contentTy
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAgentTypingRequest constructs an http.Request for the AgentTyping method
+func NewAgentTypingRequest(server string, id ConversationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/agent/v1/conversations/%s/typing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -21653,6 +25442,238 @@ func NewUploadFileStreamRequestWithBody(server string, contentType string, body 
 	return req, nil
 }
 
+// NewCheckClickToCallSupportRequest constructs an http.Request for the CheckClickToCallSupport method
+func NewCheckClickToCallSupportRequest(server string, params *CheckClickToCallSupportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apiaccess/ccmessaging/v1/checkClickToCallSupport")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateClickToCallRequest calls the generic CreateClickToCall builder with application/json body
+func NewCreateClickToCallRequest(server string, body CreateClickToCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateClickToCallRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateClickToCallRequestWithBody constructs an http.Request for the CreateClickToCall method, with any body, and a specified content type
+func NewCreateClickToCallRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apiaccess/ccmessaging/v1/createClickToCall")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDropClickToCallRequest calls the generic DropClickToCall builder with application/json body
+func NewDropClickToCallRequest(server string, body DropClickToCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDropClickToCallRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDropClickToCallRequestWithBody constructs an http.Request for the DropClickToCall method, with any body, and a specified content type
+func NewDropClickToCallRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apiaccess/ccmessaging/v1/dropClickToCall")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetClickToCallEventsRequest constructs an http.Request for the GetClickToCallEvents method
+func NewGetClickToCallEventsRequest(server string, params *GetClickToCallEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apiaccess/ccmessaging/v1/getClickToCallEvents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMobileAgentCreateCallRequest calls the generic MobileAgentCreateCall builder with application/json body
+func NewMobileAgentCreateCallRequest(server string, body MobileAgentCreateCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMobileAgentCreateCallRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewMobileAgentCreateCallRequestWithBody constructs an http.Request for the MobileAgentCreateCall method, with any body, and a specified content type
+func NewMobileAgentCreateCallRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apiaccess/ccmessaging/v1/mobileagent/createcall")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRobotFeedbackSatisfactionRequest calls the generic RobotFeedbackSatisfaction builder with application/json body
 func NewRobotFeedbackSatisfactionRequest(server string, body RobotFeedbackSatisfactionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -22448,6 +26469,114 @@ func NewReadyzRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewRtcGatewayCallRequest constructs an http.Request for the RtcGatewayCall method
+func NewRtcGatewayCallRequest(server string, accessCode AccessCode, params *RtcGatewayCallParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "accessCode", accessCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rtc/v1/calls/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRtcGatewayOfferRequest calls the generic RtcGatewayOffer builder with application/json body
+func NewRtcGatewayOfferRequest(server string, accessCode AccessCode, body RtcGatewayOfferJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRtcGatewayOfferRequestWithBody(server, accessCode, "application/json", bodyReader)
+}
+
+// NewRtcGatewayOfferRequestWithBody constructs an http.Request for the RtcGatewayOffer method, with any body, and a specified content type
+func NewRtcGatewayOfferRequestWithBody(server string, accessCode AccessCode, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "accessCode", accessCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rtc/v1/calls/%s/offer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGuestEntryRequest calls the generic GuestEntry builder with application/json body
 func NewGuestEntryRequest(server string, params *GuestEntryParams, body GuestEntryJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -22736,6 +26865,27 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/admin/v1/channel-configs/{id} (the `AdminUpdateChannelConfig` operationId).
 	AdminUpdateChannelConfigWithResponse(ctx context.Context, id StringID, body AdminUpdateChannelConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateChannelConfigResponse, error)
 
+	// AdminGetClickToCallWithResponse A channel's click-to-call settings (off, with the default timeouts, until set)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminGetClickToCall` operationId).
+	AdminGetClickToCallWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AdminGetClickToCallResponse, error)
+
+	// AdminUpdateClickToCallWithBodyWithResponse Change a channel's click-to-call settings (a field left out keeps its value)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminUpdateClickToCall` operationId).
+	AdminUpdateClickToCallWithBodyWithResponse(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUpdateClickToCallResponse, error)
+
+	// AdminUpdateClickToCallWithResponse Change a channel's click-to-call settings (a field left out keeps its value)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminUpdateClickToCall` operationId).
+	AdminUpdateClickToCallWithResponse(ctx context.Context, id StringID, body AdminUpdateClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateClickToCallResponse, error)
+
 	// AdminListFAQWithResponse List FAQ entries
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -22939,6 +27089,57 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/admin/v1/webhooks/{id}/rotate (the `AdminRotateWebhook` operationId).
 	AdminRotateWebhookWithResponse(ctx context.Context, id IntID, reqEditors ...RequestEditorFn) (*AdminRotateWebhookResponse, error)
 
+	// AgentListCallsWithResponse The agent's ringing and connected calls (what a reloaded console picks up)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/agent/v1/calls (the `AgentListCalls` operationId).
+	AgentListCallsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AgentListCallsResponse, error)
+
+	// AgentGetCallWithResponse One of the agent's calls, with the visitor's offer and the ICE servers
+	//
+	// `wait` (0 to 30 s) waits for the visitor's offer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/agent/v1/calls/{id} (the `AgentGetCall` operationId).
+	AgentGetCallWithResponse(ctx context.Context, id StringID, params *AgentGetCallParams, reqEditors ...RequestEditorFn) (*AgentGetCallResponse, error)
+
+	// AgentAcceptCallWithResponse Accept the ringing call (409 when it is not ringing for this agent)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/accept (the `AgentAcceptCall` operationId).
+	AgentAcceptCallWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AgentAcceptCallResponse, error)
+
+	// AgentAnswerCallWithBodyWithResponse The agent's WebRTC answer to the visitor's offer (once)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/answer (the `AgentAnswerCall` operationId).
+	AgentAnswerCallWithBodyWithResponse(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AgentAnswerCallResponse, error)
+
+	// AgentAnswerCallWithResponse The agent's WebRTC answer to the visitor's offer (once)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/answer (the `AgentAnswerCall` operationId).
+	AgentAnswerCallWithResponse(ctx context.Context, id StringID, body AgentAnswerCallJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentAnswerCallResponse, error)
+
+	// AgentHangUpCallWithResponse Hang up the call (a ringing one is rejected)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/hangup (the `AgentHangUpCall` operationId).
+	AgentHangUpCallWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AgentHangUpCallResponse, error)
+
+	// AgentRejectCallWithResponse Reject the ringing call
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/calls/{id}/reject (the `AgentRejectCall` operationId).
+	AgentRejectCallWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AgentRejectCallResponse, error)
+
 	// AgentColleaguesWithResponse The tenant's other agents who are not disabled, with state and load (transfer targets)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -23016,6 +27217,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
 	AgentTransferWithResponse(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error)
+
+	// AgentTypingWithResponse Tell the visitor that the agent is typing
+	//
+	// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+	AgentTypingWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentTypingResponse, error)
 
 	// AgentEventsWithResponse The agent's event feed (long-poll)
 	//
@@ -23372,7 +27582,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 	// with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-	// waits up to S seconds (at most 30) for the next message when none is ready.
+	// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+	// to start typing (`agentTyping`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -23526,6 +27737,97 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /apiaccess/ccmessaging/uploadFileStream (the `UploadFileStream` operationId).
 	UploadFileStreamWithResponse(ctx context.Context, body UploadFileStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*UploadFileStreamResponse, error)
+
+	// CheckClickToCallSupportWithResponse Whether the visitor's channel offers click-to-call
+	//
+	// Spec 003 §13. `clickToCallSupported` is the channel's setting (admin API); ccflow always speaks WebRTC.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /apiaccess/ccmessaging/v1/checkClickToCallSupport (the `CheckClickToCallSupport` operationId).
+	CheckClickToCallSupportWithResponse(ctx context.Context, params *CheckClickToCallSupportParams, reqEditors ...RequestEditorFn) (*CheckClickToCallSupportResponse, error)
+
+	// CreateClickToCallWithBodyWithResponse Place a click-to-call (WebRTC) from the visitor's conversation
+	//
+	// Spec 003 §11. The call rings the agent serving the visitor's conversation; a conversation still with the
+	// robot is transferred to its skill group's queue first (routing reserves an agent within capacity).
+	// `resultCode`: `0` placed; `7` the channel does not offer click-to-call (or not video, for `mediaAbility`
+	// `1`); `12` outside the agents' working hours; `13` no conversation to call from, or a call is already on
+	// (HTTP 200), and every failure (400 bad input, 503 a dependency down). The spec marks the headers
+	// optional; the ccmessaging-token is required because it names the visitor.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/createClickToCall (the `CreateClickToCall` operationId).
+	CreateClickToCallWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClickToCallResponse, error)
+
+	// CreateClickToCallWithResponse Place a click-to-call (WebRTC) from the visitor's conversation
+	//
+	// Spec 003 §11. The call rings the agent serving the visitor's conversation; a conversation still with the
+	// robot is transferred to its skill group's queue first (routing reserves an agent within capacity).
+	// `resultCode`: `0` placed; `7` the channel does not offer click-to-call (or not video, for `mediaAbility`
+	// `1`); `12` outside the agents' working hours; `13` no conversation to call from, or a call is already on
+	// (HTTP 200), and every failure (400 bad input, 503 a dependency down). The spec marks the headers
+	// optional; the ccmessaging-token is required because it names the visitor.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/createClickToCall (the `CreateClickToCall` operationId).
+	CreateClickToCallWithResponse(ctx context.Context, body CreateClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClickToCallResponse, error)
+
+	// DropClickToCallWithBodyWithResponse Hang up the visitor's call
+	//
+	// Spec 003 §14. `0` dropped (queued, ringing or connected); `13` no call is on, and every failure.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/dropClickToCall (the `DropClickToCall` operationId).
+	DropClickToCallWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DropClickToCallResponse, error)
+
+	// DropClickToCallWithResponse Hang up the visitor's call
+	//
+	// Spec 003 §14. `0` dropped (queued, ringing or connected); `13` no call is on, and every failure.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/dropClickToCall (the `DropClickToCall` operationId).
+	DropClickToCallWithResponse(ctx context.Context, body DropClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*DropClickToCallResponse, error)
+
+	// GetClickToCallEventsWithResponse The visitor's next call event
+	//
+	// Spec 003 §12. Each call event once, in order, one per answer. Event ids: `168100` "Call in queue",
+	// `168101` "Call connected" (the spec's; `content` has `accessCode`, `domain`, `gwAddresses` of ccflow's
+	// signalling gateway `/rtc/v1/calls/{accessCode}` and `clickToCallCaller`, the visitor's user id),
+	// `168102` "Call disconnected", `168103` "Call queued timeout", `168104` "Call failed" (with `causeId`
+	// and `causeDesc`: 0 the customer hung up, 1 the agent hung up, 2 the customer cancelled, 3 the agent
+	// rejected, 4 no answer, 5 the agent left, 6 the conversation ended, 7 no agent in time, 8 the maximum
+	// duration). Without an event: "ClickToCall polled without any events" and no `eventId`. `wait` (0 to 30
+	// seconds, ccflow's) waits for the next event.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /apiaccess/ccmessaging/v1/getClickToCallEvents (the `GetClickToCallEvents` operationId).
+	GetClickToCallEventsWithResponse(ctx context.Context, params *GetClickToCallEventsParams, reqEditors ...RequestEditorFn) (*GetClickToCallEventsResponse, error)
+
+	// MobileAgentCreateCallWithBodyWithResponse Create an anonymous outbound call (SIP)
+	//
+	// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
+	// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/mobileagent/createcall (the `MobileAgentCreateCall` operationId).
+	MobileAgentCreateCallWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MobileAgentCreateCallResponse, error)
+
+	// MobileAgentCreateCallWithResponse Create an anonymous outbound call (SIP)
+	//
+	// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
+	// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apiaccess/ccmessaging/v1/mobileagent/createcall (the `MobileAgentCreateCall` operationId).
+	MobileAgentCreateCallWithResponse(ctx context.Context, body MobileAgentCreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*MobileAgentCreateCallResponse, error)
 
 	// RobotFeedbackSatisfactionWithBodyWithResponse Rate a robot answer
 	//
@@ -23715,6 +28017,31 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	ReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReadyzResponse, error)
+
+	// RtcGatewayCallWithResponse The visitor's side of a call at ccflow's signalling gateway
+	//
+	// The connected event's `accessCode` names the call and is its credential while it is on (404 after).
+	// Answers the call's state, the visitor's ICE servers (TURN credentials per call) and, once the agent sent
+	// it, the agent's WebRTC answer; `wait` (0 to 30 s) waits for the answer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rtc/v1/calls/{accessCode} (the `RtcGatewayCall` operationId).
+	RtcGatewayCallWithResponse(ctx context.Context, accessCode AccessCode, params *RtcGatewayCallParams, reqEditors ...RequestEditorFn) (*RtcGatewayCallResponse, error)
+
+	// RtcGatewayOfferWithBodyWithResponse The visitor's WebRTC offer (once, while connected)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rtc/v1/calls/{accessCode}/offer (the `RtcGatewayOffer` operationId).
+	RtcGatewayOfferWithBodyWithResponse(ctx context.Context, accessCode AccessCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RtcGatewayOfferResponse, error)
+
+	// RtcGatewayOfferWithResponse The visitor's WebRTC offer (once, while connected)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rtc/v1/calls/{accessCode}/offer (the `RtcGatewayOffer` operationId).
+	RtcGatewayOfferWithResponse(ctx context.Context, accessCode AccessCode, body RtcGatewayOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*RtcGatewayOfferResponse, error)
 
 	// GuestEntryWithBodyWithResponse Get the URL of a chat page for a guest
 	//
@@ -24975,6 +29302,137 @@ func (r AdminUpdateChannelConfigResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdminUpdateChannelConfigResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AdminGetClickToCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClickToCallSettings
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminGetClickToCallResponse) GetJSON200() *ClickToCallSettings {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminGetClickToCallResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminGetClickToCallResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AdminGetClickToCallResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminGetClickToCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminGetClickToCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminGetClickToCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminGetClickToCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AdminUpdateClickToCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClickToCallSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminUpdateClickToCallResponse) GetJSON200() *ClickToCallSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminUpdateClickToCallResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminUpdateClickToCallResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminUpdateClickToCallResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AdminUpdateClickToCallResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminUpdateClickToCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminUpdateClickToCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminUpdateClickToCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminUpdateClickToCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26409,6 +30867,531 @@ func (r AdminRotateWebhookResponse) ContentType() string {
 	return ""
 }
 
+type AgentListCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Calls []Call `json:"calls"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentListCallsResponse) GetJSON200() *struct {
+	Calls []Call `json:"calls"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentListCallsResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentListCallsResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentListCallsResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentListCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentListCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentListCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentListCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AgentGetCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentGetCallResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AgentGetCallResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentGetCallResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentGetCallResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AgentGetCallResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentGetCallResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentGetCallResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentGetCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentGetCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentGetCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentGetCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AgentAcceptCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		CauseDesc *string `json:"causeDesc,omitempty"`
+		CauseId   *string `json:"causeId,omitempty"`
+		Id        string  `json:"id"`
+		State     string  `json:"state"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentAcceptCallResponse) GetJSON200() *struct {
+	CauseDesc *string `json:"causeDesc,omitempty"`
+	CauseId   *string `json:"causeId,omitempty"`
+	Id        string  `json:"id"`
+	State     string  `json:"state"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentAcceptCallResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentAcceptCallResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AgentAcceptCallResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AgentAcceptCallResponse) GetJSON409() *JsonError {
+	return r.JSON409
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentAcceptCallResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentAcceptCallResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentAcceptCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentAcceptCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentAcceptCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentAcceptCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AgentAnswerCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallSignalled
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *JsonError
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentAnswerCallResponse) GetJSON200() *CallSignalled {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AgentAnswerCallResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentAnswerCallResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentAnswerCallResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AgentAnswerCallResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AgentAnswerCallResponse) GetJSON409() *JsonError {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AgentAnswerCallResponse) GetJSON413() *JsonError {
+	return r.JSON413
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentAnswerCallResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentAnswerCallResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentAnswerCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentAnswerCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentAnswerCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentAnswerCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AgentHangUpCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		CauseDesc *string `json:"causeDesc,omitempty"`
+		CauseId   *string `json:"causeId,omitempty"`
+		Id        string  `json:"id"`
+		State     string  `json:"state"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentHangUpCallResponse) GetJSON200() *struct {
+	CauseDesc *string `json:"causeDesc,omitempty"`
+	CauseId   *string `json:"causeId,omitempty"`
+	Id        string  `json:"id"`
+	State     string  `json:"state"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentHangUpCallResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentHangUpCallResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AgentHangUpCallResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AgentHangUpCallResponse) GetJSON409() *JsonError {
+	return r.JSON409
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentHangUpCallResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentHangUpCallResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentHangUpCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentHangUpCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentHangUpCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentHangUpCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AgentRejectCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		CauseDesc *string `json:"causeDesc,omitempty"`
+		CauseId   *string `json:"causeId,omitempty"`
+		Id        string  `json:"id"`
+		State     string  `json:"state"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AgentRejectCallResponse) GetJSON200() *struct {
+	CauseDesc *string `json:"causeDesc,omitempty"`
+	CauseId   *string `json:"causeId,omitempty"`
+	Id        string  `json:"id"`
+	State     string  `json:"state"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentRejectCallResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentRejectCallResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AgentRejectCallResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AgentRejectCallResponse) GetJSON409() *JsonError {
+	return r.JSON409
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentRejectCallResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentRejectCallResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentRejectCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentRejectCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentRejectCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentRejectCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AgentColleaguesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -27058,6 +32041,75 @@ func (r AgentTransferResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AgentTransferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AgentTypingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AgentTypingResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AgentTypingResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AgentTypingResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AgentTypingResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AgentTypingResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AgentTypingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AgentTypingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AgentTypingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AgentTypingResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29319,6 +34371,9 @@ type PollResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
+		// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+		AgentTyping *bool `json:"agentTyping,omitempty"`
+
 		// Cursor ccflow's addition: the cursor to resume from
 		Cursor           *int64            `json:"cursor,omitempty"`
 		DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`
@@ -29347,6 +34402,9 @@ type PollResponse struct {
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r PollResponse) GetJSON200() *struct {
+	// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+	AgentTyping *bool `json:"agentTyping,omitempty"`
+
 	// Cursor ccflow's addition: the cursor to resume from
 	Cursor           *int64            `json:"cursor,omitempty"`
 	DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`
@@ -29924,6 +34982,485 @@ func (r UploadFileStreamResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UploadFileStreamResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CheckClickToCallSupportResponse503Headers the declared response headers of an HTTP 503 response for CheckClickToCallSupport
+type CheckClickToCallSupportResponse503Headers struct {
+	RetryAfter *string
+}
+
+type CheckClickToCallSupportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// ClickToCallSupported 点击通话是否支持
+		ClickToCallSupported bool                                                 `json:"clickToCallSupported"`
+		ResultCode           CheckClickToCallSupport200JSONResponseBodyResultCode `json:"resultCode"`
+		ResultDesc           string                                               `json:"resultDesc"`
+
+		// WebRTCSupported WebRTC是否支持
+		WebRTCSupported bool `json:"webRTCSupported"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CcBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CcUnauthorized
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CcUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CcError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CheckClickToCallSupportResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckClickToCallSupportResponse) GetJSON200() *struct {
+	// ClickToCallSupported 点击通话是否支持
+	ClickToCallSupported bool                                                 `json:"clickToCallSupported"`
+	ResultCode           CheckClickToCallSupport200JSONResponseBodyResultCode `json:"resultCode"`
+	ResultDesc           string                                               `json:"resultDesc"`
+
+	// WebRTCSupported WebRTC是否支持
+	WebRTCSupported bool `json:"webRTCSupported"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CheckClickToCallSupportResponse) GetJSON400() *CcBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CheckClickToCallSupportResponse) GetJSON401() *CcUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CheckClickToCallSupportResponse) GetJSON503() *CcUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CheckClickToCallSupportResponse) GetJSONDefault() *CcError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckClickToCallSupportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckClickToCallSupportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckClickToCallSupportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckClickToCallSupportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateClickToCallResponse503Headers the declared response headers of an HTTP 503 response for CreateClickToCall
+type CreateClickToCallResponse503Headers struct {
+	RetryAfter *string
+}
+
+type CreateClickToCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// ResultCode 0 成功 7 当前渠道不支持点击通话 12 座席非工作时间 13 请求异常
+		ResultCode CreateClickToCall200JSONResponseBodyResultCode `json:"resultCode"`
+		ResultDesc string                                         `json:"resultDesc"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CcBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CcUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CcForbidden
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CcUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CcError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateClickToCallResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateClickToCallResponse) GetJSON200() *struct {
+	// ResultCode 0 成功 7 当前渠道不支持点击通话 12 座席非工作时间 13 请求异常
+	ResultCode CreateClickToCall200JSONResponseBodyResultCode `json:"resultCode"`
+	ResultDesc string                                         `json:"resultDesc"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateClickToCallResponse) GetJSON400() *CcBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateClickToCallResponse) GetJSON401() *CcUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateClickToCallResponse) GetJSON403() *CcForbidden {
+	return r.JSON403
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateClickToCallResponse) GetJSON503() *CcUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateClickToCallResponse) GetJSONDefault() *CcError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateClickToCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateClickToCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateClickToCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateClickToCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DropClickToCallResponse503Headers the declared response headers of an HTTP 503 response for DropClickToCall
+type DropClickToCallResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DropClickToCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// ResultCode 0: 成功 13: 失败
+		ResultCode DropClickToCall200JSONResponseBodyResultCode `json:"resultCode"`
+		ResultDesc string                                       `json:"resultDesc"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CcBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CcUnauthorized
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CcUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CcError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DropClickToCallResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DropClickToCallResponse) GetJSON200() *struct {
+	// ResultCode 0: 成功 13: 失败
+	ResultCode DropClickToCall200JSONResponseBodyResultCode `json:"resultCode"`
+	ResultDesc string                                       `json:"resultDesc"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DropClickToCallResponse) GetJSON400() *CcBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DropClickToCallResponse) GetJSON401() *CcUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DropClickToCallResponse) GetJSON503() *CcUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DropClickToCallResponse) GetJSONDefault() *CcError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DropClickToCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DropClickToCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DropClickToCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DropClickToCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClickToCallEventsResponse503Headers the declared response headers of an HTTP 503 response for GetClickToCallEvents
+type GetClickToCallEventsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetClickToCallEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// Content 事件内容
+		Content *struct {
+			// AccessCode 点击通话被叫 — the call's code at ccflow's signalling gateway
+			AccessCode *string `json:"accessCode,omitempty"`
+
+			// CauseDesc 原因描述
+			CauseDesc *string `json:"causeDesc,omitempty"`
+
+			// CauseId 原因 id
+			CauseId *string `json:"causeId,omitempty"`
+
+			// ClickToCallCaller 点击通话主叫
+			ClickToCallCaller *string `json:"clickToCallCaller,omitempty"`
+
+			// Domain WebRTC Gateway域名
+			Domain *string `json:"domain,omitempty"`
+
+			// GwAddresses WebRTC Gateway通信地址和端口
+			GwAddresses *[]string `json:"gwAddresses,omitempty"`
+		} `json:"content,omitempty"`
+
+		// EventId 事件编号
+		EventId    *GetClickToCallEvents200JSONResponseBodyEventId   `json:"eventId,omitempty"`
+		ResultCode GetClickToCallEvents200JSONResponseBodyResultCode `json:"resultCode"`
+		ResultDesc GetClickToCallEvents200JSONResponseBodyResultDesc `json:"resultDesc"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CcBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CcUnauthorized
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CcUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CcError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetClickToCallEventsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClickToCallEventsResponse) GetJSON200() *struct {
+	// Content 事件内容
+	Content *struct {
+		// AccessCode 点击通话被叫 — the call's code at ccflow's signalling gateway
+		AccessCode *string `json:"accessCode,omitempty"`
+
+		// CauseDesc 原因描述
+		CauseDesc *string `json:"causeDesc,omitempty"`
+
+		// CauseId 原因 id
+		CauseId *string `json:"causeId,omitempty"`
+
+		// ClickToCallCaller 点击通话主叫
+		ClickToCallCaller *string `json:"clickToCallCaller,omitempty"`
+
+		// Domain WebRTC Gateway域名
+		Domain *string `json:"domain,omitempty"`
+
+		// GwAddresses WebRTC Gateway通信地址和端口
+		GwAddresses *[]string `json:"gwAddresses,omitempty"`
+	} `json:"content,omitempty"`
+
+	// EventId 事件编号
+	EventId    *GetClickToCallEvents200JSONResponseBodyEventId   `json:"eventId,omitempty"`
+	ResultCode GetClickToCallEvents200JSONResponseBodyResultCode `json:"resultCode"`
+	ResultDesc GetClickToCallEvents200JSONResponseBodyResultDesc `json:"resultDesc"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetClickToCallEventsResponse) GetJSON400() *CcBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetClickToCallEventsResponse) GetJSON401() *CcUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetClickToCallEventsResponse) GetJSON503() *CcUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetClickToCallEventsResponse) GetJSONDefault() *CcError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClickToCallEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClickToCallEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClickToCallEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClickToCallEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MobileAgentCreateCallResponse503Headers the declared response headers of an HTTP 503 response for MobileAgentCreateCall
+type MobileAgentCreateCallResponse503Headers struct {
+	RetryAfter *string
+}
+
+type MobileAgentCreateCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// ResultCode 3001000001: 没有开通此特性，无法使用
+		ResultCode MobileAgentCreateCall200JSONResponseBodyResultCode `json:"resultCode"`
+		ResultDesc *string                                            `json:"resultDesc,omitempty"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CcBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CcUnauthorized
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CcUnavailable
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *CcError
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *MobileAgentCreateCallResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MobileAgentCreateCallResponse) GetJSON200() *struct {
+	// ResultCode 3001000001: 没有开通此特性，无法使用
+	ResultCode MobileAgentCreateCall200JSONResponseBodyResultCode `json:"resultCode"`
+	ResultDesc *string                                            `json:"resultDesc,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MobileAgentCreateCallResponse) GetJSON400() *CcBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MobileAgentCreateCallResponse) GetJSON401() *CcUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r MobileAgentCreateCallResponse) GetJSON503() *CcUnavailable {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r MobileAgentCreateCallResponse) GetJSONDefault() *CcError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r MobileAgentCreateCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MobileAgentCreateCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MobileAgentCreateCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MobileAgentCreateCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -31008,6 +36545,158 @@ func (r ReadyzResponse) ContentType() string {
 	return ""
 }
 
+type RtcGatewayCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Call
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RtcGatewayCallResponse) GetJSON200() *Call {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RtcGatewayCallResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RtcGatewayCallResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RtcGatewayCallResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RtcGatewayCallResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RtcGatewayCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RtcGatewayCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RtcGatewayCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RtcGatewayCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RtcGatewayOfferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallSignalled
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *JsonError
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RtcGatewayOfferResponse) GetJSON200() *CallSignalled {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RtcGatewayOfferResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RtcGatewayOfferResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RtcGatewayOfferResponse) GetJSON409() *JsonError {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RtcGatewayOfferResponse) GetJSON413() *JsonError {
+	return r.JSON413
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RtcGatewayOfferResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RtcGatewayOfferResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RtcGatewayOfferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RtcGatewayOfferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RtcGatewayOfferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RtcGatewayOfferResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GuestEntryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31429,6 +37118,45 @@ func (c *ClientWithResponses) AdminUpdateChannelConfigWithResponse(ctx context.C
 	return ParseAdminUpdateChannelConfigResponse(rsp)
 }
 
+// AdminGetClickToCallWithResponse A channel's click-to-call settings (off, with the default timeouts, until set)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminGetClickToCall` operationId).
+func (c *ClientWithResponses) AdminGetClickToCallWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AdminGetClickToCallResponse, error) {
+	rsp, err := c.AdminGetClickToCall(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminGetClickToCallResponse(rsp)
+}
+
+// AdminUpdateClickToCallWithBodyWithResponse Change a channel's click-to-call settings (a field left out keeps its value)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminUpdateClickToCall` operationId).
+func (c *ClientWithResponses) AdminUpdateClickToCallWithBodyWithResponse(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUpdateClickToCallResponse, error) {
+	rsp, err := c.AdminUpdateClickToCallWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUpdateClickToCallResponse(rsp)
+}
+
+// AdminUpdateClickToCallWithResponse Change a channel's click-to-call settings (a field left out keeps its value)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/admin/v1/channel-configs/{id}/click-to-call (the `AdminUpdateClickToCall` operationId).
+func (c *ClientWithResponses) AdminUpdateClickToCallWithResponse(ctx context.Context, id StringID, body AdminUpdateClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateClickToCallResponse, error) {
+	rsp, err := c.AdminUpdateClickToCall(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUpdateClickToCallResponse(rsp)
+}
+
 // AdminListFAQWithResponse List FAQ entries
 //
 // Returns a wrapper object for the known response body format(s).
@@ -31806,6 +37534,99 @@ func (c *ClientWithResponses) AdminRotateWebhookWithResponse(ctx context.Context
 	return ParseAdminRotateWebhookResponse(rsp)
 }
 
+// AgentListCallsWithResponse The agent's ringing and connected calls (what a reloaded console picks up)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/agent/v1/calls (the `AgentListCalls` operationId).
+func (c *ClientWithResponses) AgentListCallsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AgentListCallsResponse, error) {
+	rsp, err := c.AgentListCalls(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentListCallsResponse(rsp)
+}
+
+// AgentGetCallWithResponse One of the agent's calls, with the visitor's offer and the ICE servers
+//
+// `wait` (0 to 30 s) waits for the visitor's offer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/agent/v1/calls/{id} (the `AgentGetCall` operationId).
+func (c *ClientWithResponses) AgentGetCallWithResponse(ctx context.Context, id StringID, params *AgentGetCallParams, reqEditors ...RequestEditorFn) (*AgentGetCallResponse, error) {
+	rsp, err := c.AgentGetCall(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentGetCallResponse(rsp)
+}
+
+// AgentAcceptCallWithResponse Accept the ringing call (409 when it is not ringing for this agent)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/accept (the `AgentAcceptCall` operationId).
+func (c *ClientWithResponses) AgentAcceptCallWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AgentAcceptCallResponse, error) {
+	rsp, err := c.AgentAcceptCall(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentAcceptCallResponse(rsp)
+}
+
+// AgentAnswerCallWithBodyWithResponse The agent's WebRTC answer to the visitor's offer (once)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/answer (the `AgentAnswerCall` operationId).
+func (c *ClientWithResponses) AgentAnswerCallWithBodyWithResponse(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AgentAnswerCallResponse, error) {
+	rsp, err := c.AgentAnswerCallWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentAnswerCallResponse(rsp)
+}
+
+// AgentAnswerCallWithResponse The agent's WebRTC answer to the visitor's offer (once)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/answer (the `AgentAnswerCall` operationId).
+func (c *ClientWithResponses) AgentAnswerCallWithResponse(ctx context.Context, id StringID, body AgentAnswerCallJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentAnswerCallResponse, error) {
+	rsp, err := c.AgentAnswerCall(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentAnswerCallResponse(rsp)
+}
+
+// AgentHangUpCallWithResponse Hang up the call (a ringing one is rejected)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/hangup (the `AgentHangUpCall` operationId).
+func (c *ClientWithResponses) AgentHangUpCallWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AgentHangUpCallResponse, error) {
+	rsp, err := c.AgentHangUpCall(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentHangUpCallResponse(rsp)
+}
+
+// AgentRejectCallWithResponse Reject the ringing call
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/calls/{id}/reject (the `AgentRejectCall` operationId).
+func (c *ClientWithResponses) AgentRejectCallWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AgentRejectCallResponse, error) {
+	rsp, err := c.AgentRejectCall(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentRejectCallResponse(rsp)
+}
+
 // AgentColleaguesWithResponse The tenant's other agents who are not disabled, with state and load (transfer targets)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -31942,6 +37763,21 @@ func (c *ClientWithResponses) AgentTransferWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseAgentTransferResponse(rsp)
+}
+
+// AgentTypingWithResponse Tell the visitor that the agent is typing
+//
+// Marks the conversation the agent serves as "agent typing": the visitor's poll answers `agentTyping: true` for 5 seconds after the latest mark (a long-poll wakes for it), so a client calls this every few seconds while its agent types. Nothing is stored as a message. 403 when the agent does not serve the conversation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/agent/v1/conversations/{id}/typing (the `AgentTyping` operationId).
+func (c *ClientWithResponses) AgentTypingWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentTypingResponse, error) {
+	rsp, err := c.AgentTyping(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAgentTypingResponse(rsp)
 }
 
 // AgentEventsWithResponse The agent's event feed (long-poll)
@@ -32503,7 +38339,8 @@ func (c *ClientWithResponses) DownloadFileStreamWithResponse(ctx context.Context
 //
 // Spec 003 §5.2. `resultCode` 0 with the messages. By default each message is answered once, in order;
 // with `cursor=N` exactly those after seq N (the answer's `cursor` is where to resume); with `wait=S` the call
-// waits up to S seconds (at most 30) for the next message when none is ready.
+// waits up to S seconds (at most 30) for the next message when none is ready, or for the serving agent
+// to start typing (`agentTyping`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -32722,6 +38559,145 @@ func (c *ClientWithResponses) UploadFileStreamWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseUploadFileStreamResponse(rsp)
+}
+
+// CheckClickToCallSupportWithResponse Whether the visitor's channel offers click-to-call
+//
+// Spec 003 §13. `clickToCallSupported` is the channel's setting (admin API); ccflow always speaks WebRTC.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /apiaccess/ccmessaging/v1/checkClickToCallSupport (the `CheckClickToCallSupport` operationId).
+func (c *ClientWithResponses) CheckClickToCallSupportWithResponse(ctx context.Context, params *CheckClickToCallSupportParams, reqEditors ...RequestEditorFn) (*CheckClickToCallSupportResponse, error) {
+	rsp, err := c.CheckClickToCallSupport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckClickToCallSupportResponse(rsp)
+}
+
+// CreateClickToCallWithBodyWithResponse Place a click-to-call (WebRTC) from the visitor's conversation
+//
+// Spec 003 §11. The call rings the agent serving the visitor's conversation; a conversation still with the
+// robot is transferred to its skill group's queue first (routing reserves an agent within capacity).
+// `resultCode`: `0` placed; `7` the channel does not offer click-to-call (or not video, for `mediaAbility`
+// `1`); `12` outside the agents' working hours; `13` no conversation to call from, or a call is already on
+// (HTTP 200), and every failure (400 bad input, 503 a dependency down). The spec marks the headers
+// optional; the ccmessaging-token is required because it names the visitor.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/createClickToCall (the `CreateClickToCall` operationId).
+func (c *ClientWithResponses) CreateClickToCallWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClickToCallResponse, error) {
+	rsp, err := c.CreateClickToCallWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClickToCallResponse(rsp)
+}
+
+// CreateClickToCallWithResponse Place a click-to-call (WebRTC) from the visitor's conversation
+//
+// Spec 003 §11. The call rings the agent serving the visitor's conversation; a conversation still with the
+// robot is transferred to its skill group's queue first (routing reserves an agent within capacity).
+// `resultCode`: `0` placed; `7` the channel does not offer click-to-call (or not video, for `mediaAbility`
+// `1`); `12` outside the agents' working hours; `13` no conversation to call from, or a call is already on
+// (HTTP 200), and every failure (400 bad input, 503 a dependency down). The spec marks the headers
+// optional; the ccmessaging-token is required because it names the visitor.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/createClickToCall (the `CreateClickToCall` operationId).
+func (c *ClientWithResponses) CreateClickToCallWithResponse(ctx context.Context, body CreateClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClickToCallResponse, error) {
+	rsp, err := c.CreateClickToCall(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClickToCallResponse(rsp)
+}
+
+// DropClickToCallWithBodyWithResponse Hang up the visitor's call
+//
+// Spec 003 §14. `0` dropped (queued, ringing or connected); `13` no call is on, and every failure.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/dropClickToCall (the `DropClickToCall` operationId).
+func (c *ClientWithResponses) DropClickToCallWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DropClickToCallResponse, error) {
+	rsp, err := c.DropClickToCallWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDropClickToCallResponse(rsp)
+}
+
+// DropClickToCallWithResponse Hang up the visitor's call
+//
+// Spec 003 §14. `0` dropped (queued, ringing or connected); `13` no call is on, and every failure.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/dropClickToCall (the `DropClickToCall` operationId).
+func (c *ClientWithResponses) DropClickToCallWithResponse(ctx context.Context, body DropClickToCallJSONRequestBody, reqEditors ...RequestEditorFn) (*DropClickToCallResponse, error) {
+	rsp, err := c.DropClickToCall(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDropClickToCallResponse(rsp)
+}
+
+// GetClickToCallEventsWithResponse The visitor's next call event
+//
+// Spec 003 §12. Each call event once, in order, one per answer. Event ids: `168100` "Call in queue",
+// `168101` "Call connected" (the spec's; `content` has `accessCode`, `domain`, `gwAddresses` of ccflow's
+// signalling gateway `/rtc/v1/calls/{accessCode}` and `clickToCallCaller`, the visitor's user id),
+// `168102` "Call disconnected", `168103` "Call queued timeout", `168104` "Call failed" (with `causeId`
+// and `causeDesc`: 0 the customer hung up, 1 the agent hung up, 2 the customer cancelled, 3 the agent
+// rejected, 4 no answer, 5 the agent left, 6 the conversation ended, 7 no agent in time, 8 the maximum
+// duration). Without an event: "ClickToCall polled without any events" and no `eventId`. `wait` (0 to 30
+// seconds, ccflow's) waits for the next event.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /apiaccess/ccmessaging/v1/getClickToCallEvents (the `GetClickToCallEvents` operationId).
+func (c *ClientWithResponses) GetClickToCallEventsWithResponse(ctx context.Context, params *GetClickToCallEventsParams, reqEditors ...RequestEditorFn) (*GetClickToCallEventsResponse, error) {
+	rsp, err := c.GetClickToCallEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClickToCallEventsResponse(rsp)
+}
+
+// MobileAgentCreateCallWithBodyWithResponse Create an anonymous outbound call (SIP)
+//
+// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
+// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/mobileagent/createcall (the `MobileAgentCreateCall` operationId).
+func (c *ClientWithResponses) MobileAgentCreateCallWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MobileAgentCreateCallResponse, error) {
+	rsp, err := c.MobileAgentCreateCallWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMobileAgentCreateCallResponse(rsp)
+}
+
+// MobileAgentCreateCallWithResponse Create an anonymous outbound call (SIP)
+//
+// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
+// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apiaccess/ccmessaging/v1/mobileagent/createcall (the `MobileAgentCreateCall` operationId).
+func (c *ClientWithResponses) MobileAgentCreateCallWithResponse(ctx context.Context, body MobileAgentCreateCallJSONRequestBody, reqEditors ...RequestEditorFn) (*MobileAgentCreateCallResponse, error) {
+	rsp, err := c.MobileAgentCreateCall(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMobileAgentCreateCallResponse(rsp)
 }
 
 // RobotFeedbackSatisfactionWithBodyWithResponse Rate a robot answer
@@ -33043,6 +39019,49 @@ func (c *ClientWithResponses) ReadyzWithResponse(ctx context.Context, reqEditors
 		return nil, err
 	}
 	return ParseReadyzResponse(rsp)
+}
+
+// RtcGatewayCallWithResponse The visitor's side of a call at ccflow's signalling gateway
+//
+// The connected event's `accessCode` names the call and is its credential while it is on (404 after).
+// Answers the call's state, the visitor's ICE servers (TURN credentials per call) and, once the agent sent
+// it, the agent's WebRTC answer; `wait` (0 to 30 s) waits for the answer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rtc/v1/calls/{accessCode} (the `RtcGatewayCall` operationId).
+func (c *ClientWithResponses) RtcGatewayCallWithResponse(ctx context.Context, accessCode AccessCode, params *RtcGatewayCallParams, reqEditors ...RequestEditorFn) (*RtcGatewayCallResponse, error) {
+	rsp, err := c.RtcGatewayCall(ctx, accessCode, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRtcGatewayCallResponse(rsp)
+}
+
+// RtcGatewayOfferWithBodyWithResponse The visitor's WebRTC offer (once, while connected)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rtc/v1/calls/{accessCode}/offer (the `RtcGatewayOffer` operationId).
+func (c *ClientWithResponses) RtcGatewayOfferWithBodyWithResponse(ctx context.Context, accessCode AccessCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RtcGatewayOfferResponse, error) {
+	rsp, err := c.RtcGatewayOfferWithBody(ctx, accessCode, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRtcGatewayOfferResponse(rsp)
+}
+
+// RtcGatewayOfferWithResponse The visitor's WebRTC offer (once, while connected)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rtc/v1/calls/{accessCode}/offer (the `RtcGatewayOffer` operationId).
+func (c *ClientWithResponses) RtcGatewayOfferWithResponse(ctx context.Context, accessCode AccessCode, body RtcGatewayOfferJSONRequestBody, reqEditors ...RequestEditorFn) (*RtcGatewayOfferResponse, error) {
+	rsp, err := c.RtcGatewayOffer(ctx, accessCode, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRtcGatewayOfferResponse(rsp)
 }
 
 // GuestEntryWithBodyWithResponse Get the URL of a chat page for a guest
@@ -34008,6 +40027,107 @@ func ParseAdminUpdateChannelConfigResponse(rsp *http.Response) (*AdminUpdateChan
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAdminGetClickToCallResponse parses an HTTP response from a AdminGetClickToCallWithResponse call
+func ParseAdminGetClickToCallResponse(rsp *http.Response) (*AdminGetClickToCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminGetClickToCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClickToCallSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAdminUpdateClickToCallResponse parses an HTTP response from a AdminUpdateClickToCallWithResponse call
+func ParseAdminUpdateClickToCallResponse(rsp *http.Response) (*AdminUpdateClickToCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminUpdateClickToCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClickToCallSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest JsonError
@@ -35146,6 +41266,424 @@ func ParseAdminRotateWebhookResponse(rsp *http.Response) (*AdminRotateWebhookRes
 	return response, nil
 }
 
+// ParseAgentListCallsResponse parses an HTTP response from a AgentListCallsWithResponse call
+func ParseAgentListCallsResponse(rsp *http.Response) (*AgentListCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentListCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Calls []Call `json:"calls"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentGetCallResponse parses an HTTP response from a AgentGetCallWithResponse call
+func ParseAgentGetCallResponse(rsp *http.Response) (*AgentGetCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentGetCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentAcceptCallResponse parses an HTTP response from a AgentAcceptCallWithResponse call
+func ParseAgentAcceptCallResponse(rsp *http.Response) (*AgentAcceptCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentAcceptCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			CauseDesc *string `json:"causeDesc,omitempty"`
+			CauseId   *string `json:"causeId,omitempty"`
+			Id        string  `json:"id"`
+			State     string  `json:"state"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentAnswerCallResponse parses an HTTP response from a AgentAnswerCallWithResponse call
+func ParseAgentAnswerCallResponse(rsp *http.Response) (*AgentAnswerCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentAnswerCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallSignalled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentHangUpCallResponse parses an HTTP response from a AgentHangUpCallWithResponse call
+func ParseAgentHangUpCallResponse(rsp *http.Response) (*AgentHangUpCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentHangUpCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			CauseDesc *string `json:"causeDesc,omitempty"`
+			CauseId   *string `json:"causeId,omitempty"`
+			Id        string  `json:"id"`
+			State     string  `json:"state"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentRejectCallResponse parses an HTTP response from a AgentRejectCallWithResponse call
+func ParseAgentRejectCallResponse(rsp *http.Response) (*AgentRejectCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentRejectCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			CauseDesc *string `json:"causeDesc,omitempty"`
+			CauseId   *string `json:"causeId,omitempty"`
+			Id        string  `json:"id"`
+			State     string  `json:"state"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAgentColleaguesResponse parses an HTTP response from a AgentColleaguesWithResponse call
 func ParseAgentColleaguesResponse(rsp *http.Response) (*AgentColleaguesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -35641,6 +42179,63 @@ func ParseAgentTransferResponse(rsp *http.Response) (*AgentTransferResponse, err
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAgentTypingResponse parses an HTTP response from a AgentTypingWithResponse call
+func ParseAgentTypingResponse(rsp *http.Response) (*AgentTypingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AgentTypingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest JsonError
@@ -37435,6 +44030,9 @@ func ParsePollResponse(rsp *http.Response) (*PollResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
+			// AgentTyping ccflow's addition, present only when true: the serving agent typed within the last 5 seconds (POST /api/agent/v1/conversations/{id}/typing) and has sent nothing since. A long-poll also answers, without messages, when the agent starts typing; a page shows "Agent is typing…" until an answer without it, or a few seconds pass.
+			AgentTyping *bool `json:"agentTyping,omitempty"`
+
 			// Cursor ccflow's addition: the cursor to resume from
 			Cursor           *int64            `json:"cursor,omitempty"`
 			DownlinkMessages []DownlinkMessage `json:"downlinkMessages"`
@@ -37934,6 +44532,394 @@ func ParseUploadFileStreamResponse(rsp *http.Response) (*UploadFileStreamRespons
 	switch {
 	case rsp.StatusCode == 503:
 		var headers UploadFileStreamResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCheckClickToCallSupportResponse parses an HTTP response from a CheckClickToCallSupportWithResponse call
+func ParseCheckClickToCallSupportResponse(rsp *http.Response) (*CheckClickToCallSupportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckClickToCallSupportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// ClickToCallSupported 点击通话是否支持
+			ClickToCallSupported bool                                                 `json:"clickToCallSupported"`
+			ResultCode           CheckClickToCallSupport200JSONResponseBodyResultCode `json:"resultCode"`
+			ResultDesc           string                                               `json:"resultDesc"`
+
+			// WebRTCSupported WebRTC是否支持
+			WebRTCSupported bool `json:"webRTCSupported"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CcBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CcUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CcUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CcError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers CheckClickToCallSupportResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateClickToCallResponse parses an HTTP response from a CreateClickToCallWithResponse call
+func ParseCreateClickToCallResponse(rsp *http.Response) (*CreateClickToCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateClickToCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// ResultCode 0 成功 7 当前渠道不支持点击通话 12 座席非工作时间 13 请求异常
+			ResultCode CreateClickToCall200JSONResponseBodyResultCode `json:"resultCode"`
+			ResultDesc string                                         `json:"resultDesc"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CcBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CcUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CcForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CcUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CcError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers CreateClickToCallResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDropClickToCallResponse parses an HTTP response from a DropClickToCallWithResponse call
+func ParseDropClickToCallResponse(rsp *http.Response) (*DropClickToCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DropClickToCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// ResultCode 0: 成功 13: 失败
+			ResultCode DropClickToCall200JSONResponseBodyResultCode `json:"resultCode"`
+			ResultDesc string                                       `json:"resultDesc"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CcBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CcUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CcUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CcError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DropClickToCallResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetClickToCallEventsResponse parses an HTTP response from a GetClickToCallEventsWithResponse call
+func ParseGetClickToCallEventsResponse(rsp *http.Response) (*GetClickToCallEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClickToCallEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// Content 事件内容
+			Content *struct {
+				// AccessCode 点击通话被叫 — the call's code at ccflow's signalling gateway
+				AccessCode *string `json:"accessCode,omitempty"`
+
+				// CauseDesc 原因描述
+				CauseDesc *string `json:"causeDesc,omitempty"`
+
+				// CauseId 原因 id
+				CauseId *string `json:"causeId,omitempty"`
+
+				// ClickToCallCaller 点击通话主叫
+				ClickToCallCaller *string `json:"clickToCallCaller,omitempty"`
+
+				// Domain WebRTC Gateway域名
+				Domain *string `json:"domain,omitempty"`
+
+				// GwAddresses WebRTC Gateway通信地址和端口
+				GwAddresses *[]string `json:"gwAddresses,omitempty"`
+			} `json:"content,omitempty"`
+
+			// EventId 事件编号
+			EventId    *GetClickToCallEvents200JSONResponseBodyEventId   `json:"eventId,omitempty"`
+			ResultCode GetClickToCallEvents200JSONResponseBodyResultCode `json:"resultCode"`
+			ResultDesc GetClickToCallEvents200JSONResponseBodyResultDesc `json:"resultDesc"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CcBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CcUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CcUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CcError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetClickToCallEventsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMobileAgentCreateCallResponse parses an HTTP response from a MobileAgentCreateCallWithResponse call
+func ParseMobileAgentCreateCallResponse(rsp *http.Response) (*MobileAgentCreateCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MobileAgentCreateCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// ResultCode 3001000001: 没有开通此特性，无法使用
+			ResultCode MobileAgentCreateCall200JSONResponseBodyResultCode `json:"resultCode"`
+			ResultDesc *string                                            `json:"resultDesc,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CcBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CcUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CcUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest CcError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers MobileAgentCreateCallResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -38736,6 +45722,128 @@ func ParseReadyzResponse(rsp *http.Response) (*ReadyzResponse, error) {
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRtcGatewayCallResponse parses an HTTP response from a RtcGatewayCallWithResponse call
+func ParseRtcGatewayCallResponse(rsp *http.Response) (*RtcGatewayCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RtcGatewayCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Call
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRtcGatewayOfferResponse parses an HTTP response from a RtcGatewayOfferWithResponse call
+func ParseRtcGatewayOfferResponse(rsp *http.Response) (*RtcGatewayOfferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RtcGatewayOfferResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallSignalled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	}
 
