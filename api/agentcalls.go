@@ -41,6 +41,8 @@ type callView struct {
 	Offer          *string                 `json:"offer,omitempty"`
 	Answer         *string                 `json:"answer,omitempty"`
 	ICEServers     []clicktocall.ICEServer `json:"iceServers,omitempty"`
+	// ICEPolicy is RTCPeerConnection's iceTransportPolicy ("all" or "relay").
+	ICEPolicy string `json:"iceTransportPolicy,omitempty"`
 }
 
 func newCallView(c models.ClickToCall) callView {
@@ -83,7 +85,7 @@ func (h *agentCallHandlers) get(c *gin.Context) {
 	v := newCallView(row)
 	v.Offer = row.OfferSDP
 	if row.EndedAt == nil {
-		v.ICEServers = h.d.ICE.Servers(row.CallID, time.Now())
+		v.ICEServers, v.ICEPolicy = h.d.ICE.Servers(row.CallID, time.Now()), h.d.ICE.Policy()
 	}
 	c.JSON(http.StatusOK, v)
 }

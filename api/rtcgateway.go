@@ -38,7 +38,7 @@ func (h *rtcGatewayHandlers) get(c *gin.Context) {
 	v := newCallView(row)
 	v.AgentID = ""
 	v.Answer = row.AnswerSDP
-	v.ICEServers = h.d.ICE.Servers(row.CallID, time.Now())
+	v.ICEServers, v.ICEPolicy = h.d.ICE.Servers(row.CallID, time.Now()), h.d.ICE.Policy()
 	c.JSON(http.StatusOK, v)
 }
 

@@ -113,6 +113,24 @@ func (e AgentStatus) Valid() bool {
 	}
 }
 
+// Defines values for CallIceTransportPolicy.
+const (
+	All   CallIceTransportPolicy = "all"
+	Relay CallIceTransportPolicy = "relay"
+)
+
+// Valid indicates whether the value is a known member of the CallIceTransportPolicy enum.
+func (e CallIceTransportPolicy) Valid() bool {
+	switch e {
+	case All:
+		return true
+	case Relay:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CallMediaType.
 const (
 	Audio CallMediaType = "audio"
@@ -14799,8 +14817,11 @@ type Call struct {
 		Urls       []string `json:"urls"`
 		Username   *string  `json:"username,omitempty"`
 	} `json:"iceServers,omitempty"`
-	Id        string        `json:"id"`
-	MediaType CallMediaType `json:"mediaType"`
+
+	// IceTransportPolicy RTCPeerConnection's iceTransportPolicy (relay with CCFLOW_CALL_RELAY_ONLY)
+	IceTransportPolicy *CallIceTransportPolicy `json:"iceTransportPolicy,omitempty"`
+	Id                 string                  `json:"id"`
+	MediaType          CallMediaType           `json:"mediaType"`
 
 	// Offer the visitor's WebRTC offer (agent side)
 	Offer     *string    `json:"offer,omitempty"`
@@ -14808,6 +14829,9 @@ type Call struct {
 	State     CallState  `json:"state"`
 	UserId    string     `json:"userId"`
 }
+
+// CallIceTransportPolicy RTCPeerConnection's iceTransportPolicy (relay with CCFLOW_CALL_RELAY_ONLY)
+type CallIceTransportPolicy string
 
 // CallMediaType defines model for Call.MediaType.
 type CallMediaType string

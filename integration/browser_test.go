@@ -45,7 +45,7 @@ func chromiumPath(t *testing.T) string {
 }
 
 // newBrowser starts Chromium with a Chinese locale and a desktop window.
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
@@ -55,6 +55,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.Env("LANGUAGE=zh_CN", "TZ=Asia/Shanghai"),
 	)
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	t.Cleanup(func() {

@@ -15,7 +15,7 @@ import (
 // server otherwise (CCFLOW_TURN_URLS and CCFLOW_TURN_SECRET), and STUN.
 func setUpCalls(s *stack, deps *api.Deps, cfg config.Config) error {
 	c := cfg.Calls
-	ice := clicktocall.ICEConfig{TURNURLs: c.TURNURLs, STUNURLs: c.STUNURLs, Secret: c.TURNSecret, TTL: c.TURNCredentialTTL}
+	ice := clicktocall.ICEConfig{TURNURLs: c.TURNURLs, STUNURLs: c.STUNURLs, Secret: c.TURNSecret, TTL: c.TURNCredentialTTL, RelayOnly: c.RelayOnly}
 	if c.TURNAddr != "" {
 		if ice.Secret == "" {
 			ice.Secret = rand.Text()

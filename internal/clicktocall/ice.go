@@ -28,6 +28,18 @@ type ICEConfig struct {
 	Secret string
 	// TTL is how long a call's credentials last (zero: an hour).
 	TTL time.Duration
+	// RelayOnly makes the browsers use TURN relays only (iceTransportPolicy
+	// "relay"): media never goes peer to peer, and never leaves the path
+	// through the TURN server (the tests keep it on 127.0.0.1 this way).
+	RelayOnly bool
+}
+
+// Policy is RTCPeerConnection's iceTransportPolicy for the calls.
+func (c ICEConfig) Policy() string {
+	if c.RelayOnly {
+		return "relay"
+	}
+	return "all"
 }
 
 // defaultCredentialTTL outlives any ordinary call's set-up and ICE restarts.

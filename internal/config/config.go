@@ -142,6 +142,8 @@ type CallsConfig struct {
 	TURNSecret        string        `env:"CCFLOW_TURN_SECRET"`
 	TURNCredentialTTL time.Duration `env:"CCFLOW_TURN_CREDENTIAL_TTL" envDefault:"1h"`
 	STUNURLs          []string      `env:"CCFLOW_STUN_URLS" envSeparator:","`
+	// RelayOnly makes calls' media go through TURN only (iceTransportPolicy relay).
+	RelayOnly bool `env:"CCFLOW_CALL_RELAY_ONLY" envDefault:"false"`
 	// MaxDuration ends a connected call nobody hung up.
 	MaxDuration time.Duration `env:"CCFLOW_CALL_MAX_DURATION" envDefault:"4h"`
 }

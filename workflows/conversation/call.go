@@ -1,6 +1,8 @@
 package conversation
 
 import (
+	"time"
+
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
@@ -17,21 +19,18 @@ import (
 const callVersion = "click-to-call"
 
 // validateStartCall refuses, without history, a call the conversation
-// cannot take: it is ending, or a call is already on.
-func (c *conv) validateStartCall(_ workflow.Context, r CallRequest) error {
-	if !c.loaded {
-		return nil
-	}
-	switch {
-	case c.Phase == PhaseSatisfaction || c.Phase == PhaseClosed:
+// cannot take: it is ending.
+func (c *conv) validateStartCall(_ workflow.Context, _ CallRequest) error {
+	if c.loaded && (c.Phase == PhaseSatisfaction || c.Phase == PhaseClosed) {
 		return refuse(CodeFailed, DescCallNoConversation)
-	case c.CallID == r.CallID:
-		return nil // a retried request: the handler answers it again
-	case c.CallID != "":
-		return refuse(CodeFailed, DescCallInProgress)
 	}
 	return nil
 }
+
+// previousCallGrace is how long a new call waits for the previous one's
+// workflow to complete: the visitor saw it end (its last step is written)
+// a moment before its workflow completes, and may call back at once.
+const previousCallGrace = 10 * time.Second
 
 // onStartCall starts the call's workflow. A conversation still with the
 // robot is transferred to the queue first (as TRANS2AGENT would), unless
@@ -49,6 +48,17 @@ func (c *conv) onStartCall(ctx workflow.Context, r CallRequest) (SendResult, err
 				return res, nil
 			}
 			return SendResult{}, err
+		}
+		if c.CallID != "" {
+			// The API places a call only when the visitor's last one has
+			// ended; its workflow may still be completing.
+			ended, err := workflow.AwaitWithTimeout(ctx, previousCallGrace, func() bool { return c.CallID == "" })
+			if err != nil {
+				return SendResult{}, err
+			}
+			if !ended {
+				return SendResult{CodeFailed, DescCallInProgress}, nil
+			}
 		}
 		if c.Phase == PhaseRobot || c.Phase == PhaseQueued {
 			if !c.agentsWorking(ctx) {

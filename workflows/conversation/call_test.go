@@ -63,7 +63,7 @@ func TestCallFromTheRobotQueuesTheConversationAndRingsItsAgent(t *testing.T) {
 	h.at(3*time.Second, func() { second = h.update(UpdateStartCall, callRequest("call-2")) })
 	h.phaseAt(4*time.Second, PhaseQueued)
 	h.at(5*time.Second, func() { h.assign("a1") })
-	h.at(10*time.Second, func() {
+	h.at(15*time.Second, func() {
 		require.Equal(t, []string{"QUEUING ", "RINGING a1"}, steps.states(), "the assigned agent rings")
 		h.command(ControlDisconnect, "")
 	})
@@ -72,7 +72,7 @@ func TestCallFromTheRobotQueuesTheConversationAndRingsItsAgent(t *testing.T) {
 
 	require.Equal(t, SendResult{CodeOK, DescCallCreated}, first.sendResult(t))
 	require.Equal(t, SendResult{CodeOK, DescCallCreated}, repeat.sendResult(t), "a retried request starts no second call")
-	require.Equal(t, SendResult{CodeFailed, DescCallInProgress}, second.refusal(t))
+	require.Equal(t, SendResult{CodeFailed, DescCallInProgress}, second.sendResult(t), "after waiting for the first call to end")
 	require.Len(t, h.log.enqueues(), 1)
 	require.Equal(t, []string{"QUEUING ", "RINGING a1", "FAILED "}, steps.states(), "the conversation's end ends the call")
 	require.Equal(t, call.CauseConversationOver.ID, steps.steps[2].Event.CauseID)
@@ -124,4 +124,25 @@ func TestCallRefusedOnceTheServiceEnded(t *testing.T) {
 	h.at(5*time.Second, func() { h.command(ControlDisconnect, "") })
 	h.start()
 	require.Equal(t, SendResult{CodeFailed, DescCallNoConversation}, res.refusal(t))
+}
+
+// TestCallBackRightAfterTheLastEnded: a call placed while the previous
+// call's workflow is still completing waits for it, then starts.
+func TestCallBackRightAfterTheLastEnded(t *testing.T) {
+	h := newHarness(t, PhaseRobot, channel())
+	steps := h.withCalls()
+	var first, second *outcome
+	h.at(time.Second, func() { h.command(ControlTrans2Agent, "") })
+	h.at(2*time.Second, func() { h.assign("a1") })
+	short := callRequest("call-1")
+	short.RingTimeout = 5 * time.Second
+	h.at(3*time.Second, func() { first = h.update(UpdateStartCall, short) })
+	// The first call's ring times out at 8 s; the second comes just before.
+	h.at(7*time.Second, func() { second = h.update(UpdateStartCall, callRequest("call-2")) })
+	h.at(20*time.Second, func() { h.command(ControlDisconnect, "") })
+	h.at(21*time.Second, func() { h.command(ControlDisconnect, "") })
+	h.start()
+	require.Equal(t, SendResult{CodeOK, DescCallCreated}, first.sendResult(t))
+	require.Equal(t, SendResult{CodeOK, DescCallCreated}, second.sendResult(t))
+	require.Equal(t, []string{"QUEUING ", "RINGING a1", "FAILED ", "QUEUING ", "RINGING a1", "FAILED "}, steps.states())
 }

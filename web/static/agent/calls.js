@@ -1,0 +1,138 @@
+// Click-to-call in the agent console. The agent's ringing and connected
+// calls come from GET /api/agent/v1/calls (read every second while logged
+// in, so a reloaded console shows them again); a ringing call can be
+// accepted or rejected, a connected one muted and hung up, with its
+// duration. Accepting waits for the visitor's WebRTC offer, answers it
+// (complete, with this side's ICE candidates) and plays the visitor's audio.
+// The media of a connected call does not survive a reload: the console then
+// shows the call and can hang it up.
+
+const BASE = '/api/agent/v1/calls';
+const en = (navigator.language || '').indexOf('en') === 0;
+const T = en
+  ? { ringing: 'Incoming call from', accept: 'Accept', reject: 'Reject', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', talking: 'In call with', ended: 'Call ended' }
+  : { ringing: '来电：', accept: '接听', reject: '拒接', hangup: '挂断', mute: '静音', unmute: '取消静音', talking: '通话中：', ended: '通话已结束' };
+
+const state = { calls: [], pc: null, stream: null, callId: '', muted: false };
+window.ccflowAgentCall = state; // for the browser tests: getStats() of state.pc
+
+function csrf() {
+  const m = document.cookie.match(/(?:^|;\s*)ccflow_agent_csrf=([0-9a-f]+)/);
+  return m ? m[1] : '';
+}
+
+function api(method, path, body) {
+  const headers = {};
+  if (method !== 'GET') { headers['X-CSRF-Token'] = csrf(); }
+  if (body) { headers['Content-Type'] = 'application/json'; }
+  return fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, cache: 'no-store', credentials: 'same-origin' })
+    .then((res) => res.json().catch(() => ({})).then((data) => ({ status: res.status, data })));
+}
+
+let panel, audio;
+
+function button(id, text, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button'; b.id = id; b.textContent = text;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function render() {
+  panel.replaceChildren();
+  const live = state.calls.filter((c) => c.state === 'RINGING' || c.state === 'CONNECTED');
+  panel.hidden = live.length === 0 && !panel.dataset.note;
+  if (panel.dataset.note && live.length === 0) {
+    const p = document.createElement('span'); p.id = 'call-note'; p.textContent = panel.dataset.note;
+    panel.append(p);
+  }
+  for (const c of live) {
+    const row = document.createElement('div');
+    row.className = 'call'; row.dataset.callId = c.id; row.dataset.state = c.state;
+    const label = document.createElement('span');
+    label.className = 'call-label';
+    if (c.state === 'RINGING') {
+      label.textContent = T.ringing + ' ' + c.userId;
+      row.append(label, button('call-accept', T.accept, () => accept(c.id)), button('call-reject', T.reject, () => act(c.id, 'reject')));
+    } else {
+      const s = c.connectedAt ? Math.max(0, Math.floor((Date.now() - Date.parse(c.connectedAt)) / 1000)) : 0;
+      label.textContent = T.talking + ' ' + c.userId;
+      const clock = document.createElement('span');
+      clock.id = 'call-time'; clock.textContent = Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+      const mute = button('call-mute', state.muted ? T.unmute : T.mute, () => {
+        state.muted = !state.muted;
+        if (state.stream) { state.stream.getAudioTracks().forEach((t) => { t.enabled = !state.muted; }); }
+        render();
+      });
+      row.append(label, clock, mute, button('call-hangup', T.hangup, () => act(c.id, 'hangup')));
+    }
+    panel.append(row);
+  }
+}
+
+function act(id, what) {
+  return api('POST', BASE + '/' + encodeURIComponent(id) + '/' + what).then(refresh);
+}
+
+function gathered(pc) {
+  if (pc.iceGatheringState === 'complete') { return Promise.resolve(); }
+  return new Promise((ok) => {
+    pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') { ok(); } });
+  });
+}
+
+async function accept(id) {
+  const r = await api('POST', BASE + '/' + encodeURIComponent(id) + '/accept');
+  await refresh();
+  if (r.status !== 200) { return; }
+  state.callId = id;
+  let c = {};
+  for (let i = 0; i < 30 && state.callId === id; i++) {
+    c = (await api('GET', BASE + '/' + encodeURIComponent(id) + '?wait=20')).data;
+    if (c.offer || c.endedAt || !c.id) { break; }
+  }
+  if (!c.offer || state.callId !== id) { return; }
+  const pc = new RTCPeerConnection({ iceServers: c.iceServers || [], iceTransportPolicy: c.iceTransportPolicy || 'all' });
+  state.pc = pc;
+  pc.ontrack = (ev) => { audio.srcObject = ev.streams[0]; };
+  state.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+  state.stream.getTracks().forEach((t) => pc.addTrack(t, state.stream));
+  await pc.setRemoteDescription({ type: 'offer', sdp: c.offer });
+  await pc.setLocalDescription(await pc.createAnswer());
+  await gathered(pc);
+  await api('POST', BASE + '/' + encodeURIComponent(id) + '/answer', { sdp: pc.localDescription.sdp });
+}
+
+function hangUpMedia() {
+  if (state.pc) { state.pc.close(); }
+  if (state.stream) { state.stream.getTracks().forEach((t) => t.stop()); }
+  state.pc = null; state.stream = null; state.callId = ''; state.muted = false;
+}
+
+function refresh() {
+  return api('GET', BASE).then(({ status, data }) => {
+    if (status !== 200) { return; }
+    const before = state.calls;
+    state.calls = data.calls || [];
+    if (state.callId && !state.calls.some((c) => c.id === state.callId)) {
+      hangUpMedia();
+      panel.dataset.note = T.ended;
+    } else if (before.length > 0 && state.calls.length === 0) {
+      panel.dataset.note = T.ended;
+    } else if (state.calls.length > 0) {
+      panel.dataset.note = '';
+    }
+    render();
+  }).catch(() => {});
+}
+
+function init() {
+  panel = document.createElement('div');
+  panel.id = 'calls'; panel.hidden = true; panel.setAttribute('role', 'region');
+  audio = document.createElement('audio'); audio.id = 'agent-call-audio'; audio.autoplay = true;
+  document.body.prepend(panel);
+  document.body.append(audio);
+  setInterval(() => { if (document.body.dataset.view !== 'login') { refresh(); } }, 1000);
+}
+
+init();

@@ -1,0 +1,177 @@
+// Click-to-call on the chat page (spec 003 §11–14). When the channel offers
+// it (checkClickToCallSupport), a call button places a WebRTC audio call to
+// the agent: createClickToCall, then getClickToCallEvents until "Call
+// connected", whose accessCode opens the call at ccflow's signalling
+// gateway (/rtc/v1/calls/{accessCode}): this page sends its offer there
+// (complete, with its ICE candidates) and reads the agent's answer. The
+// call's state is kept in sessionStorage, so a reload picks it up again
+// (the media of a connected call does not survive a reload: the page shows
+// the call and can hang it up). Texts are set with textContent.
+
+const SESSION = 'ccflow.chat';
+const STORE = 'ccflow.call';
+const en = (navigator.language || '').indexOf('en') === 0;
+const T = en
+  ? { call: 'Call', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', queuing: 'Waiting for an agent…', connecting: 'Connecting…', talking: 'In call', ended: 'Call ended', failed: 'Call failed' }
+  : { call: '语音通话', hangup: '挂断', mute: '静音', unmute: '取消静音', queuing: '正在等待座席接听…', connecting: '正在接通…', talking: '通话中', ended: '通话已结束', failed: '通话未接通' };
+
+const call = { state: 'idle', accessCode: '', connectedAt: 0, pc: null, stream: null, muted: false, lastEvent: '' };
+window.ccflowCall = call; // for the browser tests: getStats() of call.pc
+
+function token() {
+  try { return (JSON.parse(sessionStorage.getItem(SESSION) || 'null') || {}).token || ''; } catch { return ''; }
+}
+
+function api(method, path, body) {
+  const headers = { 'ccmessaging-token': token() };
+  if (body) { headers['Content-Type'] = 'application/json'; }
+  return fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, cache: 'no-store' })
+    .then((res) => res.json().catch(() => ({})).then((data) => ({ status: res.status, data })));
+}
+
+function save() {
+  sessionStorage.setItem(STORE, JSON.stringify({ state: call.state, accessCode: call.accessCode, connectedAt: call.connectedAt }));
+}
+
+let bar, button, status, clock, mute, hangup, audio;
+
+function build() {
+  bar = document.createElement('div');
+  bar.id = 'call-bar';
+  bar.hidden = true;
+  button = document.createElement('button');
+  button.id = 'call-start'; button.type = 'button'; button.textContent = T.call;
+  status = document.createElement('span'); status.id = 'call-status'; status.setAttribute('role', 'status');
+  clock = document.createElement('span'); clock.id = 'call-time';
+  mute = document.createElement('button'); mute.id = 'call-mute'; mute.type = 'button'; mute.textContent = T.mute; mute.hidden = true;
+  hangup = document.createElement('button'); hangup.id = 'call-hangup'; hangup.type = 'button'; hangup.textContent = T.hangup; hangup.hidden = true;
+  audio = document.createElement('audio'); audio.id = 'call-audio'; audio.autoplay = true;
+  bar.append(button, status, clock, mute, hangup, audio);
+  const composer = document.getElementById('composer');
+  composer.parentNode.insertBefore(bar, composer);
+  button.addEventListener('click', start);
+  hangup.addEventListener('click', drop);
+  mute.addEventListener('click', () => {
+    call.muted = !call.muted;
+    if (call.stream) { call.stream.getAudioTracks().forEach((t) => { t.enabled = !call.muted; }); }
+    mute.textContent = call.muted ? T.unmute : T.mute;
+  });
+  setInterval(tick, 1000);
+}
+
+function show(text) {
+  status.textContent = text;
+  const on = call.state !== 'idle';
+  button.hidden = on;
+  hangup.hidden = !on;
+  mute.hidden = call.state !== 'connected';
+  bar.dataset.state = call.state;
+}
+
+function tick() {
+  if (call.state !== 'connected' || !call.connectedAt) { clock.textContent = ''; return; }
+  const s = Math.max(0, Math.floor((Date.now() - call.connectedAt) / 1000));
+  clock.textContent = Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+}
+
+function start() {
+  button.disabled = true;
+  api('POST', '/apiaccess/ccmessaging/v1/createClickToCall', { channel: 'WEB', mediaAbility: '0' }).then(({ data }) => {
+    button.disabled = false;
+    if (data.resultCode !== '0') { show(data.resultDesc || T.failed); return; }
+    call.state = 'queuing'; save(); show(T.queuing);
+    poll();
+  }).catch(() => { button.disabled = false; show(T.failed); });
+}
+
+function drop() {
+  api('POST', '/apiaccess/ccmessaging/v1/dropClickToCall', { channel: 'WEB' }).then(() => poll());
+}
+
+let polling = false;
+// poll reads the call's events until it ends.
+function poll() {
+  if (polling) { return; }
+  polling = true;
+  const next = () => {
+    if (call.state === 'idle') { polling = false; return; }
+    api('GET', '/apiaccess/ccmessaging/v1/getClickToCallEvents?channel=WEB&wait=20').then(({ data }) => {
+      if (data.eventId) { onEvent(data); }
+      setTimeout(next, data.eventId ? 0 : 200);
+    }).catch(() => setTimeout(next, 2000));
+  };
+  next();
+}
+
+function onEvent(e) {
+  call.lastEvent = e.eventId + ' ' + e.resultDesc;
+  switch (e.eventId) {
+    case '168100':
+      show(T.queuing);
+      break;
+    case '168101':
+      call.state = 'connected'; call.connectedAt = Date.now(); call.accessCode = (e.content || {}).accessCode || '';
+      save(); show(T.connecting);
+      media().catch((err) => show(T.failed + ': ' + err.message));
+      break;
+    default:
+      end(e.resultDesc === 'Call disconnected' ? T.ended : T.failed);
+  }
+}
+
+// gathered resolves once the connection's ICE candidates are all in its
+// local description (ccflow relays complete descriptions, no trickle).
+function gathered(pc) {
+  if (pc.iceGatheringState === 'complete') { return Promise.resolve(); }
+  return new Promise((ok) => {
+    pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') { ok(); } });
+  });
+}
+
+async function media() {
+  const gw = '/rtc/v1/calls/' + encodeURIComponent(call.accessCode);
+  const info = await fetch(gw, { cache: 'no-store' }).then((r) => r.json());
+  const pc = new RTCPeerConnection({ iceServers: info.iceServers || [], iceTransportPolicy: info.iceTransportPolicy || 'all' });
+  call.pc = pc;
+  pc.ontrack = (ev) => { audio.srcObject = ev.streams[0]; show(T.talking); };
+  call.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+  call.stream.getTracks().forEach((t) => pc.addTrack(t, call.stream));
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  await fetch(gw + '/offer', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sdp: pc.localDescription.sdp }) });
+  for (let i = 0; i < 30 && call.pc === pc; i++) {
+    const c = await fetch(gw + '?wait=20', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : {}));
+    if (c.answer) { await pc.setRemoteDescription({ type: 'answer', sdp: c.answer }); return; }
+    if (!c.state || c.endedAt) { return; }
+  }
+}
+
+function end(text) {
+  if (call.pc) { call.pc.close(); }
+  if (call.stream) { call.stream.getTracks().forEach((t) => t.stop()); }
+  call.pc = null; call.stream = null; call.state = 'idle'; call.accessCode = ''; call.connectedAt = 0;
+  sessionStorage.removeItem(STORE);
+  show(text);
+}
+
+// init shows the button once the page has its session and the channel offers
+// click-to-call, and resumes a call a reload interrupted.
+function init() {
+  if (!token()) { setTimeout(init, 500); return; }
+  api('GET', '/apiaccess/ccmessaging/v1/checkClickToCallSupport?channel=WEB').then(({ data }) => {
+    if (!data.clickToCallSupported) { return; }
+    bar.hidden = false;
+    let saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(STORE) || 'null'); } catch { saved = null; }
+    if (saved && saved.state && saved.state !== 'idle') {
+      Object.assign(call, saved);
+      show(saved.state === 'connected' ? T.talking : T.queuing);
+      poll();
+    } else {
+      show('');
+    }
+  }).catch(() => setTimeout(init, 5000));
+}
+
+build();
+init();
