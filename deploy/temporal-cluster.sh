@@ -175,7 +175,14 @@ case "${1:-up}" in
   build) build ;;
   schema) build; schema ;;
   start) start ;;
-  start-service) [ -n "${2:-}" ] || { say "start-service needs one of: ${services[*]}"; exit 2; }; start_service "$2" ;;
+  start-service)
+    [ -n "${2:-}" ] || { say "start-service needs one of: ${services[*]}"; exit 2; }
+    start_service "$2"
+    # Back when the cluster answers again through the frontend (a history
+    # process takes its shards back first).
+    "$CCFLOW_TC_DIR/temporal-namespace" -address "127.0.0.1:$CCFLOW_TC_FRONTEND_PORT" -namespace "$CCFLOW_TC_NAMESPACE" -wait 2m
+    running "$2" || { say "$2 did not stay up; the end of its log:"; tail -c 1500 "$CCFLOW_TC_DIR/$2.log" >&2; exit 1; }
+    ;;
   down | stop) down ;;
   drop) drop ;;
   status) status ;;
