@@ -81,9 +81,15 @@ build() {
   (cd "$repo" && go build -o "$CCFLOW_TC_DIR/temporal-namespace" ./deploy/temporal-namespace)
 }
 
+# sqltool runs Temporal's SQL tool; its chatter goes to schema.log, shown
+# only when it fails.
 sqltool() {
-  "$CCFLOW_TC_BIN/temporal-sql-tool" --plugin postgres12 --ep "$CCFLOW_TC_PG_HOST" --port "$CCFLOW_TC_PG_PORT" \
-    --user "$CCFLOW_TC_PG_USER" --password "$CCFLOW_TC_PG_PASSWORD" --quiet "$@"
+  if ! "$CCFLOW_TC_BIN/temporal-sql-tool" --plugin postgres12 --ep "$CCFLOW_TC_PG_HOST" --port "$CCFLOW_TC_PG_PORT" \
+    --user "$CCFLOW_TC_PG_USER" --password "$CCFLOW_TC_PG_PASSWORD" --quiet "$@" >>"$CCFLOW_TC_DIR/schema.log" 2>&1; then
+    tail -20 "$CCFLOW_TC_DIR/schema.log" >&2
+    say "temporal-sql-tool $* failed (whole log: $CCFLOW_TC_DIR/schema.log)"
+    return 1
+  fi
 }
 
 schema() {
@@ -91,7 +97,7 @@ schema() {
   local db name
   for pair in "$CCFLOW_TC_DB:temporal" "$CCFLOW_TC_VISIBILITY_DB:visibility"; do
     db=${pair%%:*} name=${pair#*:}
-    sqltool --db "$db" drop-database --force >/dev/null 2>&1 || true
+    sqltool --db "$db" drop-database --force 2>/dev/null || true
     sqltool --db "$db" create-database
     sqltool --db "$db" setup-schema -v 0.0
     sqltool --db "$db" update-schema --schema-name "postgresql/v12/$name"
@@ -120,7 +126,16 @@ start_service() {
 start() {
   remember
   for svc in "${services[@]}"; do start_service "$svc"; done
-  "$CCFLOW_TC_DIR/temporal-namespace" -address "127.0.0.1:$CCFLOW_TC_FRONTEND_PORT" -namespace "$CCFLOW_TC_NAMESPACE" -wait 3m
+  local ok=1
+  "$CCFLOW_TC_DIR/temporal-namespace" -address "127.0.0.1:$CCFLOW_TC_FRONTEND_PORT" -namespace "$CCFLOW_TC_NAMESPACE" -wait 2m || ok=0
+  for svc in "${services[@]}"; do
+    if ! running "$svc"; then
+      ok=0
+      say "$svc is not running; the end of its log:"
+      tail -c 1500 "$CCFLOW_TC_DIR/$svc.log" >&2
+    fi
+  done
+  if [ "$ok" = 0 ]; then say "the cluster did not come up (a port in use? see above)"; down >/dev/null; exit 1; fi
   say "ready: $CCFLOW_TC_SHARDS history shards; give ccflow server and ccflow worker:"
   echo "CCFLOW_TEMPORAL_ADDRESS=127.0.0.1:$CCFLOW_TC_FRONTEND_PORT CCFLOW_TEMPORAL_NAMESPACE=$CCFLOW_TC_NAMESPACE"
 }
@@ -144,7 +159,7 @@ down() {
 drop() {
   local db
   for db in "$CCFLOW_TC_DB" "$CCFLOW_TC_VISIBILITY_DB"; do
-    sqltool --db "$db" drop-database --force >/dev/null 2>&1 || true
+    sqltool --db "$db" drop-database --force 2>/dev/null || true
   done
   say "dropped $CCFLOW_TC_DB and $CCFLOW_TC_VISIBILITY_DB"
 }
@@ -160,7 +175,14 @@ case "${1:-up}" in
   build) build ;;
   schema) build; schema ;;
   start) start ;;
-  start-service) [ -n "${2:-}" ] || { say "start-service needs one of: ${services[*]}"; exit 2; }; start_service "$2" ;;
+  start-service)
+    [ -n "${2:-}" ] || { say "start-service needs one of: ${services[*]}"; exit 2; }
+    start_service "$2"
+    # Back when the cluster answers again through the frontend (a history
+    # process takes its shards back first).
+    "$CCFLOW_TC_DIR/temporal-namespace" -address "127.0.0.1:$CCFLOW_TC_FRONTEND_PORT" -namespace "$CCFLOW_TC_NAMESPACE" -wait 2m
+    running "$2" || { say "$2 did not stay up; the end of its log:"; tail -c 1500 "$CCFLOW_TC_DIR/$2.log" >&2; exit 1; }
+    ;;
   down | stop) down ;;
   drop) drop ;;
   status) status ;;

@@ -1,5 +1,6 @@
-// Command temporal-namespace waits until a Temporal cluster's frontend serves
-// and registers a namespace on it when it is missing. deploy/temporal-cluster.sh
+// Command temporal-namespace waits until a Temporal cluster's frontend serves,
+// registers a namespace on it when it is missing, and waits until matching
+// and history answer through the frontend. deploy/temporal-cluster.sh
 // runs it after starting the cluster: the Temporal server creates no namespace
 // by itself, and the `temporal` CLI is a large build of its own for one call.
 //
@@ -14,6 +15,7 @@ import (
 	"os"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -64,10 +66,26 @@ func ensure(ctx context.Context, address, namespace string, retention time.Durat
 	for {
 		_, err = svc.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
 		if err == nil {
-			return nil
+			break
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("namespace %s never became visible: %w", namespace, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	// The frontend answers before matching and history joined it: a task
+	// queue's description needs matching, a workflow's needs history.
+	for {
+		_, err = c.DescribeTaskQueue(ctx, "temporal-namespace-check", enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+		if err == nil {
+			_, err = c.DescribeWorkflowExecution(ctx, "temporal-namespace-check", "")
+			var notFound *serviceerror.NotFound
+			if errors.As(err, &notFound) {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("matching and history of %s never answered: %w", address, err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
