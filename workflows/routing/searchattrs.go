@@ -55,7 +55,7 @@ func (r *router) upsertSearchAttributes(ctx workflow.Context) {
 }
 
 // indexValues are the sorted skill groups with a queue or an agent, and the
-// agents not offline.
+// agents not offline, each list cut to what Temporal takes in one value.
 func (r *router) indexValues() (groups, agents []string) {
 	var ids []int64
 	for _, e := range r.Queue {
@@ -75,5 +75,22 @@ func (r *router) indexValues() (groups, agents []string) {
 		groups = append(groups, strconv.FormatInt(id, 10))
 	}
 	slices.Sort(agents)
-	return groups, agents
+	return fitValue(groups), fitValue(agents)
+}
+
+// maxValueBytes bounds one search attribute value's encoding: Temporal
+// refuses a value over 2 KiB by failing the workflow task (a tenant's few
+// hundred agents did), so a list keeps only its first values that fit.
+const maxValueBytes = 1800
+
+// fitValue is the longest prefix of values whose JSON list fits maxValueBytes.
+func fitValue(values []string) []string {
+	size := 2 // the brackets
+	for i, v := range values {
+		size += len(strconv.Quote(v)) + 1
+		if size > maxValueBytes {
+			return values[:i]
+		}
+	}
+	return values
 }
