@@ -116,12 +116,10 @@ func (f *flow) queuing(ctx workflow.Context, deadline time.Time) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case f.drop != nil:
-		return f.fail(ctx, StateReleased, CauseCustomerCancel, EventDisconnected, DescDisconnected)
-	case f.convEnded:
-		return f.fail(ctx, StateFailed, CauseConversationOver, EventFailed, DescFailed)
-	case !woke:
+	if ended, err := f.cutShort(ctx); ended {
+		return err
+	}
+	if !woke {
 		return f.fail(ctx, StateQueueTimeout, CauseQueueTimeout, EventQueueTimeout, DescQueueTimeout)
 	}
 	f.rung = f.agent
@@ -137,11 +135,10 @@ func (f *flow) ringing(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	if ended, err := f.cutShort(ctx); ended {
+		return err
+	}
 	switch {
-	case f.drop != nil:
-		return f.fail(ctx, StateReleased, CauseCustomerCancel, EventDisconnected, DescDisconnected)
-	case f.convEnded:
-		return f.fail(ctx, StateFailed, CauseConversationOver, EventFailed, DescFailed)
 	case f.accepted:
 		f.connectedAt = workflow.Now(ctx)
 		return f.step(ctx, StateConnected, stepOpts{
@@ -195,6 +192,18 @@ func (f *flow) connected(ctx workflow.Context) error {
 		event:  &activities.CallEvent{EventID: EventDisconnected, Desc: DescDisconnected, CauseID: cause.ID, CauseDesc: cause.Desc},
 		notice: endedText(f.in.Locale, secs),
 	})
+}
+
+// cutShort ends a call that has not connected when the visitor dropped it
+// or the conversation ended; ended reports that it did.
+func (f *flow) cutShort(ctx workflow.Context) (ended bool, err error) {
+	switch {
+	case f.drop != nil:
+		return true, f.fail(ctx, StateReleased, CauseCustomerCancel, EventDisconnected, DescDisconnected)
+	case f.convEnded:
+		return true, f.fail(ctx, StateFailed, CauseConversationOver, EventFailed, DescFailed)
+	}
+	return false, nil
 }
 
 // fail ends a call that never connected.
