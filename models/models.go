@@ -239,6 +239,16 @@ type AgentEvent struct {
 	CreatedAt      time.Time `gorm:"index;not null"`
 }
 
+// AuthChange is one revocation of what authentication reads (an app key,
+// an agent's sessions): every replica's tailer follows the table and drops
+// the subject from its in-memory cache (internal/authcache). Rows are kept
+// for a day, far longer than any tailer needs them.
+type AuthChange struct {
+	ID        uint64    `gorm:"primaryKey"`
+	Subject   string    `gorm:"size:200;not null"`
+	CreatedAt time.Time `gorm:"index;not null"`
+}
+
 // SupervisorNote is a supervisor's whisper: a note on a conversation that
 // only its serving agent sees (never the visitor). The agent's feed gets a
 // "whisper" event that points at it.
@@ -463,6 +473,6 @@ func All() []any {
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
 		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{}, &WebKey{},
 		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{}, &SupervisorNote{},
-		&ClickToCallEvent{}, &ClickToCallSetting{},
+		&ClickToCallEvent{}, &ClickToCallSetting{}, &AuthChange{},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
+	"github.com/ccflow/ccflow/internal/authcache"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -295,12 +296,15 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, f AgentFields) (Agen
 		}
 		if hash != "" || out.Disabled {
 			out.SessionVersion++
-			return tx.Model(&models.Agent{}).Where("id = ?", out.ID).
-				UpdateColumn("session_version", gorm.Expr("session_version + 1")).Error
+			if err := tx.Model(&models.Agent{}).Where("id = ?", out.ID).
+				UpdateColumn("session_version", gorm.Expr("session_version + 1")).Error; err != nil {
+				return err
+			}
 		}
-		return nil
+		// Every change counts (the role too): sessions read it with the version.
+		return authcache.Record(tx, authcache.Agent(id))
 	})
-	return result(out, writeErr(err, "update agent "+id, "agent "+id+" changed meanwhile"))
+	return result(out, s.revoked(ctx, writeErr(err, "update agent "+id, "agent "+id+" changed meanwhile"), authcache.Agent(id)))
 }
 
 // DeleteAgent removes an agent and its skill group memberships. The agent can
@@ -317,9 +321,12 @@ func (s *Store) DeleteAgent(ctx context.Context, id string) (Agent, error) {
 		if err := tx.Where("agent_id = ?", id).Delete(&models.AgentSkill{}).Error; err != nil {
 			return err
 		}
-		return tx.Delete(m).Error
+		if err := tx.Delete(m).Error; err != nil {
+			return err
+		}
+		return authcache.Record(tx, authcache.Agent(id))
 	})
-	return result(out, writeErr(err, "delete agent "+id, "agent "+id+" is in use"))
+	return result(out, s.revoked(ctx, writeErr(err, "delete agent "+id, "agent "+id+" is in use"), authcache.Agent(id)))
 }
 
 func agentTenant(a models.Agent) string { return a.TenantID }

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/ccflow/ccflow/internal/authcache"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -114,17 +115,23 @@ func (s *Store) changeAppKey(ctx context.Context, key, op string, change func(*m
 		if err := change(k); err != nil {
 			return err
 		}
-		return update(tx, k, "Key")
+		if err := update(tx, k, "Key"); err != nil {
+			return err
+		}
+		return authcache.Record(tx, authcache.AppKey(key))
 	})
-	return result(k, writeErr(err, op+" app key "+key, "app key "+key+" changed meanwhile"))
+	return result(k, s.revoked(ctx, writeErr(err, op+" app key "+key, "app key "+key+" changed meanwhile"), authcache.AppKey(key)))
 }
 
 // DeleteAppKey removes an app key; its AccessTokens and visitors' tokens stop working.
 func (s *Store) DeleteAppKey(ctx context.Context, key string) (models.AppKey, error) {
 	k, err := withRow(ctx, s, "app key", "key", key, appKeyTenant, func(tx *gorm.DB, k *models.AppKey) error {
-		return tx.Delete(k).Error
+		if err := tx.Delete(k).Error; err != nil {
+			return err
+		}
+		return authcache.Record(tx, authcache.AppKey(key))
 	})
-	return result(k, writeErr(err, "delete app key "+key, "app key "+key+" is in use"))
+	return result(k, s.revoked(ctx, writeErr(err, "delete app key "+key, "app key "+key+" is in use"), authcache.AppKey(key)))
 }
 
 func appKeyTenant(k models.AppKey) string { return k.TenantID }

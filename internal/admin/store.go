@@ -13,6 +13,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/ccflow/ccflow/internal/authcache"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -26,6 +27,18 @@ type Store struct {
 	// AllowPrivateWebhooks accepts webhook URLs on loopback, private and
 	// link-local addresses (CCFLOW_WEBHOOK_ALLOW_PRIVATE); off, they are refused.
 	AllowPrivateWebhooks bool
+	// Auth is the process's cache of authentication reads; a change to an
+	// app key or an agent drops what it cached (nil: nothing is cached).
+	Auth *authcache.Cache
+}
+
+// revoked tells the authentication cache that subjects changed, once the
+// change (err == nil) has committed, and passes err on.
+func (s *Store) revoked(ctx context.Context, err error, subjects ...string) error {
+	if err != nil {
+		return err
+	}
+	return s.Auth.Revoked(ctx, subjects...)
 }
 
 // Bounds of a list page.

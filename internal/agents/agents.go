@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
+	"github.com/ccflow/ccflow/internal/authcache"
 	"github.com/ccflow/ccflow/models"
 )
 
@@ -27,6 +28,9 @@ var (
 // Store is the agents' view of the database.
 type Store struct {
 	DB *gorm.DB
+	// Auth is the process's cache of authentication reads: Session reads
+	// through it, and RevokeSessions drops what it holds (nil: no cache).
+	Auth *authcache.Cache
 
 	dummyOnce sync.Once
 	dummyHash []byte
@@ -73,6 +77,8 @@ type Session struct {
 	Disabled bool
 	// Role is "agent" or "supervisor" (see internal/admin).
 	Role string
+
+	tenantID string
 }
 
 // Session reads an agent's session version and whether they are disabled;
@@ -80,27 +86,49 @@ type Session struct {
 // made on every agent request so that a revocation counts at once on every
 // replica.
 func (s *Store) Session(ctx context.Context, tenantID, agentID string) (Session, error) {
+	sess, err := authcache.Get(ctx, s.Auth, authcache.Agent(agentID), func(ctx context.Context) (Session, error) {
+		return s.readSession(ctx, agentID)
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	// The tenant is checked here, not in the cache key, so a revocation by
+	// agent id drops every entry of that agent.
+	if sess.tenantID != tenantID {
+		return Session{}, fmt.Errorf("agent %q: %w", agentID, ErrNotFound)
+	}
+	return sess, nil
+}
+
+// readSession reads the agent's row (one primary-key read).
+func (s *Store) readSession(ctx context.Context, agentID string) (Session, error) {
 	var a models.Agent
-	err := s.DB.WithContext(ctx).Select("session_version", "disabled", "role").
-		Where("id = ? AND tenant_id = ?", agentID, tenantID).Take(&a).Error
+	err := s.DB.WithContext(ctx).Select("tenant_id", "session_version", "disabled", "role").
+		Where("id = ?", agentID).Take(&a).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Session{}, fmt.Errorf("agent %q: %w", agentID, ErrNotFound)
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("session of agent %q: %w", agentID, err)
 	}
-	return Session{Version: a.SessionVersion, Disabled: a.Disabled, Role: a.Role}, nil
+	return Session{Version: a.SessionVersion, Disabled: a.Disabled, Role: a.Role, tenantID: a.TenantID}, nil
 }
 
 // RevokeSessions ends every session the agent holds, on every replica, by
 // moving their session version on.
 func (s *Store) RevokeSessions(ctx context.Context, tenantID, agentID string) error {
-	err := s.DB.WithContext(ctx).Model(&models.Agent{}).Where("id = ? AND tenant_id = ?", agentID, tenantID).
-		UpdateColumn("session_version", gorm.Expr("session_version + 1")).Error
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&models.Agent{}).Where("id = ? AND tenant_id = ?", agentID, tenantID).
+			UpdateColumn("session_version", gorm.Expr("session_version + 1")).Error
+		if err != nil {
+			return err
+		}
+		return authcache.Record(tx, authcache.Agent(agentID))
+	})
 	if err != nil {
 		return fmt.Errorf("revoke sessions of agent %q: %w", agentID, err)
 	}
-	return nil
+	return s.Auth.Revoked(ctx, authcache.Agent(agentID))
 }
 
 // Get returns an agent of a tenant.

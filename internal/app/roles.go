@@ -155,14 +155,14 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	log, hub, err := messageLog(s, db, false)
+	m, err := messageLog(s, db, false)
 	if err != nil {
 		return err
 	}
-	if err := startWorker(ctx, s, cfg, c, db, log, hub); err != nil {
+	if err := startWorker(ctx, s, cfg, c, db, m.log, m.hub); err != nil {
 		return err
 	}
-	deps, err := apiDeps(ctx, s, db, c, reg, log, hub)
+	deps, err := apiDeps(ctx, s, db, c, reg, m)
 	if err != nil {
 		return err
 	}
@@ -302,11 +302,11 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	log, hub, err := messageLog(s, o.db, true)
+	m, err := messageLog(s, o.db, true)
 	if err != nil {
 		return err
 	}
-	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, log, hub)
+	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, m)
 	if err != nil {
 		return err
 	}
@@ -331,14 +331,14 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 	if err != nil {
 		return err
 	}
-	log, hub, err := messageLog(s, o.db, true)
+	m, err := messageLog(s, o.db, true)
 	if err != nil {
 		return err
 	}
-	if err := startWorker(ctx, s, cfg, o.c, o.db, log, hub); err != nil {
+	if err := startWorker(ctx, s, cfg, o.c, o.db, m.log, m.hub); err != nil {
 		return err
 	}
-	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, log, hub)
+	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, m)
 	if err != nil {
 		return err
 	}
@@ -372,7 +372,8 @@ func startWorker(ctx context.Context, s *stack, cfg config.Config, c client.Clie
 	return scheduleRetention(ctx, c)
 }
 
-func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry, log *chatlog.Log, hub *notify.Hub) (api.Deps, error) {
+func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *prometheus.Registry, m messaging) (api.Deps, error) {
+	log, hub := m.log, m.hub
 	tokens, err := token.NewIssuer(ctx, db)
 	if err != nil {
 		return api.Deps{}, err
@@ -388,15 +389,15 @@ func apiDeps(ctx context.Context, s *stack, db *gorm.DB, c client.Client, reg *p
 		Logger:        s.logger,
 		Metrics:       reg,
 		Temporal:      c,
-		Directory:     &directory.Directory{DB: db},
+		Directory:     &directory.Directory{DB: db, Auth: m.auth},
 		Chat:          messages,
 		Records:       &records.Records{DB: db},
 		ChatRecords:   &chatrecords.Store{DB: db},
-		Agents:        &agents.Store{DB: db},
+		Agents:        &agents.Store{DB: db, Auth: m.auth},
 		FAQ:           s.faqLibrary(db),
 		Tokens:        tokens,
 		LeaveMessages: &leavemsg.Store{DB: db},
-		Admin:         &admin.Store{DB: db},
+		Admin:         &admin.Store{DB: db, Auth: m.auth},
 		WebKeys:       &webentry.Store{DB: db},
 		CallStore:     callStore,
 		Calls: &clicktocall.Service{

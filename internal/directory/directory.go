@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/ccflow/ccflow/internal/authcache"
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
@@ -24,6 +25,8 @@ type Directory struct {
 	// StaleFor is how long AppKey may answer from its last good read while
 	// the database fails; 0 means DefaultStaleFor.
 	StaleFor time.Duration
+	// Auth caches AppKey's reads until a revocation (nil: every call reads).
+	Auth *authcache.Cache
 
 	mu sync.Mutex
 	// lastGood is each app key's last successful read, and when.
@@ -43,17 +46,39 @@ const DefaultStaleFor = time.Hour
 // maxLastGood bounds the app keys remembered; a tenant has a handful.
 const maxLastGood = 10_000
 
-// AppKey returns an enabled app key. Every call reads the database, so a
-// disabled, deleted or rotated key counts at once on every replica. Only
+// AppKey returns an enabled app key. A read is cached until the key is
+// revoked (disabled, rotated or deleted), which counts at once on every
+// replica (internal/authcache); without Auth every call reads. Only
 // when that read fails (the database is down or unreachable, not "no such
 // key") does it answer the key's last successful read of the last StaleFor,
 // so that authenticated customers keep going through a database outage; a
 // change made during the outage (which needs the database too) counts once
 // the read succeeds again.
 func (d *Directory) AppKey(ctx context.Context, key string) (models.AppKey, error) {
+	k, err := authcache.Get(ctx, d.Auth, authcache.AppKey(key), func(ctx context.Context) (models.AppKey, error) {
+		return d.readAppKey(ctx, key)
+	})
+	if err == nil || errors.Is(err, ErrNotFound) {
+		return k, err
+	}
+	// The database failed: the last good read answers, never cached, so the
+	// cache holds only what the database said.
+	staleFor := d.StaleFor
+	if staleFor == 0 {
+		staleFor = DefaultStaleFor
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if g, ok := d.lastGood[key]; ok && time.Since(g.at) <= staleFor {
+		return g.key, nil
+	}
+	return models.AppKey{}, err
+}
+
+// readAppKey reads an enabled app key and remembers a good read.
+func (d *Directory) readAppKey(ctx context.Context, key string) (models.AppKey, error) {
 	var k models.AppKey
 	err := d.DB.WithContext(ctx).Where("`key` = ? AND disabled = ?", key, false).Take(&k).Error
-	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch {
@@ -61,17 +86,9 @@ func (d *Directory) AppKey(ctx context.Context, key string) (models.AppKey, erro
 		if d.lastGood == nil || len(d.lastGood) >= maxLastGood {
 			d.lastGood = map[string]goodKey{}
 		}
-		d.lastGood[key] = goodKey{key: k, at: now}
+		d.lastGood[key] = goodKey{key: k, at: time.Now()}
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		delete(d.lastGood, key)
-	default:
-		staleFor := d.StaleFor
-		if staleFor == 0 {
-			staleFor = DefaultStaleFor
-		}
-		if g, ok := d.lastGood[key]; ok && now.Sub(g.at) <= staleFor {
-			return g.key, nil
-		}
 	}
 	return k, notFound(err, "app key")
 }

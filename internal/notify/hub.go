@@ -29,6 +29,16 @@ type Publisher interface {
 	Publish(keys ...string)
 }
 
+// Publishers publishes to each of its publishers in turn.
+type Publishers []Publisher
+
+// Publish wakes each publisher's subscribers of keys.
+func (ps Publishers) Publish(keys ...string) {
+	for _, p := range ps {
+		p.Publish(keys...)
+	}
+}
+
 // Subscriber is what a waiter needs to build its own wait loop.
 type Subscriber interface {
 	// Subscribe registers for wakes on key; call the returned func to stop.

@@ -96,6 +96,10 @@ type Tailer struct {
 	// passes counts passes in which every source was read without error;
 	// tests use it to know the start position is taken and time has passed.
 	passes atomic.Int64
+	// primedAt is when (unix ns) every source had its start position: rows
+	// committed after it are published. lastClean is when the last clean
+	// pass after that began: every row committed before then has been.
+	primedAt, lastClean atomic.Int64
 
 	// Owned by the Run goroutine: the log rate limit.
 	lastLog    time.Time
@@ -184,6 +188,8 @@ func (t *Tailer) Run(ctx context.Context) error {
 		return errors.New("notify: Tailer.Run is already running")
 	}
 	defer t.running.Store(false)
+	t.primedAt.Store(0)
+	t.lastClean.Store(0)
 	for _, s := range t.sources {
 		// Each Run starts at the rows present now: history is not replayed.
 		s.primed, s.high, s.seen = false, 0, nil
@@ -198,6 +204,7 @@ func (t *Tailer) Run(ctx context.Context) error {
 			return nil
 		case <-timer.C:
 		}
+		began := time.Now()
 		clean, err := t.pass(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -207,9 +214,26 @@ func (t *Tailer) Run(ctx context.Context) error {
 		} else if clean {
 			t.logRecovery()
 			t.passes.Add(1)
+			if t.primedAt.Load() == 0 {
+				t.primedAt.Store(time.Now().UnixNano())
+			} else {
+				t.lastClean.Store(began.UnixNano())
+			}
 		}
 		timer.Reset(t.interval)
 	}
+}
+
+// Current tells how far the Tailer has come: rows committed after primed
+// are published (before it they were history), and every such row committed
+// before last has been. Both are zero until the first pass after the start
+// position was taken.
+func (t *Tailer) Current() (primed, last time.Time) {
+	l := t.lastClean.Load()
+	if l == 0 {
+		return time.Time{}, time.Time{}
+	}
+	return time.Unix(0, t.primedAt.Load()), time.Unix(0, l)
 }
 
 // pass reads every source that is not backing off after a failure; a failing
