@@ -83,6 +83,12 @@ func TestAgentConsoleSurvivesTrouble(t *testing.T) {
 	b.waitJS("back at the login", `document.body.dataset.view === 'login'`)
 	b.waitText("#login-error", "登录已过期")
 	require.Equal(t, "agent1", b.value("#login-user"), "the username is filled in")
+	// The ended session may be noticed by the page being reloaded (its feed
+	// meets the 401 first): the page after the reload says the same.
+	b.run("reload at the login", chromedp.Reload())
+	b.waitJS("still at the login", `document.body.dataset.view === 'login'`)
+	b.waitText("#login-error", "登录已过期")
+	require.Equal(t, "agent1", b.value("#login-user"), "the username is filled in after the reload")
 	login()
 	b.waitJS("the conversation is back", convItem(name))
 	b.run("open it", chromedp.Click(chromedp.CSS(`#conv-list li.conv`)))

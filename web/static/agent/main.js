@@ -20,8 +20,14 @@ let feed = null;
 
 // ---- login and session ----
 
+// LAST_USER remembers, for this tab, who was logged in when a session ended:
+// a session can end in a page that is being reloaded (its feed met the 401),
+// and the page that follows still fills in the username.
+const LAST_USER = 'ccflow.agent.lastUser';
+
 function showLogin(message) {
   document.body.dataset.view = 'login';
+  if (!$('login-user').value) { $('login-user').value = sessionStorage.getItem(LAST_USER) || ''; }
   $('app').hidden = true;
   $('login-view').hidden = false;
   $('login-error').textContent = message || '';
@@ -50,7 +56,10 @@ function endSession(message) {
   if (feed) { feed.stop(); feed = null; }
   stopQueue();
   const s = current();
-  if (s) { $('login-user').value = s.agent.username; }
+  if (s) {
+    $('login-user').value = s.agent.username;
+    sessionStorage.setItem(LAST_USER, s.agent.username);
+  }
   saveSession(null);
   state.convs.clear();
   state.selected = null;
@@ -336,14 +345,16 @@ setInterval(async () => {
 }, DELIVERY_CHECK_MS);
 
 // resume picks up the cookie session of another tab (the supervisor's view,
-// a second console tab): this tab has no profile of its own yet.
+// a second console tab) or of this tab before a reload whose profile is gone
+// because the session ended while the reload was under way. A 401 means the
+// browser's session has ended: the agent is told so, as any other call tells.
 async function resume() {
   try {
     const me = await call('GET', '/me');
     saveSession({ agent: me.agent, cursor: null });
     await startSession();
-  } catch {
-    showLogin('');
+  } catch (err) {
+    showLogin(err.status === 401 ? T.expired : '');
   }
 }
 

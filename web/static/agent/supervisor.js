@@ -135,8 +135,9 @@ async function refresh() {
     if (view.look) { await loadLook(); }
   } catch (err) {
     if (err.status === 401) {
-      // A session from another tab (the cookie) that has ended.
-      if (!current()) { showLogin(''); }
+      // A cookie session (another tab's, or this tab's before a reload) that
+      // has ended: the supervisor is told, as any other call tells.
+      if (!current()) { showLogin(S.expired); }
       return;
     }
     if (err.status === 403) {
