@@ -80,6 +80,9 @@ func startEmbedded(ctx context.Context, cfg config, prog *progress) (*child, err
 		"CCFLOW_UI_PORT=0",
 		"CCFLOW_ADMIN_KEY="+c.adminKey,
 	)
+	if cfg.PprofAddr != "" {
+		cmd.Env = append(cmd.Env, "CCFLOW_PPROF_ADDR="+cfg.PprofAddr)
+	}
 	cmd.Stdout, cmd.Stderr = c.logFile, c.logFile
 	// Its own process group keeps a terminal's Ctrl-C away from the child:
 	// ccbench still needs it to take its agents offline, then stops it.

@@ -16,9 +16,11 @@ import (
 type config struct {
 	URL string
 	// ReadURL is the replica for reads; empty means URL.
-	ReadURL    string
-	Embedded   bool
-	CCFlowBin  string
+	ReadURL   string
+	Embedded  bool
+	CCFlowBin string
+	// PprofAddr is the -embedded child's CCFLOW_PPROF_ADDR (empty: off).
+	PprofAddr  string
 	Visitors   int
 	Agents     int
 	Capacity   int
@@ -85,6 +87,7 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "base URL of a running ccflow")
 	fs.StringVar(&c.ReadURL, "read-url", "", "base URL of another `ccflow server` replica on the same database: visitors' polls and agents' event reads go there and everything else to -url, so that every message crosses replicas (default: -url)")
 	fs.BoolVar(&c.Embedded, "embedded", false, "start the all-in-one ccflow as a child process on a temporary data directory")
+	fs.StringVar(&c.PprofAddr, "pprof", "", "with -embedded, serve the child's Go profiler on this address (its CCFLOW_PPROF_ADDR), e.g. 127.0.0.1:6061")
 	fs.StringVar(&c.CCFlowBin, "ccflow", "", "ccflow binary for -embedded (default: go build ./cmd/ccflow from the module root)")
 	fs.IntVar(&c.Visitors, "visitors", 10, "simulated visitors, one conversation each")
 	fs.IntVar(&c.Agents, "agents", 0, "simulated agents (default: visitors/capacity rounded up)")
@@ -181,6 +184,9 @@ func (c config) validate(urlSet bool) error {
 	}
 	if c.CCFlowBin != "" && !c.Embedded {
 		errs = append(errs, errors.New("-ccflow needs -embedded"))
+	}
+	if c.PprofAddr != "" && !c.Embedded {
+		errs = append(errs, errors.New("-pprof needs -embedded (set CCFLOW_PPROF_ADDR on a server you start yourself)"))
 	}
 	if c.ReadURL != "" {
 		u, err := url.Parse(c.ReadURL)

@@ -34,6 +34,11 @@ func startOptions(conversationID string) client.StartWorkflowOptions {
 func (t TemporalWorkflows) Start(ctx context.Context, conversationID, summary string) error {
 	opts := startOptions(conversationID)
 	opts.StaticSummary = summary
+	// Eager start: when this process runs a worker (the all-in-one, or a
+	// worker that starts conversations), the server hands the first workflow
+	// task back in the start's answer instead of through matching, where a
+	// burst of arrivals queued for seconds behind each other.
+	opts.EnableEagerStart = true
 	_, err := t.Client.ExecuteWorkflow(ctx, opts, conversation.WorkflowName,
 		conversation.Start{ConversationID: conversationID})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted

@@ -34,7 +34,7 @@ import (
 //
 //	go build -o /tmp/ccflow-rec ./cmd/ccflow
 //	D=$(mktemp -d)
-//	CCFLOW_DATA_DIR=$D CCFLOW_HTTP_ADDR=127.0.0.1:18080 CCFLOW_TEMPORAL_PORT=17233 CCFLOW_UI_PORT=0 /tmp/ccflow-rec &
+//	CCFLOW_WEBHOOK_ALLOW_PRIVATE=true CCFLOW_DATA_DIR=$D CCFLOW_HTTP_ADDR=127.0.0.1:18080 CCFLOW_TEMPORAL_PORT=17233 CCFLOW_UI_PORT=0 /tmp/ccflow-rec &
 //	CCFLOW_RECORD_HISTORIES=1 CCFLOW_RECORD_DATA_DIR=$D go test -count=1 -run TestRecordHistories ./workflows/conversation/
 //	kill %1
 //

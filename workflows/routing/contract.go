@@ -29,6 +29,10 @@ const (
 	SignalEnqueue = "enqueue"
 	// SignalLeave takes a conversation out of the queue or off its agent.
 	SignalLeave = "leave"
+	// SignalRequests carries several conversations' enqueues and leaves in
+	// one signal (Requests): a burst of arrivals costs routing a few signals
+	// instead of one each, all serialized on its one workflow.
+	SignalRequests = "requests"
 	// UpdateAgentStatus sets an agent's presence, capacity and skills.
 	UpdateAgentStatus = "agent-status"
 	// QueryQueueInfo answers spec 003 §4 for one conversation.
@@ -49,6 +53,17 @@ const (
 // long-polls every 30 s at most, so this is several missed polls: a closed
 // browser or a lost network, not a slow one.
 const PresenceTimeout = 2 * time.Minute
+
+// Request is one conversation's request: exactly one of Enqueue and Leave is set.
+type Request struct {
+	Enqueue *Entry `json:",omitempty"`
+	Leave   *Leave `json:",omitempty"`
+}
+
+// Requests is the payload of SignalRequests, applied in order.
+type Requests struct {
+	Items []Request
+}
 
 // SignalAgentAway takes an agent who stopped reading their events offline,
 // whatever they last chose: a presence sweep sends it (see PresenceTimeout).

@@ -42,13 +42,15 @@ func RoutingWorkflow(ctx workflow.Context, st State) error {
 	enqueue := workflow.GetSignalChannel(ctx, SignalEnqueue)
 	leave := workflow.GetSignalChannel(ctx, SignalLeave)
 	away := workflow.GetSignalChannel(ctx, SignalAgentAway)
+	// A channel that no signal of an older run's history names changes no
+	// command: runs recorded before it replay as they ran.
+	batches := workflow.GetSignalChannel(ctx, SignalRequests)
+	in := inbox{enqueue: enqueue, leave: leave, away: away, batches: batches}
 	for {
-		if err := workflow.Await(ctx, func() bool {
-			return enqueue.Len() > 0 || leave.Len() > 0 || away.Len() > 0 || r.full(ctx)
-		}); err != nil {
+		if err := workflow.Await(ctx, func() bool { return in.waiting() || r.full(ctx) }); err != nil {
 			return err
 		}
-		r.drain(ctx, enqueue, leave, away)
+		r.drain(ctx, in)
 		if r.full(ctx) {
 			// Continue as new only when nothing is in flight and no signal
 			// waits: a drain can send signals, so drain and wait until both hold.
@@ -56,10 +58,10 @@ func RoutingWorkflow(ctx workflow.Context, st State) error {
 				if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && r.sending == 0 }); err != nil {
 					return err
 				}
-				if enqueue.Len() == 0 && leave.Len() == 0 && away.Len() == 0 {
+				if !in.waiting() {
 					break
 				}
-				r.drain(ctx, enqueue, leave, away)
+				r.drain(ctx, in)
 			}
 			return workflow.NewContinueAsNewError(ctx, WorkflowName, r.State)
 		}
@@ -100,20 +102,41 @@ func (r *router) full(ctx workflow.Context) bool {
 	return r.requests >= limit || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 }
 
+// inbox is routing's signal channels.
+type inbox struct {
+	enqueue, leave, away, batches workflow.ReceiveChannel
+}
+
+// waiting says whether a signal waits on any channel.
+func (in inbox) waiting() bool {
+	return in.enqueue.Len() > 0 || in.leave.Len() > 0 || in.away.Len() > 0 || in.batches.Len() > 0
+}
+
 // drain applies every signal waiting, in arrival order per channel, then matches once.
-func (r *router) drain(ctx workflow.Context, enqueue, leave, away workflow.ReceiveChannel) {
+func (r *router) drain(ctx workflow.Context, in inbox) {
 	for {
 		var e Entry
 		var l Leave
 		var gone AgentAway
+		var batch Requests
 		switch {
-		case enqueue.ReceiveAsync(&e):
+		case in.enqueue.ReceiveAsync(&e):
 			r.requests++
 			r.enqueue(ctx, e)
-		case leave.ReceiveAsync(&l):
+		case in.leave.ReceiveAsync(&l):
 			r.requests++
 			r.leave(l)
-		case away.ReceiveAsync(&gone):
+		case in.batches.ReceiveAsync(&batch):
+			for _, q := range batch.Items {
+				r.requests++
+				switch {
+				case q.Enqueue != nil:
+					r.enqueue(ctx, *q.Enqueue)
+				case q.Leave != nil:
+					r.leave(*q.Leave)
+				}
+			}
+		case in.away.ReceiveAsync(&gone):
 			r.requests++
 			// The console stopped reading: the agent is offline, whatever they last chose.
 			if a := r.agent(gone.AgentID); a != nil && a.Status != StatusOffline {
