@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/models"
@@ -20,7 +21,16 @@ import (
 // agent (so each message is an agent event too) and sent with a client key,
 // as the customer API's send writes it.
 func BenchmarkAppend(b *testing.B) {
-	db := modelstest.SQLiteDB(b)
+	benchmarkAppend(b, modelstest.SQLiteDB(b))
+}
+
+// BenchmarkAppendMySQL is BenchmarkAppend on MySQL/MariaDB (the scaled-out
+// path: a transaction per append, row locks instead of a group commit).
+func BenchmarkAppendMySQL(b *testing.B) {
+	benchmarkAppend(b, modelstest.MySQLDB(b))
+}
+
+func benchmarkAppend(b *testing.B, db *gorm.DB) {
 	l := &chatlog.Log{DB: db}
 	ctx := context.Background()
 	const convs = 50
