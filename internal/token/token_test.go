@@ -245,3 +245,32 @@ func TestRejectsCorruptStoredKey(t *testing.T) {
 	_, err := token.NewIssuer(context.Background(), db)
 	require.ErrorContains(t, err, "hex-encoded")
 }
+
+func TestATokenVerifiedBeforeIsStillCheckedInFull(t *testing.T) {
+	iss, clk := newIssuer(t, modelstest.SQLiteDB(t))
+	tok, err := iss.IssueVisitor(visitor, time.Hour)
+	require.NoError(t, err)
+	for range 2 {
+		_, err = iss.VerifyVisitor(tok)
+		require.NoError(t, err)
+	}
+	_, err = iss.VerifyAccess(tok)
+	require.ErrorIs(t, err, token.ErrInvalid, "its kind is checked again")
+	_, err = iss.VerifyAgent(tok)
+	require.ErrorIs(t, err, token.ErrInvalid)
+
+	// A copy with one character inside the signature changed is another
+	// token (not the last one, whose low bits base64 may ignore).
+	i := len(tok) - 10
+	c := "A"
+	if tok[i] == 'A' {
+		c = "B"
+	}
+	tampered := tok[:i] + c + tok[i+1:]
+	_, err = iss.VerifyVisitor(tampered)
+	require.ErrorIs(t, err, token.ErrInvalid)
+
+	clk.at = t0.Add(time.Hour)
+	_, err = iss.VerifyVisitor(tok)
+	require.ErrorIs(t, err, token.ErrExpired, "and its expiry")
+}
