@@ -79,6 +79,9 @@ type SIPConfig struct {
 	TrunkAddr     string `env:"CCFLOW_SIP_TRUNK_ADDR"`
 	TrunkUsername string `env:"CCFLOW_SIP_TRUNK_USERNAME"`
 	TrunkPassword string `env:"CCFLOW_SIP_TRUNK_PASSWORD"`
+	// DefaultCaller is presented to the called party when createcall names
+	// no callerPresent (spec: "the platform's default caller number").
+	DefaultCaller string `env:"CCFLOW_SIP_DEFAULT_CALLER"`
 	// AccessCodePrefix starts every access code (spec: "接入码+uuid").
 	AccessCodePrefix string `env:"CCFLOW_SIP_ACCESS_CODE_PREFIX" envDefault:"1790"`
 	// AccessCodeTTL is how long an access code opens its call.
