@@ -11,6 +11,7 @@ import (
 
 	"github.com/ccflow/ccflow/internal/outbound"
 	"github.com/ccflow/ccflow/internal/outboundcall"
+	"github.com/ccflow/ccflow/internal/sipcall/siptest"
 	flow "github.com/ccflow/ccflow/workflows/outbound"
 )
 
@@ -74,17 +75,17 @@ func (f *fakeCalls) told() []string {
 type sipEnv struct {
 	t     *testing.T
 	calls *fakeCalls
-	trunk *trunk
-	app   *app
+	trunk *siptest.Trunk
+	app   *siptest.App
 	addr  string
 }
 
 func newSIPEnv(t *testing.T) *sipEnv {
 	t.Helper()
-	e := &sipEnv{t: t, calls: newFakeCalls(), trunk: startTrunk(t), app: newApp(t)}
-	e.addr = "127.0.0.1:" + strconv.Itoa(freeUDPPort(t))
+	e := &sipEnv{t: t, calls: newFakeCalls(), trunk: siptest.StartTrunk(t), app: siptest.NewApp(t)}
+	e.addr = "127.0.0.1:" + strconv.Itoa(siptest.FreeUDPPort(t))
 	srv, err := Start(Options{
-		Addr: e.addr, Transport: "udp", TrunkAddr: e.trunk.addr(), TrunkUsername: trunkUser, TrunkPassword: trunkPass,
+		Addr: e.addr, Transport: "udp", TrunkAddr: e.trunk.Addr(), TrunkUsername: siptest.TrunkUser, TrunkPassword: siptest.TrunkPass,
 		DialTimeout: 10 * time.Second, MaxDuration: time.Hour,
 	}, e.calls)
 	require.NoError(t, err)
@@ -104,10 +105,10 @@ func (e *sipEnv) ended() flow.LegEnded {
 }
 
 // waitPackets waits until a side has received n RTP packets.
-func waitPackets(t *testing.T, a *audio, n int64, who string) {
+func waitPackets(t *testing.T, a *siptest.Audio, n int64, who string) {
 	t.Helper()
-	require.Eventually(t, func() bool { return a.received.Load() >= n }, 10*time.Second, 20*time.Millisecond,
-		"%s received %d RTP packets (sent %d)", who, a.received.Load(), a.sent.Load())
+	require.Eventually(t, func() bool { return a.Received.Load() >= n }, 10*time.Second, 20*time.Millisecond,
+		"%s received %d RTP packets (sent %d)", who, a.Received.Load(), a.Sent.Load())
 }
 
 func TestSIPCallRelaysAudioBothWaysAndTheAppHangsUp(t *testing.T) {
@@ -115,13 +116,13 @@ func TestSIPCallRelaysAudioBothWaysAndTheAppHangsUp(t *testing.T) {
 	e.calls.add("1790123456789012", "serial-1")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	d, med, err := e.app.dial(ctx, e.addr, "1790123456789012")
+	d, med, err := e.app.Dial(ctx, e.addr, "1790123456789012")
 	require.NoError(t, err)
-	appAudio := startAudio(t, med)
-	defer appAudio.halt()
-	var tc trunkCall
+	appAudio := siptest.StartAudio(t, med)
+	defer appAudio.Halt()
+	var tc siptest.TrunkCall
 	select {
-	case tc = <-e.trunk.got:
+	case tc = <-e.trunk.Got:
 	case <-ctx.Done():
 		t.Fatal("the trunk got no call")
 	}
@@ -139,45 +140,45 @@ func TestSIPCallRelaysAudioBothWaysAndTheAppHangsUp(t *testing.T) {
 	require.Equal(t, flow.SideApp, e.ended().Side)
 	require.Equal(t, []string{"answered serial-1", "ended serial-1 app 0"}, e.calls.told())
 
-	_, _, err = e.app.dial(ctx, e.addr, "1790123456789012")
-	require.Equal(t, 403, status(t, err), "a used access code is refused")
+	_, _, err = e.app.Dial(ctx, e.addr, "1790123456789012")
+	require.Equal(t, 403, siptest.Status(t, err), "a used access code is refused")
 }
 
 func TestSIPCallTheCalledPartyHangsUp(t *testing.T) {
 	e := newSIPEnv(t)
-	e.trunk.hangUp.Store(int64(600 * time.Millisecond))
+	e.trunk.HangUp.Store(int64(600 * time.Millisecond))
 	e.calls.add("1790000000000001", "serial-2")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	d, med, err := e.app.dial(ctx, e.addr, "1790000000000001")
+	d, med, err := e.app.Dial(ctx, e.addr, "1790000000000001")
 	require.NoError(t, err)
-	appAudio := startAudio(t, med)
-	defer appAudio.halt()
+	appAudio := siptest.StartAudio(t, med)
+	defer appAudio.Halt()
 	require.Equal(t, flow.SideCalled, e.ended().Side)
 	select {
 	case <-d.Context().Done():
 	case <-ctx.Done():
 		t.Fatal("the called party's BYE did not end the app's leg")
 	}
-	require.Positive(t, appAudio.received.Load(), "audio flowed before the hang-up")
+	require.Positive(t, appAudio.Received.Load(), "audio flowed before the hang-up")
 }
 
 func TestSIPCallRefusesUnknownAndExpiredCodes(t *testing.T) {
 	e := newSIPEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, _, err := e.app.dial(ctx, e.addr, "1790999999999999")
-	require.Equal(t, 404, status(t, err), "a code that names no call")
+	_, _, err := e.app.Dial(ctx, e.addr, "1790999999999999")
+	require.Equal(t, 404, siptest.Status(t, err), "a code that names no call")
 
 	e.calls.add("1790000000000002", "serial-3")
 	e.calls.mu.Lock()
 	e.calls.expired["1790000000000002"] = true
 	e.calls.mu.Unlock()
-	_, _, err = e.app.dial(ctx, e.addr, "1790000000000002")
-	require.Equal(t, 403, status(t, err), "an expired code")
+	_, _, err = e.app.Dial(ctx, e.addr, "1790000000000002")
+	require.Equal(t, 403, siptest.Status(t, err), "an expired code")
 	require.Empty(t, e.calls.told(), "a refused code tells the workflow nothing")
 	select {
-	case c := <-e.trunk.got:
+	case c := <-e.trunk.Got:
 		t.Fatalf("a refused code reached the trunk: %+v", c)
 	default:
 	}
@@ -185,12 +186,12 @@ func TestSIPCallRefusesUnknownAndExpiredCodes(t *testing.T) {
 
 func TestSIPCallTheTrunkIsBusy(t *testing.T) {
 	e := newSIPEnv(t)
-	e.trunk.busy.Store(true)
+	e.trunk.Busy.Store(true)
 	e.calls.add("1790000000000003", "serial-4")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, _, err := e.app.dial(ctx, e.addr, "1790000000000003")
-	require.Equal(t, 486, status(t, err), "the app hears the trunk's answer")
+	_, _, err := e.app.Dial(ctx, e.addr, "1790000000000003")
+	require.Equal(t, 486, siptest.Status(t, err), "the app hears the trunk's answer")
 	end := e.ended()
 	require.Equal(t, 486, end.SIPStatus)
 	require.Equal(t, flow.SideCalled, end.Side)
