@@ -85,9 +85,16 @@ func waitRow(t testing.TB, dataDir, serial, state string) models.OutboundCall {
 	t.Helper()
 	db := openAppDB(t, dataDir)
 	var row models.OutboundCall
-	require.Eventually(t, func() bool {
-		return db.Where("call_serial_no = ?", serial).Take(&row).Error == nil && row.State == state
-	}, 30*time.Second, 50*time.Millisecond, "the call's record reaches %s (it is %s)", state, row.State)
+	var err error
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		row = models.OutboundCall{}
+		if err = db.Where("call_serial_no = ?", serial).Take(&row).Error; err == nil && row.State == state {
+			return row
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the call's record did not reach %s: it is %q (%v)", state, row.State, err)
 	return row
 }
 

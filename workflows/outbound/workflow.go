@@ -19,6 +19,11 @@ const localRetryWindow = 24 * time.Hour
 // workflow waits for news of the trunk leg before it gives the call up.
 const dialMargin = 30 * time.Second
 
+// changeAnsweredThenEnded: a trunk leg answered and hung up before the
+// workflow woke (both signals in one task) connected, then ended; the first
+// version failed it.
+const changeAnsweredThenEnded = "outbound-answered-then-ended"
+
 // flow is the running call; it holds a handful of fields, whatever happens.
 type flow struct {
 	in    Start
@@ -119,8 +124,10 @@ func (f *flow) dialing(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	answeredFirst := f.answered && f.ended != nil &&
+		workflow.GetVersion(ctx, changeAnsweredThenEnded, workflow.DefaultVersion, 1) == 1
 	switch {
-	case f.ended != nil:
+	case f.ended != nil && !answeredFirst:
 		return f.step(ctx, StateFailed, stepOpts{ended: true, reason: endReason(*f.ended), sip: f.ended.SIPStatus})
 	case !woke:
 		return f.step(ctx, StateFailed, stepOpts{ended: true, reason: DescNoAnswer})

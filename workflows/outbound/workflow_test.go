@@ -184,3 +184,16 @@ func TestOutboundEndsAtItsMaximumDuration(t *testing.T) {
 	require.Equal(t, DescMaxLength, out.Reason)
 	require.Equal(t, t0.Add(2*time.Second+time.Hour), h.store.last().At)
 }
+
+func TestOutboundAnsweredAndEndedTogetherConnectsThenEnds(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Second, func() { h.dial(nil, nil) })
+	h.at(2*time.Second, func() {
+		h.env.SignalWorkflow(SignalAnswered, nil)
+		h.env.SignalWorkflow(SignalEnded, LegEnded{Side: SideApp})
+	})
+	out := h.run()
+	require.Equal(t, StateEnded, out.State)
+	require.Equal(t, DescAppHangUp, out.Reason)
+	require.Equal(t, []string{"DIALING", "CONNECTED", "ENDED"}, h.store.states())
+}
