@@ -7,6 +7,7 @@ package siptest
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -37,7 +38,10 @@ func newUA(t testing.TB, name string, opts ...diago.DiagoOption) (*diago.Diago, 
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ua.Close() })
 	port := FreeUDPPort(t)
-	opts = append([]diago.DiagoOption{diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.1", BindPort: port})}, opts...)
+	opts = append([]diago.DiagoOption{
+		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.1", BindPort: port}),
+		diago.WithLogger(slog.New(slog.DiscardHandler)),
+	}, opts...)
 	return diago.NewDiago(ua, opts...), port
 }
 
