@@ -16,6 +16,9 @@ import (
 	flow "github.com/ccflow/ccflow/workflows/outbound"
 )
 
+// DescShutDown is the end of a call the SIP service hung up as it stopped.
+const DescShutDown = "the SIP service shut down"
+
 // tellTimeout bounds telling the workflow about a leg; the call goes on
 // (or ends) whatever the workflow's answer.
 const tellTimeout = 10 * time.Second
@@ -96,6 +99,14 @@ func (s *Server) dial(ctx context.Context, leg outboundcall.Leg) (*diago.DialogC
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.DialTimeout)
 	defer cancel()
+	// A stopping service gives up its dialling at once.
+	go func() {
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	recipient := sip.Uri{Scheme: "sip", User: leg.Called, Host: host, Port: port}
 	from := &sip.FromHeader{
 		DisplayName: leg.CallerPresent,
@@ -116,7 +127,9 @@ func (s *Server) dial(ctx context.Context, leg outboundcall.Leg) (*diago.DialogC
 		return nil, nil, trunkRefused(resp.Res)
 	case errors.As(err, &respVal) && respVal.Res != nil:
 		return nil, nil, trunkRefused(respVal.Res)
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) && ctx.Err() != nil:
+	case s.stopped():
+		return nil, nil, flow.LegEnded{Side: flow.SideServer, Reason: DescShutDown}
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, nil, flow.LegEnded{Side: flow.SideCalled, SIPStatus: sip.StatusRequestTimeout, Reason: flow.DescNoAnswer}
 	case ctx.Err() != nil:
 		return nil, nil, flow.LegEnded{Side: flow.SideApp, Reason: "the app cancelled the call while it was dialling"}
@@ -166,11 +179,14 @@ func (s *Server) bridge(in *diago.DialogServerSession, out *diago.DialogClientSe
 		s.hangUpIn(in, log)
 		return flow.LegEnded{Side: flow.SideCalled}
 	case <-max.C:
+		hangUpOut()
+		s.hangUpIn(in, log)
+		return flow.LegEnded{Side: flow.SideServer, Reason: flow.DescMaxLength}
 	case <-s.stopping():
 	}
 	hangUpOut()
 	s.hangUpIn(in, log)
-	return flow.LegEnded{Side: flow.SideServer, Reason: flow.DescMaxLength}
+	return flow.LegEnded{Side: flow.SideServer, Reason: DescShutDown}
 }
 
 func (s *Server) hangUpIn(in *diago.DialogServerSession, log interface{ Warn(string, ...any) }) {
@@ -200,5 +216,15 @@ func (s *Server) tell(log interface{ Warn(string, ...any) }, what string, f func
 	defer cancel()
 	if err := f(ctx); err != nil {
 		log.Warn("tell the outbound call workflow", "news", what, "error", err)
+	}
+}
+
+// stopped reports whether Close has begun.
+func (s *Server) stopped() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
 	}
 }

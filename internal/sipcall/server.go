@@ -62,8 +62,11 @@ type Server struct {
 	log    *slog.Logger
 	ua     *sipgo.UserAgent
 	dg     *diago.Diago
-	ctx    context.Context
 	cancel context.CancelFunc
+	// stop is closed by Close: calls in progress hang up both legs while
+	// the transport still runs.
+	stop     chan struct{}
+	stopOnce sync.Once
 	// calls in progress: Close waits for their handlers.
 	wg sync.WaitGroup
 }
@@ -94,9 +97,9 @@ func Start(o Options, calls Calls) (*Server, error) {
 	// diago logs each dialog at info; the service logs what matters itself.
 	quiet := slog.New(leveled{o.Logger.Handler(), slog.LevelWarn})
 	dg := diago.NewDiago(ua, diago.WithTransport(tran), diago.WithMediaConfig(diago.MediaConfig{Codecs: codecs}), diago.WithLogger(quiet))
-	s := &Server{opts: o, calls: calls, log: o.Logger, ua: ua, dg: dg}
+	s := &Server{opts: o, calls: calls, log: o.Logger, ua: ua, dg: dg, stop: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	s.ctx, s.cancel = ctx, cancel
+	s.cancel = cancel
 	if err := dg.ServeBackground(ctx, s.handle); err != nil {
 		cancel()
 		return nil, errors.Join(fmt.Errorf("SIP service on %s: %w", o.Addr, err), ua.Close())
@@ -105,12 +108,14 @@ func Start(o Options, calls Calls) (*Server, error) {
 }
 
 // stopping is closed when the service closes: its calls are hung up.
-func (s *Server) stopping() <-chan struct{} { return s.ctx.Done() }
+func (s *Server) stopping() <-chan struct{} { return s.stop }
 
-// Close stops listening and waits for the calls in progress to be hung up.
+// Close hangs up the calls in progress, waits for them, then stops
+// listening.
 func (s *Server) Close() error {
-	s.cancel()
+	s.stopOnce.Do(func() { close(s.stop) })
 	s.wg.Wait()
+	s.cancel()
 	return s.ua.Close()
 }
 

@@ -74,6 +74,7 @@ func (f *fakeCalls) told() []string {
 
 type sipEnv struct {
 	t     *testing.T
+	srv   *Server
 	calls *fakeCalls
 	trunk *siptest.Trunk
 	app   *siptest.App
@@ -89,7 +90,8 @@ func newSIPEnv(t *testing.T) *sipEnv {
 		DialTimeout: 10 * time.Second, MaxDuration: time.Hour,
 	}, e.calls)
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, srv.Close()) })
+	e.srv = srv
+	t.Cleanup(func() { _ = srv.Close() })
 	return e
 }
 
@@ -195,4 +197,28 @@ func TestSIPCallTheTrunkIsBusy(t *testing.T) {
 	end := e.ended()
 	require.Equal(t, 486, end.SIPStatus)
 	require.Equal(t, flow.SideCalled, end.Side)
+}
+
+func TestSIPServiceHangsUpItsCallsWhenItStops(t *testing.T) {
+	e := newSIPEnv(t)
+	e.calls.add("1790000000000004", "serial-5")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d, med, err := e.app.Dial(ctx, e.addr, "1790000000000004")
+	require.NoError(t, err)
+	appAudio := siptest.StartAudio(t, med)
+	defer appAudio.Halt()
+	tc := <-e.trunk.Got
+	waitPackets(t, appAudio, 5, "the app")
+	require.NoError(t, e.srv.Close())
+	end := e.ended()
+	require.Equal(t, flow.SideServer, end.Side)
+	require.Equal(t, DescShutDown, end.Reason)
+	for _, done := range []<-chan struct{}{d.Context().Done(), tc.Ended} {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			t.Fatal("a leg was not hung up")
+		}
+	}
 }
