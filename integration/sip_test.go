@@ -170,6 +170,14 @@ func TestSIPOutboundCall(t *testing.T) {
 	_, _, err = n.app.Dial(ctx, res3.ResultData.SIPServiceAddress, res3.ResultData.AccessCode)
 	require.Equal(t, 404, siptest.Status(t, err), "an expired code is refused")
 
+	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
+	require.NoError(t, err)
+	info := rawRequest(t, http.MethodGet, n.url()+"/api/admin/v1/sip", map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}, nil)
+	require.Equal(t, http.StatusOK, info.status)
+	require.Equal(t, true, info.object(t)["trunkPasswordSet"])
+	require.NotContains(t, string(info.body), siptest.TrunkPass, "the admin API never returns the trunk's password")
+	require.NotContains(t, n.proc.output(), siptest.TrunkPass, "nor does the log show it")
+
 	if os.Getenv("CCFLOW_RECORD_HISTORIES") == "1" {
 		recordHistory(t, n.temporal(), flow.WorkflowID(res.ResultData.CallSerialNo), "outbound-connected.json")
 		recordHistory(t, n.temporal(), flow.WorkflowID(res3.ResultData.CallSerialNo), "outbound-expired.json")

@@ -28,6 +28,10 @@ const tellTimeout = 10 * time.Second
 func (s *Server) handle(in *diago.DialogServerSession) {
 	s.wg.Add(1)
 	defer s.wg.Done()
+	if s.stopped() {
+		s.respond(in, sip.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
 	code := in.InviteRequest.Recipient.User
 	ctx := in.Context()
 	leg, err := s.calls.Claim(ctx, code)
