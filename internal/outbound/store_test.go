@@ -6,14 +6,19 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/models/modelstest"
 )
 
 func TestStoreAppliesEachStepOnce(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testAppliesEachStepOnce(t, modelstest.SQLiteDB(t)) })
+	t.Run("mysql", func(t *testing.T) { testAppliesEachStepOnce(t, modelstest.MySQLDB(t)) })
+}
+
+func testAppliesEachStepOnce(t *testing.T, db *gorm.DB) {
 	ctx := context.Background()
-	db := modelstest.SQLiteDB(t)
 	s := &Store{DB: db}
 	code := "1790000000000001"
 	require.NoError(t, s.Create(ctx, models.OutboundCall{

@@ -46,6 +46,7 @@ type Workflows interface {
 // RefusedError is a dial the workflow refused (a used or expired code).
 type RefusedError struct{ Reason string }
 
+// Error is the workflow's reason.
 func (e *RefusedError) Error() string { return e.Reason }
 
 // Settings are the SIP service's, as createcall needs them.

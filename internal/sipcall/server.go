@@ -137,14 +137,17 @@ type leveled struct {
 	min slog.Level
 }
 
+// Enabled drops levels below min.
 func (l leveled) Enabled(ctx context.Context, lv slog.Level) bool {
 	return lv >= l.min && l.Handler.Enabled(ctx, lv)
 }
 
+// WithAttrs keeps the level.
 func (l leveled) WithAttrs(a []slog.Attr) slog.Handler {
 	return leveled{l.Handler.WithAttrs(a), l.min}
 }
 
+// WithGroup keeps the level.
 func (l leveled) WithGroup(name string) slog.Handler {
 	return leveled{l.Handler.WithGroup(name), l.min}
 }
