@@ -48,7 +48,7 @@ func (s *Server) handle(in *diago.DialogServerSession) {
 	if err := in.Ringing(); err != nil {
 		log.Warn("SIP 180 Ringing", "error", err)
 	}
-	out, outMed, end := s.dial(ctx, leg)
+	out, outMed, end := s.dial(ctx, in, leg)
 	if out == nil {
 		s.tellEnded(leg.CallSerialNo, end, log)
 		if ctx.Err() == nil {
@@ -95,8 +95,9 @@ func (s *Server) respond(in *diago.DialogServerSession, status int, reason strin
 	}
 }
 
-// dial places the trunk leg; a nil dialog comes with why it failed.
-func (s *Server) dial(ctx context.Context, leg outboundcall.Leg) (*diago.DialogClientSession, *diago.DialogMedia, flow.LegEnded) {
+// dial places the trunk leg, offering only the codecs the app offered (the
+// relay does not transcode); a nil dialog comes with why it failed.
+func (s *Server) dial(ctx context.Context, in *diago.DialogServerSession, leg outboundcall.Leg) (*diago.DialogClientSession, *diago.DialogMedia, flow.LegEnded) {
 	host, port, err := splitHostPort(s.opts.TrunkAddr)
 	if err != nil {
 		return nil, nil, flow.LegEnded{Side: flow.SideServer, Reason: "the SIP trunk's address is not host:port"}
@@ -119,7 +120,7 @@ func (s *Server) dial(ctx context.Context, leg outboundcall.Leg) (*diago.DialogC
 	}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	out, med, err := s.dg.Invite(ctx, recipient, diago.InviteOptions{
-		Username: s.opts.TrunkUsername, Password: s.opts.TrunkPassword, Headers: []sip.Header{from},
+		Originator: in, Username: s.opts.TrunkUsername, Password: s.opts.TrunkPassword, Headers: []sip.Header{from},
 	})
 	if err == nil {
 		return out, med, flow.LegEnded{}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/diago"
+	"github.com/emiago/diago/media"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ccflow/ccflow/internal/outbound"
@@ -221,4 +223,22 @@ func TestSIPServiceHangsUpItsCallsWhenItStops(t *testing.T) {
 			t.Fatal("a leg was not hung up")
 		}
 	}
+}
+
+func TestSIPCallOffersTheTrunkTheAppsCodecs(t *testing.T) {
+	e := newSIPEnv(t)
+	e.app = siptest.NewApp(t, diago.WithMediaConfig(diago.MediaConfig{Codecs: []media.Codec{media.CodecAudioAlaw}}))
+	e.calls.add("1790000000000005", "serial-6")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d, med, err := e.app.Dial(ctx, e.addr, "1790000000000005")
+	require.NoError(t, err, "an app offering PCMA only gets a PCMA trunk leg, not a PCMU one it cannot take")
+	require.Equal(t, media.CodecAudioAlaw.Name, med.MediaSession().Codecs[0].Name)
+	appAudio := siptest.StartAudio(t, med)
+	defer appAudio.Halt()
+	tc := <-e.trunk.Got
+	waitPackets(t, appAudio, 10, "the app")
+	waitPackets(t, tc.Audio, 10, "the called party")
+	require.NoError(t, d.Hangup(ctx))
+	require.Equal(t, flow.SideApp, e.ended().Side)
 }

@@ -174,10 +174,11 @@ type App struct {
 	dg *diago.Diago
 }
 
-// NewApp runs an app on 127.0.0.1 until the test ends.
-func NewApp(t testing.TB) *App {
+// NewApp runs an app on 127.0.0.1 until the test ends (opts such as its
+// codecs, diago.WithMediaConfig).
+func NewApp(t testing.TB, opts ...diago.DiagoOption) *App {
 	t.Helper()
-	dg, _ := newUA(t, "app")
+	dg, _ := newUA(t, "app", opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	require.NoError(t, dg.ServeBackground(ctx, func(d *diago.DialogServerSession) {}))
