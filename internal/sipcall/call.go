@@ -26,12 +26,11 @@ const tellTimeout = 10 * time.Second
 // handle serves one INVITE from an app: claim the access code, dial the
 // trunk, answer the app with the trunk leg's codec, relay, hang up both.
 func (s *Server) handle(in *diago.DialogServerSession) {
-	s.wg.Add(1)
-	defer s.wg.Done()
-	if s.stopped() {
+	if !s.enter() {
 		s.respond(in, sip.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
+	defer s.wg.Done()
 	code := in.InviteRequest.Recipient.User
 	ctx := in.Context()
 	leg, err := s.calls.Claim(ctx, code)

@@ -65,8 +65,10 @@ type Server struct {
 	cancel context.CancelFunc
 	// stop is closed by Close: calls in progress hang up both legs while
 	// the transport still runs.
-	stop     chan struct{}
-	stopOnce sync.Once
+	stop chan struct{}
+	// mu orders entering a call (wg.Add) before Close's wait.
+	mu     sync.Mutex
+	closed bool
 	// calls in progress: Close waits for their handlers.
 	wg sync.WaitGroup
 }
@@ -107,13 +109,29 @@ func Start(o Options, calls Calls) (*Server, error) {
 	return s, nil
 }
 
+// enter counts a call in unless the service is closing.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
 // stopping is closed when the service closes: its calls are hung up.
 func (s *Server) stopping() <-chan struct{} { return s.stop }
 
 // Close hangs up the calls in progress, waits for them, then stops
 // listening.
 func (s *Server) Close() error {
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.stop)
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 	s.cancel()
 	return s.ua.Close()
