@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,14 +23,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// FreeUDPPort is a UDP port on 127.0.0.1 nothing listens on right now.
+// FreeUDPPort is a UDP port on 127.0.0.1 nothing listens on right now,
+// below the ephemeral range, so that no RTP socket (diago binds those on
+// ephemeral ports) takes it before the user agent binds it.
 func FreeUDPPort(t testing.TB) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	require.NoError(t, c.Close())
-	return port
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		require.NoError(t, c.Close())
+		return port
+	}
+	t.Fatal("no free UDP port found")
+	return 0
 }
 
 // newUA is an in-process SIP user agent on 127.0.0.1 (the app, or the trunk).
@@ -195,7 +205,17 @@ func (a *App) Dial(ctx context.Context, serviceAddr, code string) (*diago.Dialog
 	if err != nil {
 		return nil, nil, err
 	}
-	return a.dg.Invite(ctx, sip.Uri{Scheme: "sip", User: code, Host: host, Port: port}, diago.InviteOptions{})
+	for {
+		d, m, err := a.dg.Invite(ctx, sip.Uri{Scheme: "sip", User: code, Host: host, Port: port}, diago.InviteOptions{})
+		// sipgo reports its UDP listener ready just before it registers it
+		// for outgoing requests: an INVITE right after the start may try to
+		// bind the listener's port again. Wait for the registration.
+		if errors.Is(err, syscall.EADDRINUSE) && ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		return d, m, err
+	}
 }
 
 // Status is the SIP status a refused dial got.
