@@ -31,6 +31,11 @@ func (s *Server) handle(in *diago.DialogServerSession) {
 		return
 	}
 	defer s.wg.Done()
+	// 100 Trying at once: the claim waits for the workflow's dial update,
+	// and the app should stop retransmitting its INVITE meanwhile.
+	if err := in.Trying(); err != nil {
+		s.log.Warn("SIP 100 Trying", "error", err)
+	}
 	code := in.InviteRequest.Recipient.User
 	ctx := in.Context()
 	leg, err := s.calls.Claim(ctx, code)
@@ -41,9 +46,6 @@ func (s *Server) handle(in *diago.DialogServerSession) {
 		return
 	}
 	log := s.log.With("callSerialNo", leg.CallSerialNo)
-	if err := in.Trying(); err != nil {
-		log.Warn("SIP 100 Trying", "error", err)
-	}
 	if err := in.Ringing(); err != nil {
 		log.Warn("SIP 180 Ringing", "error", err)
 	}
