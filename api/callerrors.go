@@ -6,6 +6,7 @@ import (
 
 	"github.com/ccflow/ccflow/internal/calls"
 	"github.com/ccflow/ccflow/internal/clicktocall"
+	"github.com/ccflow/ccflow/internal/outbound"
 )
 
 // callError maps the click-to-call errors to their answers (classify calls
@@ -16,7 +17,7 @@ func callError(err error) *apiError {
 	switch {
 	case errors.Is(err, calls.ErrNotFound):
 		return &apiError{http.StatusNotFound, "404", "call not found (or ended)"}
-	case errors.Is(err, calls.ErrNoChannel):
+	case errors.Is(err, calls.ErrNoChannel), errors.Is(err, outbound.ErrNoTenant):
 		return &apiError{http.StatusNotFound, "404", err.Error()}
 	case errors.As(err, &invalid):
 		return &apiError{http.StatusBadRequest, "400", invalid.Msg}

@@ -17,6 +17,8 @@ import (
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/internal/leavemsg"
+	"github.com/ccflow/ccflow/internal/outbound"
+	"github.com/ccflow/ccflow/internal/outboundcall"
 	"github.com/ccflow/ccflow/internal/records"
 	"github.com/ccflow/ccflow/internal/token"
 	"github.com/ccflow/ccflow/internal/webentry"
@@ -62,6 +64,13 @@ type Deps struct {
 	CallStore *calls.Store
 	// ICE is where a call's browsers find STUN and TURN.
 	ICE clicktocall.ICEConfig
+	// Outbound creates anonymous outbound calls over SIP (spec 003 §16);
+	// nil answers createcall 3001000001 (the feature is off).
+	Outbound *outboundcall.Service
+	// OutboundStore holds the outbound calls and the tenants' switch.
+	OutboundStore *outbound.Store
+	// SIP is the SIP service's configuration the admin API shows.
+	SIP SIPInfo
 	// Settings are the operator's choices the API applies; the zero value is
 	// the safe default.
 	Settings Settings

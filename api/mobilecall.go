@@ -4,13 +4,16 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/ccflow/ccflow/internal/outboundcall"
 )
 
 // mobileCallHandlers serve spec 003 §16, mobileagent/createcall: a field
-// agent's app asks for an anonymous outbound call through a SIP service.
-// ccflow's SIP service is off unless configured, and this build has none:
-// every valid request answers 3001000001 ("the feature is not enabled"),
-// after the app credentials and the body are checked (3001000003).
+// agent's app asks for an anonymous outbound call through ccflow's SIP
+// service. The answer names the service's address and a single-use,
+// expiring access code the app dials there (internal/sipcall); 3001000001
+// while the SIP service is off (the default) or the tenant has the feature
+// off, 3001000002 without a SIP trunk, 3001000003 for bad input.
 type mobileCallHandlers struct {
 	d    Deps
 	bind *binder
@@ -23,23 +26,30 @@ type createCallRequest struct {
 	CallerPresent string `json:"callerPresent" validate:"max=32,excludesall=\r\n"`
 }
 
-// createCallResponse is spec 003 table 16-3 without resultData (no call is made).
+// createCallResponse is spec 003 table 16-3.
 type createCallResponse struct {
-	ResultCode string `json:"resultCode"`
-	ResultDesc string `json:"resultDesc"`
+	ResultCode string             `json:"resultCode"`
+	ResultDesc string             `json:"resultDesc"`
+	ResultData *outboundcall.Data `json:"resultData,omitempty"`
 }
-
-// descCreateCallOff is the answer while the SIP service is off.
-const descCreateCallOff = "the anonymous call feature is not enabled (no SIP service is configured)"
 
 // appOnly requires x-app-key and a valid AccessToken (spec 003 table 16-1).
 func (h *mobileCallHandlers) appOnly(c *gin.Context) {
-	if _, err := authenticateApp(c, h.d, h.d.Tokens, true); err != nil {
+	key, err := authenticateApp(c, h.d, h.d.Tokens, true)
+	if err != nil {
 		fail(c, err)
 		return
 	}
+	c.Set(mobileAppKey, key.Key)
+	c.Set(mobileTenant, key.TenantID)
 	c.Next()
 }
+
+// Context keys of the authenticated app.
+const (
+	mobileAppKey = "mobileAppKey"
+	mobileTenant = "mobileTenant"
+)
 
 func (h *mobileCallHandlers) create(c *gin.Context) {
 	var req createCallRequest
@@ -55,7 +65,19 @@ func (h *mobileCallHandlers) create(c *gin.Context) {
 		fail(c, errBadRequest("callerPresent must be a phone number: digits, an optional leading +"))
 		return
 	}
-	c.JSON(http.StatusOK, createCallResponse{ResultCode: codeCreateCallOff, ResultDesc: descCreateCallOff})
+	if h.d.Outbound == nil {
+		c.JSON(http.StatusOK, createCallResponse{ResultCode: outboundcall.CodeOff, ResultDesc: outboundcall.DescOff})
+		return
+	}
+	res, err := h.d.Outbound.Create(c.Request.Context(), outboundcall.Request{
+		TenantID: c.GetString(mobileTenant), AppKey: c.GetString(mobileAppKey),
+		Called: req.Called, CallData: req.CallData, CallerPresent: req.CallerPresent,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, createCallResponse{ResultCode: res.Code, ResultDesc: res.Desc, ResultData: res.Data})
 }
 
 // isPhoneNumber accepts 3 to 32 digits with an optional leading +.

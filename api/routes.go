@@ -178,6 +178,11 @@ func NewRouter(d Deps) *gin.Engine {
 	adminCalls := &adminCallHandlers{bind: b, store: d.CallStore}
 	ad.GET("/channel-configs/:id/click-to-call", adminCalls.get)
 	ad.PUT("/channel-configs/:id/click-to-call", adminCalls.update)
+	// Outbound calls over SIP (§16): the SIP service's settings, each tenant's switch.
+	adminSIP := &adminSIPHandlers{bind: b, info: d.SIP, store: d.OutboundStore}
+	ad.GET("/sip", adminSIP.get)
+	ad.GET("/tenants/:id/outbound-calls", adminSIP.tenantGet)
+	ad.PUT("/tenants/:id/outbound-calls", adminSIP.tenantUpdate)
 
 	// The OpenAPI description of every route above, and its reference page.
 	// A route added here and not to openapi/openapi.yaml fails

@@ -362,6 +362,24 @@ func (e RCMessageType) Valid() bool {
 	}
 }
 
+// Defines values for SIPSettingsTransport.
+const (
+	Tcp SIPSettingsTransport = "tcp"
+	Udp SIPSettingsTransport = "udp"
+)
+
+// Valid indicates whether the value is a known member of the SIPSettingsTransport enum.
+func (e SIPSettingsTransport) Valid() bool {
+	switch e {
+	case Tcp:
+		return true
+	case Udp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SendRequestChannel.
 const (
 	SendRequestChannelWEB SendRequestChannel = "WEB"
@@ -4175,6 +4193,84 @@ func (e AdminUpdateFAQdefaultJSONResponseBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for AdminGetSIP401JSONResponseBodyCode.
+const (
+	AdminGetSIP401JSONResponseBodyCodeBadRequest   AdminGetSIP401JSONResponseBodyCode = "bad_request"
+	AdminGetSIP401JSONResponseBodyCodeConflict     AdminGetSIP401JSONResponseBodyCode = "conflict"
+	AdminGetSIP401JSONResponseBodyCodeForbidden    AdminGetSIP401JSONResponseBodyCode = "forbidden"
+	AdminGetSIP401JSONResponseBodyCodeInternal     AdminGetSIP401JSONResponseBodyCode = "internal"
+	AdminGetSIP401JSONResponseBodyCodeNotFound     AdminGetSIP401JSONResponseBodyCode = "not_found"
+	AdminGetSIP401JSONResponseBodyCodeRateLimited  AdminGetSIP401JSONResponseBodyCode = "rate_limited"
+	AdminGetSIP401JSONResponseBodyCodeTooLarge     AdminGetSIP401JSONResponseBodyCode = "too_large"
+	AdminGetSIP401JSONResponseBodyCodeUnauthorized AdminGetSIP401JSONResponseBodyCode = "unauthorized"
+	AdminGetSIP401JSONResponseBodyCodeUnavailable  AdminGetSIP401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminGetSIP401JSONResponseBodyCode enum.
+func (e AdminGetSIP401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminGetSIP401JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminGetSIP401JSONResponseBodyCodeConflict:
+		return true
+	case AdminGetSIP401JSONResponseBodyCodeForbidden:
+		return true
+	case AdminGetSIP401JSONResponseBodyCodeInternal:
+		return true
+	case AdminGetSIP401JSONResponseBodyCodeNotFound:
+		return true
+	case AdminGetSIP401JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminGetSIP401JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminGetSIP401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminGetSIP401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminGetSIPdefaultJSONResponseBodyCode.
+const (
+	AdminGetSIPdefaultJSONResponseBodyCodeBadRequest   AdminGetSIPdefaultJSONResponseBodyCode = "bad_request"
+	AdminGetSIPdefaultJSONResponseBodyCodeConflict     AdminGetSIPdefaultJSONResponseBodyCode = "conflict"
+	AdminGetSIPdefaultJSONResponseBodyCodeForbidden    AdminGetSIPdefaultJSONResponseBodyCode = "forbidden"
+	AdminGetSIPdefaultJSONResponseBodyCodeInternal     AdminGetSIPdefaultJSONResponseBodyCode = "internal"
+	AdminGetSIPdefaultJSONResponseBodyCodeNotFound     AdminGetSIPdefaultJSONResponseBodyCode = "not_found"
+	AdminGetSIPdefaultJSONResponseBodyCodeRateLimited  AdminGetSIPdefaultJSONResponseBodyCode = "rate_limited"
+	AdminGetSIPdefaultJSONResponseBodyCodeTooLarge     AdminGetSIPdefaultJSONResponseBodyCode = "too_large"
+	AdminGetSIPdefaultJSONResponseBodyCodeUnauthorized AdminGetSIPdefaultJSONResponseBodyCode = "unauthorized"
+	AdminGetSIPdefaultJSONResponseBodyCodeUnavailable  AdminGetSIPdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminGetSIPdefaultJSONResponseBodyCode enum.
+func (e AdminGetSIPdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminGetSIPdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AdminGetSIPdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AdminGetSIPdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AdminGetSIPdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AdminGetSIPdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AdminGetSIPdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AdminGetSIPdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AdminGetSIPdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminGetSIPdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdminListSkillGroups400JSONResponseBodyCode.
 const (
 	AdminListSkillGroups400JSONResponseBodyCodeBadRequest   AdminListSkillGroups400JSONResponseBodyCode = "bad_request"
@@ -5807,6 +5903,279 @@ func (e AdminUpdateTenantdefaultJSONResponseBodyCode) Valid() bool {
 	case AdminUpdateTenantdefaultJSONResponseBodyCodeUnauthorized:
 		return true
 	case AdminUpdateTenantdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminGetOutboundCalls401JSONResponseBodyCode.
+const (
+	AdminGetOutboundCalls401JSONResponseBodyCodeBadRequest   AdminGetOutboundCalls401JSONResponseBodyCode = "bad_request"
+	AdminGetOutboundCalls401JSONResponseBodyCodeConflict     AdminGetOutboundCalls401JSONResponseBodyCode = "conflict"
+	AdminGetOutboundCalls401JSONResponseBodyCodeForbidden    AdminGetOutboundCalls401JSONResponseBodyCode = "forbidden"
+	AdminGetOutboundCalls401JSONResponseBodyCodeInternal     AdminGetOutboundCalls401JSONResponseBodyCode = "internal"
+	AdminGetOutboundCalls401JSONResponseBodyCodeNotFound     AdminGetOutboundCalls401JSONResponseBodyCode = "not_found"
+	AdminGetOutboundCalls401JSONResponseBodyCodeRateLimited  AdminGetOutboundCalls401JSONResponseBodyCode = "rate_limited"
+	AdminGetOutboundCalls401JSONResponseBodyCodeTooLarge     AdminGetOutboundCalls401JSONResponseBodyCode = "too_large"
+	AdminGetOutboundCalls401JSONResponseBodyCodeUnauthorized AdminGetOutboundCalls401JSONResponseBodyCode = "unauthorized"
+	AdminGetOutboundCalls401JSONResponseBodyCodeUnavailable  AdminGetOutboundCalls401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminGetOutboundCalls401JSONResponseBodyCode enum.
+func (e AdminGetOutboundCalls401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminGetOutboundCalls401JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminGetOutboundCalls401JSONResponseBodyCodeConflict:
+		return true
+	case AdminGetOutboundCalls401JSONResponseBodyCodeForbidden:
+		return true
+	case AdminGetOutboundCalls401JSONResponseBodyCodeInternal:
+		return true
+	case AdminGetOutboundCalls401JSONResponseBodyCodeNotFound:
+		return true
+	case AdminGetOutboundCalls401JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminGetOutboundCalls401JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminGetOutboundCalls401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminGetOutboundCalls401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminGetOutboundCalls404JSONResponseBodyCode.
+const (
+	AdminGetOutboundCalls404JSONResponseBodyCodeBadRequest   AdminGetOutboundCalls404JSONResponseBodyCode = "bad_request"
+	AdminGetOutboundCalls404JSONResponseBodyCodeConflict     AdminGetOutboundCalls404JSONResponseBodyCode = "conflict"
+	AdminGetOutboundCalls404JSONResponseBodyCodeForbidden    AdminGetOutboundCalls404JSONResponseBodyCode = "forbidden"
+	AdminGetOutboundCalls404JSONResponseBodyCodeInternal     AdminGetOutboundCalls404JSONResponseBodyCode = "internal"
+	AdminGetOutboundCalls404JSONResponseBodyCodeNotFound     AdminGetOutboundCalls404JSONResponseBodyCode = "not_found"
+	AdminGetOutboundCalls404JSONResponseBodyCodeRateLimited  AdminGetOutboundCalls404JSONResponseBodyCode = "rate_limited"
+	AdminGetOutboundCalls404JSONResponseBodyCodeTooLarge     AdminGetOutboundCalls404JSONResponseBodyCode = "too_large"
+	AdminGetOutboundCalls404JSONResponseBodyCodeUnauthorized AdminGetOutboundCalls404JSONResponseBodyCode = "unauthorized"
+	AdminGetOutboundCalls404JSONResponseBodyCodeUnavailable  AdminGetOutboundCalls404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminGetOutboundCalls404JSONResponseBodyCode enum.
+func (e AdminGetOutboundCalls404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminGetOutboundCalls404JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminGetOutboundCalls404JSONResponseBodyCodeConflict:
+		return true
+	case AdminGetOutboundCalls404JSONResponseBodyCodeForbidden:
+		return true
+	case AdminGetOutboundCalls404JSONResponseBodyCodeInternal:
+		return true
+	case AdminGetOutboundCalls404JSONResponseBodyCodeNotFound:
+		return true
+	case AdminGetOutboundCalls404JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminGetOutboundCalls404JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminGetOutboundCalls404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminGetOutboundCalls404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminGetOutboundCallsdefaultJSONResponseBodyCode.
+const (
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeBadRequest   AdminGetOutboundCallsdefaultJSONResponseBodyCode = "bad_request"
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeConflict     AdminGetOutboundCallsdefaultJSONResponseBodyCode = "conflict"
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeForbidden    AdminGetOutboundCallsdefaultJSONResponseBodyCode = "forbidden"
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeInternal     AdminGetOutboundCallsdefaultJSONResponseBodyCode = "internal"
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeNotFound     AdminGetOutboundCallsdefaultJSONResponseBodyCode = "not_found"
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeRateLimited  AdminGetOutboundCallsdefaultJSONResponseBodyCode = "rate_limited"
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeTooLarge     AdminGetOutboundCallsdefaultJSONResponseBodyCode = "too_large"
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeUnauthorized AdminGetOutboundCallsdefaultJSONResponseBodyCode = "unauthorized"
+	AdminGetOutboundCallsdefaultJSONResponseBodyCodeUnavailable  AdminGetOutboundCallsdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminGetOutboundCallsdefaultJSONResponseBodyCode enum.
+func (e AdminGetOutboundCallsdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminGetOutboundCallsdefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUpdateOutboundCalls400JSONResponseBodyCode.
+const (
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeBadRequest   AdminUpdateOutboundCalls400JSONResponseBodyCode = "bad_request"
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeConflict     AdminUpdateOutboundCalls400JSONResponseBodyCode = "conflict"
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeForbidden    AdminUpdateOutboundCalls400JSONResponseBodyCode = "forbidden"
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeInternal     AdminUpdateOutboundCalls400JSONResponseBodyCode = "internal"
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeNotFound     AdminUpdateOutboundCalls400JSONResponseBodyCode = "not_found"
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeRateLimited  AdminUpdateOutboundCalls400JSONResponseBodyCode = "rate_limited"
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeTooLarge     AdminUpdateOutboundCalls400JSONResponseBodyCode = "too_large"
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeUnauthorized AdminUpdateOutboundCalls400JSONResponseBodyCode = "unauthorized"
+	AdminUpdateOutboundCalls400JSONResponseBodyCodeUnavailable  AdminUpdateOutboundCalls400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminUpdateOutboundCalls400JSONResponseBodyCode enum.
+func (e AdminUpdateOutboundCalls400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeConflict:
+		return true
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeForbidden:
+		return true
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeInternal:
+		return true
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeNotFound:
+		return true
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminUpdateOutboundCalls400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUpdateOutboundCalls401JSONResponseBodyCode.
+const (
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeBadRequest   AdminUpdateOutboundCalls401JSONResponseBodyCode = "bad_request"
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeConflict     AdminUpdateOutboundCalls401JSONResponseBodyCode = "conflict"
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeForbidden    AdminUpdateOutboundCalls401JSONResponseBodyCode = "forbidden"
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeInternal     AdminUpdateOutboundCalls401JSONResponseBodyCode = "internal"
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeNotFound     AdminUpdateOutboundCalls401JSONResponseBodyCode = "not_found"
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeRateLimited  AdminUpdateOutboundCalls401JSONResponseBodyCode = "rate_limited"
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeTooLarge     AdminUpdateOutboundCalls401JSONResponseBodyCode = "too_large"
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeUnauthorized AdminUpdateOutboundCalls401JSONResponseBodyCode = "unauthorized"
+	AdminUpdateOutboundCalls401JSONResponseBodyCodeUnavailable  AdminUpdateOutboundCalls401JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminUpdateOutboundCalls401JSONResponseBodyCode enum.
+func (e AdminUpdateOutboundCalls401JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeConflict:
+		return true
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeForbidden:
+		return true
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeInternal:
+		return true
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeNotFound:
+		return true
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminUpdateOutboundCalls401JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUpdateOutboundCalls404JSONResponseBodyCode.
+const (
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeBadRequest   AdminUpdateOutboundCalls404JSONResponseBodyCode = "bad_request"
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeConflict     AdminUpdateOutboundCalls404JSONResponseBodyCode = "conflict"
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeForbidden    AdminUpdateOutboundCalls404JSONResponseBodyCode = "forbidden"
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeInternal     AdminUpdateOutboundCalls404JSONResponseBodyCode = "internal"
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeNotFound     AdminUpdateOutboundCalls404JSONResponseBodyCode = "not_found"
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeRateLimited  AdminUpdateOutboundCalls404JSONResponseBodyCode = "rate_limited"
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeTooLarge     AdminUpdateOutboundCalls404JSONResponseBodyCode = "too_large"
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeUnauthorized AdminUpdateOutboundCalls404JSONResponseBodyCode = "unauthorized"
+	AdminUpdateOutboundCalls404JSONResponseBodyCodeUnavailable  AdminUpdateOutboundCalls404JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminUpdateOutboundCalls404JSONResponseBodyCode enum.
+func (e AdminUpdateOutboundCalls404JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeBadRequest:
+		return true
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeConflict:
+		return true
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeForbidden:
+		return true
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeInternal:
+		return true
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeNotFound:
+		return true
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeRateLimited:
+		return true
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeTooLarge:
+		return true
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminUpdateOutboundCalls404JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUpdateOutboundCallsdefaultJSONResponseBodyCode.
+const (
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeBadRequest   AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "bad_request"
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeConflict     AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "conflict"
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeForbidden    AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "forbidden"
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeInternal     AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "internal"
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeNotFound     AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "not_found"
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeRateLimited  AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "rate_limited"
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeTooLarge     AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "too_large"
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeUnauthorized AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "unauthorized"
+	AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeUnavailable  AdminUpdateOutboundCallsdefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AdminUpdateOutboundCallsdefaultJSONResponseBodyCode enum.
+func (e AdminUpdateOutboundCallsdefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeConflict:
+		return true
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeForbidden:
+		return true
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeInternal:
+		return true
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeNotFound:
+		return true
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case AdminUpdateOutboundCallsdefaultJSONResponseBodyCodeUnavailable:
 		return true
 	default:
 		return false
@@ -13702,13 +14071,19 @@ func (e GetClickToCallEvents200JSONResponseBodyResultDesc) Valid() bool {
 
 // Defines values for MobileAgentCreateCall200JSONResponseBodyResultCode.
 const (
-	N3001000001 MobileAgentCreateCall200JSONResponseBodyResultCode = "3001000001"
+	MobileAgentCreateCall200JSONResponseBodyResultCodeN0          MobileAgentCreateCall200JSONResponseBodyResultCode = "0"
+	MobileAgentCreateCall200JSONResponseBodyResultCodeN3001000001 MobileAgentCreateCall200JSONResponseBodyResultCode = "3001000001"
+	MobileAgentCreateCall200JSONResponseBodyResultCodeN3001000002 MobileAgentCreateCall200JSONResponseBodyResultCode = "3001000002"
 )
 
 // Valid indicates whether the value is a known member of the MobileAgentCreateCall200JSONResponseBodyResultCode enum.
 func (e MobileAgentCreateCall200JSONResponseBodyResultCode) Valid() bool {
 	switch e {
-	case N3001000001:
+	case MobileAgentCreateCall200JSONResponseBodyResultCodeN0:
+		return true
+	case MobileAgentCreateCall200JSONResponseBodyResultCodeN3001000001:
+		return true
+	case MobileAgentCreateCall200JSONResponseBodyResultCodeN3001000002:
 		return true
 	default:
 		return false
@@ -15253,6 +15628,13 @@ type NewWebhook struct {
 	Url string `json:"url"`
 }
 
+// OutboundCallSettings defines model for OutboundCallSettings.
+type OutboundCallSettings struct {
+	// Enabled the tenant's apps may create outbound calls (createcall)
+	Enabled  bool   `json:"enabled"`
+	TenantId string `json:"tenantId"`
+}
+
 // ProductCard Spec 001's product object.
 type ProductCard struct {
 	Img   *string     `json:"img,omitempty"`
@@ -15315,6 +15697,37 @@ type SDP struct {
 	// Sdp a complete session description (non-trickle ICE)
 	Sdp string `json:"sdp"`
 }
+
+// SIPSettings defines model for SIPSettings.
+type SIPSettings struct {
+	AccessCodePrefix string `json:"accessCodePrefix"`
+	AccessCodeTtlSec int    `json:"accessCodeTtlSec"`
+	DefaultCaller    string `json:"defaultCaller"`
+	DialTimeoutSec   int    `json:"dialTimeoutSec"`
+
+	// Enabled the SIP service runs (CCFLOW_SIP_ADDR is set)
+	Enabled bool `json:"enabled"`
+
+	// ListenAddr CCFLOW_SIP_ADDR
+	ListenAddr     string `json:"listenAddr"`
+	MaxDurationSec int    `json:"maxDurationSec"`
+
+	// ServiceAddress what createcall answers as sipServiceAddress (CCFLOW_SIP_PUBLIC_ADDR, else CCFLOW_SIP_ADDR)
+	ServiceAddress string               `json:"serviceAddress"`
+	Transport      SIPSettingsTransport `json:"transport"`
+
+	// TrunkAddr CCFLOW_SIP_TRUNK_ADDR
+	TrunkAddr string `json:"trunkAddr"`
+
+	// TrunkPasswordSet CCFLOW_SIP_TRUNK_PASSWORD is set (it is never shown)
+	TrunkPasswordSet bool `json:"trunkPasswordSet"`
+
+	// TrunkUsername CCFLOW_SIP_TRUNK_USERNAME
+	TrunkUsername string `json:"trunkUsername"`
+}
+
+// SIPSettingsTransport defines model for SIPSettings.Transport.
+type SIPSettingsTransport string
 
 // SendRequest defines model for SendRequest.
 type SendRequest struct {
@@ -15917,6 +16330,12 @@ type AdminUpdateFAQ409JSONResponseBodyCode string
 // AdminUpdateFAQdefaultJSONResponseBodyCode defines parameters for AdminUpdateFAQ.
 type AdminUpdateFAQdefaultJSONResponseBodyCode string
 
+// AdminGetSIP401JSONResponseBodyCode defines parameters for AdminGetSIP.
+type AdminGetSIP401JSONResponseBodyCode string
+
+// AdminGetSIPdefaultJSONResponseBodyCode defines parameters for AdminGetSIP.
+type AdminGetSIPdefaultJSONResponseBodyCode string
+
 // AdminListSkillGroupsParams defines parameters for AdminListSkillGroups.
 type AdminListSkillGroupsParams struct {
 	// TenantId only this tenant's
@@ -16056,6 +16475,32 @@ type AdminUpdateTenant409JSONResponseBodyCode string
 
 // AdminUpdateTenantdefaultJSONResponseBodyCode defines parameters for AdminUpdateTenant.
 type AdminUpdateTenantdefaultJSONResponseBodyCode string
+
+// AdminGetOutboundCalls401JSONResponseBodyCode defines parameters for AdminGetOutboundCalls.
+type AdminGetOutboundCalls401JSONResponseBodyCode string
+
+// AdminGetOutboundCalls404JSONResponseBodyCode defines parameters for AdminGetOutboundCalls.
+type AdminGetOutboundCalls404JSONResponseBodyCode string
+
+// AdminGetOutboundCallsdefaultJSONResponseBodyCode defines parameters for AdminGetOutboundCalls.
+type AdminGetOutboundCallsdefaultJSONResponseBodyCode string
+
+// AdminUpdateOutboundCallsJSONBody defines parameters for AdminUpdateOutboundCalls.
+type AdminUpdateOutboundCallsJSONBody struct {
+	Enabled bool `json:"enabled"`
+}
+
+// AdminUpdateOutboundCalls400JSONResponseBodyCode defines parameters for AdminUpdateOutboundCalls.
+type AdminUpdateOutboundCalls400JSONResponseBodyCode string
+
+// AdminUpdateOutboundCalls401JSONResponseBodyCode defines parameters for AdminUpdateOutboundCalls.
+type AdminUpdateOutboundCalls401JSONResponseBodyCode string
+
+// AdminUpdateOutboundCalls404JSONResponseBodyCode defines parameters for AdminUpdateOutboundCalls.
+type AdminUpdateOutboundCalls404JSONResponseBodyCode string
+
+// AdminUpdateOutboundCallsdefaultJSONResponseBodyCode defines parameters for AdminUpdateOutboundCalls.
+type AdminUpdateOutboundCallsdefaultJSONResponseBodyCode string
 
 // AdminListWebhooksParams defines parameters for AdminListWebhooks.
 type AdminListWebhooksParams struct {
@@ -16958,10 +17403,10 @@ type MobileAgentCreateCallJSONBody struct {
 	// CallData 呼叫数据
 	CallData *string `json:"callData,omitempty"`
 
-	// Called 被叫号码
+	// Called 被叫号码: 3 to 32 digits, an optional leading +
 	Called string `json:"called"`
 
-	// CallerPresent 用户侧主叫显示号码
+	// CallerPresent 用户侧主叫显示号码: 3 to 32 digits, an optional leading +
 	CallerPresent *string `json:"callerPresent,omitempty"`
 }
 
@@ -17273,6 +17718,9 @@ type AdminCreateTenantJSONRequestBody = NewTenant
 
 // AdminUpdateTenantJSONRequestBody defines body for AdminUpdateTenant for application/json ContentType.
 type AdminUpdateTenantJSONRequestBody = TenantFields
+
+// AdminUpdateOutboundCallsJSONRequestBody defines body for AdminUpdateOutboundCalls for application/json ContentType.
+type AdminUpdateOutboundCallsJSONRequestBody AdminUpdateOutboundCallsJSONBody
 
 // AdminCreateWebhookJSONRequestBody defines body for AdminCreateWebhook for application/json ContentType.
 type AdminCreateWebhookJSONRequestBody = NewWebhook
@@ -17731,6 +18179,11 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/admin/v1/faq/{id} (the `AdminUpdateFAQ` operationId).
 	AdminUpdateFAQ(ctx context.Context, id IntID, body AdminUpdateFAQJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AdminGetSIP The SIP service's settings (CCFLOW_SIP_*; the trunk's password is never shown, only whether one is set)
+	//
+	// Corresponds with GET /api/admin/v1/sip (the `AdminGetSIP` operationId).
+	AdminGetSIP(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminListSkillGroups List skill groups
 	//
 	// Corresponds with GET /api/admin/v1/skill-groups (the `AdminListSkillGroups` operationId).
@@ -17816,6 +18269,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/admin/v1/tenants/{id} (the `AdminUpdateTenant` operationId).
 	AdminUpdateTenant(ctx context.Context, id StringID, body AdminUpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminGetOutboundCalls A tenant's switch for anonymous outbound calls over SIP (off until set)
+	//
+	// Corresponds with GET /api/admin/v1/tenants/{id}/outbound-calls (the `AdminGetOutboundCalls` operationId).
+	AdminGetOutboundCalls(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUpdateOutboundCallsWithBody Turn a tenant's anonymous outbound calls on or off
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/admin/v1/tenants/{id}/outbound-calls (the `AdminUpdateOutboundCalls` operationId).
+	AdminUpdateOutboundCallsWithBody(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUpdateOutboundCalls Turn a tenant's anonymous outbound calls on or off
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/admin/v1/tenants/{id}/outbound-calls (the `AdminUpdateOutboundCalls` operationId).
+	AdminUpdateOutboundCalls(ctx context.Context, id StringID, body AdminUpdateOutboundCallsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AdminListWebhooks List webhook endpoints
 	//
@@ -18531,8 +19003,15 @@ type ClientInterface interface {
 
 	// MobileAgentCreateCallWithBody Create an anonymous outbound call (SIP)
 	//
-	// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
-	// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+	// Spec 003 §16. A field agent's app asks for an anonymous call to `called`. ccflow answers its embedded SIP
+	// service's address (`sipServiceAddress`, ip:port) and a single-use access code (`accesscode`) that expires
+	// (CCFLOW_SIP_ACCESS_CODE_TTL, 2 minutes by default); the app's SIP client dials `sip:<accesscode>@<sipServiceAddress>`
+	// and ccflow calls `called` through the configured SIP trunk, presenting `callerPresent` (the platform's default
+	// caller, CCFLOW_SIP_DEFAULT_CALLER, when left out), and relays the audio. Result codes (HTTP 200): `0` created;
+	// `3001000001` the feature is off (no SIP service configured, or the tenant has outbound calls off in the admin
+	// API); `3001000002` no SIP trunk is configured. Bad input answers 400 `3001000003`; a dependency down 503
+	// `30010009999` with Retry-After; other failures `30010009999` with their HTTP status. Table 16-3's VDN and
+	// CCUCS codes (`30010010001`–`30011019999`) name parts of another platform ccflow does not have.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -18541,8 +19020,15 @@ type ClientInterface interface {
 
 	// MobileAgentCreateCall Create an anonymous outbound call (SIP)
 	//
-	// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
-	// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+	// Spec 003 §16. A field agent's app asks for an anonymous call to `called`. ccflow answers its embedded SIP
+	// service's address (`sipServiceAddress`, ip:port) and a single-use access code (`accesscode`) that expires
+	// (CCFLOW_SIP_ACCESS_CODE_TTL, 2 minutes by default); the app's SIP client dials `sip:<accesscode>@<sipServiceAddress>`
+	// and ccflow calls `called` through the configured SIP trunk, presenting `callerPresent` (the platform's default
+	// caller, CCFLOW_SIP_DEFAULT_CALLER, when left out), and relays the audio. Result codes (HTTP 200): `0` created;
+	// `3001000001` the feature is off (no SIP service configured, or the tenant has outbound calls off in the admin
+	// API); `3001000002` no SIP trunk is configured. Bad input answers 400 `3001000003`; a dependency down 503
+	// `30010009999` with Retry-After; other failures `30010009999` with their HTTP status. Table 16-3's VDN and
+	// CCUCS codes (`30010010001`–`30011019999`) name parts of another platform ccflow does not have.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -19338,6 +19824,21 @@ func (c *Client) AdminUpdateFAQ(ctx context.Context, id IntID, body AdminUpdateF
 	return c.Client.Do(req)
 }
 
+// AdminGetSIP The SIP service's settings (CCFLOW_SIP_*; the trunk's password is never shown, only whether one is set)
+//
+// Corresponds with GET /api/admin/v1/sip (the `AdminGetSIP` operationId).
+func (c *Client) AdminGetSIP(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminGetSIPRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdminListSkillGroups List skill groups
 //
 // Corresponds with GET /api/admin/v1/skill-groups (the `AdminListSkillGroups` operationId).
@@ -19554,6 +20055,55 @@ func (c *Client) AdminUpdateTenantWithBody(ctx context.Context, id StringID, con
 // Corresponds with PUT /api/admin/v1/tenants/{id} (the `AdminUpdateTenant` operationId).
 func (c *Client) AdminUpdateTenant(ctx context.Context, id StringID, body AdminUpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdminUpdateTenantRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminGetOutboundCalls A tenant's switch for anonymous outbound calls over SIP (off until set)
+//
+// Corresponds with GET /api/admin/v1/tenants/{id}/outbound-calls (the `AdminGetOutboundCalls` operationId).
+func (c *Client) AdminGetOutboundCalls(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminGetOutboundCallsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUpdateOutboundCallsWithBody Turn a tenant's anonymous outbound calls on or off
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/admin/v1/tenants/{id}/outbound-calls (the `AdminUpdateOutboundCalls` operationId).
+func (c *Client) AdminUpdateOutboundCallsWithBody(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUpdateOutboundCallsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUpdateOutboundCalls Turn a tenant's anonymous outbound calls on or off
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/admin/v1/tenants/{id}/outbound-calls (the `AdminUpdateOutboundCalls` operationId).
+func (c *Client) AdminUpdateOutboundCalls(ctx context.Context, id StringID, body AdminUpdateOutboundCallsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUpdateOutboundCallsRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -21048,8 +21598,15 @@ func (c *Client) GetClickToCallEvents(ctx context.Context, params *GetClickToCal
 
 // MobileAgentCreateCallWithBody Create an anonymous outbound call (SIP)
 //
-// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
-// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+// Spec 003 §16. A field agent's app asks for an anonymous call to `called`. ccflow answers its embedded SIP
+// service's address (`sipServiceAddress`, ip:port) and a single-use access code (`accesscode`) that expires
+// (CCFLOW_SIP_ACCESS_CODE_TTL, 2 minutes by default); the app's SIP client dials `sip:<accesscode>@<sipServiceAddress>`
+// and ccflow calls `called` through the configured SIP trunk, presenting `callerPresent` (the platform's default
+// caller, CCFLOW_SIP_DEFAULT_CALLER, when left out), and relays the audio. Result codes (HTTP 200): `0` created;
+// `3001000001` the feature is off (no SIP service configured, or the tenant has outbound calls off in the admin
+// API); `3001000002` no SIP trunk is configured. Bad input answers 400 `3001000003`; a dependency down 503
+// `30010009999` with Retry-After; other failures `30010009999` with their HTTP status. Table 16-3's VDN and
+// CCUCS codes (`30010010001`–`30011019999`) name parts of another platform ccflow does not have.
 //
 // Takes any type of body and a specified content type.
 //
@@ -21068,8 +21625,15 @@ func (c *Client) MobileAgentCreateCallWithBody(ctx context.Context, contentType 
 
 // MobileAgentCreateCall Create an anonymous outbound call (SIP)
 //
-// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
-// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+// Spec 003 §16. A field agent's app asks for an anonymous call to `called`. ccflow answers its embedded SIP
+// service's address (`sipServiceAddress`, ip:port) and a single-use access code (`accesscode`) that expires
+// (CCFLOW_SIP_ACCESS_CODE_TTL, 2 minutes by default); the app's SIP client dials `sip:<accesscode>@<sipServiceAddress>`
+// and ccflow calls `called` through the configured SIP trunk, presenting `callerPresent` (the platform's default
+// caller, CCFLOW_SIP_DEFAULT_CALLER, when left out), and relays the audio. Result codes (HTTP 200): `0` created;
+// `3001000001` the feature is off (no SIP service configured, or the tenant has outbound calls off in the admin
+// API); `3001000002` no SIP trunk is configured. Bad input answers 400 `3001000003`; a dependency down 503
+// `30010009999` with Retry-After; other failures `30010009999` with their HTTP status. Table 16-3's VDN and
+// CCUCS codes (`30010010001`–`30011019999`) name parts of another platform ccflow does not have.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -22730,6 +23294,33 @@ func NewAdminUpdateFAQRequestWithBody(server string, id IntID, contentType strin
 	return req, nil
 }
 
+// NewAdminGetSIPRequest constructs an http.Request for the AdminGetSIP method
+func NewAdminGetSIPRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/v1/sip")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAdminListSkillGroupsRequest constructs an http.Request for the AdminListSkillGroups method
 func NewAdminListSkillGroupsRequest(server string, params *AdminListSkillGroupsParams) (*http.Request, error) {
 	var err error
@@ -23165,6 +23756,87 @@ func NewAdminUpdateTenantRequestWithBody(server string, id StringID, contentType
 	}
 
 	operationPath := fmt.Sprintf("/api/admin/v1/tenants/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminGetOutboundCallsRequest constructs an http.Request for the AdminGetOutboundCalls method
+func NewAdminGetOutboundCallsRequest(server string, id StringID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/v1/tenants/%s/outbound-calls", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminUpdateOutboundCallsRequest calls the generic AdminUpdateOutboundCalls builder with application/json body
+func NewAdminUpdateOutboundCallsRequest(server string, id StringID, body AdminUpdateOutboundCallsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminUpdateOutboundCallsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAdminUpdateOutboundCallsRequestWithBody constructs an http.Request for the AdminUpdateOutboundCalls method, with any body, and a specified content type
+func NewAdminUpdateOutboundCallsRequestWithBody(server string, id StringID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/v1/tenants/%s/outbound-calls", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -26959,6 +27631,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/admin/v1/faq/{id} (the `AdminUpdateFAQ` operationId).
 	AdminUpdateFAQWithResponse(ctx context.Context, id IntID, body AdminUpdateFAQJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateFAQResponse, error)
 
+	// AdminGetSIPWithResponse The SIP service's settings (CCFLOW_SIP_*; the trunk's password is never shown, only whether one is set)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/v1/sip (the `AdminGetSIP` operationId).
+	AdminGetSIPWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminGetSIPResponse, error)
+
 	// AdminListSkillGroupsWithResponse List skill groups
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -27056,6 +27735,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/admin/v1/tenants/{id} (the `AdminUpdateTenant` operationId).
 	AdminUpdateTenantWithResponse(ctx context.Context, id StringID, body AdminUpdateTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateTenantResponse, error)
+
+	// AdminGetOutboundCallsWithResponse A tenant's switch for anonymous outbound calls over SIP (off until set)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/v1/tenants/{id}/outbound-calls (the `AdminGetOutboundCalls` operationId).
+	AdminGetOutboundCallsWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AdminGetOutboundCallsResponse, error)
+
+	// AdminUpdateOutboundCallsWithBodyWithResponse Turn a tenant's anonymous outbound calls on or off
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/admin/v1/tenants/{id}/outbound-calls (the `AdminUpdateOutboundCalls` operationId).
+	AdminUpdateOutboundCallsWithBodyWithResponse(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUpdateOutboundCallsResponse, error)
+
+	// AdminUpdateOutboundCallsWithResponse Turn a tenant's anonymous outbound calls on or off
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/admin/v1/tenants/{id}/outbound-calls (the `AdminUpdateOutboundCalls` operationId).
+	AdminUpdateOutboundCallsWithResponse(ctx context.Context, id StringID, body AdminUpdateOutboundCallsJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateOutboundCallsResponse, error)
 
 	// AdminListWebhooksWithResponse List webhook endpoints
 	//
@@ -27835,8 +28535,15 @@ type ClientWithResponsesInterface interface {
 
 	// MobileAgentCreateCallWithBodyWithResponse Create an anonymous outbound call (SIP)
 	//
-	// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
-	// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+	// Spec 003 §16. A field agent's app asks for an anonymous call to `called`. ccflow answers its embedded SIP
+	// service's address (`sipServiceAddress`, ip:port) and a single-use access code (`accesscode`) that expires
+	// (CCFLOW_SIP_ACCESS_CODE_TTL, 2 minutes by default); the app's SIP client dials `sip:<accesscode>@<sipServiceAddress>`
+	// and ccflow calls `called` through the configured SIP trunk, presenting `callerPresent` (the platform's default
+	// caller, CCFLOW_SIP_DEFAULT_CALLER, when left out), and relays the audio. Result codes (HTTP 200): `0` created;
+	// `3001000001` the feature is off (no SIP service configured, or the tenant has outbound calls off in the admin
+	// API); `3001000002` no SIP trunk is configured. Bad input answers 400 `3001000003`; a dependency down 503
+	// `30010009999` with Retry-After; other failures `30010009999` with their HTTP status. Table 16-3's VDN and
+	// CCUCS codes (`30010010001`–`30011019999`) name parts of another platform ccflow does not have.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -27845,8 +28552,15 @@ type ClientWithResponsesInterface interface {
 
 	// MobileAgentCreateCallWithResponse Create an anonymous outbound call (SIP)
 	//
-	// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
-	// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+	// Spec 003 §16. A field agent's app asks for an anonymous call to `called`. ccflow answers its embedded SIP
+	// service's address (`sipServiceAddress`, ip:port) and a single-use access code (`accesscode`) that expires
+	// (CCFLOW_SIP_ACCESS_CODE_TTL, 2 minutes by default); the app's SIP client dials `sip:<accesscode>@<sipServiceAddress>`
+	// and ccflow calls `called` through the configured SIP trunk, presenting `callerPresent` (the platform's default
+	// caller, CCFLOW_SIP_DEFAULT_CALLER, when left out), and relays the audio. Result codes (HTTP 200): `0` created;
+	// `3001000001` the feature is off (no SIP service configured, or the tenant has outbound calls off in the admin
+	// API); `3001000002` no SIP trunk is configured. Bad input answers 400 `3001000003`; a dependency down 503
+	// `30010009999` with Retry-After; other failures `30010009999` with their HTTP status. Table 16-3's VDN and
+	// CCUCS codes (`30010010001`–`30011019999`) name parts of another platform ccflow does not have.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -29801,6 +30515,61 @@ func (r AdminUpdateFAQResponse) ContentType() string {
 	return ""
 }
 
+type AdminGetSIPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SIPSettings
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminGetSIPResponse) GetJSON200() *SIPSettings {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminGetSIPResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AdminGetSIPResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminGetSIPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminGetSIPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminGetSIPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminGetSIPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AdminListSkillGroupsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -30485,6 +31254,137 @@ func (r AdminUpdateTenantResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdminUpdateTenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AdminGetOutboundCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutboundCallSettings
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminGetOutboundCallsResponse) GetJSON200() *OutboundCallSettings {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminGetOutboundCallsResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminGetOutboundCallsResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AdminGetOutboundCallsResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminGetOutboundCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminGetOutboundCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminGetOutboundCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminGetOutboundCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AdminUpdateOutboundCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OutboundCallSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *JsonError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminUpdateOutboundCallsResponse) GetJSON200() *OutboundCallSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminUpdateOutboundCallsResponse) GetJSON400() *JsonError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminUpdateOutboundCallsResponse) GetJSON401() *JsonError {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminUpdateOutboundCallsResponse) GetJSON404() *JsonError {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AdminUpdateOutboundCallsResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminUpdateOutboundCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminUpdateOutboundCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminUpdateOutboundCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminUpdateOutboundCallsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -35417,9 +36317,19 @@ type MobileAgentCreateCallResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
-		// ResultCode 3001000001: 没有开通此特性，无法使用
+		// ResultCode 0: 成功; 3001000001: 没有开通此特性，无法使用; 3001000002: 没有查到SIP Server 信息
 		ResultCode MobileAgentCreateCall200JSONResponseBodyResultCode `json:"resultCode"`
-		ResultDesc *string                                            `json:"resultDesc,omitempty"`
+		ResultData *struct {
+			// Accesscode 用于VOIP匿名呼叫，接入码+uuid: the prefix CCFLOW_SIP_ACCESS_CODE_PREFIX and 12 random digits; single use
+			Accesscode string `json:"accesscode"`
+
+			// CallSerialNo 呼叫序列号，唯一标示一次外呼
+			CallSerialNo string `json:"callSerialNo"`
+
+			// SipServiceAddress sip服务地址，ip:port
+			SipServiceAddress string `json:"sipServiceAddress"`
+		} `json:"resultData,omitempty"`
+		ResultDesc *string `json:"resultDesc,omitempty"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *CcBadRequest
@@ -35435,9 +36345,19 @@ type MobileAgentCreateCallResponse struct {
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r MobileAgentCreateCallResponse) GetJSON200() *struct {
-	// ResultCode 3001000001: 没有开通此特性，无法使用
+	// ResultCode 0: 成功; 3001000001: 没有开通此特性，无法使用; 3001000002: 没有查到SIP Server 信息
 	ResultCode MobileAgentCreateCall200JSONResponseBodyResultCode `json:"resultCode"`
-	ResultDesc *string                                            `json:"resultDesc,omitempty"`
+	ResultData *struct {
+		// Accesscode 用于VOIP匿名呼叫，接入码+uuid: the prefix CCFLOW_SIP_ACCESS_CODE_PREFIX and 12 random digits; single use
+		Accesscode string `json:"accesscode"`
+
+		// CallSerialNo 呼叫序列号，唯一标示一次外呼
+		CallSerialNo string `json:"callSerialNo"`
+
+		// SipServiceAddress sip服务地址，ip:port
+		SipServiceAddress string `json:"sipServiceAddress"`
+	} `json:"resultData,omitempty"`
+	ResultDesc *string `json:"resultDesc,omitempty"`
 } {
 	return r.JSON200
 }
@@ -37272,6 +38192,19 @@ func (c *ClientWithResponses) AdminUpdateFAQWithResponse(ctx context.Context, id
 	return ParseAdminUpdateFAQResponse(rsp)
 }
 
+// AdminGetSIPWithResponse The SIP service's settings (CCFLOW_SIP_*; the trunk's password is never shown, only whether one is set)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/v1/sip (the `AdminGetSIP` operationId).
+func (c *ClientWithResponses) AdminGetSIPWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AdminGetSIPResponse, error) {
+	rsp, err := c.AdminGetSIP(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminGetSIPResponse(rsp)
+}
+
 // AdminListSkillGroupsWithResponse List skill groups
 //
 // Returns a wrapper object for the known response body format(s).
@@ -37452,6 +38385,45 @@ func (c *ClientWithResponses) AdminUpdateTenantWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseAdminUpdateTenantResponse(rsp)
+}
+
+// AdminGetOutboundCallsWithResponse A tenant's switch for anonymous outbound calls over SIP (off until set)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/v1/tenants/{id}/outbound-calls (the `AdminGetOutboundCalls` operationId).
+func (c *ClientWithResponses) AdminGetOutboundCallsWithResponse(ctx context.Context, id StringID, reqEditors ...RequestEditorFn) (*AdminGetOutboundCallsResponse, error) {
+	rsp, err := c.AdminGetOutboundCalls(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminGetOutboundCallsResponse(rsp)
+}
+
+// AdminUpdateOutboundCallsWithBodyWithResponse Turn a tenant's anonymous outbound calls on or off
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/admin/v1/tenants/{id}/outbound-calls (the `AdminUpdateOutboundCalls` operationId).
+func (c *ClientWithResponses) AdminUpdateOutboundCallsWithBodyWithResponse(ctx context.Context, id StringID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUpdateOutboundCallsResponse, error) {
+	rsp, err := c.AdminUpdateOutboundCallsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUpdateOutboundCallsResponse(rsp)
+}
+
+// AdminUpdateOutboundCallsWithResponse Turn a tenant's anonymous outbound calls on or off
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/admin/v1/tenants/{id}/outbound-calls (the `AdminUpdateOutboundCalls` operationId).
+func (c *ClientWithResponses) AdminUpdateOutboundCallsWithResponse(ctx context.Context, id StringID, body AdminUpdateOutboundCallsJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateOutboundCallsResponse, error) {
+	rsp, err := c.AdminUpdateOutboundCalls(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUpdateOutboundCallsResponse(rsp)
 }
 
 // AdminListWebhooksWithResponse List webhook endpoints
@@ -38694,8 +39666,15 @@ func (c *ClientWithResponses) GetClickToCallEventsWithResponse(ctx context.Conte
 
 // MobileAgentCreateCallWithBodyWithResponse Create an anonymous outbound call (SIP)
 //
-// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
-// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+// Spec 003 §16. A field agent's app asks for an anonymous call to `called`. ccflow answers its embedded SIP
+// service's address (`sipServiceAddress`, ip:port) and a single-use access code (`accesscode`) that expires
+// (CCFLOW_SIP_ACCESS_CODE_TTL, 2 minutes by default); the app's SIP client dials `sip:<accesscode>@<sipServiceAddress>`
+// and ccflow calls `called` through the configured SIP trunk, presenting `callerPresent` (the platform's default
+// caller, CCFLOW_SIP_DEFAULT_CALLER, when left out), and relays the audio. Result codes (HTTP 200): `0` created;
+// `3001000001` the feature is off (no SIP service configured, or the tenant has outbound calls off in the admin
+// API); `3001000002` no SIP trunk is configured. Bad input answers 400 `3001000003`; a dependency down 503
+// `30010009999` with Retry-After; other failures `30010009999` with their HTTP status. Table 16-3's VDN and
+// CCUCS codes (`30010010001`–`30011019999`) name parts of another platform ccflow does not have.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -38710,8 +39689,15 @@ func (c *ClientWithResponses) MobileAgentCreateCallWithBodyWithResponse(ctx cont
 
 // MobileAgentCreateCallWithResponse Create an anonymous outbound call (SIP)
 //
-// Spec 003 §16. ccflow's SIP service is not enabled in this build: a valid request answers `3001000001`
-// (HTTP 200). Bad input answers 400 `3001000003`; other failures `30010009999` with their HTTP status.
+// Spec 003 §16. A field agent's app asks for an anonymous call to `called`. ccflow answers its embedded SIP
+// service's address (`sipServiceAddress`, ip:port) and a single-use access code (`accesscode`) that expires
+// (CCFLOW_SIP_ACCESS_CODE_TTL, 2 minutes by default); the app's SIP client dials `sip:<accesscode>@<sipServiceAddress>`
+// and ccflow calls `called` through the configured SIP trunk, presenting `callerPresent` (the platform's default
+// caller, CCFLOW_SIP_DEFAULT_CALLER, when left out), and relays the audio. Result codes (HTTP 200): `0` created;
+// `3001000001` the feature is off (no SIP service configured, or the tenant has outbound calls off in the admin
+// API); `3001000002` no SIP trunk is configured. Bad input answers 400 `3001000003`; a dependency down 503
+// `30010009999` with Retry-After; other failures `30010009999` with their HTTP status. Table 16-3's VDN and
+// CCUCS codes (`30010010001`–`30011019999`) name parts of another platform ccflow does not have.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -40431,6 +41417,46 @@ func ParseAdminUpdateFAQResponse(rsp *http.Response) (*AdminUpdateFAQResponse, e
 	return response, nil
 }
 
+// ParseAdminGetSIPResponse parses an HTTP response from a AdminGetSIPWithResponse call
+func ParseAdminGetSIPResponse(rsp *http.Response) (*AdminGetSIPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminGetSIPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SIPSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdminListSkillGroupsResponse parses an HTTP response from a AdminListSkillGroupsWithResponse call
 func ParseAdminListSkillGroupsResponse(rsp *http.Response) (*AdminListSkillGroupsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -40964,6 +41990,107 @@ func ParseAdminUpdateTenantResponse(rsp *http.Response) (*AdminUpdateTenantRespo
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAdminGetOutboundCallsResponse parses an HTTP response from a AdminGetOutboundCallsWithResponse call
+func ParseAdminGetOutboundCallsResponse(rsp *http.Response) (*AdminGetOutboundCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminGetOutboundCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutboundCallSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAdminUpdateOutboundCallsResponse parses an HTTP response from a AdminUpdateOutboundCallsWithResponse call
+func ParseAdminUpdateOutboundCallsResponse(rsp *http.Response) (*AdminUpdateOutboundCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminUpdateOutboundCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OutboundCallSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest JsonError
@@ -44902,9 +46029,19 @@ func ParseMobileAgentCreateCallResponse(rsp *http.Response) (*MobileAgentCreateC
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
-			// ResultCode 3001000001: 没有开通此特性，无法使用
+			// ResultCode 0: 成功; 3001000001: 没有开通此特性，无法使用; 3001000002: 没有查到SIP Server 信息
 			ResultCode MobileAgentCreateCall200JSONResponseBodyResultCode `json:"resultCode"`
-			ResultDesc *string                                            `json:"resultDesc,omitempty"`
+			ResultData *struct {
+				// Accesscode 用于VOIP匿名呼叫，接入码+uuid: the prefix CCFLOW_SIP_ACCESS_CODE_PREFIX and 12 random digits; single use
+				Accesscode string `json:"accesscode"`
+
+				// CallSerialNo 呼叫序列号，唯一标示一次外呼
+				CallSerialNo string `json:"callSerialNo"`
+
+				// SipServiceAddress sip服务地址，ip:port
+				SipServiceAddress string `json:"sipServiceAddress"`
+			} `json:"resultData,omitempty"`
+			ResultDesc *string `json:"resultDesc,omitempty"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err

@@ -473,6 +473,40 @@ func All() []any {
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
 		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{}, &WebKey{},
 		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{}, &SupervisorNote{},
-		&ClickToCallEvent{}, &ClickToCallSetting{}, &AuthChange{},
+		&ClickToCallEvent{}, &ClickToCallSetting{}, &AuthChange{}, &OutboundCall{}, &OutboundCallSetting{},
 	}
+}
+
+// OutboundCall is one anonymous outbound call a field agent's app asked for
+// (spec 003 §16, mobileagent/createcall): the outbound call workflow writes
+// it step by step. The access code opens the call once, until it expires.
+type OutboundCall struct {
+	CallSerialNo  string `gorm:"primaryKey;size:50"`
+	TenantID      string `gorm:"size:64;index;not null"`
+	AppKey        string `gorm:"size:64;not null"`
+	Called        string `gorm:"size:32;not null"`
+	CallerPresent string `gorm:"size:32;not null"`
+	CallData      string `gorm:"size:1024;not null"`
+	// AccessCode is cleared when the call ends (or its code expires).
+	AccessCode *string `gorm:"size:32;uniqueIndex"`
+	State      string  `gorm:"size:16;not null"`
+	// Step is the last workflow step written (idempotent retries).
+	Step        int64     `gorm:"not null"`
+	EndReason   string    `gorm:"size:256;not null"`
+	SIPStatus   int       `gorm:"column:sip_status;not null"`
+	ExpiresAt   time.Time `gorm:"not null"`
+	DialedAt    *time.Time
+	ConnectedAt *time.Time
+	EndedAt     *time.Time
+	DurationSec int64     `gorm:"not null"`
+	CreatedAt   time.Time `gorm:"index;not null"`
+	UpdatedAt   time.Time `gorm:"not null"`
+}
+
+// OutboundCallSetting is a tenant's switch for anonymous outbound calls; a
+// tenant without a row has them off.
+type OutboundCallSetting struct {
+	TenantID  string    `gorm:"primaryKey;size:64"`
+	Enabled   bool      `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
 }

@@ -12,8 +12,10 @@ import (
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/faq"
 	"github.com/ccflow/ccflow/internal/notify"
+	"github.com/ccflow/ccflow/internal/outbound"
 	"github.com/ccflow/ccflow/workflows/call"
 	"github.com/ccflow/ccflow/workflows/conversation"
+	outboundflow "github.com/ccflow/ccflow/workflows/outbound"
 	"github.com/ccflow/ccflow/workflows/retention"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
@@ -39,6 +41,7 @@ func NewWithCalls(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.Wa
 	w.RegisterActivity(&routing.Assigner{Client: c})
 	w.RegisterActivity(&activities.Conversations{Log: log, FAQ: library})
 	w.RegisterActivity(&activities.Calls{Store: callStore})
+	w.RegisterActivity(&activities.Outbound{Store: &outbound.Store{DB: db}})
 	return &Workers{all: []starter{w, newPushWorker(c, db, log, wait, webhooks)}}
 }
 
@@ -53,5 +56,6 @@ func registerWorkflows(r workflowRegistry) {
 	r.RegisterWorkflowWithOptions(conversation.ConversationWorkflow, workflow.RegisterOptions{Name: conversation.WorkflowName})
 	r.RegisterWorkflowWithOptions(routing.RoutingWorkflow, workflow.RegisterOptions{Name: routing.WorkflowName})
 	r.RegisterWorkflowWithOptions(call.CallWorkflow, workflow.RegisterOptions{Name: call.WorkflowName})
+	r.RegisterWorkflowWithOptions(outboundflow.OutboundCallWorkflow, workflow.RegisterOptions{Name: outboundflow.WorkflowName})
 	r.RegisterWorkflowWithOptions(retention.FileRetentionWorkflow, workflow.RegisterOptions{Name: retention.WorkflowName})
 }

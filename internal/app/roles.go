@@ -174,6 +174,9 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err := setUpCalls(s, &deps, cfg); err != nil {
 		return err
 	}
+	if err := setUpSIP(s, &deps, cfg, db); err != nil {
+		return err
+	}
 	serveHTTP(s, ln, api.NewRouter(deps), cfg.ShutdownTimeout)
 	base := "http://" + ln.Addr().String()
 	printf(out, "ccflow is running (all-in-one, data in %s)\n", cfg.DataDir)
@@ -317,6 +320,9 @@ func server(ctx context.Context, s *stack, cfg config.Config, out io.Writer) err
 		return err
 	}
 	if err := setUpCalls(s, &deps, cfg); err != nil {
+		return err
+	}
+	if err := setUpSIP(s, &deps, cfg, o.db); err != nil {
 		return err
 	}
 	serveHTTP(s, o.ln, api.NewRouter(deps), cfg.ShutdownTimeout)

@@ -62,6 +62,72 @@ type Config struct {
 	Files Files
 	// Calls: where click-to-call's browsers find TURN and STUN (issue 15).
 	Calls CallsConfig
+	// SIP: the embedded SIP service of anonymous outbound calls (spec 003 §16).
+	SIP SIPConfig
+}
+
+// SIPConfig is the embedded SIP service's: off unless Addr is set. A field
+// agent's app dials its access code at PublicAddr (Addr when empty); ccflow
+// places the outbound leg through the SIP trunk at TrunkAddr with digest
+// credentials TrunkUsername and TrunkPassword (never logged or returned),
+// and relays RTP between the legs on RTPHost's ports.
+type SIPConfig struct {
+	Addr       string `env:"CCFLOW_SIP_ADDR"`
+	PublicAddr string `env:"CCFLOW_SIP_PUBLIC_ADDR"`
+	// Transport is udp or tcp, for both legs.
+	Transport     string `env:"CCFLOW_SIP_TRANSPORT" envDefault:"udp"`
+	TrunkAddr     string `env:"CCFLOW_SIP_TRUNK_ADDR"`
+	TrunkUsername string `env:"CCFLOW_SIP_TRUNK_USERNAME"`
+	TrunkPassword string `env:"CCFLOW_SIP_TRUNK_PASSWORD"`
+	// DefaultCaller is presented to the called party when createcall names
+	// no callerPresent (spec: "the platform's default caller number").
+	DefaultCaller string `env:"CCFLOW_SIP_DEFAULT_CALLER"`
+	// AccessCodePrefix starts every access code (spec: "接入码+uuid").
+	AccessCodePrefix string `env:"CCFLOW_SIP_ACCESS_CODE_PREFIX" envDefault:"1790"`
+	// AccessCodeTTL is how long an access code opens its call.
+	AccessCodeTTL time.Duration `env:"CCFLOW_SIP_ACCESS_CODE_TTL" envDefault:"2m"`
+	// DialTimeout bounds the trunk leg's ringing.
+	DialTimeout time.Duration `env:"CCFLOW_SIP_DIAL_TIMEOUT" envDefault:"60s"`
+	// MaxDuration ends a connected call nobody hung up.
+	MaxDuration time.Duration `env:"CCFLOW_SIP_MAX_DURATION" envDefault:"4h"`
+}
+
+// Enabled reports whether the SIP service runs.
+func (s SIPConfig) Enabled() bool { return s.Addr != "" }
+
+// ServiceAddress is the ip:port apps dial (createcall's sipServiceAddress).
+func (s SIPConfig) ServiceAddress() string {
+	if s.PublicAddr != "" {
+		return s.PublicAddr
+	}
+	return s.Addr
+}
+
+func (s SIPConfig) validate() error {
+	if !s.Enabled() {
+		return nil
+	}
+	for name, v := range map[string]string{"CCFLOW_SIP_ADDR": s.Addr, "CCFLOW_SIP_PUBLIC_ADDR": s.PublicAddr, "CCFLOW_SIP_TRUNK_ADDR": s.TrunkAddr} {
+		if v == "" {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return fmt.Errorf("%s %q must be host:port, such as 127.0.0.1:5060", name, v)
+		}
+	}
+	if s.Transport != "udp" && s.Transport != "tcp" {
+		return fmt.Errorf("CCFLOW_SIP_TRANSPORT must be udp or tcp, got %q", s.Transport)
+	}
+	if s.AccessCodePrefix == "" || len(s.AccessCodePrefix) > 8 || strings.Trim(s.AccessCodePrefix, "0123456789") != "" {
+		return fmt.Errorf("CCFLOW_SIP_ACCESS_CODE_PREFIX must be 1 to 8 digits, got %q", s.AccessCodePrefix)
+	}
+	if s.AccessCodeTTL < time.Second || s.AccessCodeTTL > 24*time.Hour {
+		return fmt.Errorf("CCFLOW_SIP_ACCESS_CODE_TTL must be from 1s to 24h, got %s", s.AccessCodeTTL)
+	}
+	if s.DialTimeout < time.Second || s.MaxDuration < time.Minute {
+		return errors.New("CCFLOW_SIP_DIAL_TIMEOUT must be at least 1s and CCFLOW_SIP_MAX_DURATION at least 1m")
+	}
+	return nil
 }
 
 // Files configures the file store (issue 13): a directory (the default,
@@ -241,6 +307,9 @@ func (c Config) validate(role Role) error {
 		return fmt.Errorf("CCFLOW_WEBHOOK_UNHEALTHY_AFTER must be positive, got %s", c.WebhookUnhealthyAfter)
 	}
 	if err := c.Files.validate(); err != nil {
+		return err
+	}
+	if err := c.SIP.validate(); err != nil {
 		return err
 	}
 	if c.ShutdownTimeout <= 0 {
