@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/models"
 )
@@ -59,7 +60,16 @@ type Pusher struct {
 	// marked unhealthy (CCFLOW_WEBHOOK_UNHEALTHY_AFTER); zero means
 	// DefaultUnhealthyAfter.
 	UnhealthyAfter time.Duration
+	// PublicURL is the base of the signed file links a media message's push
+	// carries (CCFLOW_PUBLIC_URL); empty sends no link.
+	PublicURL string
+	// FileLinkTTL is how long such a link works after the attempt that
+	// carries it (CCFLOW_WEBHOOK_FILE_LINK_TTL); zero means DefaultFileLinkTTL.
+	FileLinkTTL time.Duration
 }
+
+// DefaultFileLinkTTL is CCFLOW_WEBHOOK_FILE_LINK_TTL's default.
+const DefaultFileLinkTTL = 24 * time.Hour
 
 // DefaultUnhealthyAfter is CCFLOW_WEBHOOK_UNHEALTHY_AFTER's default.
 const DefaultUnhealthyAfter = 10 * time.Minute
@@ -364,6 +374,9 @@ type pushBody struct {
 	ServiceURL     string `json:"service_url"`
 	SourceType     string `json:"source_type"`
 	ControlType    string `json:"control_type"`
+	// FileURL is a media message's file, as a link signed for this endpoint
+	// that its receiver can GET with no other credential until it expires.
+	FileURL string `json:"file_url,omitempty"`
 }
 
 // avatars looks up the serving agents' avatars, spec 001's service_url.
@@ -402,7 +415,7 @@ func (p *Pusher) post(ctx context.Context, ep models.WebhookEndpoint, r DeliverR
 		EventID: e.MessageCode, ConversationID: e.ConversationID, Seq: e.Seq, VisiterID: r.VisitorID,
 		Content: e.Content, BusinessID: r.BusinessID, ServiceID: e.ServiceID, Direction: e.Direction,
 		Timestamp: e.CreatedAt.Unix(), Group: e.SkillGroupID, State: state, ServiceName: e.ServiceName,
-		ServiceURL: serviceURL, SourceType: e.SenderType, ControlType: e.ControlType,
+		ServiceURL: serviceURL, SourceType: e.SenderType, ControlType: e.ControlType, FileURL: p.fileURL(ep, e),
 	})
 	if err != nil {
 		return fmt.Errorf("encode event %s: %w", e.MessageCode, err)
@@ -426,6 +439,23 @@ func (p *Pusher) post(ctx context.Context, ep models.WebhookEndpoint, r DeliverR
 		return fmt.Errorf("push event %s to webhook %d: receiver answered %d", e.MessageCode, ep.ID, resp.StatusCode)
 	}
 	return nil
+}
+
+// fileURL is the signed link to a media message's file, fresh at each
+// attempt so that a retried event carries a link that still works.
+func (p *Pusher) fileURL(ep models.WebhookEndpoint, e models.ChatRecord) string {
+	if p.PublicURL == "" || !files.IsFileMedia(e.MediaType) {
+		return ""
+	}
+	key, fileType, ok := files.ParseContent(e.Content)
+	if !ok {
+		return ""
+	}
+	ttl := p.FileLinkTTL
+	if ttl <= 0 {
+		ttl = DefaultFileLinkTTL
+	}
+	return files.SignedLink(p.PublicURL, ep.Secret, ep.ID, key, fileType, time.Now().Add(ttl))
 }
 
 // discard reads and closes an answer. Its body is not part of the delivery,

@@ -93,6 +93,8 @@ func statusCode(status int) string {
 		return "not_found"
 	case http.StatusConflict:
 		return "conflict"
+	case http.StatusGone:
+		return "gone"
 	case http.StatusRequestEntityTooLarge:
 		return "too_large"
 	case http.StatusTooManyRequests:

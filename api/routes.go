@@ -42,6 +42,8 @@ func NewRouter(d Deps) *gin.Engine {
 	fileRoutes := &fileHandlers{files: d.Files}
 	r.POST(uploadFilePath, limitBody(uploadBodyLimit(d.Files)), full, fileRoutes.upload)
 	r.POST(downloadFilePath, full, fileRoutes.download)
+	// A webhook's media message links here; the link's signature is its credential.
+	r.GET(fileLinkPath, newFileLinkHandlers(d.Files).get)
 
 	// Spec 002's leave-message entry; {version} is v1.0 or v1, anything else is 404.
 	leaveLimit := newLeaveMessageLimiter()

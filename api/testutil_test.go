@@ -31,7 +31,7 @@ func newTestClock() *testClock               { return &testClock{at: time.Now().
 func (c *testClock) option() token.Option    { return token.WithClock(c.now) }
 
 // demoDB is a migrated SQLite database with the demo tenant loaded.
-func demoDB(t *testing.T) *gorm.DB {
+func demoDB(t testing.TB) *gorm.DB {
 	t.Helper()
 	db := modelstest.SQLiteDB(t)
 	_, err := models.SeedDemo(context.Background(), db)
@@ -49,7 +49,7 @@ func testDeps(db *gorm.DB) Deps {
 }
 
 // newTestIssuer is an issuer on db driven by clock.
-func newTestIssuer(t *testing.T, db *gorm.DB, clock *testClock) *token.Issuer {
+func newTestIssuer(t testing.TB, db *gorm.DB, clock *testClock) *token.Issuer {
 	t.Helper()
 	iss, err := token.NewIssuer(context.Background(), db, clock.option())
 	require.NoError(t, err)
@@ -66,7 +66,7 @@ func demoVisitor(userID string) token.VisitorClaims {
 
 // visitorHeaders are the three headers of a fully authenticated customer call
 // for claims, signed by iss.
-func visitorHeaders(t *testing.T, iss *token.Issuer, claims token.VisitorClaims) map[string]string {
+func visitorHeaders(t testing.TB, iss *token.Issuer, claims token.VisitorClaims) map[string]string {
 	t.Helper()
 	access, _, _, err := iss.IssueAccess(claims.AppKey, claims.TenantID, 10*time.Minute)
 	require.NoError(t, err)

@@ -14126,6 +14126,162 @@ func (e RobotFeedbackSatisfaction200JSONResponseBodyResultCode) Valid() bool {
 	}
 }
 
+// Defines values for GetWebhookFile403JSONResponseBodyCode.
+const (
+	GetWebhookFile403JSONResponseBodyCodeBadRequest   GetWebhookFile403JSONResponseBodyCode = "bad_request"
+	GetWebhookFile403JSONResponseBodyCodeConflict     GetWebhookFile403JSONResponseBodyCode = "conflict"
+	GetWebhookFile403JSONResponseBodyCodeForbidden    GetWebhookFile403JSONResponseBodyCode = "forbidden"
+	GetWebhookFile403JSONResponseBodyCodeInternal     GetWebhookFile403JSONResponseBodyCode = "internal"
+	GetWebhookFile403JSONResponseBodyCodeNotFound     GetWebhookFile403JSONResponseBodyCode = "not_found"
+	GetWebhookFile403JSONResponseBodyCodeRateLimited  GetWebhookFile403JSONResponseBodyCode = "rate_limited"
+	GetWebhookFile403JSONResponseBodyCodeTooLarge     GetWebhookFile403JSONResponseBodyCode = "too_large"
+	GetWebhookFile403JSONResponseBodyCodeUnauthorized GetWebhookFile403JSONResponseBodyCode = "unauthorized"
+	GetWebhookFile403JSONResponseBodyCodeUnavailable  GetWebhookFile403JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the GetWebhookFile403JSONResponseBodyCode enum.
+func (e GetWebhookFile403JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case GetWebhookFile403JSONResponseBodyCodeBadRequest:
+		return true
+	case GetWebhookFile403JSONResponseBodyCodeConflict:
+		return true
+	case GetWebhookFile403JSONResponseBodyCodeForbidden:
+		return true
+	case GetWebhookFile403JSONResponseBodyCodeInternal:
+		return true
+	case GetWebhookFile403JSONResponseBodyCodeNotFound:
+		return true
+	case GetWebhookFile403JSONResponseBodyCodeRateLimited:
+		return true
+	case GetWebhookFile403JSONResponseBodyCodeTooLarge:
+		return true
+	case GetWebhookFile403JSONResponseBodyCodeUnauthorized:
+		return true
+	case GetWebhookFile403JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetWebhookFile410JSONResponseBodyCode.
+const (
+	GetWebhookFile410JSONResponseBodyCodeBadRequest   GetWebhookFile410JSONResponseBodyCode = "bad_request"
+	GetWebhookFile410JSONResponseBodyCodeConflict     GetWebhookFile410JSONResponseBodyCode = "conflict"
+	GetWebhookFile410JSONResponseBodyCodeForbidden    GetWebhookFile410JSONResponseBodyCode = "forbidden"
+	GetWebhookFile410JSONResponseBodyCodeInternal     GetWebhookFile410JSONResponseBodyCode = "internal"
+	GetWebhookFile410JSONResponseBodyCodeNotFound     GetWebhookFile410JSONResponseBodyCode = "not_found"
+	GetWebhookFile410JSONResponseBodyCodeRateLimited  GetWebhookFile410JSONResponseBodyCode = "rate_limited"
+	GetWebhookFile410JSONResponseBodyCodeTooLarge     GetWebhookFile410JSONResponseBodyCode = "too_large"
+	GetWebhookFile410JSONResponseBodyCodeUnauthorized GetWebhookFile410JSONResponseBodyCode = "unauthorized"
+	GetWebhookFile410JSONResponseBodyCodeUnavailable  GetWebhookFile410JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the GetWebhookFile410JSONResponseBodyCode enum.
+func (e GetWebhookFile410JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case GetWebhookFile410JSONResponseBodyCodeBadRequest:
+		return true
+	case GetWebhookFile410JSONResponseBodyCodeConflict:
+		return true
+	case GetWebhookFile410JSONResponseBodyCodeForbidden:
+		return true
+	case GetWebhookFile410JSONResponseBodyCodeInternal:
+		return true
+	case GetWebhookFile410JSONResponseBodyCodeNotFound:
+		return true
+	case GetWebhookFile410JSONResponseBodyCodeRateLimited:
+		return true
+	case GetWebhookFile410JSONResponseBodyCodeTooLarge:
+		return true
+	case GetWebhookFile410JSONResponseBodyCodeUnauthorized:
+		return true
+	case GetWebhookFile410JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetWebhookFile503JSONResponseBodyCode.
+const (
+	GetWebhookFile503JSONResponseBodyCodeBadRequest   GetWebhookFile503JSONResponseBodyCode = "bad_request"
+	GetWebhookFile503JSONResponseBodyCodeConflict     GetWebhookFile503JSONResponseBodyCode = "conflict"
+	GetWebhookFile503JSONResponseBodyCodeForbidden    GetWebhookFile503JSONResponseBodyCode = "forbidden"
+	GetWebhookFile503JSONResponseBodyCodeInternal     GetWebhookFile503JSONResponseBodyCode = "internal"
+	GetWebhookFile503JSONResponseBodyCodeNotFound     GetWebhookFile503JSONResponseBodyCode = "not_found"
+	GetWebhookFile503JSONResponseBodyCodeRateLimited  GetWebhookFile503JSONResponseBodyCode = "rate_limited"
+	GetWebhookFile503JSONResponseBodyCodeTooLarge     GetWebhookFile503JSONResponseBodyCode = "too_large"
+	GetWebhookFile503JSONResponseBodyCodeUnauthorized GetWebhookFile503JSONResponseBodyCode = "unauthorized"
+	GetWebhookFile503JSONResponseBodyCodeUnavailable  GetWebhookFile503JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the GetWebhookFile503JSONResponseBodyCode enum.
+func (e GetWebhookFile503JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case GetWebhookFile503JSONResponseBodyCodeBadRequest:
+		return true
+	case GetWebhookFile503JSONResponseBodyCodeConflict:
+		return true
+	case GetWebhookFile503JSONResponseBodyCodeForbidden:
+		return true
+	case GetWebhookFile503JSONResponseBodyCodeInternal:
+		return true
+	case GetWebhookFile503JSONResponseBodyCodeNotFound:
+		return true
+	case GetWebhookFile503JSONResponseBodyCodeRateLimited:
+		return true
+	case GetWebhookFile503JSONResponseBodyCodeTooLarge:
+		return true
+	case GetWebhookFile503JSONResponseBodyCodeUnauthorized:
+		return true
+	case GetWebhookFile503JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetWebhookFiledefaultJSONResponseBodyCode.
+const (
+	GetWebhookFiledefaultJSONResponseBodyCodeBadRequest   GetWebhookFiledefaultJSONResponseBodyCode = "bad_request"
+	GetWebhookFiledefaultJSONResponseBodyCodeConflict     GetWebhookFiledefaultJSONResponseBodyCode = "conflict"
+	GetWebhookFiledefaultJSONResponseBodyCodeForbidden    GetWebhookFiledefaultJSONResponseBodyCode = "forbidden"
+	GetWebhookFiledefaultJSONResponseBodyCodeInternal     GetWebhookFiledefaultJSONResponseBodyCode = "internal"
+	GetWebhookFiledefaultJSONResponseBodyCodeNotFound     GetWebhookFiledefaultJSONResponseBodyCode = "not_found"
+	GetWebhookFiledefaultJSONResponseBodyCodeRateLimited  GetWebhookFiledefaultJSONResponseBodyCode = "rate_limited"
+	GetWebhookFiledefaultJSONResponseBodyCodeTooLarge     GetWebhookFiledefaultJSONResponseBodyCode = "too_large"
+	GetWebhookFiledefaultJSONResponseBodyCodeUnauthorized GetWebhookFiledefaultJSONResponseBodyCode = "unauthorized"
+	GetWebhookFiledefaultJSONResponseBodyCodeUnavailable  GetWebhookFiledefaultJSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the GetWebhookFiledefaultJSONResponseBodyCode enum.
+func (e GetWebhookFiledefaultJSONResponseBodyCode) Valid() bool {
+	switch e {
+	case GetWebhookFiledefaultJSONResponseBodyCodeBadRequest:
+		return true
+	case GetWebhookFiledefaultJSONResponseBodyCodeConflict:
+		return true
+	case GetWebhookFiledefaultJSONResponseBodyCodeForbidden:
+		return true
+	case GetWebhookFiledefaultJSONResponseBodyCodeInternal:
+		return true
+	case GetWebhookFiledefaultJSONResponseBodyCodeNotFound:
+		return true
+	case GetWebhookFiledefaultJSONResponseBodyCodeRateLimited:
+		return true
+	case GetWebhookFiledefaultJSONResponseBodyCodeTooLarge:
+		return true
+	case GetWebhookFiledefaultJSONResponseBodyCodeUnauthorized:
+		return true
+	case GetWebhookFiledefaultJSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenByAkSk200JSONResponseBodyApplyType.
 const (
 	Bearer TokenByAkSk200JSONResponseBodyApplyType = "Bearer"
@@ -15658,6 +15814,12 @@ type PushEvent struct {
 	// Direction 發送方向
 	Direction PushEventDirection `json:"direction"`
 	EventId   string             `json:"event_id"`
+
+	// FileUrl A media message's file (IMAGE, AUDIO, VIDEO, FILE, FILE_IMAGE, FILE_VIDEO): a link signed for this endpoint
+	// that its receiver GETs with no other credential (`getWebhookFile`) until `expires`
+	// (CCFLOW_WEBHOOK_FILE_LINK_TTL after the attempt, 24 h by default). Absent for other messages, and when a
+	// scaled-out worker has no CCFLOW_PUBLIC_URL.
+	FileUrl *string `json:"file_url,omitempty"`
 
 	// Group 客服分組
 	Group int64 `json:"group"`
@@ -17430,6 +17592,25 @@ type RobotFeedbackSatisfactionJSONBodyFeedback int
 // RobotFeedbackSatisfaction200JSONResponseBodyResultCode defines parameters for RobotFeedbackSatisfaction.
 type RobotFeedbackSatisfaction200JSONResponseBodyResultCode string
 
+// GetWebhookFileParams defines parameters for GetWebhookFile.
+type GetWebhookFileParams struct {
+	// Expires unix seconds
+	Expires   string `form:"expires" json:"expires"`
+	Signature string `form:"signature" json:"signature"`
+}
+
+// GetWebhookFile403JSONResponseBodyCode defines parameters for GetWebhookFile.
+type GetWebhookFile403JSONResponseBodyCode string
+
+// GetWebhookFile410JSONResponseBodyCode defines parameters for GetWebhookFile.
+type GetWebhookFile410JSONResponseBodyCode string
+
+// GetWebhookFile503JSONResponseBodyCode defines parameters for GetWebhookFile.
+type GetWebhookFile503JSONResponseBodyCode string
+
+// GetWebhookFiledefaultJSONResponseBodyCode defines parameters for GetWebhookFile.
+type GetWebhookFiledefaultJSONResponseBodyCode string
+
 // TokenByAkSkJSONBody defines parameters for TokenByAkSk.
 type TokenByAkSkJSONBody struct {
 	// AppKey the application's key, from the operator
@@ -19054,6 +19235,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /apiaccess/ccmessaging/v1/robot/feedbacksatisfaction (the `RobotFeedbackSatisfaction` operationId).
 	RobotFeedbackSatisfaction(ctx context.Context, body RobotFeedbackSatisfactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookFile The file a webhook's media message links to (signed link)
+	//
+	// The link is the push's `file_url`; its signature is its only credential. `signature` is the lower-case hex
+	// HMAC-SHA256 of `"GET\n" + path + "\n" + expires`, keyed with HMAC-SHA256(the endpoint's secret,
+	// "ccflow webhook file link v1"). A forged, tampered or expired link, or one whose endpoint is disabled or
+	// deleted (or its secret rotated), is 403 whether or not the file exists; a valid link to a file retention has
+	// removed since is 410.
+	//
+	// Corresponds with GET /apiaccess/ccmessaging/webhookFiles/{endpoint}/{file} (the `GetWebhookFile` operationId).
+	GetWebhookFile(ctx context.Context, endpoint string, file string, params *GetWebhookFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TokenByAkSkWithBody Exchange an app key and secret for an AccessToken
 	//
@@ -21680,6 +21872,27 @@ func (c *Client) RobotFeedbackSatisfactionWithBody(ctx context.Context, contentT
 // Corresponds with POST /apiaccess/ccmessaging/v1/robot/feedbacksatisfaction (the `RobotFeedbackSatisfaction` operationId).
 func (c *Client) RobotFeedbackSatisfaction(ctx context.Context, body RobotFeedbackSatisfactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRobotFeedbackSatisfactionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookFile The file a webhook's media message links to (signed link)
+//
+// The link is the push's `file_url`; its signature is its only credential. `signature` is the lower-case hex
+// HMAC-SHA256 of `"GET\n" + path + "\n" + expires`, keyed with HMAC-SHA256(the endpoint's secret,
+// "ccflow webhook file link v1"). A forged, tampered or expired link, or one whose endpoint is disabled or
+// deleted (or its secret rotated), is 403 whether or not the file exists; a valid link to a file retention has
+// removed since is 410.
+//
+// Corresponds with GET /apiaccess/ccmessaging/webhookFiles/{endpoint}/{file} (the `GetWebhookFile` operationId).
+func (c *Client) GetWebhookFile(ctx context.Context, endpoint string, file string, params *GetWebhookFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookFileRequest(c.Server, endpoint, file, params)
 	if err != nil {
 		return nil, err
 	}
@@ -26410,6 +26623,78 @@ func NewRobotFeedbackSatisfactionRequestWithBody(server string, contentType stri
 	return req, nil
 }
 
+// NewGetWebhookFileRequest constructs an http.Request for the GetWebhookFile method
+func NewGetWebhookFileRequest(server string, endpoint string, file string, params *GetWebhookFileParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "endpoint", endpoint, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "file", file, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apiaccess/ccmessaging/webhookFiles/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "expires", params.Expires, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "signature", params.Signature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewTokenByAkSkRequest calls the generic TokenByAkSk builder with application/json body
 func NewTokenByAkSkRequest(server string, params *TokenByAkSkParams, body TokenByAkSkJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -28586,6 +28871,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /apiaccess/ccmessaging/v1/robot/feedbacksatisfaction (the `RobotFeedbackSatisfaction` operationId).
 	RobotFeedbackSatisfactionWithResponse(ctx context.Context, body RobotFeedbackSatisfactionJSONRequestBody, reqEditors ...RequestEditorFn) (*RobotFeedbackSatisfactionResponse, error)
+
+	// GetWebhookFileWithResponse The file a webhook's media message links to (signed link)
+	//
+	// The link is the push's `file_url`; its signature is its only credential. `signature` is the lower-case hex
+	// HMAC-SHA256 of `"GET\n" + path + "\n" + expires`, keyed with HMAC-SHA256(the endpoint's secret,
+	// "ccflow webhook file link v1"). A forged, tampered or expired link, or one whose endpoint is disabled or
+	// deleted (or its secret rotated), is 403 whether or not the file exists; a valid link to a file retention has
+	// removed since is 410.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /apiaccess/ccmessaging/webhookFiles/{endpoint}/{file} (the `GetWebhookFile` operationId).
+	GetWebhookFileWithResponse(ctx context.Context, endpoint string, file string, params *GetWebhookFileParams, reqEditors ...RequestEditorFn) (*GetWebhookFileResponse, error)
 
 	// TokenByAkSkWithBodyWithResponse Exchange an app key and secret for an AccessToken
 	//
@@ -36500,6 +36798,68 @@ func (r RobotFeedbackSatisfactionResponse) ContentType() string {
 	return ""
 }
 
+type GetWebhookFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *JsonError
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *JsonError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *JsonError
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *JsonError
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWebhookFileResponse) GetJSON403() *JsonError {
+	return r.JSON403
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetWebhookFileResponse) GetJSON410() *JsonError {
+	return r.JSON410
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetWebhookFileResponse) GetJSON503() *JsonError {
+	return r.JSON503
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetWebhookFileResponse) GetJSONDefault() *JsonError {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // TokenByAkSkResponse200Headers the declared response headers of an HTTP 200 response for TokenByAkSk
 type TokenByAkSkResponse200Headers struct {
 	CacheControl *string
@@ -39740,6 +40100,25 @@ func (c *ClientWithResponses) RobotFeedbackSatisfactionWithResponse(ctx context.
 		return nil, err
 	}
 	return ParseRobotFeedbackSatisfactionResponse(rsp)
+}
+
+// GetWebhookFileWithResponse The file a webhook's media message links to (signed link)
+//
+// The link is the push's `file_url`; its signature is its only credential. `signature` is the lower-case hex
+// HMAC-SHA256 of `"GET\n" + path + "\n" + expires`, keyed with HMAC-SHA256(the endpoint's secret,
+// "ccflow webhook file link v1"). A forged, tampered or expired link, or one whose endpoint is disabled or
+// deleted (or its secret rotated), is 403 whether or not the file exists; a valid link to a file retention has
+// removed since is 410.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /apiaccess/ccmessaging/webhookFiles/{endpoint}/{file} (the `GetWebhookFile` operationId).
+func (c *ClientWithResponses) GetWebhookFileWithResponse(ctx context.Context, endpoint string, file string, params *GetWebhookFileParams, reqEditors ...RequestEditorFn) (*GetWebhookFileResponse, error) {
+	rsp, err := c.GetWebhookFile(ctx, endpoint, file, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookFileResponse(rsp)
 }
 
 // TokenByAkSkWithBodyWithResponse Exchange an app key and secret for an AccessToken
@@ -46166,6 +46545,53 @@ func ParseRobotFeedbackSatisfactionResponse(rsp *http.Response) (*RobotFeedbackS
 			headers.RetryAfter = &value
 		}
 		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookFileResponse parses an HTTP response from a GetWebhookFileWithResponse call
+func ParseGetWebhookFileResponse(rsp *http.Response) (*GetWebhookFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
 	}
 
 	return response, nil

@@ -36,6 +36,7 @@ type hookEvent struct {
 	ServiceName    string `json:"service_name"`
 	ServiceURL     string `json:"service_url"`
 	SourceType     string `json:"source_type"`
+	FileURL        string `json:"file_url"`
 }
 
 // hookRequest is one request a receiver got and what it answered.

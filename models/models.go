@@ -171,6 +171,9 @@ type Conversation struct {
 	WorkflowStarted bool `gorm:"index:idx_conversations_unstarted,priority:1;not null;default:false"`
 	// AgentTypingAt is when the serving agent last typed, for the visitor's poll.
 	AgentTypingAt *time.Time
+	// RobotUnsignalledSeq is the newest robot question whose signal to the
+	// workflow is not confirmed (0: none); the API's sweep signals it again.
+	RobotUnsignalledSeq int64 `gorm:"index:idx_conversations_robot_unsignalled;not null;default:0"`
 }
 
 // ChatRecord is one message of a conversation, in either direction (spec 004's chat record).

@@ -27,7 +27,7 @@ func newPushWorker(c client.Client, db *gorm.DB, log *chatlog.Log, wait notify.W
 		MaxConcurrentActivityExecutionSize: pushSlots,
 	})
 	w.RegisterActivity(&activities.Pusher{DB: db, Log: log, Wait: wait, Client: netguard.Guard(activities.NewWebhookClient(), o.AllowPrivate),
-		UnhealthyAfter: o.UnhealthyAfter})
+		UnhealthyAfter: o.UnhealthyAfter, PublicURL: o.PublicURL, FileLinkTTL: o.FileLinkTTL})
 	return w
 }
 
@@ -40,6 +40,11 @@ type WebhookOptions struct {
 	// UnhealthyAfter is how long an endpoint fails before it is marked
 	// unhealthy (CCFLOW_WEBHOOK_UNHEALTHY_AFTER).
 	UnhealthyAfter time.Duration
+	// PublicURL is where receivers reach the API's signed file links
+	// (CCFLOW_PUBLIC_URL, or the all-in-one's own address); empty sends none.
+	PublicURL string
+	// FileLinkTTL is how long a file link works (CCFLOW_WEBHOOK_FILE_LINK_TTL).
+	FileLinkTTL time.Duration
 }
 
 // pushSlots bounds the deliveries one worker runs at once.

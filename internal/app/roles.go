@@ -159,7 +159,7 @@ func allInOne(ctx context.Context, s *stack, cfg config.Config, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := startWorker(ctx, s, cfg, c, db, m.log, m.hub); err != nil {
+	if err := startWorker(ctx, s, cfg, c, db, m.log, m.hub, ln.Addr()); err != nil {
 		return err
 	}
 	deps, err := apiDeps(ctx, s, db, c, reg, m)
@@ -341,7 +341,7 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 	if err != nil {
 		return err
 	}
-	if err := startWorker(ctx, s, cfg, o.c, o.db, m.log, m.hub); err != nil {
+	if err := startWorker(ctx, s, cfg, o.c, o.db, m.log, m.hub, nil); err != nil {
 		return err
 	}
 	deps, err := apiDeps(ctx, s, o.db, o.c, o.reg, m)
@@ -360,16 +360,19 @@ func workerRole(ctx context.Context, s *stack, cfg config.Config, out io.Writer)
 const faqTTL = 30 * time.Second
 
 // webhookOptions are the webhook settings the worker's deliveries use.
-func webhookOptions(cfg config.Config) worker.WebhookOptions {
-	return worker.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, UnhealthyAfter: cfg.WebhookUnhealthyAfter}
+// api is the all-in-one's API address, the base of file links without
+// CCFLOW_PUBLIC_URL; a scaled-out worker has none (nil).
+func webhookOptions(cfg config.Config, api net.Addr) worker.WebhookOptions {
+	return worker.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate, UnhealthyAfter: cfg.WebhookUnhealthyAfter,
+		PublicURL: cfg.WorkerPublicURL(api), FileLinkTTL: cfg.WebhookFileLinkTTL}
 }
 
-func startWorker(ctx context.Context, s *stack, cfg config.Config, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub) error {
+func startWorker(ctx context.Context, s *stack, cfg config.Config, c client.Client, db *gorm.DB, log *chatlog.Log, hub *notify.Hub, api net.Addr) error {
 	fs, err := fileService(ctx, s, cfg, db)
 	if err != nil {
 		return err
 	}
-	w := worker.NewWithCalls(c, db, log, hub, s.faqLibrary(db), webhookOptions(cfg),
+	w := worker.NewWithCalls(c, db, log, hub, s.faqLibrary(db), webhookOptions(cfg, api),
 		&activities.FileRetention{Files: fs, Default: cfg.Files.Retention}, &calls.Store{DB: db, Log: log, Pub: hub})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -172,7 +172,7 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 func (s *Service) chat(ctx context.Context, convID, robot string, v Visitor, r SendRequest, fileKey string) (Result, error) {
 	res, err := s.Log.Append(ctx, chatlog.AppendRequest{
 		ConversationID: convID, Phases: []string{chatlog.PhaseRobot, chatlog.PhaseQueued, chatlog.PhaseAgent},
-		Message: customerMessage(v, r), Touch: true, TellAgent: true, RobotName: robot,
+		Message: customerMessage(v, r), Touch: true, TellAgent: true, RobotName: robot, AskRobot: true,
 	})
 	var pe *chatlog.PhaseError
 	if errors.As(err, &pe) {
@@ -190,12 +190,25 @@ func (s *Service) chat(ctx context.Context, convID, robot string, v Visitor, r S
 		// conversation for the agent a transfer brings.
 		return ok(conversation.DescRobotChat), nil
 	}
-	if err := s.Flows.AskRobot(ctx, convID, res.Record.Seq); err != nil {
-		// The question is in the log: the robot takes it with the next one,
-		// or when its idle timer looks at the log.
-		s.Logger.Warn("robot not told of a question", "conversation", convID, "error", err)
-	}
+	// The question is in the log, marked unsignalled: a failed signal
+	// (Temporal's history down) leaves it to the sweep (see Run).
+	s.askRobot(ctx, convID, res.Record.Seq)
 	return ok(conversation.DescRobotChat), nil
+}
+
+// askRobot signals a robot question and, once the workflow has it, clears
+// its mark; a failure is logged and left to the sweep. It answers whether
+// the workflow was told.
+func (s *Service) askRobot(ctx context.Context, convID string, seq int64) bool {
+	if err := s.Flows.AskRobot(ctx, convID, seq); err != nil {
+		s.Logger.Warn("robot not told of a question; the sweep retries", "conversation", convID, "seq", seq, "error", err)
+		return false
+	}
+	if err := s.Log.RobotSignalled(ctx, convID, seq); err != nil {
+		// The sweep signals it again, which the workflow ignores.
+		s.Logger.Warn("robot question's mark not cleared", "conversation", convID, "error", err)
+	}
+	return true
 }
 
 // typing shows the agent that the visitor types; it is never stored as a message.

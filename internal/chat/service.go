@@ -131,9 +131,35 @@ func (s *Service) Run(ctx context.Context) {
 			for _, id := range ids {
 				s.start(ctx, id, "")
 			}
+			s.SweepRobotQuestions(ctx, time.Now())
 		}
 	}
 }
+
+// SweepRobotQuestions signals again the robot questions whose signal
+// failed (Temporal's history was down when they were sent) in
+// conversations quiet for startGrace before now. The workflow answers each
+// question once however often it is signalled: a signal only says how far
+// the questions go, and the robot's answers are keyed by question.
+func (s *Service) SweepRobotQuestions(ctx context.Context, now time.Time) {
+	qs, err := s.Log.RobotUnsignalled(ctx, now.Add(-startGrace), 100)
+	if err != nil {
+		s.Logger.Warn("sweep robot questions", "error", err)
+		return
+	}
+	for _, q := range qs {
+		sctx, cancel := context.WithTimeout(ctx, robotSweepTimeout)
+		told := s.askRobot(sctx, q.ConversationID, q.Seq)
+		cancel()
+		if !told {
+			// Temporal is still down: the next sweep tries again.
+			return
+		}
+	}
+}
+
+// robotSweepTimeout bounds one signal of the sweep.
+const robotSweepTimeout = 5 * time.Second
 
 const (
 	// startSweepEvery and startGrace bound how late a conversation whose

@@ -28,6 +28,10 @@ type AppendRequest struct {
 	ServiceName string
 	// RobotName is the service name of a message written while the robot serves.
 	RobotName string
+	// AskRobot marks a text question written while the robot serves as not
+	// yet signalled to the workflow (RobotSignalled clears it; the sweep of
+	// RobotUnsignalled signals what a failed signal left).
+	AskRobot bool
 }
 
 // AppendResult is the written message (or the first write of a repeated
@@ -126,6 +130,10 @@ func (l *Log) appendIn(tx *gorm.DB, r AppendRequest) (AppendResult, []string, er
 	if r.Touch {
 		updates["last_activity"] = now
 		c.LastActivity = &now
+	}
+	if r.AskRobot && c.Phase == PhaseRobot && res.Record.MediaType == "TEXT" {
+		updates["robot_unsignalled_seq"] = res.Record.Seq
+		c.RobotUnsignalledSeq = res.Record.Seq
 	}
 	if err := tx.Model(&models.Conversation{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
 		return res, nil, err

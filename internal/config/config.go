@@ -55,6 +55,9 @@ type Config struct {
 	// before it is marked unhealthy in the admin API and the operator is
 	// told, once, in the log.
 	WebhookUnhealthyAfter time.Duration `env:"CCFLOW_WEBHOOK_UNHEALTHY_AFTER" envDefault:"10m"`
+	// WebhookFileLinkTTL is how long the signed file link of a media
+	// message's push works after the attempt that carried it.
+	WebhookFileLinkTTL time.Duration `env:"CCFLOW_WEBHOOK_FILE_LINK_TTL" envDefault:"24h"`
 	// LeaveMessagePerMinute limits spec 002's signed leave-message entry per
 	// appid (authentic requests; bursts of a sixth of it, at least 10).
 	LeaveMessagePerMinute int `env:"CCFLOW_LEAVE_MESSAGE_PER_MINUTE" envDefault:"600"`
@@ -306,6 +309,9 @@ func (c Config) validate(role Role) error {
 	if c.WebhookUnhealthyAfter <= 0 {
 		return fmt.Errorf("CCFLOW_WEBHOOK_UNHEALTHY_AFTER must be positive, got %s", c.WebhookUnhealthyAfter)
 	}
+	if c.WebhookFileLinkTTL < time.Minute {
+		return fmt.Errorf("CCFLOW_WEBHOOK_FILE_LINK_TTL must be at least 1m, got %s", c.WebhookFileLinkTTL)
+	}
 	if err := c.Files.validate(); err != nil {
 		return err
 	}
@@ -408,6 +414,20 @@ func (c Config) publicURL() (string, error) {
 		return "", fmt.Errorf("CCFLOW_PUBLIC_URL %q must be an absolute http:// or https:// URL without user, query or fragment, such as https://chat.example.com", c.PublicURL)
 	}
 	return strings.TrimRight(raw, "/"), nil
+}
+
+// WorkerPublicURL is the base of the links a worker's webhook pushes carry:
+// CCFLOW_PUBLIC_URL, else (all-in-one only, whose worker runs beside the API)
+// the API's own address; a scaled-out worker without CCFLOW_PUBLIC_URL has
+// none and pushes no file links.
+func (c Config) WorkerPublicURL(api net.Addr) string {
+	if u, err := c.publicURL(); err == nil && u != "" {
+		return u
+	}
+	if api == nil {
+		return ""
+	}
+	return c.PublicBaseURL(api)
 }
 
 // PublicBaseURL is the base of the links the server hands out:

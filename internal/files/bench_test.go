@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -20,7 +21,8 @@ import (
 // downloadFileStream do past the HTTP layer: base64 decoding, sniffing,
 // the row and the object on upload; the party check, the object and base64
 // encoding on download; for 100 KB and 5 MB files on the directory store
-// and on S3 (gofakes3 in this process, over loopback HTTP). It reports MB/s
+// and on S3 (gofakes3 in this process, over loopback HTTP, and with
+// CCFLOW_TEST_S3_BIN versitygw, a real S3 server). It reports MB/s
 // of file bytes and the p99 of one call (BENCHMARKS.md).
 func BenchmarkUploadDownload(b *testing.B) {
 	stores := map[string]func(b *testing.B) files.Store{
@@ -29,9 +31,14 @@ func BenchmarkUploadDownload(b *testing.B) {
 			require.NoError(b, err)
 			return s
 		},
-		"s3": func(b *testing.B) files.Store { return storetest.FakeS3(b) },
+		"s3":        func(b *testing.B) files.Store { return storetest.FakeS3(b) },
+		"versitygw": func(b *testing.B) files.Store { return storetest.RealS3(b) },
 	}
-	for _, name := range []string{"dir", "s3"} {
+	names := []string{"dir", "s3"}
+	if os.Getenv(storetest.S3BinEnv) != "" {
+		names = append(names, "versitygw")
+	}
+	for _, name := range names {
 		for _, size := range []int{100 << 10, 5 << 20} {
 			b.Run(fmt.Sprintf("%s/%dKB", name, size>>10), func(b *testing.B) {
 				ctx := context.Background()

@@ -20,3 +20,9 @@ func TestDirStore(t *testing.T) {
 func TestS3Store(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) files.Store { return storetest.FakeS3(t) })
 }
+
+// TestS3StoreOnVersitygw runs the suite against a real S3 server,
+// versitygw (CCFLOW_TEST_S3_BIN; .ci/run builds it).
+func TestS3StoreOnVersitygw(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) files.Store { return storetest.RealS3(t) })
+}

@@ -40,10 +40,15 @@ func replayLogger() log.Logger {
 // call-conversation.json (TestRecordCallHistories) is a conversation with a
 // click-to-call: the start-call update under GetVersion, its child, and the
 // signals that tell the call of the agent and the end.
+//
+// conversation-continued-as-new.json and conversation-after-continue-as-new.json
+// (TestRecordContinueAsNewHistories) are a conversation's run that continued
+// as new when Temporal suggested it, and the run that took its state on.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect, historyCallConversation, historyQueued, historyTransferred}, files)
+	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect, historyCallConversation, historyQueued, historyTransferred,
+		historyContinuedAsNew, historyAfterContinue}, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			require.NoError(t, newReplayer().ReplayWorkflowHistoryFromJSONFile(replayLogger(), f))

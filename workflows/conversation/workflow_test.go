@@ -613,3 +613,22 @@ func TestRoutingOutageLongerThanTenSeconds(t *testing.T) {
 	h.start()
 	require.Len(t, h.log.leaves(), 1)
 }
+
+// A question whose signal was lost (Temporal's history was down when it was
+// sent) is answered when the API's sweep signals it, and once however often
+// the sweep of each API server signals it.
+func TestRobotAnswersASweptQuestionOnce(t *testing.T) {
+	h := newHarness(t, PhaseRobot, channel())
+	h.log.known["版本"] = true
+	var seq int64
+	h.at(time.Second, func() { seq = h.log.visitorWrites("版本") })
+	h.at(5*time.Second, func() { h.env.SignalWorkflow(SignalRobotQuestion, RobotQuestion{Seq: seq}) })
+	h.at(6*time.Second, func() { h.env.SignalWorkflow(SignalRobotQuestion, RobotQuestion{Seq: seq}) })
+	disconnect := &outcome{}
+	h.at(8*time.Second, func() { disconnect = h.command(ControlDisconnect, "k1") })
+	h.start()
+
+	require.Equal(t, []string{"欢迎", "answer to 版本"}, h.log.contents(SourceRobot))
+	require.Len(t, h.log.robotCalls, 1)
+	require.Equal(t, SendResult{CodeOK, DescDisconnectRobot}, disconnect.sendResult(t))
+}
