@@ -127,16 +127,20 @@ func (h *callHandlers) gateway() (domain, address string) {
 	return host, net.JoinHostPort(host, port)
 }
 
-// supportResponse is spec 003 table 13-3 (the field spelled as the sample does).
+// supportResponse is spec 003 table 13-3 (the field spelled as the sample
+// does), and ccflow's videoSupported: the spec has no field that says
+// whether mediaAbility 1 is allowed, and the chat page offers a video call
+// only where it is.
 type supportResponse struct {
 	WebRTCSupported      bool   `json:"webRTCSupported"`
 	ClickToCallSupported bool   `json:"clickToCallSupported"`
+	VideoSupported       bool   `json:"videoSupported"`
 	ResultCode           string `json:"resultCode"`
 	ResultDesc           string `json:"resultDesc"`
 }
 
-// support says whether the token's channel offers click-to-call (spec 003
-// §13). ccflow always speaks WebRTC, so webRTCSupported is true.
+// support says whether the token's channel offers click-to-call, and video
+// calls (spec 003 §13). ccflow always speaks WebRTC, so webRTCSupported is true.
 func (h *callHandlers) support(c *gin.Context) {
 	if c.Query("channel") != "WEB" {
 		fail(c, errBadRequest("channel is required and must be WEB"))
@@ -147,7 +151,7 @@ func (h *callHandlers) support(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, supportResponse{WebRTCSupported: true, ClickToCallSupported: on, ResultCode: "0", ResultDesc: ""})
+	c.JSON(http.StatusOK, supportResponse{WebRTCSupported: true, ClickToCallSupported: on.ClickToCall, VideoSupported: on.Video, ResultCode: "0", ResultDesc: ""})
 }
 
 // drop hangs up the visitor's call (spec 003 §14): 0, or 13 with no call on.

@@ -19118,6 +19118,8 @@ type ClientInterface interface {
 	// CheckClickToCallSupport Whether the visitor's channel offers click-to-call
 	//
 	// Spec 003 §13. `clickToCallSupported` is the channel's setting (admin API); ccflow always speaks WebRTC.
+	// `videoSupported` is ccflow's (the spec has no such field): `true` when the channel offers click-to-call
+	// with video allowed, so `createClickToCall` takes `mediaAbility` `1`.
 	//
 	// Corresponds with GET /apiaccess/ccmessaging/v1/checkClickToCallSupport (the `CheckClickToCallSupport` operationId).
 	CheckClickToCallSupport(ctx context.Context, params *CheckClickToCallSupportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -21664,6 +21666,8 @@ func (c *Client) UploadFileStream(ctx context.Context, body UploadFileStreamJSON
 // CheckClickToCallSupport Whether the visitor's channel offers click-to-call
 //
 // Spec 003 §13. `clickToCallSupported` is the channel's setting (admin API); ccflow always speaks WebRTC.
+// `videoSupported` is ccflow's (the spec has no such field): `true` when the channel offers click-to-call
+// with video allowed, so `createClickToCall` takes `mediaAbility` `1`.
 //
 // Corresponds with GET /apiaccess/ccmessaging/v1/checkClickToCallSupport (the `CheckClickToCallSupport` operationId).
 func (c *Client) CheckClickToCallSupport(ctx context.Context, params *CheckClickToCallSupportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -28750,6 +28754,8 @@ type ClientWithResponsesInterface interface {
 	// CheckClickToCallSupportWithResponse Whether the visitor's channel offers click-to-call
 	//
 	// Spec 003 §13. `clickToCallSupported` is the channel's setting (admin API); ccflow always speaks WebRTC.
+	// `videoSupported` is ccflow's (the spec has no such field): `true` when the channel offers click-to-call
+	// with video allowed, so `createClickToCall` takes `mediaAbility` `1`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -36225,6 +36231,9 @@ type CheckClickToCallSupportResponse struct {
 		ResultCode           CheckClickToCallSupport200JSONResponseBodyResultCode `json:"resultCode"`
 		ResultDesc           string                                               `json:"resultDesc"`
 
+		// VideoSupported ccflow's: video calls (mediaAbility 1) are offered
+		VideoSupported bool `json:"videoSupported"`
+
 		// WebRTCSupported WebRTC是否支持
 		WebRTCSupported bool `json:"webRTCSupported"`
 	}
@@ -36246,6 +36255,9 @@ func (r CheckClickToCallSupportResponse) GetJSON200() *struct {
 	ClickToCallSupported bool                                                 `json:"clickToCallSupported"`
 	ResultCode           CheckClickToCallSupport200JSONResponseBodyResultCode `json:"resultCode"`
 	ResultDesc           string                                               `json:"resultDesc"`
+
+	// VideoSupported ccflow's: video calls (mediaAbility 1) are offered
+	VideoSupported bool `json:"videoSupported"`
 
 	// WebRTCSupported WebRTC是否支持
 	WebRTCSupported bool `json:"webRTCSupported"`
@@ -39920,6 +39932,8 @@ func (c *ClientWithResponses) UploadFileStreamWithResponse(ctx context.Context, 
 // CheckClickToCallSupportWithResponse Whether the visitor's channel offers click-to-call
 //
 // Spec 003 §13. `clickToCallSupported` is the channel's setting (admin API); ccflow always speaks WebRTC.
+// `videoSupported` is ccflow's (the spec has no such field): `true` when the channel offers click-to-call
+// with video allowed, so `createClickToCall` takes `mediaAbility` `1`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -46095,6 +46109,9 @@ func ParseCheckClickToCallSupportResponse(rsp *http.Response) (*CheckClickToCall
 			ClickToCallSupported bool                                                 `json:"clickToCallSupported"`
 			ResultCode           CheckClickToCallSupport200JSONResponseBodyResultCode `json:"resultCode"`
 			ResultDesc           string                                               `json:"resultDesc"`
+
+			// VideoSupported ccflow's: video calls (mediaAbility 1) are offered
+			VideoSupported bool `json:"videoSupported"`
 
 			// WebRTCSupported WebRTC是否支持
 			WebRTCSupported bool `json:"webRTCSupported"`

@@ -239,10 +239,20 @@ func (s *Service) pause(ctx context.Context, callID string, d time.Duration, rea
 	}
 }
 
-// Supported reports whether the channel offers click-to-call.
-func (s *Service) Supported(ctx context.Context, channelID string) (bool, error) {
+// Support is what a channel offers: click-to-call, and video calls with it.
+type Support struct {
+	ClickToCall bool
+	Video       bool
+}
+
+// Supported reports what the channel offers: video only where click-to-call
+// is on and the channel allows video (createClickToCall's mediaAbility 1).
+func (s *Service) Supported(ctx context.Context, channelID string) (Support, error) {
 	set, err := s.Store.ChannelSettings(ctx, channelID)
-	return set.Enabled, err
+	if err != nil {
+		return Support{}, err
+	}
+	return Support{ClickToCall: set.Enabled, Video: set.Enabled && set.VideoAllowed}, nil
 }
 
 // AgentCalls lists the agent's ringing and connected calls.
