@@ -31,23 +31,38 @@ func freeUDPPort(t *testing.T) int {
 	return port
 }
 
-// watchAudio makes the page keep window.audioIn at the inbound audio bytes
-// of its call connection (0 without one), read from getStats() every 200 ms.
-func watchAudio(b *browser, handle string) {
+// watchMedia makes the page keep window.audioIn and window.videoIn at the
+// inbound audio and video bytes of its call connection (0 without one),
+// read from getStats() every 200 ms.
+func watchMedia(b *browser, handle string) {
 	b.t.Helper()
-	_, err := eval[bool](b, `(() => { window.audioIn = 0; setInterval(async () => {
-	  const pc = (window.`+handle+` || {}).pc; if (!pc) { window.audioIn = 0; return; } let n = 0;
-	  (await pc.getStats()).forEach(r => { if (r.type === 'inbound-rtp' && r.kind === 'audio') n += r.bytesReceived; });
-	  window.audioIn = n; }, 200); return true; })()`)
+	_, err := eval[bool](b, `(() => { window.audioIn = 0; window.videoIn = 0; setInterval(async () => {
+	  const pc = (window.`+handle+` || {}).pc; if (!pc) { window.audioIn = 0; window.videoIn = 0; return; }
+	  const n = { audio: 0, video: 0 };
+	  (await pc.getStats()).forEach(r => { if (r.type === 'inbound-rtp' && r.kind in n) n[r.kind] += r.bytesReceived; });
+	  window.audioIn = n.audio; window.videoIn = n.video; }, 200); return true; })()`)
 	require.NoError(b.t, err)
 }
 
+// videoShown is a script that is true when the page shows the call's
+// videos: the remote one decoding frames (a fake camera's picture has a
+// size), inline and playing by itself, and the local preview muted.
+func videoShown(box, remote, local string) string {
+	return `(() => { const box = document.getElementById('` + box + `'), r = document.getElementById('` + remote + `'),
+	  l = document.getElementById('` + local + `');
+	  return !box.hidden && r.srcObject && r.videoWidth > 0 && r.autoplay && r.hasAttribute('playsinline') && !r.muted
+	    && l.srcObject && l.srcObject.getVideoTracks().length === 1 && l.muted && l.hasAttribute('playsinline'); })()`
+}
+
 // TestClickToCallInTwoBrowsers: a visitor's chat page and agent1's console,
-// each in headless Chromium with fake audio, call through ccflow on
-// 127.0.0.1 (relay only, through the embedded TURN server): the visitor
-// clicks the call button, the console rings, the agent accepts, both sides'
-// getStats() count audio bytes received, and a hang-up from either side
-// ends the call for both, which the events say.
+// each in headless Chromium with a fake microphone and camera, call through
+// ccflow on 127.0.0.1 (relay only, through the embedded TURN server): the
+// visitor clicks the call button, the console rings, the agent accepts, both
+// sides' getStats() count audio bytes received (and no video), and a
+// hang-up from either side ends the call for both, which the events say.
+// Then the channel allows video: after a reload the chat page offers a
+// video call (mediaAbility 1), and both sides receive audio and video and
+// show each other's video until the hang-up.
 func TestClickToCallInTwoBrowsers(t *testing.T) {
 	n := newNode(t)
 	env := n.env()
@@ -58,9 +73,13 @@ func TestClickToCallInTwoBrowsers(t *testing.T) {
 	waitReady(t, p, base)
 	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
 	require.NoError(t, err)
-	on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/1011577355744904195/click-to-call",
-		map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}, map[string]any{"enabled": true})
-	require.Equal(t, http.StatusOK, on.status, string(on.body))
+	settings := func(video bool) {
+		t.Helper()
+		on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/1011577355744904195/click-to-call",
+			map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}, map[string]any{"enabled": true, "videoAllowed": video})
+		require.Equal(t, http.StatusOK, on.status, string(on.body))
+	}
+	settings(false)
 
 	// agent1 logs in to the console and goes ready.
 	agent := mediaBrowser(t)
@@ -69,28 +88,56 @@ func TestClickToCallInTwoBrowsers(t *testing.T) {
 	agent.waitJS("the console opens", `document.body.dataset.view === 'console'`)
 	agent.run("go ready", chromedp.Click(chromedp.CSS(`#presence button[data-status=READY]`)))
 	agent.waitJS("the agent is ready", `document.body.dataset.status === 'READY'`)
-	watchAudio(agent, "ccflowAgentCall")
+	watchMedia(agent, "ccflowAgentCall")
 
 	visitor := mediaBrowser(t)
 	link := chatLink(t, base, url.Values{"business_id": {"1"}, "groupid": {"11"}, "visiter_id": {"call-visitor"}, "visiter_name": {"韩梅梅"}})
-	for round, hangUp := range []string{"visitor", "agent"} {
-		if round == 0 {
+	for round, r := range []struct{ media, hangUp string }{{"audio", "visitor"}, {"audio", "agent"}, {"video", "visitor"}} {
+		switch round {
+		case 0:
 			visitor.run("open the chat", chromedp.Navigate(base+link))
 			visitor.waitText("#status", "智能客服为您服务")
-			watchAudio(visitor, "ccflowCall")
+			watchMedia(visitor, "ccflowCall")
+		case 2:
+			settings(true)
+			visitor.run("reload the chat", chromedp.Reload())
+			visitor.waitJS("the chat is back", `document.getElementById('text') && !document.getElementById('text').disabled`)
+			watchMedia(visitor, "ccflowCall")
 		}
 		visitor.waitJS("no call, no audio", `window.audioIn === 0`)
 		visitor.waitJS("the call button is offered", `!document.getElementById('call-bar').hidden && !document.getElementById('call-start').hidden`)
-		visitor.run("call", chromedp.Click(chromedp.CSS("#call-start")))
-		agent.waitJS("the console rings", `document.querySelector('#calls .call[data-state=RINGING] #call-accept')`)
+		start := "#call-start"
+		if r.media == "video" {
+			visitor.waitJS("the video call button is offered", `!document.getElementById('call-video-start').hidden`)
+			require.Equal(t, "视频通话", visitor.text("#call-video-start"))
+			start = "#call-video-start"
+		} else {
+			visitor.waitJS("no video call where the channel does not allow it", `document.getElementById('call-video-start').hidden`)
+		}
+		visitor.run("call", chromedp.Click(chromedp.CSS(start)))
+		agent.waitJS("the console rings", `document.querySelector('#calls .call[data-state=RINGING][data-media=`+r.media+`] #call-accept')`)
 		agent.run("accept", chromedp.Click(chromedp.CSS("#call-accept")))
 		agent.waitJS("connected on the console", `document.querySelector('#calls .call[data-state=CONNECTED]')`)
 		visitor.waitJS("the visitor got the connected event", `window.ccflowCall.lastEvent === '168101 Call connected'`)
 		visitor.waitJS("the visitor receives audio", `window.audioIn > 1000`)
 		agent.waitJS("the agent receives audio", `window.audioIn > 1000`)
 		visitor.waitJS("the duration runs", `/^0:0[1-9]|^0:[1-5]/.test(document.getElementById('call-time').textContent)`)
+		if r.media == "video" {
+			visitor.waitJS("the visitor receives video", `window.videoIn > 1000`)
+			agent.waitJS("the agent receives video", `window.videoIn > 1000`)
+			visitor.waitJS("the chat page shows the agent's video and its own", videoShown("call-videos", "call-remote-video", "call-local-video"))
+			agent.waitJS("the console shows the visitor's video and its own", videoShown("agent-call-videos", "agent-call-remote-video", "agent-call-local-video"))
+		} else {
+			for _, b := range []*browser{visitor, agent} {
+				v, err := eval[float64](b, `window.videoIn`)
+				require.NoError(t, err)
+				require.Zero(t, v, "an audio call carries no video")
+			}
+			visitor.waitJS("an audio call shows no video", `document.getElementById('call-videos').hidden && document.getElementById('call-audio').srcObject`)
+			agent.waitJS("an audio call shows no video", `document.getElementById('agent-call-videos').hidden && document.getElementById('agent-call-audio').srcObject`)
+		}
 
-		if hangUp == "visitor" {
+		if r.hangUp == "visitor" {
 			visitor.run("the visitor hangs up", chromedp.Click(chromedp.CSS("#call-hangup")))
 		} else {
 			agent.run("the agent hangs up", chromedp.Click(chromedp.CSS("#call-hangup")))
@@ -99,6 +146,8 @@ func TestClickToCallInTwoBrowsers(t *testing.T) {
 		visitor.waitText("#call-status", "通话已结束")
 		agent.waitJS("the console ends the call", `!document.querySelector('#calls .call') && document.getElementById('call-note')?.textContent === '通话已结束'`)
 		agent.waitJS("the console's connection is closed", `window.ccflowAgentCall.pc === null`)
+		visitor.waitJS("the chat page's camera is off", `document.getElementById('call-videos').hidden && !document.getElementById('call-local-video').srcObject`)
+		agent.waitJS("the console's camera is off", `document.getElementById('agent-call-videos').hidden && !document.getElementById('agent-call-local-video').srcObject`)
 		visitor.waitJS("the call's notice is in the chat", `[...document.querySelectorAll('#messages li .bubble')].some(b => b.textContent.startsWith('通话已结束，通话时长'))`)
 	}
 	visitor.requireNoScriptErrors()

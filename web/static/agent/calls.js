@@ -3,15 +3,17 @@
 // in, so a reloaded console shows them again); a ringing call can be
 // accepted or rejected, a connected one muted and hung up, with its
 // duration. Accepting waits for the visitor's WebRTC offer, answers it
-// (complete, with this side's ICE candidates) and plays the visitor's audio.
+// (complete, with this side's ICE candidates) and plays the visitor's audio;
+// a video call (the call's mediaType, from createClickToCall's mediaAbility
+// 1) also sends the agent's camera and shows the visitor's video.
 // The media of a connected call does not survive a reload: the console then
 // shows the call and can hang it up.
 
 const BASE = '/api/agent/v1/calls';
 const en = (navigator.language || '').indexOf('en') === 0;
 const T = en
-  ? { ringing: 'Incoming call from', accept: 'Accept', reject: 'Reject', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', talking: 'In call with', ended: 'Call ended' }
-  : { ringing: '来电：', accept: '接听', reject: '拒接', hangup: '挂断', mute: '静音', unmute: '取消静音', talking: '通话中：', ended: '通话已结束' };
+  ? { ringing: 'Incoming call from', ringingVideo: 'Incoming video call from', accept: 'Accept', reject: 'Reject', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', talking: 'In call with', ended: 'Call ended' }
+  : { ringing: '来电：', ringingVideo: '视频来电：', accept: '接听', reject: '拒接', hangup: '挂断', mute: '静音', unmute: '取消静音', talking: '通话中：', ended: '通话已结束' };
 
 const state = { calls: [], pc: null, stream: null, callId: '', muted: false };
 window.ccflowAgentCall = state; // for the browser tests: getStats() of state.pc
@@ -29,7 +31,16 @@ function api(method, path, body) {
     .then((res) => res.json().catch(() => ({})).then((data) => ({ status: res.status, data })));
 }
 
-let panel, audio;
+let panel, audio, videos, remoteVideo, localVideo;
+
+// videoElement is a video call's <video>, playing as it gets a stream.
+function videoElement(id, muted) {
+  const v = document.createElement('video');
+  v.id = id; v.autoplay = true; v.playsInline = true;
+  // The local preview is muted: the agent must not hear themselves.
+  v.muted = muted; v.defaultMuted = muted;
+  return v;
+}
 
 function button(id, text, onClick) {
   const b = document.createElement('button');
@@ -48,11 +59,11 @@ function render() {
   }
   for (const c of live) {
     const row = document.createElement('div');
-    row.className = 'call'; row.dataset.callId = c.id; row.dataset.state = c.state;
+    row.className = 'call'; row.dataset.callId = c.id; row.dataset.state = c.state; row.dataset.media = c.mediaType;
     const label = document.createElement('span');
     label.className = 'call-label';
     if (c.state === 'RINGING') {
-      label.textContent = T.ringing + ' ' + c.userId;
+      label.textContent = (c.mediaType === 'video' ? T.ringingVideo : T.ringing) + ' ' + c.userId;
       row.append(label, button('call-accept', T.accept, () => accept(c.id)), button('call-reject', T.reject, () => act(c.id, 'reject')));
     } else {
       const s = c.connectedAt ? Math.max(0, Math.floor((Date.now() - Date.parse(c.connectedAt)) / 1000)) : 0;
@@ -94,8 +105,12 @@ async function accept(id) {
   if (!c.offer || state.callId !== id) { return; }
   const pc = new RTCPeerConnection({ iceServers: c.iceServers || [], iceTransportPolicy: c.iceTransportPolicy || 'all' });
   state.pc = pc;
-  pc.ontrack = (ev) => { audio.srcObject = ev.streams[0]; };
-  state.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+  const video = c.mediaType === 'video';
+  // A video call plays the visitor's sound through the <video>, an audio
+  // call through the <audio>: never both.
+  pc.ontrack = (ev) => { (video ? remoteVideo : audio).srcObject = ev.streams[0]; };
+  state.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+  if (video) { localVideo.srcObject = state.stream; videos.hidden = false; }
   state.stream.getTracks().forEach((t) => pc.addTrack(t, state.stream));
   await pc.setRemoteDescription({ type: 'offer', sdp: c.offer });
   await pc.setLocalDescription(await pc.createAnswer());
@@ -107,6 +122,7 @@ function hangUpMedia() {
   if (state.pc) { state.pc.close(); }
   if (state.stream) { state.stream.getTracks().forEach((t) => t.stop()); }
   state.pc = null; state.stream = null; state.callId = ''; state.muted = false;
+  audio.srcObject = null; remoteVideo.srcObject = null; localVideo.srcObject = null; videos.hidden = true;
 }
 
 function refresh() {
@@ -130,8 +146,12 @@ function init() {
   panel = document.createElement('div');
   panel.id = 'calls'; panel.hidden = true; panel.setAttribute('role', 'region');
   audio = document.createElement('audio'); audio.id = 'agent-call-audio'; audio.autoplay = true;
+  videos = document.createElement('div'); videos.id = 'agent-call-videos'; videos.hidden = true;
+  remoteVideo = videoElement('agent-call-remote-video', false);
+  localVideo = videoElement('agent-call-local-video', true);
+  videos.append(remoteVideo, localVideo);
   document.body.prepend(panel);
-  document.body.append(audio);
+  document.body.append(audio, videos);
   setInterval(() => { if (document.body.dataset.view !== 'login') { refresh(); } }, 1000);
 }
 

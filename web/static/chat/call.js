@@ -1,9 +1,12 @@
 // Click-to-call on the chat page (spec 003 §11–14). When the channel offers
 // it (checkClickToCallSupport), a call button places a WebRTC audio call to
-// the agent: createClickToCall, then getClickToCallEvents until "Call
+// the agent, and where the channel allows video (ccflow's videoSupported) a
+// second button places a video call (mediaAbility 1): createClickToCall, then getClickToCallEvents until "Call
 // connected", whose accessCode opens the call at ccflow's signalling
 // gateway (/rtc/v1/calls/{accessCode}): this page sends its offer there
 // (complete, with its ICE candidates) and reads the agent's answer. The
+// gateway names the call's media type, so a video call shows the agent's
+// video and this page's own camera (muted) wherever it was placed. The
 // call's state is kept in sessionStorage, so a reload picks it up again
 // (the media of a connected call does not survive a reload: the page shows
 // the call and can hang it up). Texts are set with textContent.
@@ -12,10 +15,10 @@ const SESSION = 'ccflow.chat';
 const STORE = 'ccflow.call';
 const en = (navigator.language || '').indexOf('en') === 0;
 const T = en
-  ? { call: 'Call', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', queuing: 'Waiting for an agent…', connecting: 'Connecting…', talking: 'In call', ended: 'Call ended', failed: 'Call failed' }
-  : { call: '语音通话', hangup: '挂断', mute: '静音', unmute: '取消静音', queuing: '正在等待座席接听…', connecting: '正在接通…', talking: '通话中', ended: '通话已结束', failed: '通话未接通' };
+  ? { call: 'Call', video: 'Video call', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', queuing: 'Waiting for an agent…', connecting: 'Connecting…', talking: 'In call', ended: 'Call ended', failed: 'Call failed' }
+  : { call: '语音通话', video: '视频通话', hangup: '挂断', mute: '静音', unmute: '取消静音', queuing: '正在等待座席接听…', connecting: '正在接通…', talking: '通话中', ended: '通话已结束', failed: '通话未接通' };
 
-const call = { state: 'idle', accessCode: '', connectedAt: 0, pc: null, stream: null, muted: false, lastEvent: '' };
+const call = { state: 'idle', video: false, accessCode: '', connectedAt: 0, pc: null, stream: null, muted: false, lastEvent: '' };
 window.ccflowCall = call; // for the browser tests: getStats() of call.pc
 
 function token() {
@@ -30,10 +33,21 @@ function api(method, path, body) {
 }
 
 function save() {
-  sessionStorage.setItem(STORE, JSON.stringify({ state: call.state, accessCode: call.accessCode, connectedAt: call.connectedAt }));
+  sessionStorage.setItem(STORE, JSON.stringify({ state: call.state, video: call.video, accessCode: call.accessCode, connectedAt: call.connectedAt }));
 }
 
-let bar, button, status, clock, mute, hangup, audio;
+let bar, button, videoButton, status, clock, mute, hangup, audio, videos, remoteVideo, localVideo;
+// videoOffered is checkClickToCallSupport's videoSupported.
+let videoOffered = false;
+
+// videoElement is a call's <video>: inline on phones, playing as it gets a stream.
+function videoElement(id, muted) {
+  const v = document.createElement('video');
+  v.id = id; v.autoplay = true; v.playsInline = true;
+  // The local preview is muted: the visitor must not hear themselves.
+  v.muted = muted; v.defaultMuted = muted;
+  return v;
+}
 
 function build() {
   bar = document.createElement('div');
@@ -41,15 +55,22 @@ function build() {
   bar.hidden = true;
   button = document.createElement('button');
   button.id = 'call-start'; button.type = 'button'; button.textContent = T.call;
+  videoButton = document.createElement('button');
+  videoButton.id = 'call-video-start'; videoButton.type = 'button'; videoButton.textContent = T.video; videoButton.hidden = true;
   status = document.createElement('span'); status.id = 'call-status'; status.setAttribute('role', 'status');
   clock = document.createElement('span'); clock.id = 'call-time';
   mute = document.createElement('button'); mute.id = 'call-mute'; mute.type = 'button'; mute.textContent = T.mute; mute.hidden = true;
   hangup = document.createElement('button'); hangup.id = 'call-hangup'; hangup.type = 'button'; hangup.textContent = T.hangup; hangup.hidden = true;
   audio = document.createElement('audio'); audio.id = 'call-audio'; audio.autoplay = true;
-  bar.append(button, status, clock, mute, hangup, audio);
+  videos = document.createElement('div'); videos.id = 'call-videos'; videos.hidden = true;
+  remoteVideo = videoElement('call-remote-video', false);
+  localVideo = videoElement('call-local-video', true);
+  videos.append(remoteVideo, localVideo);
+  bar.append(button, videoButton, status, clock, mute, hangup, audio, videos);
   const composer = document.getElementById('composer');
   composer.parentNode.insertBefore(bar, composer);
-  button.addEventListener('click', start);
+  button.addEventListener('click', () => start(false));
+  videoButton.addEventListener('click', () => start(true));
   hangup.addEventListener('click', drop);
   mute.addEventListener('click', () => {
     call.muted = !call.muted;
@@ -63,6 +84,7 @@ function show(text) {
   status.textContent = text;
   const on = call.state !== 'idle';
   button.hidden = on;
+  videoButton.hidden = on || !videoOffered;
   hangup.hidden = !on;
   mute.hidden = call.state !== 'connected';
   bar.dataset.state = call.state;
@@ -74,14 +96,15 @@ function tick() {
   clock.textContent = Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
 }
 
-function start() {
-  button.disabled = true;
-  api('POST', '/apiaccess/ccmessaging/v1/createClickToCall', { channel: 'WEB', mediaAbility: '0' }).then(({ data }) => {
-    button.disabled = false;
+function start(video) {
+  button.disabled = true; videoButton.disabled = true;
+  const done = () => { button.disabled = false; videoButton.disabled = false; };
+  api('POST', '/apiaccess/ccmessaging/v1/createClickToCall', { channel: 'WEB', mediaAbility: video ? '1' : '0' }).then(({ data }) => {
+    done();
     if (data.resultCode !== '0') { show(data.resultDesc || T.failed); return; }
-    call.state = 'queuing'; save(); show(T.queuing);
+    call.state = 'queuing'; call.video = video; save(); show(T.queuing);
     poll();
-  }).catch(() => { button.disabled = false; show(T.failed); });
+  }).catch(() => { done(); show(T.failed); });
 }
 
 function drop() {
@@ -133,8 +156,14 @@ async function media() {
   const info = await fetch(gw, { cache: 'no-store' }).then((r) => r.json());
   const pc = new RTCPeerConnection({ iceServers: info.iceServers || [], iceTransportPolicy: info.iceTransportPolicy || 'all' });
   call.pc = pc;
-  pc.ontrack = (ev) => { audio.srcObject = ev.streams[0]; show(T.talking); };
-  call.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+  // The call's own media type decides, as it does on the agent's side.
+  call.video = info.mediaType === 'video';
+  save();
+  // A video call plays the agent's sound through the <video>, an audio call
+  // through the <audio>: never both.
+  pc.ontrack = (ev) => { (call.video ? remoteVideo : audio).srcObject = ev.streams[0]; show(T.talking); };
+  call.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: call.video });
+  if (call.video) { localVideo.srcObject = call.stream; videos.hidden = false; }
   call.stream.getTracks().forEach((t) => pc.addTrack(t, call.stream));
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
@@ -149,7 +178,8 @@ async function media() {
 function end(text) {
   if (call.pc) { call.pc.close(); }
   if (call.stream) { call.stream.getTracks().forEach((t) => t.stop()); }
-  call.pc = null; call.stream = null; call.state = 'idle'; call.accessCode = ''; call.connectedAt = 0;
+  call.pc = null; call.stream = null; call.state = 'idle'; call.video = false; call.accessCode = ''; call.connectedAt = 0;
+  audio.srcObject = null; remoteVideo.srcObject = null; localVideo.srcObject = null; videos.hidden = true;
   sessionStorage.removeItem(STORE);
   show(text);
 }
@@ -160,6 +190,7 @@ function init() {
   if (!token()) { setTimeout(init, 500); return; }
   api('GET', '/apiaccess/ccmessaging/v1/checkClickToCallSupport?channel=WEB').then(({ data }) => {
     if (!data.clickToCallSupported) { return; }
+    videoOffered = !!data.videoSupported;
     bar.hidden = false;
     let saved = null;
     try { saved = JSON.parse(sessionStorage.getItem(STORE) || 'null'); } catch { saved = null; }
