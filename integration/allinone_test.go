@@ -65,6 +65,7 @@ func TestAllInOne(t *testing.T) {
 	ready := waitReady(t, p, n.url())
 	t.Logf("fresh data directory: /readyz 200 after %s", ready)
 
+	waitOutput(t, p, "http://127.0.0.1:"+strconv.Itoa(n.uiPort))
 	out := p.output()
 	require.Contains(t, out, n.url(), "prints the API URL")
 	require.Contains(t, out, "http://127.0.0.1:"+strconv.Itoa(n.uiPort), "prints the Temporal UI URL")

@@ -185,6 +185,18 @@ func (n node) url() string { return "http://127.0.0.1:" + strconv.Itoa(n.httpPor
 func (n node) temporal() string { return "127.0.0.1:" + strconv.Itoa(n.tempPort) }
 
 // waitReady polls /readyz until it answers 200 and returns how long that took.
+// waitOutput waits until ccflow has printed s: the start-up banner is
+// printed once the API serves, so /readyz may answer a moment before it.
+func waitOutput(t testing.TB, p *proc, s string) {
+	t.Helper()
+	eventually(t, 30*time.Second, "ccflow prints "+s, func() error {
+		if !strings.Contains(p.output(), s) {
+			return errNotYet
+		}
+		return nil
+	})
+}
+
 func waitReady(t testing.TB, p *proc, base string) time.Duration {
 	t.Helper()
 	begin := time.Now()

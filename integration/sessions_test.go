@@ -27,6 +27,7 @@ func TestAgentSessionsEndOnLogoutAndDeletion(t *testing.T) {
 	p := start(t, with(n.env(), "CCFLOW_ADMIN_KEY", adminKey))
 	base := n.url()
 	waitReady(t, p, base)
+	waitOutput(t, p, "CCFLOW_TEMPORAL_BIND_HOST")
 	out := p.output()
 	require.Contains(t, out, "loopback only; CCFLOW_TEMPORAL_BIND_HOST exposes it", "the banner says who reaches Temporal")
 	require.Contains(t, out, "metrics: "+base+"/metrics (loopback only")
