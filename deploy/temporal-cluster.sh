@@ -123,9 +123,35 @@ start_service() {
   say "$svc started (pid $!, log $CCFLOW_TC_DIR/$svc.log)"
 }
 
+# port_of is a service's gRPC port.
+port_of() {
+  case "$1" in
+    frontend) echo "$CCFLOW_TC_FRONTEND_PORT" ;;
+    history) echo "$CCFLOW_TC_HISTORY_PORT" ;;
+    matching) echo "$CCFLOW_TC_MATCHING_PORT" ;;
+    worker) echo "$CCFLOW_TC_WORKER_PORT" ;;
+  esac
+}
+
+# listening waits up to a minute for a local TCP port to accept connections.
+listening() {
+  local _
+  for _ in $(seq 1 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 start() {
   remember
-  for svc in "${services[@]}"; do start_service "$svc"; done
+  # One service first: on a fresh schema every service writes the cluster's
+  # metadata as it starts, and services starting together race on that insert
+  # (one of them exits with "duplicate key ... failed to initialize current
+  # cluster metadata"). Once the first listens, the row is there.
+  start_service "${services[0]}"
+  listening "$(port_of "${services[0]}")" || say "${services[0]} does not listen yet; starting the others anyway"
+  for svc in "${services[@]:1}"; do start_service "$svc"; done
   local ok=1
   "$CCFLOW_TC_DIR/temporal-namespace" -address "127.0.0.1:$CCFLOW_TC_FRONTEND_PORT" -namespace "$CCFLOW_TC_NAMESPACE" -wait 2m || ok=0
   for svc in "${services[@]}"; do
