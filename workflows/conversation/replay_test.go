@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ccflow/ccflow/workflows/call"
+	"github.com/ccflow/ccflow/workflows/internal/replaytest"
 	"github.com/ccflow/ccflow/workflows/routing"
 )
 
@@ -24,9 +25,7 @@ func newReplayer() worker.WorkflowReplayer {
 	return r
 }
 
-func replayLogger() log.Logger {
-	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-}
+func replayLogger() log.Logger { return replaytest.Logger() }
 
 // TestReplayRecordedHistories replays histories recorded from a real
 // all-in-one (see TestRecordHistories) against today's workflow code: a

@@ -1,15 +1,13 @@
 package outbound
 
 import (
-	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/ccflow/ccflow/workflows/internal/replaytest"
 )
 
 // TestReplayRecordedOutboundCalls replays outbound calls recorded from a
@@ -17,10 +15,8 @@ import (
 // (CCFLOW_RECORD_HISTORIES=1): one dialled, answered by the trunk and hung
 // up by the app; one whose access code expired.
 func TestReplayRecordedOutboundCalls(t *testing.T) {
-	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	for _, name := range []string{"outbound-connected.json", "outbound-expired.json"} {
-		r := worker.NewWorkflowReplayer()
+	files := []string{filepath.Join("testdata", "outbound-connected.json"), filepath.Join("testdata", "outbound-expired.json")}
+	replaytest.Files(t, files, func(r worker.WorkflowReplayer) {
 		r.RegisterWorkflowWithOptions(OutboundCallWorkflow, workflow.RegisterOptions{Name: WorkflowName})
-		require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(logger, filepath.Join("testdata", name)), name)
-	}
+	})
 }

@@ -2,7 +2,6 @@ package retention_test
 
 import (
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/ccflow/ccflow/workflows/internal/replaytest"
 	"github.com/ccflow/ccflow/workflows/retention"
 )
 
@@ -21,14 +21,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
 	require.Equal(t, []string{historyScheduledRun}, files)
-	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(retention.FileRetentionWorkflow, workflow.RegisterOptions{Name: retention.WorkflowName})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(logger, f))
-		})
-	}
+	replaytest.Files(t, files, func(r worker.WorkflowReplayer) {
+		r.RegisterWorkflowWithOptions(retention.FileRetentionWorkflow, workflow.RegisterOptions{Name: retention.WorkflowName})
+	})
 }
 
 // TestReplayDetectsAChangedRetention keeps the replay test honest: the
