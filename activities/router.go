@@ -47,11 +47,12 @@ type RouteNotice struct {
 	Leave    *routing.Leave
 }
 
-// mailbox is one tenant's requests waiting for the signal in flight.
+// mailbox is one tenant's requests waiting for the signal in flight. A
+// mailbox exists only while its sender runs: the sender drops it from the
+// map once nothing is pending.
 type mailbox struct {
 	pending []routing.Request
 	waiters []chan error
-	sending bool
 }
 
 // Notify sends the request to the tenant's routing workflow, starting it if
@@ -76,13 +77,10 @@ func (r *Router) Notify(ctx context.Context, n RouteNotice) error {
 	if m == nil {
 		m = &mailbox{}
 		r.tenants[n.TenantID] = m
+		go r.send(n.TenantID, m)
 	}
 	m.pending = append(m.pending, q)
 	m.waiters = append(m.waiters, done)
-	if !m.sending {
-		m.sending = true
-		go r.send(n.TenantID, m)
-	}
 	r.mu.Unlock()
 	select {
 	case err := <-done:
@@ -99,7 +97,6 @@ func (r *Router) send(tenantID string, m *mailbox) {
 	for {
 		r.mu.Lock()
 		if len(m.pending) == 0 {
-			m.sending = false
 			delete(r.tenants, tenantID)
 			r.mu.Unlock()
 			return
