@@ -93,28 +93,12 @@ func (s *Store) Create(ctx context.Context, c models.ClickToCall) error {
 
 // Get returns a call's row.
 func (s *Store) Get(ctx context.Context, callID string) (models.ClickToCall, error) {
-	var c models.ClickToCall
-	err := s.DB.WithContext(ctx).Where("call_id = ?", callID).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
-	}
-	if err != nil {
-		return c, fmt.Errorf("read call %s: %w", callID, err)
-	}
-	return c, nil
+	return models.Take[models.ClickToCall](ctx, s.DB, ErrNotFound, "call "+callID, "call_id = ?", callID)
 }
 
 // ByAccessCode returns the live call an access code opens.
 func (s *Store) ByAccessCode(ctx context.Context, code string) (models.ClickToCall, error) {
-	var c models.ClickToCall
-	err := s.DB.WithContext(ctx).Where("access_code = ?", code).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
-	}
-	if err != nil {
-		return c, fmt.Errorf("read call: %w", err)
-	}
-	return c, nil
+	return models.Take[models.ClickToCall](ctx, s.DB, ErrNotFound, "call", "access_code = ?", code)
 }
 
 // Latest returns the visitor's latest call on a channel.

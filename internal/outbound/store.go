@@ -59,29 +59,13 @@ func (s *Store) Create(ctx context.Context, c models.OutboundCall) error {
 
 // Get returns a call's row.
 func (s *Store) Get(ctx context.Context, serial string) (models.OutboundCall, error) {
-	var c models.OutboundCall
-	err := s.DB.WithContext(ctx).Where("call_serial_no = ?", serial).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
-	}
-	if err != nil {
-		return c, fmt.Errorf("read outbound call %s: %w", serial, err)
-	}
-	return c, nil
+	return models.Take[models.OutboundCall](ctx, s.DB, ErrNotFound, "outbound call "+serial, "call_serial_no = ?", serial)
 }
 
 // ByAccessCode returns the call an access code opens; an ended call's code
 // is cleared, so it finds none.
 func (s *Store) ByAccessCode(ctx context.Context, code string) (models.OutboundCall, error) {
-	var c models.OutboundCall
-	err := s.DB.WithContext(ctx).Where("access_code = ?", code).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
-	}
-	if err != nil {
-		return c, fmt.Errorf("read outbound call: %w", err)
-	}
-	return c, nil
+	return models.Take[models.OutboundCall](ctx, s.DB, ErrNotFound, "outbound call", "access_code = ?", code)
 }
 
 // Apply writes a step unless it applied already.
