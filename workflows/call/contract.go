@@ -7,10 +7,9 @@
 package call
 
 import (
-	"errors"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
+	"github.com/ccflow/ccflow/workflows/internal/refusal"
 )
 
 // Names of the workflow, its updates, signals and query.
@@ -152,18 +151,10 @@ type Snapshot struct {
 // refusedType marks an update the workflow refused.
 const refusedType = "ccflow.CallRefused"
 
-func refuse(desc string) error {
-	return temporal.NewApplicationErrorWithOptions(desc, refusedType, temporal.ApplicationErrorOptions{NonRetryable: true})
-}
+func refuse(desc string) error { return refusal.New(refusedType, desc) }
 
 // AsRefusal recognises a refused update and returns its reason.
-func AsRefusal(err error) (string, bool) {
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != refusedType {
-		return "", false
-	}
-	return appErr.Message(), true
-}
+func AsRefusal(err error) (string, bool) { return refusal.Reason(err, refusedType) }
 
 // Refusals.
 const (
