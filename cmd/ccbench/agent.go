@@ -142,11 +142,21 @@ func (a *benchAgent) serve(ctx context.Context, w *convWorker) {
 		if m.index < a.b.cfg.Messages {
 			continue
 		}
-		if err := a.cl.closeConversation(ctx, w.id); err == nil {
+		if a.closeConversation(ctx, w.id) {
 			a.closed.Add(1)
 		}
 		w.finish()
 	}
+}
+
+// closeConversation closes a conversation and says whether it closed. The
+// close's own answer may come after the visitor's rating has ended the run
+// and cancelled ctx, so the call outlives ctx for a bounded time: otherwise
+// a close that succeeded would be counted as failed.
+func (a *benchAgent) closeConversation(ctx context.Context, id string) bool {
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return a.cl.closeConversation(closeCtx, id) == nil
 }
 
 // stop sets the agent offline; its conversations are over by then.
