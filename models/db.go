@@ -62,9 +62,16 @@ const (
 
 // MySQL pool: the cap bounds what one replica can take from a server shared by
 // many; the lifetime recycles connections before server or proxy idle cut-offs.
+//
+// Every open connection may stay idle: with fewer idle slots than busy
+// connections, each connection handed back beyond them is closed and the
+// next request dials again (connect, authenticate, two SETs). Measured with
+// 8 idle slots, 50 visitors across two replicas: 1,239 new connections in
+// 30 s of chat. The idle time bound shrinks the pool once the burst is over.
 const (
 	mysqlMaxOpenConns    = 32
-	mysqlMaxIdleConns    = 8
+	mysqlMaxIdleConns    = mysqlMaxOpenConns
+	mysqlConnMaxIdleTime = 5 * time.Minute
 	mysqlConnMaxLifetime = 30 * time.Minute
 	mysqlDialTimeout     = 10 * time.Second
 )
@@ -229,6 +236,7 @@ func openMySQL(ctx context.Context, dsn string) (*gorm.DB, error) {
 	sqlDB := sql.OpenDB(connector)
 	sqlDB.SetMaxOpenConns(mysqlMaxOpenConns)
 	sqlDB.SetMaxIdleConns(mysqlMaxIdleConns)
+	sqlDB.SetConnMaxIdleTime(mysqlConnMaxIdleTime)
 	sqlDB.SetConnMaxLifetime(mysqlConnMaxLifetime)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()
