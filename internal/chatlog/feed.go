@@ -47,29 +47,55 @@ type EventPayload struct {
 // addEvent numbers an event in its agent's feed under the feed row's lock.
 // Locks are always taken conversation first, then agent.
 func addEvent(tx *gorm.DB, tenantID string, e AgentEvent, at time.Time) error {
-	feed := models.AgentFeed{AgentID: e.AgentID, TenantID: tenantID, LastSeq: 1}
-	q := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "agent_id"}},
-		DoUpdates: clause.Assignments(map[string]any{"last_seq": gorm.Expr("last_seq + 1")})})
-	if err := q.Create(&feed).Error; err != nil {
+	seq, err := nextEventSeq(tx, tenantID, e.AgentID)
+	if err != nil {
 		return fmt.Errorf("number event of agent %s: %w", e.AgentID, err)
-	}
-	// The number is read again rather than with RETURNING, which MySQL does
-	// not have and which costs SQLite a statement journal (models.noReturning).
-	if err := tx.Where("agent_id = ?", e.AgentID).Take(&feed).Error; err != nil {
-		return fmt.Errorf("read feed of agent %s: %w", e.AgentID, err)
 	}
 	payload, err := json.Marshal(e.Payload)
 	if err != nil {
 		return err
 	}
 	row := models.AgentEvent{
-		AgentID: e.AgentID, Seq: feed.LastSeq, Type: e.Type, ConversationID: e.ConversationID,
+		AgentID: e.AgentID, Seq: seq, Type: e.Type, ConversationID: e.ConversationID,
 		MessageSeq: e.MessageSeq, Payload: string(payload), CreatedAt: at,
 	}
 	if err := tx.Create(&row).Error; err != nil {
 		return fmt.Errorf("add event of agent %s: %w", e.AgentID, err)
 	}
 	return nil
+}
+
+// nextEventSeq takes the next number of an agent's feed, locking its row
+// until the transaction ends.
+func nextEventSeq(tx *gorm.DB, tenantID, agentID string) (int64, error) {
+	if tx.Dialector.Name() == models.DriverMySQL {
+		// One round trip instead of two: LAST_INSERT_ID(expr) hands the
+		// incremented number back in the statement's answer. A new row
+		// (affected rows 1, not 2) starts the feed at 1.
+		res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context,
+			"INSERT INTO agent_feeds (agent_id, tenant_id, last_seq, status) VALUES (?, ?, 1, 'OFFLINE') "+
+				"ON DUPLICATE KEY UPDATE last_seq = LAST_INSERT_ID(last_seq + 1)", agentID, tenantID)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 1 {
+			return 1, err
+		}
+		return res.LastInsertId()
+	}
+	feed := models.AgentFeed{AgentID: agentID, TenantID: tenantID, LastSeq: 1}
+	q := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "agent_id"}},
+		DoUpdates: clause.Assignments(map[string]any{"last_seq": gorm.Expr("last_seq + 1")})})
+	if err := q.Create(&feed).Error; err != nil {
+		return 0, err
+	}
+	// The number is read again rather than with RETURNING, which costs
+	// SQLite a statement journal (models.noReturning).
+	if err := tx.Where("agent_id = ?", agentID).Take(&feed).Error; err != nil {
+		return 0, err
+	}
+	return feed.LastSeq, nil
 }
 
 // AddAgentEvents writes events for agents of a tenant (a status change, a typing visitor).
