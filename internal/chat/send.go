@@ -12,6 +12,7 @@ import (
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/internal/files"
 	"github.com/ccflow/ccflow/internal/hours"
+	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
@@ -147,7 +148,7 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 		if r.Content, key, err = s.attach(ctx, p, c.ID, r.MediaType, r.Content); err != nil {
 			return Result{}, err
 		}
-		return s.chat(ctx, c.ID, robotName(c.Settings), v, r, key)
+		return s.chat(ctx, c, robotName(c.Settings), v, r, key)
 	case conversation.ControlInput:
 		return s.typing(ctx, c.Phase, c.TenantID, c.AgentID, c.ID)
 	case conversation.ControlTrans2Agent:
@@ -169,10 +170,11 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 
 // chat writes a visitor's line. While the robot serves, the robot is told;
 // with an agent, the agent's feed gets it in the same write.
-func (s *Service) chat(ctx context.Context, convID, robot string, v Visitor, r SendRequest, fileKey string) (Result, error) {
+func (s *Service) chat(ctx context.Context, c models.Conversation, robot string, v Visitor, r SendRequest, fileKey string) (Result, error) {
+	convID := c.ID
 	res, err := s.Log.Append(ctx, chatlog.AppendRequest{
 		ConversationID: convID, Phases: []string{chatlog.PhaseRobot, chatlog.PhaseQueued, chatlog.PhaseAgent},
-		Message: customerMessage(v, r), Touch: true, TellAgent: true, RobotName: robot, AskRobot: true,
+		Message: customerMessage(v, r), Touch: true, TellAgent: true, RobotName: robot, AskRobot: true, Seen: &c,
 	})
 	var pe *chatlog.PhaseError
 	if errors.As(err, &pe) {

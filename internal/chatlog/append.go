@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -32,6 +33,11 @@ type AppendRequest struct {
 	// yet signalled to the workflow (RobotSignalled clears it; the sweep of
 	// RobotUnsignalled signals what a failed signal left).
 	AskRobot bool
+	// Seen is the conversation as the caller last read it, if it did. On
+	// MySQL, while the row still holds Seen's phase and serving agent, the
+	// write takes its number with one statement instead of a locking read
+	// and an update (see takeSeen); otherwise it reads the row as usual.
+	Seen *models.Conversation
 }
 
 // AppendResult is the written message (or the first write of a repeated
@@ -101,17 +107,24 @@ func (l *Log) findKey(ctx context.Context, convID, key string) (AppendResult, bo
 // appendIn is one Append inside a transaction. Every refusal comes before
 // its first write, and a repeated key fails that first write: a group
 // commit relies on it to go on with the other appends (see commitGroup).
+// (takeSeen writes before the insert, but only on MySQL, where an append is
+// its own transaction and never part of a group.)
 func (l *Log) appendIn(tx *gorm.DB, r AppendRequest) (AppendResult, []string, error) {
 	var res AppendResult
 	var agents []string
-	c, err := lock(tx, r.ConversationID)
+	now := l.now()
+	c, taken, err := takeSeen(tx, r, now)
 	if err != nil {
 		return res, nil, err
 	}
-	if !slices.Contains(r.Phases, c.Phase) || (r.AgentID != "" && r.AgentID != c.AgentID) {
-		return res, nil, &PhaseError{Conv: c}
+	if !taken {
+		if c, err = lock(tx, r.ConversationID); err != nil {
+			return res, nil, err
+		}
+		if !slices.Contains(r.Phases, c.Phase) || (r.AgentID != "" && r.AgentID != c.AgentID) {
+			return res, nil, &PhaseError{Conv: c}
+		}
 	}
-	now := l.now()
 	agentName := c.AgentName
 	if agentName == "" {
 		// Stamps the record only: the robot serves, no agent.
@@ -126,17 +139,21 @@ func (l *Log) appendIn(tx *gorm.DB, r AppendRequest) (AppendResult, []string, er
 		return res, nil, err
 	}
 	res.Record = rows[0]
-	updates := map[string]any{"last_seq": c.LastSeq}
 	if r.Touch {
-		updates["last_activity"] = now
 		c.LastActivity = &now
 	}
-	if r.AskRobot && c.Phase == PhaseRobot && res.Record.MediaType == "TEXT" {
-		updates["robot_unsignalled_seq"] = res.Record.Seq
-		c.RobotUnsignalledSeq = res.Record.Seq
-	}
-	if err := tx.Model(&models.Conversation{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
-		return res, nil, err
+	if !taken {
+		updates := map[string]any{"last_seq": c.LastSeq}
+		if r.Touch {
+			updates["last_activity"] = now
+		}
+		if r.AskRobot && c.Phase == PhaseRobot && res.Record.MediaType == "TEXT" {
+			updates["robot_unsignalled_seq"] = res.Record.Seq
+			c.RobotUnsignalledSeq = res.Record.Seq
+		}
+		if err := tx.Model(&models.Conversation{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
+			return res, nil, err
+		}
 	}
 	if r.TellAgent && c.Phase == PhaseAgent && c.AgentID != "" {
 		if err := addEvent(tx, c.TenantID, AgentEvent{AgentID: c.AgentID, Type: EventMessage, ConversationID: c.ID, MessageSeq: res.Record.Seq}, now); err != nil {
@@ -146,4 +163,45 @@ func (l *Log) appendIn(tx *gorm.DB, r AppendRequest) (AppendResult, []string, er
 	}
 	res.Conv = c
 	return res, agents, nil
+}
+
+// takeSeen numbers a write on MySQL with one statement while the row still
+// holds what the caller saw (r.Seen): its phase, serving agent, agent name
+// and skill group, the fields a record is stamped with. The UPDATE locks the
+// row as a locking read would, and LAST_INSERT_ID(expr) hands the new number
+// back in its answer. taken is false, with nothing written, when there is no
+// snapshot, the database is not MySQL, the snapshot refuses the write (the
+// locking path then says why), a robot question must be marked, or the row
+// moved on since: the caller then locks and reads the row itself.
+//
+// It returns the row as it stood before this write, as lock does.
+func takeSeen(tx *gorm.DB, r AppendRequest, now time.Time) (c models.Conversation, taken bool, err error) {
+	s := r.Seen
+	if s == nil || tx.Dialector.Name() != models.DriverMySQL || s.ID != r.ConversationID ||
+		!slices.Contains(r.Phases, s.Phase) || (r.AgentID != "" && r.AgentID != s.AgentID) ||
+		(r.AskRobot && s.Phase == PhaseRobot) {
+		return c, false, nil
+	}
+	set, args := "last_seq = LAST_INSERT_ID(last_seq + 1), updated_at = ?", []any{now}
+	if r.Touch {
+		set += ", last_activity = ?"
+		args = append(args, now)
+	}
+	args = append(args, s.ID, s.Phase, s.AgentID, s.AgentName, s.SkillGroupID)
+	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, "UPDATE conversations SET "+set+
+		" WHERE id = ? AND phase = ? AND agent_id = ? AND agent_name = ? AND skill_group_id = ?", args...)
+	if err != nil {
+		return c, false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return c, false, err
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return c, false, err
+	}
+	c = *s
+	c.LastSeq = seq - 1
+	c.UpdatedAt = now
+	return c, true, nil
 }

@@ -115,13 +115,22 @@ func TestPhaseGatesWritesAndTheCloseRace(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, res.Applied)
 
-		// Visitors send while the agent closes: every accepted message comes before the close.
+		// Visitors send while the agent closes: every accepted message comes
+		// before the close. Half of them carry the conversation as read before
+		// the close (the send path's snapshot), which must not let them past it.
+		seen, err := l.Get(ctx, "c2")
+		require.NoError(t, err)
 		var wg sync.WaitGroup
 		for i := range 30 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := l.Append(ctx, chat("c2", fmt.Sprint(i), ""))
+				req := chat("c2", fmt.Sprint(i), "")
+				if i%2 == 0 {
+					snapshot := seen
+					req.Seen = &snapshot
+				}
+				_, err := l.Append(ctx, req)
 				var pe *chatlog.PhaseError
 				if err != nil && !errors.As(err, &pe) {
 					t.Error(err)
@@ -149,6 +158,11 @@ func TestPhaseGatesWritesAndTheCloseRace(t *testing.T) {
 		var pe *chatlog.PhaseError
 		require.ErrorAs(t, err, &pe)
 		require.Equal(t, chatlog.PhaseClosed, pe.Conv.Phase)
+		late := chat("c2", "late, as seen before the close", "")
+		late.Seen = &seen
+		_, err = l.Append(ctx, late)
+		require.ErrorAs(t, err, &pe, "a snapshot from before the close does not open it again")
+		require.Equal(t, chatlog.PhaseClosed, pe.Conv.Phase)
 
 		// A retried transition applies once.
 		again, err := l.Apply(ctx, chatlog.Transition{ConversationID: "c2", Number: 2, Phase: chatlog.PhaseClosed,
@@ -163,6 +177,51 @@ func TestPhaseGatesWritesAndTheCloseRace(t *testing.T) {
 		_, err = l.Append(ctx, chatlog.AppendRequest{ConversationID: "c2", Phases: []string{chatlog.PhaseAgent}, AgentID: "a2",
 			Message: chatlog.Message{ToVisitor: true, SenderType: "AGENT", Content: "hi"}})
 		require.ErrorAs(t, err, &pe)
+	})
+}
+
+func TestAStaleSnapshotIsStampedWithTheServingAgent(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		l := &chatlog.Log{DB: db}
+		ctx := context.Background()
+		open(t, l, "c12", "u12", chatlog.PhaseAgent)
+		a1, n1, a2, n2 := "a1", "Ann", "a2", "Bob"
+		_, err := l.Apply(ctx, chatlog.Transition{ConversationID: "c12", Number: 1, Set: chatlog.Fields{AgentID: &a1, AgentName: &n1}})
+		require.NoError(t, err)
+		seen, err := l.Get(ctx, "c12")
+		require.NoError(t, err)
+
+		req := chat("c12", "to Ann", "")
+		req.Seen = &seen
+		first, err := l.Append(ctx, req)
+		require.NoError(t, err)
+		require.Equal(t, a1, first.Record.ServiceID)
+		require.EqualValues(t, 3, first.Record.Seq)
+
+		// A transfer between the visitor's read and the write: the message is
+		// the new agent's, numbered after the first, whatever the snapshot says.
+		_, err = l.Apply(ctx, chatlog.Transition{ConversationID: "c12", Number: 2, Set: chatlog.Fields{AgentID: &a2, AgentName: &n2}})
+		require.NoError(t, err)
+		req = chat("c12", "to Bob", "")
+		req.Seen = &seen
+		second, err := l.Append(ctx, req)
+		require.NoError(t, err)
+		require.Equal(t, a2, second.Record.ServiceID)
+		require.Equal(t, n2, second.Record.ServiceName)
+		require.EqualValues(t, 4, second.Record.Seq)
+		require.Equal(t, a2, second.Conv.AgentID)
+		bobs, err := l.AgentEvents(ctx, a2, 0, 10)
+		require.NoError(t, err)
+		require.Len(t, bobs, 1, "the new agent's feed has the message")
+		require.EqualValues(t, 4, bobs[0].MessageSeq)
+		anns, err := l.AgentEvents(ctx, a1, 0, 10)
+		require.NoError(t, err)
+		require.Len(t, anns, 1, "the old agent's feed has only the first")
+
+		c, err := l.Get(ctx, "c12")
+		require.NoError(t, err)
+		require.EqualValues(t, 4, c.LastSeq)
+		require.NotNil(t, c.LastActivity)
 	})
 }
 
