@@ -273,7 +273,7 @@ func (h *agentHandlers) sendMessage(c *gin.Context) {
 	if key == "" {
 		key = c.GetHeader("Idempotency-Key")
 	}
-	m, err := h.chat.AgentSend(c.Request.Context(), agentFrom(c).AgentID, row.ID, key, req.MediaType, req.Content)
+	m, err := h.chat.AgentSend(c.Request.Context(), agentFrom(c).AgentID, row, key, req.MediaType, req.Content)
 	if err != nil {
 		jsonFail(c, err)
 		return

@@ -258,7 +258,7 @@ func TestMediaMessagesBothWays(t *testing.T) {
 		// Agent to visitor: send, poll, download.
 		f, err := e.files.Upload(ctx, agent, typ, data)
 		require.NoError(t, err)
-		m, err := e.chat.AgentSend(ctx, "agent-1", conv.ID, "", media, f.ObjectKey+","+typ)
+		m, err := e.chat.AgentSend(ctx, "agent-1", models.Conversation{ID: conv.ID}, "", media, f.ObjectKey+","+typ)
 		require.NoError(t, err)
 		w = e.do(webCall{method: http.MethodGet, path: "/apiaccess/ccmessaging/poll?cursor=" + strconv.FormatInt(m.Seq-1, 10), headers: ann})
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())

@@ -18,8 +18,10 @@ import (
 // AgentSend is the serving agent's message to the visitor. Only the agent
 // the conversation's row names, in the agent phase, may write: the check and
 // the write are one transaction, so a close racing the send wins or loses
-// whole. A repeated key answers the first write.
-func (s *Service) AgentSend(ctx context.Context, agentID, conversationID, key, mediaType, content string) (models.ChatRecord, error) {
+// whole. A repeated key answers the first write. seen is the conversation
+// as the caller read it (at least its ID); the write checks it again.
+func (s *Service) AgentSend(ctx context.Context, agentID string, seen models.Conversation, key, mediaType, content string) (models.ChatRecord, error) {
+	conversationID := seen.ID
 	if mediaType == "" {
 		mediaType = "TEXT"
 	}
@@ -41,7 +43,7 @@ func (s *Service) AgentSend(ctx context.Context, agentID, conversationID, key, m
 		}
 	}
 	res, err := s.Log.Append(ctx, chatlog.AppendRequest{
-		ConversationID: conversationID, Phases: []string{chatlog.PhaseAgent}, AgentID: agentID, Touch: true,
+		ConversationID: conversationID, Phases: []string{chatlog.PhaseAgent}, AgentID: agentID, Touch: true, Seen: &seen,
 		Message: chatlog.Message{
 			ToVisitor: true, SenderType: string(conversation.SourceAgent), SenderID: agentID,
 			ControlType: string(conversation.ControlChat), MediaType: mediaType, Content: content, ClientKey: key,

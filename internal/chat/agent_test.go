@@ -28,7 +28,7 @@ func TestAgentTakenOfflineIsToldWhy(t *testing.T) {
 
 	// Present, but not serving this conversation: the plain answer.
 	require.NoError(t, l.SetAgentStatus(ctx, "demo", "agent1", "READY"))
-	_, err = s.AgentSend(ctx, "agent1", "c1", "", "TEXT", "hello")
+	_, err = s.AgentSend(ctx, "agent1", models.Conversation{ID: "c1"}, "", "TEXT", "hello")
 	require.ErrorIs(t, err, chat.ErrNotYours)
 	require.NotErrorIs(t, err, chat.ErrTakenOffline)
 
@@ -38,7 +38,7 @@ func TestAgentTakenOfflineIsToldWhy(t *testing.T) {
 	require.Len(t, stale, 1)
 	require.NoError(t, db.Model(&models.AgentFeed{}).Where("agent_id = ?", "agent1").
 		Update("last_seen", time.Now().Add(-3*time.Minute)).Error)
-	_, err = s.AgentSend(ctx, "agent1", "c1", "", "TEXT", "hello")
+	_, err = s.AgentSend(ctx, "agent1", models.Conversation{ID: "c1"}, "", "TEXT", "hello")
 	require.ErrorIs(t, err, chat.ErrNotYours, "still a 403 at the API")
 	require.ErrorIs(t, err, chat.ErrTakenOffline)
 	require.Contains(t, err.Error(), "you were taken offline after 2 minutes without reading events")

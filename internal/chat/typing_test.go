@@ -68,7 +68,7 @@ func TestAgentTypingReachesTheVisitorsPoll(t *testing.T) {
 	res, err = s.Poll(ctx, v, chat.PollRequest{})
 	require.NoError(t, err)
 	require.True(t, res.AgentTyping)
-	_, err = s.AgentSend(ctx, "a1", "c1", "", "TEXT", "hello")
+	_, err = s.AgentSend(ctx, "a1", models.Conversation{ID: "c1"}, "", "TEXT", "hello")
 	require.NoError(t, err)
 	res, err = s.Poll(ctx, v, chat.PollRequest{})
 	require.NoError(t, err)
