@@ -177,7 +177,9 @@ func videoSenderEnabled(handle string) string {
 // (getUserMedia with video rejected) places a video call: it goes on as an
 // audio-only call, audio flows both ways, and both the chat page and the
 // console say why. Then, with the camera back, a video call's camera
-// button turns the local video track off and on, on both sides.
+// button turns the local video track off and on, on both sides. Last, an
+// agent without a camera answers with audio alone and still sees the
+// visitor.
 func TestVideoCallWithoutACamera(t *testing.T) {
 	n := newNode(t)
 	env := n.env()
@@ -274,6 +276,20 @@ func TestVideoCallWithoutACamera(t *testing.T) {
 		b.waitJS("the button says the camera is on", `(() => { const c = document.getElementById('call-camera');
 		  return c.textContent === '关闭摄像头' && c.getAttribute('aria-pressed') === 'false'; })()`)
 	}
+	hangUp()
+
+	// No camera on the agent's side: the agent answers with audio alone,
+	// still sees the visitor, and the console says so.
+	_, err = eval[bool](agent, noCameraScript)
+	require.NoError(t, err)
+	call()
+	agent.waitJS("the console says the visitor does not see the agent", `document.getElementById('call-notice')?.textContent === '未能使用摄像头，访客只能听到您的声音'`)
+	agent.waitJS("the agent still receives the visitor's video", `window.videoIn > 1000`)
+	agent.waitJS("no camera button without a camera", `!document.querySelector('#call-camera')`)
+	v, err := eval[string](agent, videoSenderEnabled("ccflowAgentCall"))
+	require.NoError(t, err)
+	require.Equal(t, "none", v, "the console sends no video")
+	visitor.waitJS("the chat page keeps its camera button", `!document.getElementById('call-camera').hidden`)
 	hangUp()
 	visitor.requireNoScriptErrors()
 	agent.requireNoScriptErrors()
