@@ -30,7 +30,8 @@ type SIPInfo struct {
 var errNoOutboundStore = errors.New("outbound calls are not set up on this server")
 
 // adminSIPHandlers show the SIP service's settings (the process's, from the
-// environment) and switch a tenant's outbound calls on and off.
+// environment), switch a tenant's outbound calls on and off and set the
+// tenant's own SIP trunk.
 type adminSIPHandlers struct {
 	bind  *binder
 	info  SIPInfo
@@ -88,4 +89,94 @@ func (h *adminSIPHandlers) tenantUpdate(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, outboundSettings{TenantID: id, Enabled: *req.Enabled})
+}
+
+// sipTrunkSettings is a tenant's SIP trunk as the admin API shows it: its
+// own (custom) or the process's default it falls back to. The password is
+// never shown, only whether one is set.
+type sipTrunkSettings struct {
+	TenantID    string `json:"tenantId"`
+	Custom      bool   `json:"custom"`
+	Address     string `json:"address"`
+	Username    string `json:"username"`
+	PasswordSet bool   `json:"passwordSet"`
+}
+
+// sipTrunkUpdate sets a tenant's own trunk; a password left out keeps the
+// one the tenant's trunk has.
+type sipTrunkUpdate struct {
+	Address  string  `json:"address" validate:"required"`
+	Username string  `json:"username"`
+	Password *string `json:"password"`
+}
+
+// trunkSettings answers the trunk a tenant's calls dial now.
+func (h *adminSIPHandlers) trunkSettings(c *gin.Context, id string) {
+	t, own, err := h.store.TenantTrunk(c.Request.Context(), id)
+	if err != nil {
+		jsonFail(c, err)
+		return
+	}
+	out := sipTrunkSettings{TenantID: id, Custom: own, Address: h.info.TrunkAddr, Username: h.info.TrunkUsername, PasswordSet: h.info.TrunkPasswordSet}
+	if own {
+		out.Address, out.Username, out.PasswordSet = t.Addr, t.Username, t.Password != ""
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (h *adminSIPHandlers) trunkGet(c *gin.Context) {
+	if h.store == nil {
+		jsonFail(c, unavailable(errNoOutboundStore))
+		return
+	}
+	id := c.Param("id")
+	ok, err := h.store.TenantExists(c.Request.Context(), id)
+	if err == nil && !ok {
+		err = outbound.ErrNoTenant
+	}
+	if err != nil {
+		jsonFail(c, err)
+		return
+	}
+	h.trunkSettings(c, id)
+}
+
+func (h *adminSIPHandlers) trunkPut(c *gin.Context) {
+	if h.store == nil {
+		jsonFail(c, unavailable(errNoOutboundStore))
+		return
+	}
+	var req sipTrunkUpdate
+	if err := h.bind.jsonStrict(c, &req); err != nil {
+		jsonFail(c, err)
+		return
+	}
+	t := outbound.Trunk{Addr: req.Address, Username: req.Username}
+	if req.Password != nil {
+		t.Password = *req.Password
+	}
+	t, err := outbound.CheckTrunk(t)
+	if err != nil {
+		jsonFail(c, err)
+		return
+	}
+	id := c.Param("id")
+	if err := h.store.SetTenantTrunk(c.Request.Context(), id, t, req.Password == nil); err != nil {
+		jsonFail(c, err)
+		return
+	}
+	h.trunkSettings(c, id)
+}
+
+func (h *adminSIPHandlers) trunkDelete(c *gin.Context) {
+	if h.store == nil {
+		jsonFail(c, unavailable(errNoOutboundStore))
+		return
+	}
+	id := c.Param("id")
+	if err := h.store.DeleteTenantTrunk(c.Request.Context(), id); err != nil {
+		jsonFail(c, err)
+		return
+	}
+	h.trunkSettings(c, id)
 }

@@ -14,6 +14,7 @@ import (
 func callError(err error) *apiError {
 	var invalid *calls.InvalidError
 	var refused *clicktocall.RefusedError
+	var badTrunk *outbound.InvalidTrunkError
 	switch {
 	case errors.Is(err, calls.ErrNotFound):
 		return &apiError{http.StatusNotFound, "404", "call not found (or ended)"}
@@ -21,6 +22,8 @@ func callError(err error) *apiError {
 		return &apiError{http.StatusNotFound, "404", err.Error()}
 	case errors.As(err, &invalid):
 		return &apiError{http.StatusBadRequest, "400", invalid.Msg}
+	case errors.As(err, &badTrunk):
+		return &apiError{http.StatusBadRequest, "400", badTrunk.Msg}
 	case errors.As(err, &refused):
 		return &apiError{http.StatusConflict, "409", refused.Reason}
 	case errors.Is(err, clicktocall.ErrNotYours):

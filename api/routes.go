@@ -180,11 +180,14 @@ func NewRouter(d Deps) *gin.Engine {
 	adminCalls := &adminCallHandlers{bind: b, store: d.CallStore}
 	ad.GET("/channel-configs/:id/click-to-call", adminCalls.get)
 	ad.PUT("/channel-configs/:id/click-to-call", adminCalls.update)
-	// Outbound calls over SIP (§16): the SIP service's settings, each tenant's switch.
+	// Outbound calls over SIP (§16): the SIP service's settings, each tenant's switch and own trunk.
 	adminSIP := &adminSIPHandlers{bind: b, info: d.SIP, store: d.OutboundStore}
 	ad.GET("/sip", adminSIP.get)
 	ad.GET("/tenants/:id/outbound-calls", adminSIP.tenantGet)
 	ad.PUT("/tenants/:id/outbound-calls", adminSIP.tenantUpdate)
+	ad.GET("/tenants/:id/sip-trunk", adminSIP.trunkGet)
+	ad.PUT("/tenants/:id/sip-trunk", adminSIP.trunkPut)
+	ad.DELETE("/tenants/:id/sip-trunk", adminSIP.trunkDelete)
 
 	// The OpenAPI description of every route above, and its reference page.
 	// A route added here and not to openapi/openapi.yaml fails

@@ -153,3 +153,144 @@ func TestClickToCallInTwoBrowsers(t *testing.T) {
 	visitor.requireNoScriptErrors()
 	agent.requireNoScriptErrors()
 }
+
+// noCameraScript makes the page's getUserMedia refuse the camera as a
+// browser without one does (NotFoundError), the microphone still given.
+const noCameraScript = `(() => {
+  const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  window.cameraAsked = 0;
+  navigator.mediaDevices.getUserMedia = (c) => {
+    if (c && c.video) { window.cameraAsked++; return Promise.reject(new DOMException('Requested device not found', 'NotFoundError')); }
+    return real(c);
+  };
+  return true; })()`
+
+// videoSenderEnabled is a script answering whether the call connection
+// of handle sends an enabled camera track ("none" without one).
+func videoSenderEnabled(handle string) string {
+	return `(() => { const pc = window.` + handle + `.pc; if (!pc) { return 'none'; }
+	  const s = pc.getSenders().find(s => s.track && s.track.kind === 'video');
+	  return s ? String(s.track.enabled) : 'none'; })()`
+}
+
+// TestVideoCallWithoutACamera: a visitor whose browser has no camera
+// (getUserMedia with video rejected) places a video call: it goes on as an
+// audio-only call, audio flows both ways, and both the chat page and the
+// console say why. Then, with the camera back, a video call's camera
+// button turns the local video track off and on, on both sides. Last, an
+// agent without a camera answers with audio alone and still sees the
+// visitor.
+func TestVideoCallWithoutACamera(t *testing.T) {
+	n := newNode(t)
+	env := n.env()
+	env["CCFLOW_TURN_ADDR"] = "127.0.0.1:" + strconv.Itoa(freeUDPPort(t))
+	env["CCFLOW_CALL_RELAY_ONLY"] = "true"
+	p := start(t, env)
+	base := n.url()
+	waitReady(t, p, base)
+	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
+	require.NoError(t, err)
+	on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/1011577355744904195/click-to-call",
+		map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}, map[string]any{"enabled": true, "videoAllowed": true})
+	require.Equal(t, http.StatusOK, on.status, string(on.body))
+
+	agent := mediaBrowser(t)
+	agent.run("open the console", chromedp.Navigate(base+"/agent"), chromedp.WaitVisible(chromedp.CSS("#login-user")))
+	agent.run("log in", chromedp.SendKeys(chromedp.CSS("#login-user"), "agent1"), chromedp.SendKeys(chromedp.CSS("#login-pass"), "agent1-pass"+kb.Enter))
+	agent.waitJS("the console opens", `document.body.dataset.view === 'console'`)
+	agent.run("go ready", chromedp.Click(chromedp.CSS(`#presence button[data-status=READY]`)))
+	agent.waitJS("the agent is ready", `document.body.dataset.status === 'READY'`)
+	watchMedia(agent, "ccflowAgentCall")
+
+	visitor := mediaBrowser(t)
+	link := chatLink(t, base, url.Values{"business_id": {"1"}, "groupid": {"11"}, "visiter_id": {"camera-visitor"}, "visiter_name": {"李雷"}})
+	visitor.run("open the chat", chromedp.Navigate(base+link))
+	visitor.waitText("#status", "智能客服为您服务")
+	watchMedia(visitor, "ccflowCall")
+	// call places a video call and waits until it is connected.
+	call := func() {
+		t.Helper()
+		visitor.waitJS("the video call button is offered", `!document.getElementById('call-bar').hidden && !document.getElementById('call-video-start').hidden`)
+		visitor.run("video call", chromedp.Click(chromedp.CSS("#call-video-start")))
+		agent.waitJS("the console rings for a video call", `document.querySelector('#calls .call[data-state=RINGING][data-media=video] #call-accept')`)
+		agent.run("accept", chromedp.Click(chromedp.CSS("#call-accept")))
+		visitor.waitJS("the visitor got the connected event", `window.ccflowCall.lastEvent === '168101 Call connected'`)
+		visitor.waitJS("the visitor receives audio", `window.audioIn > 1000`)
+		agent.waitJS("the agent receives audio", `window.audioIn > 1000`)
+	}
+	hangUp := func() {
+		t.Helper()
+		visitor.run("the visitor hangs up", chromedp.Click(chromedp.CSS("#call-hangup")))
+		visitor.waitJS("the call ended", `window.ccflowCall.state === 'idle'`)
+		agent.waitJS("the console's connection is closed", `window.ccflowAgentCall.pc === null && !document.querySelector('#calls .call')`)
+	}
+
+	// No camera on the visitor's side: an audio-only call, said on screen.
+	_, err = eval[bool](visitor, noCameraScript)
+	require.NoError(t, err)
+	call()
+	asked, err := eval[float64](visitor, `window.cameraAsked`)
+	require.NoError(t, err)
+	require.Positive(t, asked, "the page asked for the camera and was refused")
+	visitor.waitJS("the chat page says the call is audio-only", `!document.getElementById('call-notice').hidden`)
+	require.Equal(t, "未能使用摄像头，已改为语音通话", visitor.text("#call-notice"))
+	agent.waitJS("the console says why", `document.getElementById('call-notice')?.textContent === '访客没有可用的摄像头，已改为语音通话'`)
+	visitor.waitJS("the chat page plays the agent through <audio>, no videos", `document.getElementById('call-videos').hidden && document.getElementById('call-audio').srcObject`)
+	visitor.waitJS("no camera button without a camera", `document.getElementById('call-camera').hidden`)
+	agent.waitJS("nor on the console, which sends no video either", `!document.querySelector('#call-camera')`)
+	for _, b := range []*browser{visitor, agent} {
+		v, err := eval[string](b, videoSenderEnabled(map[*browser]string{visitor: "ccflowCall", agent: "ccflowAgentCall"}[b]))
+		require.NoError(t, err)
+		require.Equal(t, "none", v, "an audio-only call sends no video")
+		in, err := eval[float64](b, `window.videoIn`)
+		require.NoError(t, err)
+		require.Zero(t, in, "an audio-only call carries no video")
+	}
+	hangUp()
+	visitor.waitJS("the notice goes with the call", `document.getElementById('call-notice').hidden`)
+
+	// The camera back (a reload drops the override): the camera button.
+	visitor.run("reload the chat", chromedp.Reload())
+	visitor.waitJS("the chat is back", `document.getElementById('text') && !document.getElementById('text').disabled`)
+	watchMedia(visitor, "ccflowCall")
+	call()
+	visitor.waitJS("the visitor receives video", `window.videoIn > 1000`)
+	agent.waitJS("the agent receives video", `window.videoIn > 1000`)
+	visitor.waitJS("no notice with a camera", `document.getElementById('call-notice').hidden`)
+	for _, side := range []struct {
+		b      *browser
+		handle string
+	}{{visitor, "ccflowCall"}, {agent, "ccflowAgentCall"}} {
+		b := side.b
+		b.waitJS("the camera button is shown", `(() => { const c = document.getElementById('call-camera'); return c && !c.hidden; })()`)
+		require.Equal(t, "关闭摄像头", b.text("#call-camera"))
+		v, err := eval[string](b, videoSenderEnabled(side.handle))
+		require.NoError(t, err)
+		require.Equal(t, "true", v)
+		b.run("camera off", chromedp.Click(chromedp.CSS("#call-camera")))
+		b.waitJS("the local video track is disabled", videoSenderEnabled(side.handle)+` === 'false'`)
+		b.waitJS("the button says the camera is off", `(() => { const c = document.getElementById('call-camera');
+		  return c.textContent === '打开摄像头' && c.getAttribute('aria-pressed') === 'true'; })()`)
+		b.run("camera on", chromedp.Click(chromedp.CSS("#call-camera")))
+		b.waitJS("the local video track is enabled again", videoSenderEnabled(side.handle)+` === 'true'`)
+		b.waitJS("the button says the camera is on", `(() => { const c = document.getElementById('call-camera');
+		  return c.textContent === '关闭摄像头' && c.getAttribute('aria-pressed') === 'false'; })()`)
+	}
+	hangUp()
+
+	// No camera on the agent's side: the agent answers with audio alone,
+	// still sees the visitor, and the console says so.
+	_, err = eval[bool](agent, noCameraScript)
+	require.NoError(t, err)
+	call()
+	agent.waitJS("the console says the visitor does not see the agent", `document.getElementById('call-notice')?.textContent === '未能使用摄像头，访客只能听到您的声音'`)
+	agent.waitJS("the agent still receives the visitor's video", `window.videoIn > 1000`)
+	agent.waitJS("no camera button without a camera", `!document.querySelector('#call-camera')`)
+	v, err := eval[string](agent, videoSenderEnabled("ccflowAgentCall"))
+	require.NoError(t, err)
+	require.Equal(t, "none", v, "the console sends no video")
+	visitor.waitJS("the chat page keeps its camera button", `!document.getElementById('call-camera').hidden`)
+	hangUp()
+	visitor.requireNoScriptErrors()
+	agent.requireNoScriptErrors()
+}

@@ -216,3 +216,81 @@ func recordHistory(t testing.TB, temporalAddr, id, name string) {
 	require.NoError(t, os.WriteFile(file, append(b, '\n'), 0o644))
 	t.Logf("%s: %d events from %s", file, len(h.Events), id)
 }
+
+// TestSIPTenantTrunk: a trunk an operator gives the tenant through the
+// admin API, while the server runs, is the one its next call reaches (a
+// second in-process trunk with digest credentials of its own); wrong
+// credentials are refused by that trunk; deleting it sends the next call
+// back through the process's trunk. Neither password is ever returned or
+// logged.
+func TestSIPTenantTrunk(t *testing.T) {
+	n := startSIPNode(t, time.Minute)
+	const tenantUser, tenantPass = "tenant-demo", "tenant-trunk-secret"
+	own := siptest.StartTrunkWith(t, tenantUser, tenantPass)
+	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
+	require.NoError(t, err)
+	admin := map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}
+	trunkURL := n.url() + "/api/admin/v1/tenants/" + models.DemoTenantID + "/sip-trunk"
+	app := appHeaders(t, n.url())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	// placeCall dials a new call and answers the trunk that got it.
+	placeCall := func(called string) (*siptest.Trunk, siptest.TrunkCall) {
+		t.Helper()
+		res := n.createCall(t, app, called)
+		d, med, err := n.app.Dial(ctx, res.ResultData.SIPServiceAddress, res.ResultData.AccessCode)
+		require.NoError(t, err)
+		audio := siptest.StartAudio(t, med)
+		defer audio.Halt()
+		var got *siptest.Trunk
+		var tc siptest.TrunkCall
+		select {
+		case tc = <-own.Got:
+			got = own
+		case tc = <-n.trunk.Got:
+			got = n.trunk
+		case <-ctx.Done():
+			t.Fatal("no trunk got the call")
+		}
+		require.Equal(t, called, tc.To)
+		require.Eventually(t, func() bool { return audio.Received.Load() >= 10 && tc.Audio.Received.Load() >= 10 },
+			15*time.Second, 20*time.Millisecond, "RTP both ways")
+		require.NoError(t, d.Hangup(ctx))
+		<-tc.Ended
+		waitRow(t, n.dataDir, res.ResultData.CallSerialNo, "ENDED")
+		return got, tc
+	}
+
+	got, _ := placeCall("88880001")
+	require.Same(t, n.trunk, got, "without a trunk of its own the tenant dials the process's")
+
+	set := rawRequest(t, http.MethodPut, trunkURL, admin, map[string]string{"address": "sip:" + own.Addr(), "username": tenantUser, "password": tenantPass})
+	require.Equal(t, http.StatusOK, set.status, string(set.body))
+	require.Equal(t, own.Addr(), set.object(t)["address"])
+	require.Equal(t, true, set.object(t)["custom"])
+	got, _ = placeCall("88880002")
+	require.Same(t, own, got, "the tenant's own trunk, from its next call on, without a restart")
+
+	// The tenant's trunk checks its digest credentials: a wrong password
+	// is refused there and the call never reaches it.
+	wrong := rawRequest(t, http.MethodPut, trunkURL, admin, map[string]string{"address": own.Addr(), "username": tenantUser, "password": "wrong-password"})
+	require.Equal(t, http.StatusOK, wrong.status, string(wrong.body))
+	res := n.createCall(t, app, "88880003")
+	_, _, err = n.app.Dial(ctx, res.ResultData.SIPServiceAddress, res.ResultData.AccessCode)
+	require.Error(t, err, "the trunk refused the wrong credentials")
+	require.GreaterOrEqual(t, siptest.Status(t, err), 400)
+	require.Empty(t, own.Got, "no call was answered with the wrong password")
+	waitRow(t, n.dataDir, res.ResultData.CallSerialNo, "FAILED")
+
+	del := rawRequest(t, http.MethodDelete, trunkURL, admin, nil)
+	require.Equal(t, http.StatusOK, del.status, string(del.body))
+	require.Equal(t, false, del.object(t)["custom"])
+	got, _ = placeCall("88880004")
+	require.Same(t, n.trunk, got, "deleted: back to the process's trunk")
+
+	for _, secret := range []string{tenantPass, "wrong-password", siptest.TrunkPass} {
+		require.NotContains(t, string(set.body)+string(wrong.body)+string(del.body), secret, "the admin API never returns a trunk's password")
+		require.NotContains(t, n.proc.output(), secret, "nor does the log show it")
+	}
+}

@@ -476,7 +476,7 @@ func All() []any {
 		&SatisfactionRating{}, &RobotFeedback{}, &StoredFile{}, &ClickToCall{}, &LeaveMessage{},
 		&SigningKey{}, &RequestNonce{}, &LeaveMessageTenant{}, &WebKey{},
 		&AgentFeed{}, &AgentEvent{}, &WebhookCursor{}, &SupervisorNote{},
-		&ClickToCallEvent{}, &ClickToCallSetting{}, &AuthChange{}, &OutboundCall{}, &OutboundCallSetting{},
+		&ClickToCallEvent{}, &ClickToCallSetting{}, &AuthChange{}, &OutboundCall{}, &OutboundCallSetting{}, &SIPTrunk{},
 	}
 }
 
@@ -513,3 +513,19 @@ type OutboundCallSetting struct {
 	Enabled   bool      `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
 }
+
+// SIPTrunk is a tenant's own SIP trunk for its outbound calls, set through
+// the admin API; a tenant without a row dials through the process's trunk
+// (CCFLOW_SIP_TRUNK_*). The password is kept readable because digest
+// authentication needs it (like AppKey.Secret) and is never returned.
+type SIPTrunk struct {
+	TenantID string `gorm:"primaryKey;size:64"`
+	// Address is the trunk's host:port.
+	Address   string    `gorm:"size:255;not null"`
+	Username  string    `gorm:"size:128;not null"`
+	Password  string    `gorm:"size:128;not null"`
+	UpdatedAt time.Time `gorm:"not null"`
+}
+
+// TableName is sip_trunks (GORM would say s_ip_trunks).
+func (SIPTrunk) TableName() string { return "sip_trunks" }

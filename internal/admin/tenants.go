@@ -160,7 +160,8 @@ func (s *Store) UpdateTenant(ctx context.Context, id string, f TenantFields) (mo
 
 // DeleteTenant removes a tenant that has no configuration left. It does not
 // cascade: an admin deletes the app keys, channel configs, skill groups,
-// agents, FAQ entries and webhooks first, so nothing goes by accident.
+// agents, FAQ entries, webhooks and its own SIP trunk first, so nothing
+// goes by accident.
 // Conversations and chat records are history and stay.
 func (s *Store) DeleteTenant(ctx context.Context, id string) (models.Tenant, error) {
 	var t models.Tenant
@@ -180,6 +181,9 @@ func (s *Store) DeleteTenant(ctx context.Context, id string) (models.Tenant, err
 			{"agents", count[models.Agent]},
 			{"FAQ entries", count[models.FAQEntry]},
 			{"webhooks", count[models.WebhookEndpoint]},
+			// A tenant created later under the same id must not inherit
+			// the trunk and its credentials.
+			{"SIP trunk", count[models.SIPTrunk]},
 		} {
 			n, err := c.count(tx, "tenant_id = ?", id)
 			if err != nil {

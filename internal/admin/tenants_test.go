@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -41,6 +42,12 @@ func TestTenantLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		require.EqualValues(t, 2, all.Total)
 		require.Equal(t, []string{"demo", "shop2"}, []string{all.Items[0].ID, all.Items[1].ID})
+
+		// Its own SIP trunk goes first: a later shop2 must not inherit it.
+		require.NoError(t, s.DB.Create(&models.SIPTrunk{TenantID: "shop2", Address: "192.0.2.10:5060", UpdatedAt: time.Now().UTC()}).Error)
+		_, err = s.DeleteTenant(ctx, "shop2")
+		requireRefused(t, err, KindConflict, `tenant "shop2" still has SIP trunk (1); delete them first`)
+		require.NoError(t, s.DB.Where("tenant_id = ?", "shop2").Delete(&models.SIPTrunk{}).Error)
 
 		deleted, err := s.DeleteTenant(ctx, "shop2")
 		require.NoError(t, err)

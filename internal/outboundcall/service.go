@@ -55,7 +55,8 @@ type Settings struct {
 	Enabled bool
 	// ServiceAddress is the ip:port apps dial (sipServiceAddress).
 	ServiceAddress string
-	// TrunkConfigured tells whether a SIP trunk is set.
+	// TrunkConfigured tells whether the process's default SIP trunk is set
+	// (a tenant with a trunk of its own needs none).
 	TrunkConfigured bool
 	// AccessCodePrefix starts every access code.
 	AccessCodePrefix string
@@ -117,7 +118,13 @@ func (s *Service) Create(ctx context.Context, r Request) (Result, error) {
 		return Result{Code: CodeOff, Desc: DescTenantOff}, nil
 	}
 	if !s.Settings.TrunkConfigured {
-		return Result{Code: CodeNoSIPServer, Desc: DescNoSIPServer}, nil
+		_, own, err := s.Store.TenantTrunk(ctx, r.TenantID)
+		if err != nil {
+			return Result{}, err
+		}
+		if !own {
+			return Result{Code: CodeNoSIPServer, Desc: DescNoSIPServer}, nil
+		}
 	}
 	caller := r.CallerPresent
 	if caller == "" {
@@ -154,6 +161,10 @@ type Leg struct {
 	CallSerialNo  string
 	Called        string
 	CallerPresent string
+	// Trunk is the tenant's own trunk, read as the call is claimed (so a
+	// change counts from the next call on, on every replica); nil dials
+	// the process's default trunk.
+	Trunk *outbound.Trunk
 }
 
 // ErrExpired is an access code past its expiry (its workflow may not have
@@ -171,10 +182,18 @@ func (s *Service) Claim(ctx context.Context, accessCode string) (Leg, error) {
 	if !s.now().Before(row.ExpiresAt) {
 		return Leg{}, ErrExpired
 	}
+	trunk, own, err := s.Store.TenantTrunk(ctx, row.TenantID)
+	if err != nil {
+		return Leg{}, err
+	}
 	if err := s.Flows.Dial(ctx, row.CallSerialNo); err != nil {
 		return Leg{}, err
 	}
-	return Leg{CallSerialNo: row.CallSerialNo, Called: row.Called, CallerPresent: row.CallerPresent}, nil
+	leg := Leg{CallSerialNo: row.CallSerialNo, Called: row.Called, CallerPresent: row.CallerPresent}
+	if own {
+		leg.Trunk = &trunk
+	}
+	return leg, nil
 }
 
 // Answered tells the call's workflow its trunk leg was answered.

@@ -3,6 +3,7 @@ package outboundcall
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -91,4 +92,40 @@ func TestClaimOpensACallOnce(t *testing.T) {
 	require.NoError(t, s.Answered(ctx, "x"))
 	require.NoError(t, s.Ended(ctx, "x", flow.LegEnded{Side: flow.SideApp}))
 	require.Equal(t, []string{"answered x", "ended x app"}, f.news)
+}
+
+// A tenant's own trunk goes with the next call it claims, and a tenant
+// without the process's default trunk can still call through its own.
+func TestClaimDialsTheTenantsTrunk(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newService(t)
+	s.Settings.TrunkConfigured = false
+	res, err := s.Create(ctx, Request{TenantID: models.DemoTenantID, Called: "88884432"})
+	require.NoError(t, err)
+	require.Equal(t, CodeNoSIPServer, res.Code, "no default trunk and none of its own")
+
+	own := outbound.Trunk{Addr: "192.0.2.10:5070", Username: "t1", Password: "p1"}
+	require.NoError(t, s.Store.SetTenantTrunk(ctx, models.DemoTenantID, own, false))
+	res, err = s.Create(ctx, Request{TenantID: models.DemoTenantID, Called: "88884432"})
+	require.NoError(t, err)
+	require.Equal(t, CodeOK, res.Code, "its own trunk is enough")
+	res2, err := s.Create(ctx, Request{TenantID: models.DemoTenantID, Called: "88884433"})
+	require.NoError(t, err)
+
+	leg, err := s.Claim(ctx, res.Data.AccessCode)
+	require.NoError(t, err)
+	require.Equal(t, &own, leg.Trunk)
+
+	require.NoError(t, s.Store.DeleteTenantTrunk(ctx, models.DemoTenantID))
+	leg, err = s.Claim(ctx, res2.Data.AccessCode)
+	require.NoError(t, err)
+	require.Nil(t, leg.Trunk, "back to the process's default at the next call")
+}
+
+func TestTrunkNeverPrintsItsPassword(t *testing.T) {
+	tr := outbound.Trunk{Addr: "192.0.2.10:5070", Username: "t1", Password: "s3cret-pw"}
+	for _, s := range []string{fmt.Sprint(tr), fmt.Sprintf("%+v %#v %s", tr, tr, tr), tr.LogValue().String()} {
+		require.NotContains(t, s, "s3cret-pw")
+		require.Contains(t, s, "192.0.2.10:5070")
+	}
 }

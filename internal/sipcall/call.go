@@ -96,10 +96,16 @@ func (s *Server) respond(in *diago.DialogServerSession, status int, reason strin
 	}
 }
 
-// dial places the trunk leg, offering only the codecs the app offered (the
-// relay does not transcode); a nil dialog comes with why it failed.
+// dial places the trunk leg through the tenant's own trunk if it has one,
+// else the process's, offering only the codecs the app offered (the relay
+// does not transcode); a nil dialog comes with why it failed. The trunk's
+// password goes to the digest challenge only, never to a log line.
 func (s *Server) dial(ctx context.Context, in *diago.DialogServerSession, leg outboundcall.Leg) (*diago.DialogClientSession, *diago.DialogMedia, flow.LegEnded) {
-	host, port, err := splitHostPort(s.opts.TrunkAddr)
+	trunk := outbound.Trunk{Addr: s.opts.TrunkAddr, Username: s.opts.TrunkUsername, Password: s.opts.TrunkPassword}
+	if leg.Trunk != nil {
+		trunk = *leg.Trunk
+	}
+	host, port, err := splitHostPort(trunk.Addr)
 	if err != nil {
 		return nil, nil, flow.LegEnded{Side: flow.SideServer, Reason: "the SIP trunk's address is not host:port"}
 	}
@@ -121,7 +127,7 @@ func (s *Server) dial(ctx context.Context, in *diago.DialogServerSession, leg ou
 	}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	out, med, err := s.dg.Invite(ctx, recipient, diago.InviteOptions{
-		Originator: in, Username: s.opts.TrunkUsername, Password: s.opts.TrunkPassword, Headers: []sip.Header{from},
+		Originator: in, Username: trunk.Username, Password: trunk.Password, Headers: []sip.Header{from},
 	})
 	if err == nil {
 		return out, med, flow.LegEnded{}

@@ -38,8 +38,9 @@ type Calls interface {
 	Ended(ctx context.Context, callSerialNo string, e flow.LegEnded) error
 }
 
-// Options configure the service; Trunk* are the SIP trunk's (the password
-// is only ever given to the digest challenge).
+// Options configure the service; Trunk* are the process's default SIP
+// trunk's (a tenant's own trunk comes with each call's Leg); a password is
+// only ever given to the digest challenge.
 type Options struct {
 	// Addr is where the service listens (host:port).
 	Addr string

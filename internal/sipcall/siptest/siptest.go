@@ -137,8 +137,17 @@ const (
 	TrunkPass = "trunk-secret"
 )
 
-// StartTrunk runs a trunk on 127.0.0.1 until the test ends.
+// StartTrunk runs a trunk on 127.0.0.1 asking for TrunkUser and TrunkPass
+// until the test ends.
 func StartTrunk(t testing.TB) *Trunk {
+	t.Helper()
+	return StartTrunkWith(t, TrunkUser, TrunkPass)
+}
+
+// StartTrunkWith runs a trunk asking for its own digest credentials (a
+// tenant's trunk, besides the process's default): a call with other
+// credentials is refused and never answered.
+func StartTrunkWith(t testing.TB, user, pass string) *Trunk {
 	t.Helper()
 	dg, port := newUA(t, "trunk")
 	tr := &Trunk{port: port, Got: make(chan TrunkCall, 100)}
@@ -146,7 +155,7 @@ func StartTrunk(t testing.TB) *Trunk {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	require.NoError(t, dg.ServeBackground(ctx, func(d *diago.DialogServerSession) {
-		if err := auth.AuthorizeDialog(d, diago.DigestAuth{Username: TrunkUser, Password: TrunkPass, Realm: "trunk"}); err != nil {
+		if err := auth.AuthorizeDialog(d, diago.DigestAuth{Username: user, Password: pass, Realm: "trunk"}); err != nil {
 			return
 		}
 		if tr.Busy.Load() {

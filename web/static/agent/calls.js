@@ -8,14 +8,19 @@
 // 1) also sends the agent's camera and shows the visitor's video.
 // The media of a connected call does not survive a reload: the console then
 // shows the call and can hang it up.
+// A video call falls back rather than fails: without a usable camera here
+// (getUserMedia with video rejected) the agent sends audio alone and still
+// sees the visitor; a visitor without one sent an offer without video, and
+// the call is audio-only. Either is said on screen. During a video call a
+// button turns the agent's camera off and on (the track's enabled).
 
 const BASE = '/api/agent/v1/calls';
 const en = (navigator.language || '').indexOf('en') === 0;
 const T = en
-  ? { ringing: 'Incoming call from', ringingVideo: 'Incoming video call from', accept: 'Accept', reject: 'Reject', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', talking: 'In call with', ended: 'Call ended' }
-  : { ringing: '来电：', ringingVideo: '视频来电：', accept: '接听', reject: '拒接', hangup: '挂断', mute: '静音', unmute: '取消静音', talking: '通话中：', ended: '通话已结束' };
+  ? { ringing: 'Incoming call from', ringingVideo: 'Incoming video call from', accept: 'Accept', reject: 'Reject', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', talking: 'In call with', ended: 'Call ended', cameraOff: 'Camera off', cameraOn: 'Camera on', noCamera: 'No camera available: the visitor hears you but does not see you', visitorNoCamera: 'The visitor has no camera: this is an audio-only call' }
+  : { ringing: '来电：', ringingVideo: '视频来电：', accept: '接听', reject: '拒接', hangup: '挂断', mute: '静音', unmute: '取消静音', talking: '通话中：', ended: '通话已结束', cameraOff: '关闭摄像头', cameraOn: '打开摄像头', noCamera: '未能使用摄像头，访客只能听到您的声音', visitorNoCamera: '访客没有可用的摄像头，已改为语音通话' };
 
-const state = { calls: [], pc: null, stream: null, callId: '', muted: false };
+const state = { calls: [], pc: null, stream: null, callId: '', muted: false, cameraOff: false, notice: '' };
 window.ccflowAgentCall = state; // for the browser tests: getStats() of state.pc
 
 function csrf() {
@@ -75,9 +80,49 @@ function render() {
         if (state.stream) { state.stream.getAudioTracks().forEach((t) => { t.enabled = !state.muted; }); }
         render();
       });
-      row.append(label, clock, mute, button('call-hangup', T.hangup, () => act(c.id, 'hangup')));
+      row.append(label, clock, mute);
+      if (c.id === state.callId && cameraTracks().length > 0) {
+        const camera = button('call-camera', state.cameraOff ? T.cameraOn : T.cameraOff, () => {
+          state.cameraOff = !state.cameraOff;
+          cameraTracks().forEach((t) => { t.enabled = !state.cameraOff; });
+          render();
+        });
+        camera.setAttribute('aria-pressed', String(state.cameraOff));
+        camera.dataset.camera = state.cameraOff ? 'off' : 'on';
+        row.append(camera);
+      }
+      row.append(button('call-hangup', T.hangup, () => act(c.id, 'hangup')));
+      if (c.id === state.callId && state.notice) {
+        const n = document.createElement('span'); n.id = 'call-notice'; n.setAttribute('role', 'status'); n.textContent = state.notice;
+        row.append(n);
+      }
     }
     panel.append(row);
+  }
+}
+
+// cameraTracks are the camera's tracks the console sends (none in an audio
+// call, or without a camera).
+function cameraTracks() {
+  return state.stream ? state.stream.getVideoTracks() : [];
+}
+
+// noCamera tells a getUserMedia refusal a camera may be behind: none
+// there, permission refused, or busy elsewhere.
+function noCamera(err) {
+  return ['NotFoundError', 'NotAllowedError', 'NotReadableError', 'OverconstrainedError', 'AbortError'].includes(err && err.name);
+}
+
+// localMedia is the microphone, and the camera for a video call if it can
+// be had: without one the agent answers with audio alone.
+async function localMedia(video) {
+  if (!video) { return navigator.mediaDevices.getUserMedia({ audio: true, video: false }); }
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  } catch (err) {
+    if (!noCamera(err)) { throw err; }
+    state.notice = T.noCamera;
+    return navigator.mediaDevices.getUserMedia({ audio: true, video: false });
   }
 }
 
@@ -96,7 +141,7 @@ async function accept(id) {
   const r = await api('POST', BASE + '/' + encodeURIComponent(id) + '/accept');
   await refresh();
   if (r.status !== 200) { return; }
-  state.callId = id;
+  state.callId = id; state.cameraOff = false; state.notice = '';
   let c = {};
   for (let i = 0; i < 30 && state.callId === id; i++) {
     c = (await api('GET', BASE + '/' + encodeURIComponent(id) + '?wait=20')).data;
@@ -105,12 +150,16 @@ async function accept(id) {
   if (!c.offer || state.callId !== id) { return; }
   const pc = new RTCPeerConnection({ iceServers: c.iceServers || [], iceTransportPolicy: c.iceTransportPolicy || 'all' });
   state.pc = pc;
-  const video = c.mediaType === 'video';
+  // A visitor without a camera offered no video: the call is audio-only.
+  const video = c.mediaType === 'video' && /^m=video /m.test(c.offer);
+  if (c.mediaType === 'video' && !video) { state.notice = T.visitorNoCamera; }
   // A video call plays the visitor's sound through the <video>, an audio
   // call through the <audio>: never both.
   pc.ontrack = (ev) => { (video ? remoteVideo : audio).srcObject = ev.streams[0]; };
-  state.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
-  if (video) { localVideo.srcObject = state.stream; videos.hidden = false; }
+  state.stream = await localMedia(video);
+  if (video) { videos.hidden = false; }
+  if (cameraTracks().length > 0) { localVideo.srcObject = state.stream; }
+  render();
   state.stream.getTracks().forEach((t) => pc.addTrack(t, state.stream));
   await pc.setRemoteDescription({ type: 'offer', sdp: c.offer });
   await pc.setLocalDescription(await pc.createAnswer());
@@ -121,7 +170,7 @@ async function accept(id) {
 function hangUpMedia() {
   if (state.pc) { state.pc.close(); }
   if (state.stream) { state.stream.getTracks().forEach((t) => t.stop()); }
-  state.pc = null; state.stream = null; state.callId = ''; state.muted = false;
+  state.pc = null; state.stream = null; state.callId = ''; state.muted = false; state.cameraOff = false; state.notice = '';
   audio.srcObject = null; remoteVideo.srcObject = null; localVideo.srcObject = null; videos.hidden = true;
 }
 

@@ -10,15 +10,20 @@
 // call's state is kept in sessionStorage, so a reload picks it up again
 // (the media of a connected call does not survive a reload: the page shows
 // the call and can hang it up). Texts are set with textContent.
+// A video call on a browser without a usable camera (getUserMedia with video
+// rejected: no camera, or camera permission refused) falls back to an
+// audio-only call and says so; during a video call a button turns the
+// camera off and on (the local video track's enabled, so the connection and
+// its negotiation stay as they are).
 
 const SESSION = 'ccflow.chat';
 const STORE = 'ccflow.call';
 const en = (navigator.language || '').indexOf('en') === 0;
 const T = en
-  ? { call: 'Call', video: 'Video call', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', queuing: 'Waiting for an agent…', connecting: 'Connecting…', talking: 'In call', ended: 'Call ended', failed: 'Call failed' }
-  : { call: '语音通话', video: '视频通话', hangup: '挂断', mute: '静音', unmute: '取消静音', queuing: '正在等待座席接听…', connecting: '正在接通…', talking: '通话中', ended: '通话已结束', failed: '通话未接通' };
+  ? { call: 'Call', video: 'Video call', hangup: 'Hang up', mute: 'Mute', unmute: 'Unmute', queuing: 'Waiting for an agent…', connecting: 'Connecting…', talking: 'In call', ended: 'Call ended', failed: 'Call failed', cameraOff: 'Camera off', cameraOn: 'Camera on', noCamera: 'No camera available: this is an audio-only call' }
+  : { call: '语音通话', video: '视频通话', hangup: '挂断', mute: '静音', unmute: '取消静音', queuing: '正在等待座席接听…', connecting: '正在接通…', talking: '通话中', ended: '通话已结束', failed: '通话未接通', cameraOff: '关闭摄像头', cameraOn: '打开摄像头', noCamera: '未能使用摄像头，已改为语音通话' };
 
-const call = { state: 'idle', video: false, accessCode: '', connectedAt: 0, pc: null, stream: null, muted: false, lastEvent: '' };
+const call = { state: 'idle', video: false, accessCode: '', connectedAt: 0, pc: null, stream: null, muted: false, cameraOff: false, noCamera: false, lastEvent: '' };
 window.ccflowCall = call; // for the browser tests: getStats() of call.pc
 
 function token() {
@@ -33,10 +38,10 @@ function api(method, path, body) {
 }
 
 function save() {
-  sessionStorage.setItem(STORE, JSON.stringify({ state: call.state, video: call.video, accessCode: call.accessCode, connectedAt: call.connectedAt }));
+  sessionStorage.setItem(STORE, JSON.stringify({ state: call.state, video: call.video, noCamera: call.noCamera, accessCode: call.accessCode, connectedAt: call.connectedAt }));
 }
 
-let bar, button, videoButton, status, clock, mute, hangup, audio, videos, remoteVideo, localVideo;
+let bar, button, videoButton, status, clock, mute, camera, notice, hangup, audio, videos, remoteVideo, localVideo;
 // videoOffered is checkClickToCallSupport's videoSupported.
 let videoOffered = false;
 
@@ -60,13 +65,16 @@ function build() {
   status = document.createElement('span'); status.id = 'call-status'; status.setAttribute('role', 'status');
   clock = document.createElement('span'); clock.id = 'call-time';
   mute = document.createElement('button'); mute.id = 'call-mute'; mute.type = 'button'; mute.textContent = T.mute; mute.hidden = true;
+  camera = document.createElement('button'); camera.id = 'call-camera'; camera.type = 'button'; camera.textContent = T.cameraOff; camera.hidden = true;
+  camera.setAttribute('aria-pressed', 'false');
+  notice = document.createElement('span'); notice.id = 'call-notice'; notice.setAttribute('role', 'status'); notice.hidden = true;
   hangup = document.createElement('button'); hangup.id = 'call-hangup'; hangup.type = 'button'; hangup.textContent = T.hangup; hangup.hidden = true;
   audio = document.createElement('audio'); audio.id = 'call-audio'; audio.autoplay = true;
   videos = document.createElement('div'); videos.id = 'call-videos'; videos.hidden = true;
   remoteVideo = videoElement('call-remote-video', false);
   localVideo = videoElement('call-local-video', true);
   videos.append(remoteVideo, localVideo);
-  bar.append(button, videoButton, status, clock, mute, hangup, audio, videos);
+  bar.append(button, videoButton, status, clock, mute, camera, hangup, notice, audio, videos);
   const composer = document.getElementById('composer');
   composer.parentNode.insertBefore(bar, composer);
   button.addEventListener('click', () => start(false));
@@ -76,6 +84,11 @@ function build() {
     call.muted = !call.muted;
     if (call.stream) { call.stream.getAudioTracks().forEach((t) => { t.enabled = !call.muted; }); }
     mute.textContent = call.muted ? T.unmute : T.mute;
+  });
+  camera.addEventListener('click', () => {
+    call.cameraOff = !call.cameraOff;
+    cameraTracks().forEach((t) => { t.enabled = !call.cameraOff; });
+    showCamera();
   });
   setInterval(tick, 1000);
 }
@@ -88,6 +101,46 @@ function show(text) {
   hangup.hidden = !on;
   mute.hidden = call.state !== 'connected';
   bar.dataset.state = call.state;
+  showCamera();
+}
+
+// cameraTracks are the camera's tracks this page sends (none in an audio
+// call, or one that fell back to audio).
+function cameraTracks() {
+  return call.stream ? call.stream.getVideoTracks() : [];
+}
+
+// showCamera shows the camera button while the page sends its camera, and
+// says by its label and aria-pressed whether the camera is off.
+function showCamera() {
+  camera.hidden = call.state !== 'connected' || cameraTracks().length === 0;
+  camera.textContent = call.cameraOff ? T.cameraOn : T.cameraOff;
+  camera.setAttribute('aria-pressed', String(call.cameraOff));
+  camera.dataset.camera = call.cameraOff ? 'off' : 'on';
+  notice.hidden = !call.noCamera;
+  notice.textContent = call.noCamera ? T.noCamera : '';
+}
+
+// noCamera tells a getUserMedia refusal a camera may be behind: none
+// there, permission refused, or busy elsewhere.
+function noCamera(err) {
+  return ['NotFoundError', 'NotAllowedError', 'NotReadableError', 'OverconstrainedError', 'AbortError'].includes(err && err.name);
+}
+
+// localMedia asks for the microphone, and the camera in a video call; a
+// video call that cannot have the camera goes on with the microphone alone
+// (the offer then has no video, so the whole call is audio-only).
+async function localMedia() {
+  if (!call.video) { return navigator.mediaDevices.getUserMedia({ audio: true, video: false }); }
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  } catch (err) {
+    if (!noCamera(err)) { throw err; }
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    call.video = false; call.noCamera = true;
+    save();
+    return stream;
+  }
 }
 
 function tick() {
@@ -162,8 +215,9 @@ async function media() {
   // A video call plays the agent's sound through the <video>, an audio call
   // through the <audio>: never both.
   pc.ontrack = (ev) => { (call.video ? remoteVideo : audio).srcObject = ev.streams[0]; show(T.talking); };
-  call.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: call.video });
+  call.stream = await localMedia();
   if (call.video) { localVideo.srcObject = call.stream; videos.hidden = false; }
+  show(status.textContent);
   call.stream.getTracks().forEach((t) => pc.addTrack(t, call.stream));
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
@@ -179,6 +233,7 @@ function end(text) {
   if (call.pc) { call.pc.close(); }
   if (call.stream) { call.stream.getTracks().forEach((t) => t.stop()); }
   call.pc = null; call.stream = null; call.state = 'idle'; call.video = false; call.accessCode = ''; call.connectedAt = 0;
+  call.cameraOff = false; call.noCamera = false;
   audio.srcObject = null; remoteVideo.srcObject = null; localVideo.srcObject = null; videos.hidden = true;
   sessionStorage.removeItem(STORE);
   show(text);
