@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -312,12 +313,17 @@ func (h *agentHandlers) transfer(c *gin.Context) {
 		jsonFail(c, err)
 		return
 	}
+	updateID, err := commandKey(c, "transfer", claims.AgentID)
+	if err != nil {
+		jsonFail(c, err)
+		return
+	}
 	row, ok := h.serving(c)
 	if !ok {
 		return
 	}
 	var snap conversation.Snapshot
-	err = h.ops.command(ctx, row.WorkflowID, conversation.UpdateAgentTransfer, conversation.AgentTransferRequest{
+	err = h.ops.command(ctx, row.WorkflowID, conversation.UpdateAgentTransfer, updateID, conversation.AgentTransferRequest{
 		AgentID: claims.AgentID, ConversationID: row.ID, ToAgentID: req.AgentID, ToSkillGroupID: req.SkillGroupID,
 	}, &snap)
 	if err != nil {
@@ -331,14 +337,19 @@ func (h *agentHandlers) transfer(c *gin.Context) {
 // conversation's workflow is gone, routing is told to free the agent's slot,
 // so a conversation that vanished never holds capacity.
 func (h *agentHandlers) close(c *gin.Context) {
+	claims := agentFrom(c)
+	updateID, err := commandKey(c, "close", claims.AgentID)
+	if err != nil {
+		jsonFail(c, err)
+		return
+	}
 	row, ok := h.serving(c)
 	if !ok {
 		return
 	}
-	claims := agentFrom(c)
 	ctx := c.Request.Context()
 	var snap conversation.Snapshot
-	err := h.ops.command(ctx, row.WorkflowID, conversation.UpdateAgentClose,
+	err = h.ops.command(ctx, row.WorkflowID, conversation.UpdateAgentClose, updateID,
 		conversation.AgentCloseRequest{AgentID: claims.AgentID, ConversationID: row.ID}, &snap)
 	if errors.Is(err, errConversationGone) {
 		if relErr := h.ops.release(ctx, claims.TenantID, row.ID); relErr != nil {
@@ -351,6 +362,25 @@ func (h *agentHandlers) close(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, snapshotView(snap))
 }
+
+// commandKey turns a command's Idempotency-Key header into its update ID,
+// scoped to the command and the agent, so that a close or transfer retried
+// after a lost answer gets the first one's answer instead of a refusal
+// (the first one made the conversation no longer the agent's). No header:
+// every call is its own command.
+func commandKey(c *gin.Context, command, agentID string) (string, error) {
+	key := c.GetHeader("Idempotency-Key")
+	if key == "" {
+		return "", nil
+	}
+	if len(key) > maxIdempotencyKey {
+		return "", errBadRequest(fmt.Sprintf("Idempotency-Key is longer than %d characters", maxIdempotencyKey))
+	}
+	return "agent-" + command + ":" + agentID + ":" + key, nil
+}
+
+// maxIdempotencyKey is the longest Idempotency-Key, as for sends.
+const maxIdempotencyKey = 64
 
 func snapshotView(s conversation.Snapshot) conversationView {
 	return conversationView{

@@ -85,9 +85,11 @@ func (o agentOps) queueInfo(ctx context.Context, tenantID string, r routing.Queu
 }
 
 // command runs an agent's update on a conversation and decodes its result.
-func (o agentOps) command(ctx context.Context, workflowID, update string, arg, result any) error {
+// A non-empty updateID makes a retry of the same command answer the first
+// one's result (Temporal keeps a completed update's outcome by its ID).
+func (o agentOps) command(ctx context.Context, workflowID, update, updateID string, arg, result any) error {
 	handle, err := o.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflowID, UpdateName: update, Args: []any{arg},
+		UpdateID: updateID, WorkflowID: workflowID, UpdateName: update, Args: []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {

@@ -96,7 +96,7 @@ func (h *supervisorHandlers) takeOver(c *gin.Context) {
 		return
 	}
 	var snap conversation.Snapshot
-	err = h.ops.command(ctx, row.WorkflowID, conversation.UpdateAgentTransfer, conversation.AgentTransferRequest{
+	err = h.ops.command(ctx, row.WorkflowID, conversation.UpdateAgentTransfer, "", conversation.AgentTransferRequest{
 		AgentID: row.AgentID, ConversationID: row.ID, ToAgentID: claims.AgentID,
 	}, &snap)
 	var ae *apiError

@@ -9320,6 +9320,45 @@ func (e AgentConversationdefaultJSONResponseBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for AgentClose400JSONResponseBodyCode.
+const (
+	AgentClose400JSONResponseBodyCodeBadRequest   AgentClose400JSONResponseBodyCode = "bad_request"
+	AgentClose400JSONResponseBodyCodeConflict     AgentClose400JSONResponseBodyCode = "conflict"
+	AgentClose400JSONResponseBodyCodeForbidden    AgentClose400JSONResponseBodyCode = "forbidden"
+	AgentClose400JSONResponseBodyCodeInternal     AgentClose400JSONResponseBodyCode = "internal"
+	AgentClose400JSONResponseBodyCodeNotFound     AgentClose400JSONResponseBodyCode = "not_found"
+	AgentClose400JSONResponseBodyCodeRateLimited  AgentClose400JSONResponseBodyCode = "rate_limited"
+	AgentClose400JSONResponseBodyCodeTooLarge     AgentClose400JSONResponseBodyCode = "too_large"
+	AgentClose400JSONResponseBodyCodeUnauthorized AgentClose400JSONResponseBodyCode = "unauthorized"
+	AgentClose400JSONResponseBodyCodeUnavailable  AgentClose400JSONResponseBodyCode = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the AgentClose400JSONResponseBodyCode enum.
+func (e AgentClose400JSONResponseBodyCode) Valid() bool {
+	switch e {
+	case AgentClose400JSONResponseBodyCodeBadRequest:
+		return true
+	case AgentClose400JSONResponseBodyCodeConflict:
+		return true
+	case AgentClose400JSONResponseBodyCodeForbidden:
+		return true
+	case AgentClose400JSONResponseBodyCodeInternal:
+		return true
+	case AgentClose400JSONResponseBodyCodeNotFound:
+		return true
+	case AgentClose400JSONResponseBodyCodeRateLimited:
+		return true
+	case AgentClose400JSONResponseBodyCodeTooLarge:
+		return true
+	case AgentClose400JSONResponseBodyCodeUnauthorized:
+		return true
+	case AgentClose400JSONResponseBodyCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AgentClose401JSONResponseBodyCode.
 const (
 	AgentClose401JSONResponseBodyCodeBadRequest   AgentClose401JSONResponseBodyCode = "bad_request"
@@ -16507,6 +16546,9 @@ type WebhookWithSecret struct {
 // AccessCode defines model for AccessCode.
 type AccessCode = string
 
+// CommandIdempotencyKey defines model for CommandIdempotencyKey.
+type CommandIdempotencyKey = string
+
 // ConversationID defines model for ConversationID.
 type ConversationID = string
 
@@ -17341,6 +17383,15 @@ type AgentConversation503JSONResponseBodyCode string
 // AgentConversationdefaultJSONResponseBodyCode defines parameters for AgentConversation.
 type AgentConversationdefaultJSONResponseBodyCode string
 
+// AgentCloseParams defines parameters for AgentClose.
+type AgentCloseParams struct {
+	// IdempotencyKey Makes a retried agent command answer the first one's result (kept while the conversation's workflow runs).
+	IdempotencyKey *CommandIdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AgentClose400JSONResponseBodyCode defines parameters for AgentClose.
+type AgentClose400JSONResponseBodyCode string
+
 // AgentClose401JSONResponseBodyCode defines parameters for AgentClose.
 type AgentClose401JSONResponseBodyCode string
 
@@ -17428,6 +17479,12 @@ type AgentNotesdefaultJSONResponseBodyCode string
 type AgentTransferJSONBody struct {
 	AgentId      *string `json:"agentId,omitempty"`
 	SkillGroupId *int64  `json:"skillGroupId,omitempty"`
+}
+
+// AgentTransferParams defines parameters for AgentTransfer.
+type AgentTransferParams struct {
+	// IdempotencyKey Makes a retried agent command answer the first one's result (kept while the conversation's workflow runs).
+	IdempotencyKey *CommandIdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // AgentTransfer400JSONResponseBodyCode defines parameters for AgentTransfer.
@@ -19053,8 +19110,10 @@ type ClientInterface interface {
 
 	// AgentClose End the service; the visitor is asked for a rating
 	//
+	// With an `Idempotency-Key`, a retried close (the same agent, the same key) answers the first close's result; without one, a second close is refused with 403, as the conversation is no longer the agent's.
+	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/close (the `AgentClose` operationId).
-	AgentClose(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AgentClose(ctx context.Context, id ConversationID, params *AgentCloseParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AgentMessages A conversation's messages after a seq
 	//
@@ -19086,21 +19145,21 @@ type ClientInterface interface {
 
 	// AgentTransferWithBody Transfer a conversation to an agent or a skill group
 	//
-	// Give exactly one of `agentId` and `skillGroupId`.
+	// Give exactly one of `agentId` and `skillGroupId`. With an `Idempotency-Key`, a retry (the same agent, the same key) answers the first transfer's result instead of a refusal.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
-	AgentTransferWithBody(ctx context.Context, id ConversationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AgentTransferWithBody(ctx context.Context, id ConversationID, params *AgentTransferParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AgentTransfer Transfer a conversation to an agent or a skill group
 	//
-	// Give exactly one of `agentId` and `skillGroupId`.
+	// Give exactly one of `agentId` and `skillGroupId`. With an `Idempotency-Key`, a retry (the same agent, the same key) answers the first transfer's result instead of a refusal.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
-	AgentTransfer(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AgentTransfer(ctx context.Context, id ConversationID, params *AgentTransferParams, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AgentTyping Tell the visitor that the agent is typing
 	//
@@ -21139,9 +21198,11 @@ func (c *Client) AgentConversation(ctx context.Context, id ConversationID, reqEd
 
 // AgentClose End the service; the visitor is asked for a rating
 //
+// With an `Idempotency-Key`, a retried close (the same agent, the same key) answers the first close's result; without one, a second close is refused with 403, as the conversation is no longer the agent's.
+//
 // Corresponds with POST /api/agent/v1/conversations/{id}/close (the `AgentClose` operationId).
-func (c *Client) AgentClose(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAgentCloseRequest(c.Server, id)
+func (c *Client) AgentClose(ctx context.Context, id ConversationID, params *AgentCloseParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentCloseRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -21222,13 +21283,13 @@ func (c *Client) AgentNotes(ctx context.Context, id ConversationID, reqEditors .
 
 // AgentTransferWithBody Transfer a conversation to an agent or a skill group
 //
-// Give exactly one of `agentId` and `skillGroupId`.
+// Give exactly one of `agentId` and `skillGroupId`. With an `Idempotency-Key`, a retry (the same agent, the same key) answers the first transfer's result instead of a refusal.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
-func (c *Client) AgentTransferWithBody(ctx context.Context, id ConversationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAgentTransferRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) AgentTransferWithBody(ctx context.Context, id ConversationID, params *AgentTransferParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentTransferRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -21241,13 +21302,13 @@ func (c *Client) AgentTransferWithBody(ctx context.Context, id ConversationID, c
 
 // AgentTransfer Transfer a conversation to an agent or a skill group
 //
-// Give exactly one of `agentId` and `skillGroupId`.
+// Give exactly one of `agentId` and `skillGroupId`. With an `Idempotency-Key`, a retry (the same agent, the same key) answers the first transfer's result instead of a refusal.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
-func (c *Client) AgentTransfer(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAgentTransferRequest(c.Server, id, body)
+func (c *Client) AgentTransfer(ctx context.Context, id ConversationID, params *AgentTransferParams, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAgentTransferRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -25353,7 +25414,7 @@ func NewAgentConversationRequest(server string, id ConversationID) (*http.Reques
 }
 
 // NewAgentCloseRequest constructs an http.Request for the AgentClose method
-func NewAgentCloseRequest(server string, id ConversationID) (*http.Request, error) {
+func NewAgentCloseRequest(server string, id ConversationID, params *AgentCloseParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -25381,6 +25442,21 @@ func NewAgentCloseRequest(server string, id ConversationID) (*http.Request, erro
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -25541,18 +25617,18 @@ func NewAgentNotesRequest(server string, id ConversationID) (*http.Request, erro
 }
 
 // NewAgentTransferRequest calls the generic AgentTransfer builder with application/json body
-func NewAgentTransferRequest(server string, id ConversationID, body AgentTransferJSONRequestBody) (*http.Request, error) {
+func NewAgentTransferRequest(server string, id ConversationID, params *AgentTransferParams, body AgentTransferJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewAgentTransferRequestWithBody(server, id, "application/json", bodyReader)
+	return NewAgentTransferRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewAgentTransferRequestWithBody constructs an http.Request for the AgentTransfer method, with any body, and a specified content type
-func NewAgentTransferRequestWithBody(server string, id ConversationID, contentType string, body io.Reader) (*http.Request, error) {
+func NewAgentTransferRequestWithBody(server string, id ConversationID, params *AgentTransferParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -25583,6 +25659,21 @@ func NewAgentTransferRequestWithBody(server string, id ConversationID, contentTy
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -28868,10 +28959,12 @@ type ClientWithResponsesInterface interface {
 
 	// AgentCloseWithResponse End the service; the visitor is asked for a rating
 	//
+	// With an `Idempotency-Key`, a retried close (the same agent, the same key) answers the first close's result; without one, a second close is refused with 403, as the conversation is no longer the agent's.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/close (the `AgentClose` operationId).
-	AgentCloseWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentCloseResponse, error)
+	AgentCloseWithResponse(ctx context.Context, id ConversationID, params *AgentCloseParams, reqEditors ...RequestEditorFn) (*AgentCloseResponse, error)
 
 	// AgentMessagesWithResponse A conversation's messages after a seq
 	//
@@ -28907,21 +29000,21 @@ type ClientWithResponsesInterface interface {
 
 	// AgentTransferWithBodyWithResponse Transfer a conversation to an agent or a skill group
 	//
-	// Give exactly one of `agentId` and `skillGroupId`.
+	// Give exactly one of `agentId` and `skillGroupId`. With an `Idempotency-Key`, a retry (the same agent, the same key) answers the first transfer's result instead of a refusal.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
-	AgentTransferWithBodyWithResponse(ctx context.Context, id ConversationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error)
+	AgentTransferWithBodyWithResponse(ctx context.Context, id ConversationID, params *AgentTransferParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error)
 
 	// AgentTransferWithResponse Transfer a conversation to an agent or a skill group
 	//
-	// Give exactly one of `agentId` and `skillGroupId`.
+	// Give exactly one of `agentId` and `skillGroupId`. With an `Idempotency-Key`, a retry (the same agent, the same key) answers the first transfer's result instead of a refusal.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
-	AgentTransferWithResponse(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error)
+	AgentTransferWithResponse(ctx context.Context, id ConversationID, params *AgentTransferParams, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error)
 
 	// AgentTypingWithResponse Tell the visitor that the agent is typing
 	//
@@ -33741,6 +33834,8 @@ type AgentCloseResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Conversation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *JsonError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *JsonError
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -33758,6 +33853,11 @@ type AgentCloseResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r AgentCloseResponse) GetJSON200() *Conversation {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AgentCloseResponse) GetJSON400() *JsonError {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -39977,11 +40077,13 @@ func (c *ClientWithResponses) AgentConversationWithResponse(ctx context.Context,
 
 // AgentCloseWithResponse End the service; the visitor is asked for a rating
 //
+// With an `Idempotency-Key`, a retried close (the same agent, the same key) answers the first close's result; without one, a second close is refused with 403, as the conversation is no longer the agent's.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/agent/v1/conversations/{id}/close (the `AgentClose` operationId).
-func (c *ClientWithResponses) AgentCloseWithResponse(ctx context.Context, id ConversationID, reqEditors ...RequestEditorFn) (*AgentCloseResponse, error) {
-	rsp, err := c.AgentClose(ctx, id, reqEditors...)
+func (c *ClientWithResponses) AgentCloseWithResponse(ctx context.Context, id ConversationID, params *AgentCloseParams, reqEditors ...RequestEditorFn) (*AgentCloseResponse, error) {
+	rsp, err := c.AgentClose(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -40046,13 +40148,13 @@ func (c *ClientWithResponses) AgentNotesWithResponse(ctx context.Context, id Con
 
 // AgentTransferWithBodyWithResponse Transfer a conversation to an agent or a skill group
 //
-// Give exactly one of `agentId` and `skillGroupId`.
+// Give exactly one of `agentId` and `skillGroupId`. With an `Idempotency-Key`, a retry (the same agent, the same key) answers the first transfer's result instead of a refusal.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
-func (c *ClientWithResponses) AgentTransferWithBodyWithResponse(ctx context.Context, id ConversationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error) {
-	rsp, err := c.AgentTransferWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) AgentTransferWithBodyWithResponse(ctx context.Context, id ConversationID, params *AgentTransferParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error) {
+	rsp, err := c.AgentTransferWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -40061,13 +40163,13 @@ func (c *ClientWithResponses) AgentTransferWithBodyWithResponse(ctx context.Cont
 
 // AgentTransferWithResponse Transfer a conversation to an agent or a skill group
 //
-// Give exactly one of `agentId` and `skillGroupId`.
+// Give exactly one of `agentId` and `skillGroupId`. With an `Idempotency-Key`, a retry (the same agent, the same key) answers the first transfer's result instead of a refusal.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/agent/v1/conversations/{id}/transfer (the `AgentTransfer` operationId).
-func (c *ClientWithResponses) AgentTransferWithResponse(ctx context.Context, id ConversationID, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error) {
-	rsp, err := c.AgentTransfer(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) AgentTransferWithResponse(ctx context.Context, id ConversationID, params *AgentTransferParams, body AgentTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*AgentTransferResponse, error) {
+	rsp, err := c.AgentTransfer(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -44511,6 +44613,13 @@ func ParseAgentCloseResponse(rsp *http.Response) (*AgentCloseResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JsonError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest JsonError

@@ -96,10 +96,23 @@ func TestVisitorAndAgentConverse(t *testing.T) {
 	require.Equal(t, http.StatusOK, a2.say(convID, "您好，我是 agent2"))
 	v.waitDownlink("agent2's message", "AGENT", "您好，我是 agent2")
 
-	// agent2 closes: the visitor is asked for a rating and gives it.
-	code, closed := a2.do(http.MethodPost, "/conversations/"+convID+"/close", nil)
-	require.Equal(t, http.StatusOK, code)
+	// agent2 closes: the visitor is asked for a rating and gives it. The
+	// close's answer is lost and the console retries it with the same
+	// Idempotency-Key: the retry answers the first close's result, where a
+	// new close is refused (the conversation is no longer agent2's).
+	closeURL := base + "/api/agent/v1/conversations/" + convID + "/close"
+	tooLong := rawRequest(t, http.MethodPost, closeURL, map[string]string{"Authorization": "Bearer " + a2.token, "Idempotency-Key": strings.Repeat("k", 65)}, nil)
+	require.Equal(t, http.StatusBadRequest, tooLong.status, "an over-long key is refused before the close")
+	withKey := map[string]string{"Authorization": "Bearer " + a2.token, "Idempotency-Key": "close-once"}
+	first := rawRequest(t, http.MethodPost, closeURL, withKey, nil)
+	require.Equal(t, http.StatusOK, first.status)
+	closed := first.object(t)
 	require.Equal(t, "SATISFACTION", closed["phase"])
+	again := rawRequest(t, http.MethodPost, closeURL, withKey, nil)
+	require.Equal(t, http.StatusOK, again.status, "a retried close answers the first one's result")
+	require.Equal(t, closed, again.object(t))
+	code, _ = a2.do(http.MethodPost, "/conversations/"+convID+"/close", nil)
+	require.Equal(t, http.StatusForbidden, code, "a second close without the key is a new command, refused")
 	v.waitDownlink("the rating request", "SYSTEM", "请为本次服务评分（1-5 分）。")
 	rated := rawRequest(t, http.MethodPost, base+"/apiaccess/ccmessaging/saveSatisfaction", v.headers(),
 		map[string]any{"channel": "WEB", "evaluation": "5", "comment": "很好", "userId": v.id, "channelConfigId": demoChannel}).object(t)

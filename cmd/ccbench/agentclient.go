@@ -167,9 +167,12 @@ func (a *agentClient) sendMessage(ctx context.Context, convID, content, messageC
 	})
 }
 
-// closeConversation ends the agent's service of a conversation.
+// closeConversation ends the agent's service of a conversation. Its
+// retries carry one Idempotency-Key: a close whose answer timed out went
+// through, and a new close would be refused as not the agent's any more.
 func (a *agentClient) closeConversation(ctx context.Context, convID string) error {
 	return a.authed(ctx, 3, call{
 		op: "agent close", method: http.MethodPost, path: agentAPI + "/conversations/" + url.PathEscape(convID) + "/close",
+		key: "close-" + convID,
 	})
 }

@@ -147,6 +147,9 @@ type call struct {
 	method  string
 	path    string
 	headers map[string]string
+	// key, when set, is the Idempotency-Key: a retry of the call is the
+	// same command to ccflow, not a new one.
+	key     string
 	body    any
 	out     any
 	timeout time.Duration
@@ -223,6 +226,9 @@ func (cl *caller) once(ctx context.Context, c call) (http.Header, error) {
 	}
 	for k, v := range c.headers {
 		req.Header.Set(k, v)
+	}
+	if c.key != "" {
+		req.Header.Set("Idempotency-Key", c.key)
 	}
 	resp, err := cl.http.Do(req)
 	if err != nil {

@@ -41,10 +41,20 @@ function csrf() {
 // still have ended on the server; the first call tells).
 export function hasCookieSession() { return csrf() !== ''; }
 
-// call sends one request; network failures reject with status 0.
-export async function call(method, path, body, signal) {
+// commandKey is a fresh key for one command the agent means once (a click
+// on close); its retries reuse it. crypto.randomUUID needs a secure context,
+// which a console on plain http (not localhost) is not.
+export function commandKey() {
+  return (crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2));
+}
+
+// call sends one request; network failures reject with status 0. A key is
+// sent as Idempotency-Key, so that a command retried after a lost answer
+// (a close, a transfer) answers the first one's result.
+export async function call(method, path, body, signal, key) {
   const headers = {};
   if (method !== 'GET') { headers['X-CSRF-Token'] = csrf(); }
+  if (key) { headers['Idempotency-Key'] = key; }
   if (body !== undefined) { headers['Content-Type'] = 'application/json'; }
   let res;
   try {

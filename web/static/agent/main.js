@@ -3,7 +3,7 @@
 
 import { $ } from './dom.js';
 import { T, applyStatic } from './texts.js';
-import { call, current, saveSession, login, onExpired, hasCookieSession } from './api.js';
+import { call, current, saveSession, login, onExpired, hasCookieSession, commandKey } from './api.js';
 import { startFeed } from './feed.js';
 import { state, onChange, changed, conversation, addMessage, markRead, attention, loadHistory, loadDetails, loadEarlier, delivered, undelivered, sorted } from './state.js';
 import { renderList, tick } from './list.js';
@@ -244,7 +244,9 @@ async function closeConversation() {
   closeArmed = null;
   btn.textContent = T.close;
   try {
-    await call('POST', `/conversations/${encodeURIComponent(c.id)}/close`);
+    // A retry after a lost answer (the agent clicks again) is the same close.
+    c.closeKey = c.closeKey || commandKey();
+    await call('POST', `/conversations/${encodeURIComponent(c.id)}/close`, undefined, undefined, c.closeKey);
     c.ended = 'closed';
     changed('list');
     changed('messages', c);
