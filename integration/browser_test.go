@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -99,6 +100,24 @@ func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
 	require.NoError(b.t, chromedp.Do(ctx, actions...), what)
+}
+
+// click clicks the element a selector finds, again if the page re-rendered
+// it between finding and clicking (a list that redraws on every event:
+// chromedp then answers "Could not find node with given id").
+func (b *browser) click(what, selector string) {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(selector)))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "Could not find node") || time.Now().After(deadline) {
+			require.NoError(b.t, err, what)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // eval evaluates a script expression into out.

@@ -168,7 +168,7 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	a2.waitAssigned("console-bob")
 
 	// Close Ann's conversation (the button asks once more): she is asked to rate.
-	b.run("back to 王小明", chromedp.Click(chromedp.CSS(`#conv-list li.conv:first-child`)))
+	b.click("back to 王小明", `#conv-list li.conv:first-child`)
 	b.waitText("#chat-name", "王小明")
 	b.run("close", chromedp.Click(chromedp.CSS("#close-btn")))
 	b.waitText("#close-btn", "确认结束")
@@ -194,8 +194,8 @@ func TestAgentConsoleServesVisitors(t *testing.T) {
 	b.waitJS("the tagged message is filtered out", `!`+item)
 
 	// On a phone's width the console stacks the list above the conversation.
-	b.run("a phone's width", chromedp.EmulateViewport(390, 844), chromedp.Click(chromedp.CSS("#tab-chats")),
-		chromedp.Click(chromedp.CSS(`#conv-list li.conv:first-child`)))
+	b.run("a phone's width", chromedp.EmulateViewport(390, 844), chromedp.Click(chromedp.CSS("#tab-chats")))
+	b.click("open the first conversation", `#conv-list li.conv:first-child`)
 	b.waitText("#chat-name", "王小明")
 	b.waitJS("nothing is wider than the screen", `document.documentElement.scrollWidth <= 390`)
 	b.screenshot("agent-console-390")

@@ -40,7 +40,7 @@ func TestAgentConsoleSurvivesTrouble(t *testing.T) {
 	require.Equal(t, "0", v.send("TRANS2AGENT", "").ResultCode)
 	name := "user_trouble-user"
 	b.waitJS("assigned", convItem(name))
-	b.run("open it", chromedp.Click(chromedp.CSS(`#conv-list li.conv`)))
+	b.click("open it", `#conv-list li.conv`)
 	b.waitText("#chat-name", name)
 
 	// Markup from a visitor is text, never markup.
@@ -70,7 +70,7 @@ func TestAgentConsoleSurvivesTrouble(t *testing.T) {
 	b.run("reload", chromedp.Reload())
 	b.waitJS("still logged in", `document.body.dataset.view === 'console'`)
 	b.waitJS("the conversation is back", convItem(name))
-	b.run("open it", chromedp.Click(chromedp.CSS(`#conv-list li.conv`)))
+	b.click("open it", `#conv-list li.conv`)
 	b.waitJS("history after the reload", msgCount("断网期间的消息")+` === 1 && `+msgCount(evil)+` === 1`)
 	b.waitJS("the draft is back", `document.getElementById('text').value === `+jsString(draft))
 
@@ -91,7 +91,7 @@ func TestAgentConsoleSurvivesTrouble(t *testing.T) {
 	require.Equal(t, "agent1", b.value("#login-user"), "the username is filled in after the reload")
 	login()
 	b.waitJS("the conversation is back", convItem(name))
-	b.run("open it", chromedp.Click(chromedp.CSS(`#conv-list li.conv`)))
+	b.click("open it", `#conv-list li.conv`)
 	b.waitJS("the draft survived the expiry", `document.getElementById('text').value === `+jsString(draft))
 
 	// Send it, close, the visitor rates and comes back: the new conversation
@@ -114,7 +114,7 @@ func TestAgentConsoleSurvivesTrouble(t *testing.T) {
 	})
 	require.Equal(t, "0", v.send("TRANS2AGENT", "").ResultCode)
 	b.waitJS("the returning visitor is assigned", convItem(name))
-	b.run("open it", chromedp.Click(chromedp.CSS(`#conv-list li.conv`)))
+	b.click("open it", `#conv-list li.conv`)
 	b.waitText("#messages .divider", "更早的会话")
 	b.waitJS("the earlier conversation's messages are shown", msgCount(draft)+` === 1 && `+msgCount("断网期间的消息")+` === 1`)
 

@@ -124,6 +124,8 @@ func (l *Log) appendIn(tx *gorm.DB, r AppendRequest) (AppendResult, []string, er
 		if !slices.Contains(r.Phases, c.Phase) || (r.AgentID != "" && r.AgentID != c.AgentID) {
 			return res, nil, &PhaseError{Conv: c}
 		}
+		// Stamped once the lock is held, after the writes it waited for.
+		now = l.now()
 	}
 	agentName := c.AgentName
 	if agentName == "" {
