@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -112,6 +113,7 @@ type tailState struct {
 	src       TailSource
 	topQuery  string // the newest ids, to take the start position
 	pageQuery string // rows above an id, with whether each matches Where
+	allPart   string // pageQuery as a part of the pass that reads every source
 	primed    bool
 	high      int64              // highest id seen
 	seen      map[int64]struct{} // ids seen in (high-lookback, high]
@@ -177,6 +179,7 @@ func newTailState(db *gorm.DB, src TailSource) *tailState {
 		src:       src,
 		topQuery:  "SELECT id FROM " + table + " ORDER BY id DESC LIMIT ?",
 		pageQuery: "SELECT id, " + key + ", " + match + " FROM " + table + " WHERE id > ? ORDER BY id LIMIT ?",
+		allPart:   "SELECT id, " + key + " AS tail_key, " + match + " AS tail_match FROM " + table + " WHERE id > ? ORDER BY id LIMIT ?",
 	}
 }
 
@@ -240,9 +243,21 @@ func (t *Tailer) Current() (primed, last time.Time) {
 // source does not slow down the others. clean reports that every source was
 // read.
 func (t *Tailer) pass(ctx context.Context) (clean bool, err error) {
+	now := time.Now()
+	if t.allFollowing(now) {
+		// One statement for every source, instead of one each: with three
+		// sources and every replica and worker tailing, idle passes were most
+		// of a scaled-out database's statements. If it fails, the sources are
+		// read one by one below, so that only a failing one backs off.
+		if err := t.followAll(ctx); err == nil {
+			for _, s := range t.sources {
+				s.retryDelay, s.retryAt = 0, time.Time{}
+			}
+			return true, nil
+		}
+	}
 	var errs []error
 	clean = true
-	now := time.Now()
 	for _, s := range t.sources {
 		if now.Before(s.retryAt) {
 			clean = false
@@ -305,8 +320,11 @@ func (t *Tailer) prime(ctx context.Context, s *tailState) error {
 // follow publishes the rows that appeared since the last pass, re-reading
 // from the lowest id of the lookback window that has not been seen yet.
 func (t *Tailer) follow(ctx context.Context, s *tailState) error {
-	after := s.floor(t.lookback)
-	limit := int(t.lookback) + tailPage
+	return t.followFrom(ctx, s, s.floor(t.lookback), int(t.lookback)+tailPage)
+}
+
+// followFrom reads pages of limit rows above after until one is not full.
+func (t *Tailer) followFrom(ctx context.Context, s *tailState, after int64, limit int) error {
 	for {
 		n, last, keys, err := t.page(ctx, s, after, limit)
 		// Publish what was read even if the page broke off: those rows are
@@ -341,21 +359,108 @@ func (t *Tailer) page(ctx context.Context, s *tailState, after int64, limit int)
 			return n, last, keys, err
 		}
 		n, last = n+1, id
-		if _, ok := s.seen[id]; ok || id <= s.high-t.lookback {
-			continue
-		}
-		s.seen[id] = struct{}{}
-		s.high = max(s.high, id)
-		if match == 0 || !key.Valid {
-			continue
-		}
-		k := s.src.KeyPrefix + key.String
-		if _, ok := distinct[k]; !ok {
-			distinct[k] = struct{}{}
-			keys = append(keys, k)
-		}
+		keys = t.see(s, id, key, match, distinct, keys)
 	}
 	return n, last, keys, rows.Err()
+}
+
+// see marks a row read and appends its key to keys if the row is new and
+// matches; distinct keeps a key from being appended twice.
+func (t *Tailer) see(s *tailState, id int64, key sql.NullString, match int64, distinct map[string]struct{}, keys []string) []string {
+	if _, ok := s.seen[id]; ok || id <= s.high-t.lookback {
+		return keys
+	}
+	s.seen[id] = struct{}{}
+	s.high = max(s.high, id)
+	if match == 0 || !key.Valid {
+		return keys
+	}
+	k := s.src.KeyPrefix + key.String
+	if _, ok := distinct[k]; !ok {
+		distinct[k] = struct{}{}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// allFollowing reports whether one statement can read every source: there
+// are several, each has its start position and none is backing off.
+func (t *Tailer) allFollowing(now time.Time) bool {
+	if len(t.sources) < 2 {
+		return false
+	}
+	for _, s := range t.sources {
+		if !s.primed || now.Before(s.retryAt) {
+			return false
+		}
+	}
+	return true
+}
+
+// followAll is follow for every source in one statement (a UNION ALL of
+// each source's page, told apart by a source number). A source that filled
+// its page reads on alone, as follow does. Rows within a part may come in
+// any order: see does not rely on it, and the next page starts above the
+// part's highest id.
+func (t *Tailer) followAll(ctx context.Context) error {
+	limit := int(t.lookback) + tailPage
+	parts := make([]string, len(t.sources))
+	args := make([]any, 0, 2*len(t.sources))
+	for i, s := range t.sources {
+		parts[i] = "SELECT " + strconv.Itoa(i) + " AS tail_source, p" + strconv.Itoa(i) + ".* FROM (" + s.allPart + ") p" + strconv.Itoa(i)
+		args = append(args, s.floor(t.lookback), limit)
+	}
+	rows, err := t.db.WithContext(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Rows()
+	if err != nil {
+		return err
+	}
+	n := make([]int, len(t.sources))
+	top := make([]int64, len(t.sources))
+	keys := make([][]string, len(t.sources))
+	distinct := make([]map[string]struct{}, len(t.sources))
+	for i := range distinct {
+		distinct[i] = make(map[string]struct{})
+	}
+	for rows.Next() {
+		var (
+			src   int
+			id    int64
+			key   sql.NullString
+			match int64
+		)
+		if err = rows.Scan(&src, &id, &key, &match); err != nil {
+			break
+		}
+		if src < 0 || src >= len(t.sources) {
+			err = fmt.Errorf("notify: tailer read source %d of %d", src, len(t.sources))
+			break
+		}
+		n[src], top[src] = n[src]+1, max(top[src], id)
+		keys[src] = t.see(t.sources[src], id, key, match, distinct[src], keys[src])
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	_ = rows.Close()
+	// Publish what was read even if the read broke off, as follow does: those
+	// rows are marked seen and would never be published otherwise.
+	for i, s := range t.sources {
+		if len(keys[i]) > 0 {
+			t.pub.Publish(keys[i]...)
+		}
+		s.prune(t.lookback)
+	}
+	if err != nil {
+		return err
+	}
+	for i, s := range t.sources {
+		if n[i] == limit {
+			if err := t.followFrom(ctx, s, top[i], limit); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // floor is the id to read above: the highest id below which everything in

@@ -156,13 +156,30 @@ func TestTailerSQLite(t *testing.T) { tailerSuite(t, sqliteBackend) }
 
 func TestTailerMySQL(t *testing.T) { tailerSuite(t, mysqlBackend) }
 
+// tailerSuite runs each case with its sources alone, and again beside a
+// companion source on another table, so that a pass reads them all in one
+// statement (followAll) rather than one by one.
 func tailerSuite(t *testing.T, open func(*testing.T) backend) {
+	t.Run("alone", func(t *testing.T) { tailerCases(t, open, false) })
+	t.Run("beside another source", func(t *testing.T) { tailerCases(t, open, true) })
+}
+
+func tailerCases(t *testing.T, open func(*testing.T) backend, companion bool) {
+	start := func(t *testing.T, b backend, cfg TailerConfig, rec *recorder) *Tailer {
+		t.Helper()
+		cfg.DB = b.db
+		if companion {
+			cfg.Sources = append(cfg.Sources, TailSource{Table: b.table(t), KeyColumn: "conv", KeyPrefix: "companion:"})
+		}
+		tl, _ := startTailer(t, cfg, rec)
+		return tl
+	}
 	t.Run("publishes rows from another connection", func(t *testing.T) {
 		b := open(t)
 		tbl := b.table(t)
 		insert(t, b.db, tbl, tailRow{Conv: str("history"), Direction: str("to_visiter")})
 		rec := newRecorder()
-		_, _ = startTailer(t, TailerConfig{DB: b.db, Sources: []TailSource{
+		start(t, b, TailerConfig{Sources: []TailSource{
 			{Table: tbl, KeyColumn: "conv", KeyPrefix: "conv:"},
 			{Table: tbl, KeyColumn: "id", KeyPrefix: "row:"}, // an integer key column
 		}}, rec)
@@ -177,7 +194,7 @@ func tailerSuite(t *testing.T, open func(*testing.T) backend) {
 		b := open(t)
 		tbl := b.table(t)
 		rec := newRecorder()
-		tl, _ := startTailer(t, TailerConfig{DB: b.db, Sources: []TailSource{
+		tl := start(t, b, TailerConfig{Sources: []TailSource{
 			{Table: tbl, KeyColumn: "conv", KeyPrefix: "conv:", Where: "direction = 'to_visiter'"},
 		}}, rec)
 
@@ -194,7 +211,7 @@ func tailerSuite(t *testing.T, open func(*testing.T) backend) {
 		b := open(t)
 		tbl := b.table(t)
 		rec := newRecorder()
-		tl, _ := startTailer(t, TailerConfig{DB: b.db, Sources: []TailSource{
+		tl := start(t, b, TailerConfig{Sources: []TailSource{
 			{Table: tbl, KeyColumn: "id", KeyPrefix: "row:"},
 		}}, rec)
 		var ids []int64
@@ -218,7 +235,7 @@ func tailerSuite(t *testing.T, open func(*testing.T) backend) {
 		tbl := b.table(t)
 		base := insert(t, b.db, tbl, tailRow{Conv: str("base")})
 		rec := newRecorder()
-		tl, _ := startTailer(t, TailerConfig{DB: b.db, Sources: []TailSource{
+		tl := start(t, b, TailerConfig{Sources: []TailSource{
 			{Table: tbl, KeyColumn: "conv", KeyPrefix: "conv:"},
 		}}, rec)
 
@@ -235,6 +252,29 @@ func tailerSuite(t *testing.T, open func(*testing.T) backend) {
 		tl.awaitPasses(t, 3)
 		require.Equal(t, 1, rec.count("conv:late"))
 		require.Equal(t, 1, rec.count("conv:after-5"))
+	})
+
+	// A burst larger than a page: the pass that reads every source at once
+	// reads the full source on alone, and every row is published once.
+	t.Run("a burst larger than a page", func(t *testing.T) {
+		b := open(t)
+		tbl := b.table(t)
+		rec := newRecorder()
+		tl := start(t, b, TailerConfig{Lookback: 4, Sources: []TailSource{
+			{Table: tbl, KeyColumn: "id", KeyPrefix: "row:"},
+		}}, rec)
+		rows := make([]tailRow, tailPage+300)
+		for i := range rows {
+			rows[i].Conv = str(fmt.Sprint(i))
+		}
+		require.NoError(t, b.db.Table(tbl).CreateInBatches(&rows, len(rows)).Error) // one statement: the rows appear together
+		for _, r := range rows {
+			rec.waitFor(t, fmt.Sprintf("row:%d", r.ID))
+		}
+		tl.awaitPasses(t, 3)
+		for _, r := range rows {
+			require.Equal(t, 1, rec.count(fmt.Sprintf("row:%d", r.ID)), "row %d", r.ID)
+		}
 	})
 }
 
@@ -320,6 +360,32 @@ func TestTailerSurvivesErrors(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 	require.Greater(t, tl.suppressed, 0, "there were failures beyond the logged one")
+}
+
+// A source that cannot be read does not hold up the others when they are
+// read together: the pass falls back to reading them one by one.
+func TestTailerReadsOnBesideAFailingSource(t *testing.T) {
+	b := sqliteBackend(t)
+	tbl := b.table(t)
+	rec := newRecorder()
+	tl, err := NewTailer(TailerConfig{DB: b.db, Interval: time.Millisecond, Sources: []TailSource{
+		{Table: tbl, KeyColumn: "conv", KeyPrefix: "conv:"},
+		{Table: b.table(t), KeyColumn: "conv", KeyPrefix: "other:"},
+	}}, rec)
+	require.NoError(t, err)
+	tl.log = slog.New(&countHandler{levels: map[slog.Level]int{}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- tl.Run(ctx) }()
+	tl.awaitPasses(t, 2)
+
+	require.NoError(t, b.db.Exec("DROP TABLE "+tl.sources[1].src.Table).Error)
+	insert(t, b.db, tbl, tailRow{Conv: str("still-followed")})
+	rec.waitFor(t, "conv:still-followed")
+
+	cancel()
+	require.NoError(t, <-done)
 }
 
 // The seen set stays within the lookback window however many rows pass.
