@@ -97,6 +97,8 @@ type Tailer struct {
 	// passes counts passes in which every source was read without error;
 	// tests use it to know the start position is taken and time has passed.
 	passes atomic.Int64
+	// together counts the passes that read every source in one statement.
+	together atomic.Int64
 	// primedAt is when (unix ns) every source had its start position: rows
 	// committed after it are published. lastClean is when the last clean
 	// pass after that began: every row committed before then has been.
@@ -179,7 +181,9 @@ func newTailState(db *gorm.DB, src TailSource) *tailState {
 		src:       src,
 		topQuery:  "SELECT id FROM " + table + " ORDER BY id DESC LIMIT ?",
 		pageQuery: "SELECT id, " + key + ", " + match + " FROM " + table + " WHERE id > ? ORDER BY id LIMIT ?",
-		allPart:   "SELECT id, " + key + " AS tail_key, " + match + " AS tail_match FROM " + table + " WHERE id > ? ORDER BY id LIMIT ?",
+		// The key is cast so the parts of the UNION agree on its type and
+		// collation (MariaDB refuses a UNION of differently collated columns).
+		allPart: "SELECT id, CAST(" + key + " AS CHAR(255)) AS tail_key, " + match + " AS tail_match FROM " + table + " WHERE id > ? ORDER BY id LIMIT ?",
 	}
 }
 
@@ -253,6 +257,7 @@ func (t *Tailer) pass(ctx context.Context) (clean bool, err error) {
 			for _, s := range t.sources {
 				s.retryDelay, s.retryAt = 0, time.Time{}
 			}
+			t.together.Add(1)
 			return true, nil
 		}
 	}

@@ -172,6 +172,9 @@ func tailerCases(t *testing.T, open func(*testing.T) backend, companion bool) {
 			cfg.Sources = append(cfg.Sources, TailSource{Table: b.table(t), KeyColumn: "conv", KeyPrefix: "companion:"})
 		}
 		tl, _ := startTailer(t, cfg, rec)
+		if len(cfg.Sources) > 1 {
+			t.Cleanup(func() { require.Positive(t, tl.together.Load(), "the sources were read in one statement") })
+		}
 		return tl
 	}
 	t.Run("publishes rows from another connection", func(t *testing.T) {
@@ -360,6 +363,30 @@ func TestTailerSurvivesErrors(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 	require.Greater(t, tl.suppressed, 0, "there were failures beyond the logged one")
+}
+
+// Sources whose key columns differ in type and collation (the app's
+// chat_records, agent_events and auth_changes do on MariaDB) are still read
+// in one statement.
+func TestTailerReadsDifferentKeyColumnsTogetherMySQL(t *testing.T) {
+	b := mysqlBackend(t)
+	bin, ci := b.table(t), b.table(t)
+	require.NoError(t, b.db.Exec("ALTER TABLE "+bin+" MODIFY conv VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci").Error)
+	require.NoError(t, b.db.Exec("ALTER TABLE "+ci+" MODIFY conv VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error)
+	rec := newRecorder()
+	tl, _ := startTailer(t, TailerConfig{DB: b.db, Sources: []TailSource{
+		{Table: bin, KeyColumn: "conv", KeyPrefix: "bin:"},
+		{Table: ci, KeyColumn: "conv", KeyPrefix: "ci:"},
+		{Table: ci, KeyColumn: "id", KeyPrefix: "row:"},
+	}}, rec)
+	insert(t, b.db, bin, tailRow{Conv: str("a")})
+	id := insert(t, b.db, ci, tailRow{Conv: str("b")})
+	rec.waitFor(t, "bin:a")
+	rec.waitFor(t, "ci:b")
+	rec.waitFor(t, fmt.Sprintf("row:%d", id))
+	before := tl.together.Load()
+	tl.awaitPasses(t, 3)
+	require.GreaterOrEqual(t, tl.together.Load()-before, int64(3), "every pass read the sources in one statement")
 }
 
 // A source that cannot be read does not hold up the others when they are
