@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/ccflow/ccflow/models"
 )
 
 // Tailer defaults, used when the TailerConfig field is zero.
@@ -158,12 +160,12 @@ func NewTailer(cfg TailerConfig, pub Publisher) (*Tailer, error) {
 		if !identRE.MatchString(src.KeyColumn) {
 			return nil, fmt.Errorf("notify: tail source %s: key column %q is not a plain lower-case SQL name", src.Table, src.KeyColumn)
 		}
-		t.sources = append(t.sources, newTailState(cfg.DB, src))
+		t.sources = append(t.sources, newTailState(cfg.DB, src, len(t.sources)))
 	}
 	return t, nil
 }
 
-func newTailState(db *gorm.DB, src TailSource) *tailState {
+func newTailState(db *gorm.DB, src TailSource, index int) *tailState {
 	quote := func(name string) string {
 		var b strings.Builder
 		db.Dialector.QuoteTo(&b, name)
@@ -177,13 +179,24 @@ func newTailState(db *gorm.DB, src TailSource) *tailState {
 		// like uncommitted gaps and keep every pass reading the whole window.
 		match = "CASE WHEN (" + src.Where + ") THEN 1 ELSE 0 END"
 	}
+	// The part of the one-statement pass: numbered so its rows can be told
+	// apart, the key cast so the parts agree on type and collation (MariaDB
+	// refuses a UNION of differently collated columns). MySQL takes a
+	// parenthesized SELECT with its own ORDER BY and LIMIT and reads it
+	// without a temporary table; SQLite only takes that as a subquery.
+	n := strconv.Itoa(index)
+	part := "SELECT " + n + " AS tail_source, id, CAST(" + key + " AS CHAR(255)) AS tail_key, " + match + " AS tail_match FROM " +
+		table + " WHERE id > ? ORDER BY id LIMIT ?"
+	if db.Dialector.Name() == models.DriverMySQL {
+		part = "(" + part + ")"
+	} else {
+		part = "SELECT * FROM (" + part + ") p" + n
+	}
 	return &tailState{
 		src:       src,
 		topQuery:  "SELECT id FROM " + table + " ORDER BY id DESC LIMIT ?",
 		pageQuery: "SELECT id, " + key + ", " + match + " FROM " + table + " WHERE id > ? ORDER BY id LIMIT ?",
-		// The key is cast so the parts of the UNION agree on its type and
-		// collation (MariaDB refuses a UNION of differently collated columns).
-		allPart: "SELECT id, CAST(" + key + " AS CHAR(255)) AS tail_key, " + match + " AS tail_match FROM " + table + " WHERE id > ? ORDER BY id LIMIT ?",
+		allPart:   part,
 	}
 }
 
@@ -412,7 +425,7 @@ func (t *Tailer) followAll(ctx context.Context) error {
 	parts := make([]string, len(t.sources))
 	args := make([]any, 0, 2*len(t.sources))
 	for i, s := range t.sources {
-		parts[i] = "SELECT " + strconv.Itoa(i) + " AS tail_source, p" + strconv.Itoa(i) + ".* FROM (" + s.allPart + ") p" + strconv.Itoa(i)
+		parts[i] = s.allPart
 		args = append(args, s.floor(t.lookback), limit)
 	}
 	rows, err := t.db.WithContext(ctx).Raw(strings.Join(parts, " UNION ALL "), args...).Rows()
