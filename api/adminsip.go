@@ -51,10 +51,12 @@ type outboundSettingsUpdate struct {
 
 func (h *adminSIPHandlers) get(c *gin.Context) { c.JSON(http.StatusOK, h.info) }
 
-func (h *adminSIPHandlers) tenantGet(c *gin.Context) {
+// tenant is the path's tenant, once the store is there and the tenant
+// exists; false when the answer (503 or 404) is written.
+func (h *adminSIPHandlers) tenant(c *gin.Context) (string, bool) {
 	if h.store == nil {
 		jsonFail(c, unavailable(errNoOutboundStore))
-		return
+		return "", false
 	}
 	id := c.Param("id")
 	ok, err := h.store.TenantExists(c.Request.Context(), id)
@@ -63,6 +65,14 @@ func (h *adminSIPHandlers) tenantGet(c *gin.Context) {
 	}
 	if err != nil {
 		jsonFail(c, err)
+		return "", false
+	}
+	return id, true
+}
+
+func (h *adminSIPHandlers) tenantGet(c *gin.Context) {
+	id, ok := h.tenant(c)
+	if !ok {
 		return
 	}
 	on, err := h.store.Enabled(c.Request.Context(), id)
@@ -125,17 +135,8 @@ func (h *adminSIPHandlers) trunkSettings(c *gin.Context, id string) {
 }
 
 func (h *adminSIPHandlers) trunkGet(c *gin.Context) {
-	if h.store == nil {
-		jsonFail(c, unavailable(errNoOutboundStore))
-		return
-	}
-	id := c.Param("id")
-	ok, err := h.store.TenantExists(c.Request.Context(), id)
-	if err == nil && !ok {
-		err = outbound.ErrNoTenant
-	}
-	if err != nil {
-		jsonFail(c, err)
+	id, ok := h.tenant(c)
+	if !ok {
 		return
 	}
 	h.trunkSettings(c, id)
