@@ -54,6 +54,22 @@ func videoShown(box, remote, local string) string {
 	    && l.srcObject && l.srcObject.getVideoTracks().length === 1 && l.muted && l.hasAttribute('playsinline'); })()`
 }
 
+// startCallNode starts an all-in-one whose embedded TURN server relays
+// every call, and answers its URL and the admin API's headers.
+func startCallNode(t *testing.T) (base string, admin map[string]string) {
+	t.Helper()
+	n := newNode(t)
+	env := n.env()
+	env["CCFLOW_TURN_ADDR"] = "127.0.0.1:" + strconv.Itoa(freeUDPPort(t))
+	env["CCFLOW_CALL_RELAY_ONLY"] = "true"
+	p := start(t, env)
+	base = n.url()
+	waitReady(t, p, base)
+	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
+	require.NoError(t, err)
+	return base, map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}
+}
+
 // TestClickToCallInTwoBrowsers: a visitor's chat page and agent1's console,
 // each in headless Chromium with a fake microphone and camera, call through
 // ccflow on 127.0.0.1 (relay only, through the embedded TURN server): the
@@ -64,19 +80,11 @@ func videoShown(box, remote, local string) string {
 // video call (mediaAbility 1), and both sides receive audio and video and
 // show each other's video until the hang-up.
 func TestClickToCallInTwoBrowsers(t *testing.T) {
-	n := newNode(t)
-	env := n.env()
-	env["CCFLOW_TURN_ADDR"] = "127.0.0.1:" + strconv.Itoa(freeUDPPort(t))
-	env["CCFLOW_CALL_RELAY_ONLY"] = "true"
-	p := start(t, env)
-	base := n.url()
-	waitReady(t, p, base)
-	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
-	require.NoError(t, err)
+	base, admin := startCallNode(t)
 	settings := func(video bool) {
 		t.Helper()
 		on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/1011577355744904195/click-to-call",
-			map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}, map[string]any{"enabled": true, "videoAllowed": video})
+			admin, map[string]any{"enabled": true, "videoAllowed": video})
 		require.Equal(t, http.StatusOK, on.status, string(on.body))
 	}
 	settings(false)
@@ -181,17 +189,9 @@ func videoSenderEnabled(handle string) string {
 // agent without a camera answers with audio alone and still sees the
 // visitor.
 func TestVideoCallWithoutACamera(t *testing.T) {
-	n := newNode(t)
-	env := n.env()
-	env["CCFLOW_TURN_ADDR"] = "127.0.0.1:" + strconv.Itoa(freeUDPPort(t))
-	env["CCFLOW_CALL_RELAY_ONLY"] = "true"
-	p := start(t, env)
-	base := n.url()
-	waitReady(t, p, base)
-	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
-	require.NoError(t, err)
+	base, admin := startCallNode(t)
 	on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/1011577355744904195/click-to-call",
-		map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}, map[string]any{"enabled": true, "videoAllowed": true})
+		admin, map[string]any{"enabled": true, "videoAllowed": true})
 	require.Equal(t, http.StatusOK, on.status, string(on.body))
 
 	agent := mediaBrowser(t)
@@ -226,7 +226,7 @@ func TestVideoCallWithoutACamera(t *testing.T) {
 	}
 
 	// No camera on the visitor's side: an audio-only call, said on screen.
-	_, err = eval[bool](visitor, noCameraScript)
+	_, err := eval[bool](visitor, noCameraScript)
 	require.NoError(t, err)
 	call()
 	asked, err := eval[float64](visitor, `window.cameraAsked`)
