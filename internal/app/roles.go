@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/activities"
@@ -46,6 +47,10 @@ func Run(ctx context.Context, role config.Role, cfg config.Config, logger *slog.
 			return err
 		}
 	}
+	// The SDK's workflow cache is one per process, sized when its first
+	// worker is made: in the all-in-one that is the embedded Temporal
+	// server's own system worker, before ccflow's.
+	sdkworker.SetStickyWorkflowCacheSize(cfg.WorkflowCacheSize)
 	var err error
 	switch role {
 	case config.RoleMigrate:

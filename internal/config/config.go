@@ -61,6 +61,12 @@ type Config struct {
 	// LeaveMessagePerMinute limits spec 002's signed leave-message entry per
 	// appid (authentic requests; bursts of a sixth of it, at least 10).
 	LeaveMessagePerMinute int `env:"CCFLOW_LEAVE_MESSAGE_PER_MINUTE" envDefault:"600"`
+	// WorkflowCacheSize is how many workflow executions a worker process
+	// keeps in memory between their workflow tasks. Messages do not pass
+	// through workflows, so a conversation has a task only when its life
+	// changes, and one that is not cached replays its short history (a few
+	// dozen events) instead: the cache is for the busy ones, not the idle.
+	WorkflowCacheSize int `env:"CCFLOW_WORKFLOW_CACHE_SIZE" envDefault:"256"`
 	// Files is where uploaded files are kept, and their limits.
 	Files Files
 	// Calls: where click-to-call's browsers find TURN and STUN (issue 15).
@@ -299,6 +305,9 @@ func (c Config) validate(role Role) error {
 	}
 	if c.MetricsKey != "" && len(c.MetricsKey) < 16 {
 		return errors.New("CCFLOW_METRICS_KEY must be at least 16 characters")
+	}
+	if c.WorkflowCacheSize < 1 {
+		return fmt.Errorf("CCFLOW_WORKFLOW_CACHE_SIZE must be at least 1, got %d", c.WorkflowCacheSize)
 	}
 	if c.LeaveMessagePerMinute < 1 {
 		return fmt.Errorf("CCFLOW_LEAVE_MESSAGE_PER_MINUTE must be at least 1, got %d", c.LeaveMessagePerMinute)

@@ -101,6 +101,7 @@ func TestInvalid(t *testing.T) {
 		{"public url query", RoleAllInOne, map[string]string{"CCFLOW_PUBLIC_URL": "https://chat.example.com/?x=1"}, `CCFLOW_PUBLIC_URL`},
 		{"metrics key", RoleAllInOne, map[string]string{"CCFLOW_METRICS_KEY": "short"}, "CCFLOW_METRICS_KEY must be at least 16 characters"},
 		{"webhook flag", RoleAllInOne, map[string]string{"CCFLOW_WEBHOOK_ALLOW_PRIVATE": "yes please"}, "CCFLOW_WEBHOOK_ALLOW_PRIVATE must be a bool"},
+		{"workflow cache", RoleWorker, map[string]string{"CCFLOW_TEMPORAL_ADDRESS": "127.0.0.1:7233", "CCFLOW_WORKFLOW_CACHE_SIZE": "0"}, "CCFLOW_WORKFLOW_CACHE_SIZE must be at least 1"},
 		{"leave rate", RoleAllInOne, map[string]string{"CCFLOW_LEAVE_MESSAGE_PER_MINUTE": "0"}, "CCFLOW_LEAVE_MESSAGE_PER_MINUTE must be at least 1"},
 		{"bind host", RoleAllInOne, map[string]string{"CCFLOW_TEMPORAL_BIND_HOST": "0.0.0.0:7233"}, "CCFLOW_TEMPORAL_BIND_HOST"},
 		{"file store", RoleAllInOne, map[string]string{"CCFLOW_FILE_STORE": "ftp"}, `unknown CCFLOW_FILE_STORE "ftp" (want dir or s3)`},
