@@ -93,14 +93,9 @@ func (s *Service) AgentEvents(ctx context.Context, tenantID, agentID string, cur
 		events, err = s.Log.AgentEvents(ctx, agentID, cursor, maxEventsPage)
 		return len(events) > 0, err
 	}
-	found, err := read(ctx)
-	if err != nil {
+	// Wait makes the first read itself, after subscribing (see Poll).
+	if _, err := s.Wait.Wait(ctx, chatlog.AgentKey(agentID), wait, read); err != nil {
 		return nil, cursor, err
-	}
-	if !found && wait > 0 {
-		if _, err := s.Wait.Wait(ctx, chatlog.AgentKey(agentID), wait, read); err != nil {
-			return nil, cursor, err
-		}
 	}
 	if n := len(events); n > 0 {
 		cursor = max(cursor, events[n-1].Seq)

@@ -62,14 +62,11 @@ func (s *Service) Poll(ctx context.Context, v Visitor, r PollRequest) (PollResul
 		}
 		return typing.changed(ctx)
 	}
-	found, err := read(ctx)
-	if err != nil {
+	// Wait makes the first read itself, after subscribing (and only that
+	// one read without a wait): a read here first would be a second one
+	// for every poll that finds nothing, which is most of an idle one's.
+	if _, err := s.Wait.Wait(ctx, chatlog.ConversationKey(c.ID), r.Wait, read); err != nil {
 		return res, err
-	}
-	if !found && r.Wait > 0 {
-		if _, err := s.Wait.Wait(ctx, chatlog.ConversationKey(c.ID), r.Wait, read); err != nil {
-			return res, err
-		}
 	}
 	res.AgentTyping = typing.typing(time.Now(), res.Messages)
 	res.Cursor = after
