@@ -37,8 +37,8 @@ const pollPage = 200
 // Poll reads the visitor's downlink messages from the log.
 func (s *Service) Poll(ctx context.Context, v Visitor, r PollRequest) (PollResult, error) {
 	res := PollResult{Cursor: r.Cursor}
-	c, err := s.latest(ctx, v.ChannelID, v.UserID)
-	if errors.Is(err, ErrNoConversation) {
+	c, err := s.Log.LatestMarks(ctx, v.ChannelID, v.UserID)
+	if errors.Is(err, chatlog.ErrNotFound) {
 		return res, nil
 	}
 	if err != nil {

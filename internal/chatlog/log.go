@@ -150,8 +150,28 @@ func (l *Log) Get(ctx context.Context, id string) (models.Conversation, error) {
 
 // Latest returns the visitor's newest conversation on a channel, open or closed.
 func (l *Log) Latest(ctx context.Context, channelConfigID, userID string) (models.Conversation, error) {
+	return l.latest(ctx, channelConfigID, userID, nil)
+}
+
+// pollColumns are the conversation columns a poll needs: which conversation,
+// its phase, its seq marks and the agent's typing mark.
+var pollColumns = []string{"id", "phase", "last_seq", "delivered_seq", "agent_typing_at"}
+
+// LatestMarks is Latest with only the columns a poll reads (id, phase,
+// last_seq, delivered_seq, agent_typing_at; the rest are zero). The whole
+// row, with its channel snapshot and eight times, cost an idle poll more
+// than its read of the messages.
+func (l *Log) LatestMarks(ctx context.Context, channelConfigID, userID string) (models.Conversation, error) {
+	return l.latest(ctx, channelConfigID, userID, pollColumns)
+}
+
+func (l *Log) latest(ctx context.Context, channelConfigID, userID string, columns []string) (models.Conversation, error) {
 	var c models.Conversation
-	err := l.DB.WithContext(ctx).Where("channel_config_id = ? AND user_id = ?", channelConfigID, userID).
+	q := l.DB.WithContext(ctx)
+	if columns != nil {
+		q = q.Select(columns)
+	}
+	err := q.Where("channel_config_id = ? AND user_id = ?", channelConfigID, userID).
 		Order("started_at DESC").Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return c, ErrNotFound

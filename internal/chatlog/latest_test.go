@@ -1,0 +1,74 @@
+package chatlog_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/models/modelstest"
+)
+
+// LatestMarks answers the visitor's newest conversation, like Latest, with
+// the columns a poll reads: id, phase, the seq marks and the typing mark.
+func TestLatestMarksAnswersWhatAPollReads(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		l := &chatlog.Log{DB: db}
+		_, err := l.LatestMarks(ctx, "ch", "u1")
+		require.ErrorIs(t, err, chatlog.ErrNotFound)
+
+		old := open(t, l, "old", "u1", chatlog.PhaseAgent)
+		_, err = l.Apply(ctx, chatlog.Transition{ConversationID: old.ID, Number: 1, Phase: chatlog.PhaseClosed})
+		require.NoError(t, err)
+		open(t, l, "new", "u1", chatlog.PhaseAgent)
+		typed := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+		require.NoError(t, db.Model(&models.Conversation{}).Where("id = ?", "new").
+			Updates(map[string]any{"delivered_seq": 1, "agent_typing_at": typed, "started_at": time.Now().UTC().Add(time.Second)}).Error)
+
+		full, err := l.Latest(ctx, "ch", "u1")
+		require.NoError(t, err)
+		marks, err := l.LatestMarks(ctx, "ch", "u1")
+		require.NoError(t, err)
+		require.Equal(t, "new", marks.ID)
+		require.Equal(t, full.Phase, marks.Phase)
+		require.Equal(t, full.LastSeq, marks.LastSeq)
+		require.Equal(t, int64(2), marks.LastSeq)
+		require.Equal(t, int64(1), marks.DeliveredSeq)
+		require.NotNil(t, marks.AgentTypingAt)
+		require.True(t, typed.Equal(*marks.AgentTypingAt))
+		require.Empty(t, marks.Settings, "the rest of the row is not read")
+	})
+}
+
+// BenchmarkLatest and BenchmarkLatestMarks read a visitor's newest
+// conversation, whole and with a poll's columns, on SQLite; the channel
+// snapshot is the size of the demo channel's.
+func BenchmarkLatest(b *testing.B)      { benchmarkLatest(b, (*chatlog.Log).Latest) }
+func BenchmarkLatestMarks(b *testing.B) { benchmarkLatest(b, (*chatlog.Log).LatestMarks) }
+
+func benchmarkLatest(b *testing.B, read func(*chatlog.Log, context.Context, string, string) (models.Conversation, error)) {
+	db := modelstest.SQLiteDB(b)
+	l := &chatlog.Log{DB: db}
+	ctx := context.Background()
+	settings := `{"snapshot":"` + strings.Repeat("x", 1500) + `"}`
+	for i := range 100 {
+		_, _, err := l.Open(ctx, chatlog.NewConversation{ID: fmt.Sprint("c", i), TenantID: "demo", ChannelConfigID: "ch",
+			UserID: fmt.Sprint("u", i), Phase: chatlog.PhaseAgent, Settings: settings})
+		require.NoError(b, err)
+	}
+	cpu := processCPU(b)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := read(l, ctx, "ch", fmt.Sprint("u", i%100)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((processCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
+}
