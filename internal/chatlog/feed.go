@@ -155,7 +155,8 @@ func (l *Log) SeeAgent(ctx context.Context, tenantID, agentID string) error {
 	if l.seen == nil {
 		l.seen = map[string]time.Time{}
 	}
-	fresh := now.Sub(l.seen[agentID]) < seenEvery
+	last, known := l.seen[agentID]
+	fresh := now.Sub(last) < seenEvery
 	if !fresh {
 		l.seen[agentID] = now
 	}
@@ -163,14 +164,30 @@ func (l *Log) SeeAgent(ctx context.Context, tenantID, agentID string) error {
 	if fresh {
 		return nil
 	}
+	if err := l.writeSeen(ctx, tenantID, agentID, now, !known); err != nil {
+		// Forgotten, so that the next read writes both statements again.
+		l.seenMu.Lock()
+		delete(l.seen, agentID)
+		l.seenMu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// writeSeen moves the agent's last_seen to now. The feed row is made first
+// only the first time this process writes it: feed rows are never deleted,
+// so once written it stays, and an idle agent's read costs one statement.
+func (l *Log) writeSeen(ctx context.Context, tenantID, agentID string, now time.Time, first bool) error {
 	db, done := l.writer(ctx)
 	defer done()
-	err := db.Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&models.AgentFeed{AgentID: agentID, TenantID: tenantID, LastSeen: &now}).Error
-	if err != nil {
-		return fmt.Errorf("record agent %s seen: %w", agentID, err)
+	if first {
+		err := db.Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&models.AgentFeed{AgentID: agentID, TenantID: tenantID, LastSeen: &now}).Error
+		if err != nil {
+			return fmt.Errorf("record agent %s seen: %w", agentID, err)
+		}
 	}
-	err = db.Model(&models.AgentFeed{}).
+	err := db.Model(&models.AgentFeed{}).
 		Where("agent_id = ? AND (last_seen IS NULL OR last_seen < ?)", agentID, now.Add(-seenEvery)).
 		Update("last_seen", now).Error
 	if err != nil {
