@@ -131,7 +131,7 @@ func (l *Log) AgentEvents(ctx context.Context, agentID string, afterSeq int64, l
 	if err != nil {
 		return nil, fmt.Errorf("read events of agent %s: %w", agentID, err)
 	}
-	return out, nil
+	return nonEmpty(out), nil
 }
 
 // AgentFeedHead returns the seq of an agent's latest event (0 for none).

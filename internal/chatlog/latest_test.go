@@ -72,3 +72,20 @@ func benchmarkLatest(b *testing.B, read func(*chatlog.Log, context.Context, stri
 	}
 	b.ReportMetric(float64((processCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 }
+
+// An empty page holds no memory: a long-poll that found nothing keeps its
+// answer while it waits, and GORM's slice has room for 20 rows already.
+func TestEmptyPagesAreNil(t *testing.T) {
+	ctx := context.Background()
+	l := &chatlog.Log{DB: modelstest.SQLiteDB(t)}
+	c := open(t, l, "c1", "u1", chatlog.PhaseAgent)
+	msgs, err := l.Downlink(ctx, c.ID, c.LastSeq, 200)
+	require.NoError(t, err)
+	require.Nil(t, msgs)
+	msgs, err = l.Downlink(ctx, c.ID, 0, 200)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1, "the robot's greeting")
+	events, err := l.AgentEvents(ctx, "a1", 0, 500)
+	require.NoError(t, err)
+	require.Nil(t, events)
+}
