@@ -70,10 +70,43 @@ func options(address, namespace string, logger *slog.Logger, reg prometheus.Regi
 	return client.Options{
 		HostPort:          address,
 		Namespace:         namespace,
-		Logger:            log.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		Logger:            stopQuiet{log.NewStructuredLogger(logger.With("component", "temporal-sdk"))},
 		MetricsHandler:    sdktally.NewMetricsHandler(scope),
 		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression(address)},
 	}, closer
+}
+
+// stopQuiet is the SDK's logger without the one warning a worker's own
+// Stop races into: a poll that Stop ends answers "worker stopping", and the
+// SDK logs "Failed to poll for task." when it reads that before it sees the
+// stop. Expected on every stop, so it goes to debug; other poll failures
+// stay warnings.
+type stopQuiet struct{ log.Logger }
+
+// Warn logs at warn level, except a poll ended by the worker's own stop.
+func (s stopQuiet) Warn(msg string, keyvals ...any) {
+	if msg == "Failed to poll for task." && endedByStop(keyvals) {
+		s.Logger.Debug(msg, keyvals...)
+		return
+	}
+	s.Logger.Warn(msg, keyvals...)
+}
+
+// With keeps the filter on the SDK's derived loggers.
+func (s stopQuiet) With(keyvals ...any) log.Logger {
+	return stopQuiet{log.With(s.Logger, keyvals...)}
+}
+
+// workerStopping is the text of the SDK's error for a poll its Stop ended.
+const workerStopping = "worker stopping"
+
+func endedByStop(keyvals []any) bool {
+	for _, v := range keyvals {
+		if err, ok := v.(error); ok && err.Error() == workerStopping {
+			return true
+		}
+	}
+	return false
 }
 
 // EnsureSearchAttributes registers the custom search attributes that are
