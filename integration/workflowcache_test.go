@@ -84,7 +84,6 @@ func TestConversationsOutliveTheWorkflowCache(t *testing.T) {
 		require.Equal(t, http.StatusOK, code)
 		v.waitDownlink("the rating request", "SYSTEM", "请为本次服务评分（1-5 分）。")
 	}
-
 }
 
 // cachedConversations counts the conversation workflows the process holds

@@ -3,12 +3,10 @@ package chat_test
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/internal/chat"
 	"github.com/ccflow/ccflow/internal/chatlog"
@@ -16,31 +14,6 @@ import (
 	"github.com/ccflow/ccflow/models"
 	"github.com/ccflow/ccflow/models/modelstest"
 )
-
-// readCounter counts the reads GORM runs, per table.
-type readCounter struct {
-	mu     sync.Mutex
-	tables map[string]int
-}
-
-func countReads(t *testing.T, db *gorm.DB) *readCounter {
-	t.Helper()
-	rc := &readCounter{tables: map[string]int{}}
-	require.NoError(t, db.Callback().Query().After("gorm:query").Register("test:count_reads", func(tx *gorm.DB) {
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		rc.tables[tx.Statement.Table]++
-	}))
-	return rc
-}
-
-func (rc *readCounter) take() map[string]int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	got := rc.tables
-	rc.tables = map[string]int{}
-	return got
-}
 
 // An idle long-poll costs the database what its answer needs: the visitor's
 // conversation and one read of its messages before it waits, nothing while
@@ -54,17 +27,17 @@ func TestAnIdleLongPollReadsOnceBeforeItWaits(t *testing.T) {
 	l := &chatlog.Log{DB: db, Pub: hub}
 	s := chat.NewService(l, hub, nil, slog.New(slog.DiscardHandler))
 	served(t, l, "c1", "u1")
-	reads := countReads(t, db)
+	reads := modelstest.CountStatements(t, db)
 
 	res, err := s.Poll(ctx, chat.Visitor{ChannelID: "ch", UserID: "u1"}, chat.PollRequest{Wait: 200 * time.Millisecond})
 	require.NoError(t, err)
 	require.Empty(t, res.Messages)
-	require.Equal(t, map[string]int{"conversations": 1, "chat_records": 1}, reads.take())
+	require.Equal(t, map[string]int{"query conversations": 1, "query chat_records": 1}, reads.Take())
 
 	events, _, err := s.AgentEvents(ctx, "demo", "a1", 1<<40, 200*time.Millisecond)
 	require.NoError(t, err)
 	require.Empty(t, events)
-	require.Equal(t, 1, reads.take()["agent_events"])
+	require.Equal(t, 1, reads.Take()["query agent_events"])
 
 	// A message wakes the waiting poll, which reads once more and answers it.
 	done := make(chan chat.PollResult, 1)
@@ -75,7 +48,7 @@ func TestAnIdleLongPollReadsOnceBeforeItWaits(t *testing.T) {
 		}
 		done <- r
 	}()
-	require.Eventually(t, func() bool { return reads.take()["chat_records"] > 0 }, 5*time.Second, 5*time.Millisecond, "the poll waits")
+	require.Eventually(t, func() bool { return reads.Take()["query chat_records"] > 0 }, 5*time.Second, 5*time.Millisecond, "the poll waits")
 	_, err = s.AgentSend(ctx, "a1", models.Conversation{ID: "c1"}, "", "TEXT", "hello")
 	require.NoError(t, err)
 	select {

@@ -64,7 +64,6 @@ func benchmarkLatest(b *testing.B, read func(*chatlog.Log, context.Context, stri
 		require.NoError(b, err)
 	}
 	cpu := processCPU(b)
-	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		if _, err := read(l, ctx, "ch", fmt.Sprint("u", i%100)); err != nil {
 			b.Fatal(err)

@@ -78,7 +78,8 @@ type Log struct {
 	// (milliseconds each) instead of queueing.
 	writing sync.Mutex
 	// seen is when each agent's presence was last written, to write it
-	// once per seenEvery however often the agent reads.
+	// once per seenEvery however often the agent reads; an agent in it
+	// has a feed row (rows are never deleted; a failed write removes it).
 	seenMu sync.Mutex
 	seen   map[string]time.Time
 	// groupMu guards the appends waiting for a group commit (SQLite).
@@ -153,16 +154,12 @@ func (l *Log) Latest(ctx context.Context, channelConfigID, userID string) (model
 	return l.latest(ctx, channelConfigID, userID, nil)
 }
 
-// pollColumns are the conversation columns a poll needs: which conversation,
-// its phase, its seq marks and the agent's typing mark.
-var pollColumns = []string{"id", "phase", "last_seq", "delivered_seq", "agent_typing_at"}
-
 // LatestMarks is Latest with only the columns a poll reads (id, phase,
 // last_seq, delivered_seq, agent_typing_at; the rest are zero). The whole
 // row, with its channel snapshot and eight times, cost an idle poll more
 // than its read of the messages.
 func (l *Log) LatestMarks(ctx context.Context, channelConfigID, userID string) (models.Conversation, error) {
-	return l.latest(ctx, channelConfigID, userID, pollColumns)
+	return l.latest(ctx, channelConfigID, userID, []string{"id", "phase", "last_seq", "delivered_seq", "agent_typing_at"})
 }
 
 func (l *Log) latest(ctx context.Context, channelConfigID, userID string, columns []string) (models.Conversation, error) {

@@ -2,7 +2,6 @@ package chatlog_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,38 +10,8 @@ import (
 
 	"github.com/ccflow/ccflow/internal/chatlog"
 	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/models/modelstest"
 )
-
-// feedWrites counts the creates and updates of agent_feeds.
-type feedWrites struct {
-	mu              sync.Mutex
-	creates, update int
-}
-
-func countFeedWrites(t *testing.T, db *gorm.DB) *feedWrites {
-	t.Helper()
-	fw := &feedWrites{}
-	count := func(n *int) func(*gorm.DB) {
-		return func(tx *gorm.DB) {
-			if tx.Statement.Table == "agent_feeds" {
-				fw.mu.Lock()
-				*n++
-				fw.mu.Unlock()
-			}
-		}
-	}
-	require.NoError(t, db.Callback().Create().After("gorm:create").Register("test:feed_creates", count(&fw.creates)))
-	require.NoError(t, db.Callback().Update().After("gorm:update").Register("test:feed_updates", count(&fw.update)))
-	return fw
-}
-
-func (fw *feedWrites) take() (creates, updates int) {
-	fw.mu.Lock()
-	defer fw.mu.Unlock()
-	creates, updates = fw.creates, fw.update
-	fw.creates, fw.update = 0, 0
-	return creates, updates
-}
 
 // An agent's reads record their presence once per ten seconds; an idle
 // agent reads every 30 s, so each of those reads writes, and after the
@@ -53,7 +22,12 @@ func TestAgentPresenceIsOneStatementAfterTheFirst(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 		l := &chatlog.Log{DB: db, Now: func() time.Time { return now }}
-		writes := countFeedWrites(t, db)
+		statements := modelstest.CountStatements(t, db)
+		// feedWrites answers the creates and updates of agent_feeds since the last call.
+		feedWrites := func() (creates, updates int) {
+			n := statements.Take()
+			return n["create agent_feeds"], n["update agent_feeds"]
+		}
 		lastSeen := func() time.Time {
 			var f models.AgentFeed
 			require.NoError(t, db.Where("agent_id = ?", "a1").Take(&f).Error)
@@ -62,18 +36,18 @@ func TestAgentPresenceIsOneStatementAfterTheFirst(t *testing.T) {
 		}
 
 		require.NoError(t, l.SeeAgent(ctx, "demo", "a1"))
-		c, u := writes.take()
+		c, u := feedWrites()
 		require.Equal(t, [2]int{1, 1}, [2]int{c, u}, "the first read makes the feed row")
 		require.Equal(t, now, lastSeen())
 
 		now = now.Add(5 * time.Second)
 		require.NoError(t, l.SeeAgent(ctx, "demo", "a1"))
-		c, u = writes.take()
+		c, u = feedWrites()
 		require.Equal(t, [2]int{0, 0}, [2]int{c, u}, "within ten seconds nothing is written")
 
 		now = now.Add(25 * time.Second)
 		require.NoError(t, l.SeeAgent(ctx, "demo", "a1"))
-		c, u = writes.take()
+		c, u = feedWrites()
 		require.Equal(t, [2]int{0, 1}, [2]int{c, u}, "an idle agent's next read is one statement")
 		require.Equal(t, now, lastSeen())
 
@@ -81,9 +55,9 @@ func TestAgentPresenceIsOneStatementAfterTheFirst(t *testing.T) {
 		cancelled, cancel := context.WithCancel(ctx)
 		cancel()
 		require.Error(t, l.SeeAgent(cancelled, "demo", "a1"))
-		writes.take()
+		feedWrites()
 		require.NoError(t, l.SeeAgent(ctx, "demo", "a1"))
-		c, u = writes.take()
+		c, u = feedWrites()
 		require.Equal(t, [2]int{1, 1}, [2]int{c, u}, "after a failed write the next read writes both again")
 		require.Equal(t, now, lastSeen())
 	})

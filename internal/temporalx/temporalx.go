@@ -79,8 +79,8 @@ func options(address, namespace string, logger *slog.Logger, reg prometheus.Regi
 // stopQuiet is the SDK's logger without the one warning a worker's own
 // Stop races into: a poll that Stop ends answers "worker stopping", and the
 // SDK logs "Failed to poll for task." when it reads that before it sees the
-// stop. Expected on every stop, so it goes to debug; other poll failures
-// stay warnings.
+// stop. That is a stop going as planned, so it goes to debug; other poll
+// failures stay warnings.
 type stopQuiet struct{ log.Logger }
 
 // Warn logs at warn level, except a poll ended by the worker's own stop.
