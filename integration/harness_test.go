@@ -141,14 +141,29 @@ func (p *proc) kill() {
 	p.exit(10 * time.Second)
 }
 
-// freePort returns a port nothing listens on right now, below the ephemeral
-// range so that no outgoing connection takes it before ccflow binds it.
+// handedOut holds every port freePort gave out in this test binary: a port
+// is free when it is handed out but taken only when ccflow binds it, seconds
+// later, and a parallel test must not be given it in between.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// freePort returns a port nothing listens on right now and no other test was
+// given, below the ephemeral range so that no outgoing connection takes it
+// before ccflow binds it.
 func freePort(t testing.TB) int {
 	t.Helper()
+	handedOut.Lock()
+	defer handedOut.Unlock()
 	for range 100 {
 		p := 20000 + rand.IntN(12000)
+		if handedOut.ports[p] {
+			continue
+		}
 		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
 			require.NoError(t, l.Close())
+			handedOut.ports[p] = true
 			return p
 		}
 	}

@@ -84,7 +84,7 @@ func TestSupervisorInABrowser(t *testing.T) {
 	b.waitJS("no estimated wait without a real wait to go by", `[...document.querySelectorAll('#queues td.estimate')].length >= 2 && [...document.querySelectorAll('#queues td.estimate')].every(td => td.textContent === '暂无估计')`)
 
 	// Ann's conversation, read-only, updating live.
-	b.run("open Ann's conversation", chromedp.Click(chromedp.CSS(`#convs tbody tr[data-conv="`+annConv+`"]`)))
+	b.click("open Ann's conversation", `#convs tbody tr[data-conv="`+annConv+`"]`)
 	b.waitText("#look-messages", "我的订单还没到")
 	b.waitText("#look-messages", "您好，我来查一下物流。")
 	b.waitJS("read-only: no composer to the visitor, only the whisper field", `!document.querySelector('#look-box textarea') && document.querySelectorAll('#look-box input').length === 1`)
@@ -93,7 +93,9 @@ func TestSupervisorInABrowser(t *testing.T) {
 
 	// A whisper reaches the serving agent's feed, never the visitor.
 	note := "先核实订单号，再答复物流。"
-	b.run("whisper", chromedp.Click(chromedp.CSS("#whisper-text")), typeText(note), pressEnter())
+	// Focus, not a click: the box scrolls into view when its messages load,
+	// and a click aimed before that lands beside the field.
+	b.run("whisper", chromedp.Focus(chromedp.CSS("#whisper-text")), typeText(note), pressEnter())
 	b.waitText("#whisper-status", "已发给接待座席")
 	got := a1.waitEvent("the whisper", func(e agentEvent) bool { return e.Type == "whisper" && e.Note != nil && e.Note.Content == note })
 	require.Equal(t, "客服2号", got.Note.FromName)
@@ -105,12 +107,14 @@ func TestSupervisorInABrowser(t *testing.T) {
 		require.NotContains(t, m.Content, "先核实订单号", "the visitor never sees a whisper")
 	}
 	// Bob waits: nobody to whisper to; the page says so and nothing is sent.
-	b.run("open Bob's conversation", chromedp.Click(chromedp.CSS(`#convs tbody tr:nth-child(2)`)))
+	bobID, err := eval[string](b, bobRow+`.dataset.conv`)
+	require.NoError(t, err)
+	b.click("open Bob's conversation", `#convs tbody tr[data-conv="`+bobID+`"]`)
 	b.waitText("#look-name", "sv-bob")
-	b.run("whisper to nobody", chromedp.Click(chromedp.CSS("#whisper-text")), typeText("有人吗"), pressEnter())
+	b.run("whisper to nobody", chromedp.Focus(chromedp.CSS("#whisper-text")), typeText("有人吗"), pressEnter())
 	b.waitText("#whisper-status", "未发送")
 	b.waitText("#whisper-status", "nothing was sent")
-	b.run("back to Ann's conversation", chromedp.Click(chromedp.CSS(`#convs tbody tr[data-conv="`+annConv+`"]`)))
+	b.click("back to Ann's conversation", `#convs tbody tr[data-conv="`+annConv+`"]`)
 	b.waitText("#look-messages", "已经发出，明天到。")
 	b.waitJS("today's report by day is shown at once", `document.querySelectorAll('#report tbody tr').length === 1`)
 
@@ -125,7 +129,8 @@ func TestSupervisorInABrowser(t *testing.T) {
 	// Take over: not while the supervisor is offline (the page says why,
 	// nothing changes); then, ready, Ann's conversation moves from agent1 to
 	// the supervisor through the ordinary transfer.
-	b.run("open Ann's conversation again", chromedp.Click(chromedp.CSS(`#convs tbody tr[data-conv="`+annConv+`"]`)))
+	b.click("open Ann's conversation again", `#convs tbody tr[data-conv="`+annConv+`"]`)
+	b.waitText("#look-messages", "已经发出，明天到。")
 	b.run("take over while offline", chromedp.Click(chromedp.CSS("#take-over")))
 	b.waitText("#take-status", "未接管")
 	b.waitText("#take-status", "ready")
