@@ -145,15 +145,19 @@ func (l *Log) appendIn(tx *gorm.DB, r AppendRequest) (AppendResult, []string, er
 		c.LastActivity = &now
 	}
 	if !taken {
-		updates := map[string]any{"last_seq": c.LastSeq}
+		// Written out, not built by GORM: it runs with every message.
+		set, args := "last_seq = ?, updated_at = ?", []any{c.LastSeq, tx.NowFunc()}
 		if r.Touch {
-			updates["last_activity"] = now
+			set += ", last_activity = ?"
+			args = append(args, now)
 		}
 		if r.AskRobot && c.Phase == PhaseRobot && res.Record.MediaType == "TEXT" {
-			updates["robot_unsignalled_seq"] = res.Record.Seq
+			set += ", robot_unsignalled_seq = ?"
+			args = append(args, res.Record.Seq)
 			c.RobotUnsignalledSeq = res.Record.Seq
 		}
-		if err := tx.Model(&models.Conversation{}).Where("id = ?", c.ID).Updates(updates).Error; err != nil {
+		if _, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context,
+			"UPDATE conversations SET "+set+" WHERE id = ?", append(args, c.ID)...); err != nil {
 			return res, nil, err
 		}
 	}

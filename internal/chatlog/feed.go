@@ -45,7 +45,9 @@ type EventPayload struct {
 }
 
 // addEvent numbers an event in its agent's feed under the feed row's lock.
-// Locks are always taken conversation first, then agent.
+// Locks are always taken conversation first, then agent. Its statements are
+// written out rather than built by GORM: one runs with every message to an
+// agent, and GORM's building and reflection cost more than the statement.
 func addEvent(tx *gorm.DB, tenantID string, e AgentEvent, at time.Time) error {
 	seq, err := nextEventSeq(tx, tenantID, e.AgentID)
 	if err != nil {
@@ -55,24 +57,23 @@ func addEvent(tx *gorm.DB, tenantID string, e AgentEvent, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	row := models.AgentEvent{
-		AgentID: e.AgentID, Seq: seq, Type: e.Type, ConversationID: e.ConversationID,
-		MessageSeq: e.MessageSeq, Payload: string(payload), CreatedAt: at,
-	}
-	if err := tx.Create(&row).Error; err != nil {
+	if _, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context,
+		"INSERT INTO agent_events (agent_id, seq, type, conversation_id, message_seq, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		e.AgentID, seq, e.Type, e.ConversationID, e.MessageSeq, string(payload), at); err != nil {
 		return fmt.Errorf("add event of agent %s: %w", e.AgentID, err)
 	}
 	return nil
 }
 
 // nextEventSeq takes the next number of an agent's feed, locking its row
-// until the transaction ends.
+// until the transaction ends. A new row starts the feed at 1.
 func nextEventSeq(tx *gorm.DB, tenantID, agentID string) (int64, error) {
+	ctx, conn := tx.Statement.Context, tx.Statement.ConnPool
 	if tx.Dialector.Name() == models.DriverMySQL {
 		// One round trip instead of two: LAST_INSERT_ID(expr) hands the
-		// incremented number back in the statement's answer. A new row
-		// (affected rows 1, not 2) starts the feed at 1.
-		res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context,
+		// incremented number back in the statement's answer (affected
+		// rows 1 for a new row, 2 for an update).
+		res, err := conn.ExecContext(ctx,
 			"INSERT INTO agent_feeds (agent_id, tenant_id, last_seq, status) VALUES (?, ?, 1, 'OFFLINE') "+
 				"ON DUPLICATE KEY UPDATE last_seq = LAST_INSERT_ID(last_seq + 1)", agentID, tenantID)
 		if err != nil {
@@ -84,18 +85,16 @@ func nextEventSeq(tx *gorm.DB, tenantID, agentID string) (int64, error) {
 		}
 		return res.LastInsertId()
 	}
-	feed := models.AgentFeed{AgentID: agentID, TenantID: tenantID, LastSeq: 1}
-	q := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "agent_id"}},
-		DoUpdates: clause.Assignments(map[string]any{"last_seq": gorm.Expr("last_seq + 1")})})
-	if err := q.Create(&feed).Error; err != nil {
+	if _, err := conn.ExecContext(ctx,
+		"INSERT INTO agent_feeds (agent_id, tenant_id, last_seq, status) VALUES (?, ?, 1, 'OFFLINE') "+
+			"ON CONFLICT (agent_id) DO UPDATE SET last_seq = last_seq + 1", agentID, tenantID); err != nil {
 		return 0, err
 	}
 	// The number is read again rather than with RETURNING, which costs
 	// SQLite a statement journal (models.noReturning).
-	if err := tx.Where("agent_id = ?", agentID).Take(&feed).Error; err != nil {
-		return 0, err
-	}
-	return feed.LastSeq, nil
+	var seq int64
+	err := conn.QueryRowContext(ctx, "SELECT last_seq FROM agent_feeds WHERE agent_id = ?", agentID).Scan(&seq)
+	return seq, err
 }
 
 // AddAgentEvents writes events for agents of a tenant (a status change, a typing visitor).

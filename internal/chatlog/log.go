@@ -13,6 +13,7 @@ package chatlog
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,7 +22,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/ccflow/ccflow/models"
 )
@@ -138,15 +138,11 @@ func OpenKey(channelConfigID, userID string) string {
 
 // Get returns a conversation's row.
 func (l *Log) Get(ctx context.Context, id string) (models.Conversation, error) {
-	var c models.Conversation
-	err := l.DB.WithContext(ctx).Where("id = ?", id).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
-	}
-	if err != nil {
+	c, err := readConversation(ctx, l.DB.Statement.ConnPool, id, "")
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return c, fmt.Errorf("read conversation %s: %w", id, err)
 	}
-	return c, nil
+	return c, err
 }
 
 // Latest returns the visitor's newest conversation on a channel, open or closed.
@@ -182,20 +178,30 @@ func (l *Log) latest(ctx context.Context, channelConfigID, userID string, column
 // lock reads a conversation row in a write transaction, locking it on MySQL
 // (SQLite's write transactions already hold the database's one write lock).
 func lock(tx *gorm.DB, id string) (models.Conversation, error) {
-	var c models.Conversation
-	q := tx
+	suffix := ""
 	if tx.Dialector.Name() == models.DriverMySQL {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		suffix = " FOR UPDATE"
 	}
-	err := q.Where("id = ?", id).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
+	return readConversation(tx.Statement.Context, tx.Statement.ConnPool, id, suffix)
+}
+
+// readConversation reads a whole conversation row through conn (the
+// database's or a transaction's), suffix ending the statement. It is written
+// out rather than built by GORM: every append and most reads of the message
+// path read the row, and GORM's reflection cost more than the query.
+func readConversation(ctx context.Context, conn gorm.ConnPool, id, suffix string) (models.Conversation, error) {
+	var c models.Conversation
+	err := conn.QueryRowContext(ctx, "SELECT "+models.ConversationColumns+" FROM conversations WHERE id = ?"+suffix, id).
+		Scan(c.Fields()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return models.Conversation{}, ErrNotFound
 	}
 	return c, err
 }
 
 // insert writes messages after the conversation's last seq and moves it on.
-// The caller holds the row's lock; c is updated in place.
+// The caller holds the row's lock; c is updated in place. The statement is
+// written out rather than built by GORM: it runs with every message.
 func insert(tx *gorm.DB, c *models.Conversation, msgs []Message, at time.Time) ([]models.ChatRecord, error) {
 	rows := make([]models.ChatRecord, 0, len(msgs))
 	for _, m := range msgs {
@@ -205,10 +211,48 @@ func insert(tx *gorm.DB, c *models.Conversation, msgs []Message, at time.Time) (
 	if len(rows) == 0 {
 		return rows, nil
 	}
-	if err := tx.Create(&rows).Error; err != nil {
+	var q strings.Builder
+	q.WriteString("INSERT INTO chat_records (" + recordColumns + ") VALUES ")
+	args := make([]any, 0, len(rows)*recordColumnCount)
+	for i := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(recordPlaceholders)
+		args = append(args, recordValues(&rows[i])...)
+	}
+	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q.String(), args...)
+	if err != nil {
 		return nil, err
 	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return nil, err
+	}
+	// One statement's rows take consecutive ids: MySQL answers the first,
+	// SQLite the last.
+	if tx.Dialector.Name() != models.DriverMySQL {
+		id -= int64(len(rows) - 1)
+	}
+	for i := range rows {
+		rows[i].ID = uint64(id) + uint64(i)
+	}
 	return rows, nil
+}
+
+// The chat_records columns insert writes, and their values of a record.
+const (
+	recordColumns = "tenant_id, conversation_id, user_id, seq, direction, sender_type, sender_id, media_type, rc_type, " +
+		"content, message_code, created_at, client_key, control_type, sender_nickname, phase, service_id, service_name, " +
+		"skill_group_id, closing, inter_idx, sim_questions"
+	recordColumnCount  = 22
+	recordPlaceholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+func recordValues(r *models.ChatRecord) []any {
+	return []any{r.TenantID, r.ConversationID, r.UserID, r.Seq, r.Direction, r.SenderType, r.SenderID, r.MediaType, r.RCType,
+		r.Content, r.MessageCode, r.CreatedAt, r.ClientKey, r.ControlType, r.SenderNickname, r.Phase, r.ServiceID, r.ServiceName,
+		r.SkillGroupID, r.Closing, r.InterIdx, r.SimQuestions}
 }
 
 // record is message m as the conversation's row c makes it: numbered, and
