@@ -33,42 +33,39 @@ func TestRecordColumnsAreTheSchema(t *testing.T) {
 // TestInsertWritesWhatGORMWrites inserts two messages with every field set
 // through insert, and the same two through GORM, and reads all four back.
 func TestInsertWritesWhatGORMWrites(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) *gorm.DB{"sqlite": modelstest.SQLiteDB, "mysql": modelstest.MySQLDB} {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			ctx := context.Background()
-			at := time.Date(2026, 12, 3, 10, 0, 1, 0, time.UTC)
-			msgs := []Message{
-				{ToVisitor: true, SenderType: "AGENT", SenderID: "agent1", SenderNickname: "客服1号", ControlType: "CHAT",
-					MediaType: "TEXT", Content: "您好", ClientKey: "k1", InterIdx: 3, SimQuestions: `["a"]`, Closing: true, RCType: "RC"},
-				{SenderType: "VISITOR", SenderID: "u1", MediaType: "IMAGE", Content: "x.png"},
-			}
-			conv := func(id string) *models.Conversation {
-				return &models.Conversation{ID: id, TenantID: "demo", UserID: "u1", Phase: "AGENT", AgentID: "agent1",
-					AgentName: "客服1号", SkillGroupID: 11, LastSeq: 4}
-			}
-			var mine []models.ChatRecord
-			require.NoError(t, db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-				var err error
-				mine, err = insert(tx, conv("raw"), msgs, at)
-				return err
-			}))
-			theirs := []models.ChatRecord{record(conv("gorm"), msgs[0], at), record(conv("gorm"), msgs[1], at)}
-			// As insert numbers them: after the conversation's last seq, 4.
-			for i := range theirs {
-				theirs[i].Seq, theirs[i].MessageCode = int64(5+i), "gorm-"+[]string{"5", "6"}[i]
-			}
-			require.NoError(t, db.WithContext(ctx).Create(&theirs).Error)
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		at := time.Date(2026, 12, 3, 10, 0, 1, 0, time.UTC)
+		msgs := []Message{
+			{ToVisitor: true, SenderType: "AGENT", SenderID: "agent1", SenderNickname: "客服1号", ControlType: "CHAT",
+				MediaType: "TEXT", Content: "您好", ClientKey: "k1", InterIdx: 3, SimQuestions: `["a"]`, Closing: true, RCType: "RC"},
+			{SenderType: "VISITOR", SenderID: "u1", MediaType: "IMAGE", Content: "x.png"},
+		}
+		conv := func(id string) *models.Conversation {
+			return &models.Conversation{ID: id, TenantID: "demo", UserID: "u1", Phase: "AGENT", AgentID: "agent1",
+				AgentName: "客服1号", SkillGroupID: 11, LastSeq: 4}
+		}
+		var mine []models.ChatRecord
+		require.NoError(t, db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			mine, err = insert(tx, conv("raw"), msgs, at)
+			return err
+		}))
+		theirs := []models.ChatRecord{record(conv("gorm"), msgs[0], at), record(conv("gorm"), msgs[1], at)}
+		// As insert numbers them: after the conversation's last seq, 4.
+		for i := range theirs {
+			theirs[i].Seq, theirs[i].MessageCode = int64(5+i), "gorm-"+[]string{"5", "6"}[i]
+		}
+		require.NoError(t, db.WithContext(ctx).Create(&theirs).Error)
 
-			for i := range mine {
-				var got, want models.ChatRecord
-				require.NoError(t, db.Where("id = ?", mine[i].ID).Take(&got).Error, "insert answers the rows' ids")
-				require.NoError(t, db.Where("id = ?", theirs[i].ID).Take(&want).Error)
-				require.Equal(t, int64(5+i), got.Seq)
-				require.Equal(t, "raw-"+[]string{"5", "6"}[i], got.MessageCode)
-				got.ID, got.ConversationID, got.MessageCode = want.ID, want.ConversationID, want.MessageCode
-				require.Equal(t, want, got)
-			}
-		})
-	}
+		for i := range mine {
+			var got, want models.ChatRecord
+			require.NoError(t, db.Where("id = ?", mine[i].ID).Take(&got).Error, "insert answers the rows' ids")
+			require.NoError(t, db.Where("id = ?", theirs[i].ID).Take(&want).Error)
+			require.Equal(t, int64(5+i), got.Seq)
+			require.Equal(t, "raw-"+[]string{"5", "6"}[i], got.MessageCode)
+			got.ID, got.ConversationID, got.MessageCode = want.ID, want.ConversationID, want.MessageCode
+			require.Equal(t, want, got)
+		}
+	})
 }

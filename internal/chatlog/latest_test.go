@@ -18,7 +18,7 @@ import (
 // LatestMarks answers the visitor's newest conversation, like Latest, with
 // the columns a poll reads: id, phase, the seq marks and the typing mark.
 func TestLatestMarksAnswersWhatAPollReads(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		l := &chatlog.Log{DB: db}
 		_, err := l.LatestMarks(ctx, "ch", "u1")

@@ -249,6 +249,7 @@ const (
 	recordPlaceholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+// recordValues are r's values in the order of recordColumns.
 func recordValues(r *models.ChatRecord) []any {
 	return []any{r.TenantID, r.ConversationID, r.UserID, r.Seq, r.Direction, r.SenderType, r.SenderID, r.MediaType, r.RCType,
 		r.Content, r.MessageCode, r.CreatedAt, r.ClientKey, r.ControlType, r.SenderNickname, r.Phase, r.ServiceID, r.ServiceName,

@@ -28,11 +28,6 @@ func (r *recorder) Publish(keys ...string) {
 	r.keys = append(r.keys, keys...)
 }
 
-func eachDB(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
-	t.Run("sqlite", func(t *testing.T) { f(t, modelstest.SQLiteDB(t)) })
-	t.Run("mysql", func(t *testing.T) { f(t, modelstest.MySQLDB(t)) })
-}
-
 func open(t *testing.T, l *chatlog.Log, id, user, phase string) models.Conversation {
 	t.Helper()
 	c, created, err := l.Open(context.Background(), chatlog.NewConversation{
@@ -53,7 +48,7 @@ func chat(conv, text, key string) chatlog.AppendRequest {
 }
 
 func TestOneOpenConversationPerVisitor(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		l := &chatlog.Log{DB: db}
 		ctx := context.Background()
 		var wg sync.WaitGroup
@@ -75,7 +70,7 @@ func TestOneOpenConversationPerVisitor(t *testing.T) {
 }
 
 func TestAppendNumbersInOrderAndDedupes(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		pub := &recorder{}
 		l := &chatlog.Log{DB: db, Pub: pub}
 		ctx := context.Background()
@@ -106,7 +101,7 @@ func TestAppendNumbersInOrderAndDedupes(t *testing.T) {
 }
 
 func TestPhaseGatesWritesAndTheCloseRace(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		l := &chatlog.Log{DB: db}
 		ctx := context.Background()
 		open(t, l, "c2", "u2", chatlog.PhaseAgent)
@@ -181,7 +176,7 @@ func TestPhaseGatesWritesAndTheCloseRace(t *testing.T) {
 }
 
 func TestAStaleSnapshotIsStampedWithTheServingAgent(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		l := &chatlog.Log{DB: db}
 		ctx := context.Background()
 		open(t, l, "c12", "u12", chatlog.PhaseAgent)
@@ -226,7 +221,7 @@ func TestAStaleSnapshotIsStampedWithTheServingAgent(t *testing.T) {
 }
 
 func TestIdleTransitionWaitsForTheLog(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		l := &chatlog.Log{DB: db}
 		ctx := context.Background()
 		c := open(t, l, "c3", "u3", chatlog.PhaseRobot)
@@ -239,7 +234,7 @@ func TestIdleTransitionWaitsForTheLog(t *testing.T) {
 }
 
 func TestPruneAgentEventsKeepsRecentOnes(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 		l := &chatlog.Log{DB: db, Now: func() time.Time { return now }}
 		ctx := context.Background()
@@ -257,7 +252,7 @@ func TestPruneAgentEventsKeepsRecentOnes(t *testing.T) {
 }
 
 func TestRepeatedKeyAnswersTheFirstWriteAfterTheClose(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		l := &chatlog.Log{DB: db}
 		ctx := context.Background()
 		open(t, l, "c9", "u9", chatlog.PhaseAgent)
@@ -278,7 +273,7 @@ func TestRepeatedKeyAnswersTheFirstWriteAfterTheClose(t *testing.T) {
 }
 
 func TestAgentFeedNumbersEventsInOrder(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		l := &chatlog.Log{DB: db}
 		ctx := context.Background()
 		open(t, l, "c10", "u10", chatlog.PhaseAgent)

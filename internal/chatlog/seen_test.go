@@ -18,7 +18,7 @@ import (
 // first one it writes a single statement. A write that failed is tried
 // whole again.
 func TestAgentPresenceIsOneStatementAfterTheFirst(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 		l := &chatlog.Log{DB: db, Now: func() time.Time { return now }}

@@ -9,13 +9,14 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ccflow/ccflow/internal/chatlog"
+	"github.com/ccflow/ccflow/models/modelstest"
 )
 
 // The agent's typing mark (issue 12) is the serving agent's alone, is kept
 // on the conversation row on SQLite and MySQL, and wakes the conversation's
 // waiters; a refused mark writes and wakes nothing.
 func TestAgentTypingMark(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		rec := &recorder{}
 		l := &chatlog.Log{DB: db, Pub: rec}

@@ -209,34 +209,31 @@ func TestIssueRejectsIncompleteClaims(t *testing.T) {
 // TestReplicasShareOneKey starts issuers concurrently on one database, as
 // replicas do, and checks that each verifies what every other one signed.
 func TestReplicasShareOneKey(t *testing.T) {
-	for name, db := range map[string]func(testing.TB) *gorm.DB{"sqlite": modelstest.SQLiteDB, "mysql": modelstest.MySQLDB} {
-		t.Run(name, func(t *testing.T) {
-			db := db(t)
-			const replicas = 4
-			issuers := make([]*token.Issuer, replicas)
-			errs := make([]error, replicas)
-			var wg sync.WaitGroup
-			for i := range issuers {
-				wg.Go(func() { issuers[i], errs[i] = token.NewIssuer(context.Background(), db) })
-			}
-			wg.Wait()
-			for i, err := range errs {
-				require.NoError(t, err, "replica %d", i)
-			}
-			var n int64
-			require.NoError(t, db.Model(&models.SigningKey{}).Count(&n).Error)
-			require.EqualValues(t, 1, n)
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
+		const replicas = 4
+		issuers := make([]*token.Issuer, replicas)
+		errs := make([]error, replicas)
+		var wg sync.WaitGroup
+		for i := range issuers {
+			wg.Go(func() { issuers[i], errs[i] = token.NewIssuer(context.Background(), db) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "replica %d", i)
+		}
+		var n int64
+		require.NoError(t, db.Model(&models.SigningKey{}).Count(&n).Error)
+		require.EqualValues(t, 1, n)
 
-			for i, a := range issuers {
-				tok, err := a.IssueVisitor(visitor, time.Hour)
-				require.NoError(t, err)
-				for j, b := range issuers {
-					_, err := b.VerifyVisitor(tok)
-					require.NoError(t, err, "replica %d verifies replica %d's token", j, i)
-				}
+		for i, a := range issuers {
+			tok, err := a.IssueVisitor(visitor, time.Hour)
+			require.NoError(t, err)
+			for j, b := range issuers {
+				_, err := b.VerifyVisitor(tok)
+				require.NoError(t, err, "replica %d verifies replica %d's token", j, i)
 			}
-		})
-	}
+		}
+	})
 }
 
 func TestRejectsCorruptStoredKey(t *testing.T) {

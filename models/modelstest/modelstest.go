@@ -122,3 +122,11 @@ func randomHex(t testing.TB, n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// EachDB runs f as a subtest on a fresh SQLite database and on a fresh MySQL
+// one (the latter skipped without a server, unless CI is set).
+func EachDB(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { f(t, SQLiteDB(t)) })
+	t.Run("mysql", func(t *testing.T) { f(t, MySQLDB(t)) })
+}
