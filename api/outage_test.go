@@ -19,6 +19,7 @@ import (
 	"github.com/ccflow/ccflow/internal/chatrecords"
 	"github.com/ccflow/ccflow/internal/notify"
 	"github.com/ccflow/ccflow/models"
+	"github.com/ccflow/ccflow/models/modelstest"
 	"github.com/ccflow/ccflow/workflows/conversation"
 )
 
@@ -26,18 +27,12 @@ import (
 // while down is set: an outage that ends when it is cleared.
 func cutDatabase(t *testing.T, db *gorm.DB, down *atomic.Bool) {
 	t.Helper()
-	fail := func(tx *gorm.DB) {
+	modelstest.InterceptStatements(db, func(string) error {
 		if down.Load() {
-			_ = tx.AddError(driver.ErrBadConn)
+			return driver.ErrBadConn
 		}
-	}
-	cb := db.Callback()
-	require.NoError(t, cb.Create().Before("gorm:create").Register("test:outage", fail))
-	require.NoError(t, cb.Query().Before("gorm:query").Register("test:outage", fail))
-	require.NoError(t, cb.Update().Before("gorm:update").Register("test:outage", fail))
-	require.NoError(t, cb.Delete().Before("gorm:delete").Register("test:outage", fail))
-	require.NoError(t, cb.Row().Before("gorm:row").Register("test:outage", fail))
-	require.NoError(t, cb.Raw().Before("gorm:raw").Register("test:outage", fail))
+		return nil
+	})
 }
 
 // downFlows is the conversation workflows behind a Temporal that can be down.

@@ -32,12 +32,12 @@ func TestAnIdleLongPollReadsOnceBeforeItWaits(t *testing.T) {
 	res, err := s.Poll(ctx, chat.Visitor{ChannelID: "ch", UserID: "u1"}, chat.PollRequest{Wait: 200 * time.Millisecond})
 	require.NoError(t, err)
 	require.Empty(t, res.Messages)
-	require.Equal(t, map[string]int{"query conversations": 1, "query chat_records": 1}, reads.Take())
+	require.Equal(t, map[string]int{"select conversations": 1, "select chat_records": 1}, reads.Take())
 
 	events, _, err := s.AgentEvents(ctx, "demo", "a1", 1<<40, 200*time.Millisecond)
 	require.NoError(t, err)
 	require.Empty(t, events)
-	require.Equal(t, 1, reads.Take()["query agent_events"])
+	require.Equal(t, 1, reads.Take()["select agent_events"])
 
 	// A message wakes the waiting poll, which reads once more and answers it.
 	done := make(chan chat.PollResult, 1)
@@ -48,7 +48,7 @@ func TestAnIdleLongPollReadsOnceBeforeItWaits(t *testing.T) {
 		}
 		done <- r
 	}()
-	require.Eventually(t, func() bool { return reads.Take()["query chat_records"] > 0 }, 5*time.Second, 5*time.Millisecond, "the poll waits")
+	require.Eventually(t, func() bool { return reads.Take()["select chat_records"] > 0 }, 5*time.Second, 5*time.Millisecond, "the poll waits")
 	_, err = s.AgentSend(ctx, "a1", models.Conversation{ID: "c1"}, "", "TEXT", "hello")
 	require.NoError(t, err)
 	select {

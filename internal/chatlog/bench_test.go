@@ -80,3 +80,43 @@ func processCPU(b *testing.B) time.Duration {
 	require.NoError(b, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkWokenReads measures what a message costs its readers on SQLite:
+// the visitor's poll reads the one new message to them, the agent's event
+// read reads the one new event and the message it names.
+func BenchmarkWokenReads(b *testing.B) {
+	db := modelstest.SQLiteDB(b)
+	l := &chatlog.Log{DB: db}
+	ctx := context.Background()
+	const convs = 50
+	for i := range convs {
+		id := fmt.Sprint("c", i)
+		_, _, err := l.Open(ctx, chatlog.NewConversation{ID: id, TenantID: "demo", ChannelConfigID: "ch",
+			UserID: fmt.Sprint("u", i), Phase: chatlog.PhaseAgent, Settings: "{}"})
+		require.NoError(b, err)
+		require.NoError(b, db.Model(&models.Conversation{}).Where("id = ?", id).Update("agent_id", fmt.Sprint("a", i)).Error)
+		for j := range 20 {
+			_, err := l.Append(ctx, chat(id, "hello", fmt.Sprint("k", j)))
+			require.NoError(b, err)
+			_, err = l.Append(ctx, chatlog.AppendRequest{ConversationID: id, Phases: []string{chatlog.PhaseAgent},
+				Message: chatlog.Message{ToVisitor: true, SenderType: "AGENT", ControlType: "CHAT", MediaType: "TEXT", Content: "hi"}})
+			require.NoError(b, err)
+		}
+	}
+	cpu := processCPU(b)
+	for i := 0; b.Loop(); i++ {
+		id, agent := fmt.Sprint("c", i%convs), fmt.Sprint("a", i%convs)
+		msgs, err := l.Downlink(ctx, id, 39, 200)
+		if err != nil || len(msgs) != 1 {
+			b.Fatal(err, len(msgs))
+		}
+		events, err := l.AgentEvents(ctx, agent, 19, 500)
+		if err != nil || len(events) != 1 {
+			b.Fatal(err, len(events))
+		}
+		if _, err := l.Message(ctx, id, events[0].MessageSeq); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((processCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
+}

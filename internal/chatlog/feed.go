@@ -93,7 +93,7 @@ func nextEventSeq(tx *gorm.DB, tenantID, agentID string) (int64, error) {
 	// The number is read again rather than with RETURNING, which costs
 	// SQLite a statement journal (models.noReturning).
 	var seq int64
-	err := conn.QueryRowContext(ctx, "SELECT last_seq FROM agent_feeds WHERE agent_id = ?", agentID).Scan(&seq)
+	err := models.QueryOne(ctx, conn, []any{&seq}, "SELECT last_seq FROM agent_feeds WHERE agent_id = ?", agentID)
 	return seq, err
 }
 
@@ -122,15 +122,16 @@ func (l *Log) AddAgentEvents(ctx context.Context, tenantID string, events ...Age
 	return nil
 }
 
-// AgentEvents lists an agent's events after a seq, oldest first.
+// AgentEvents lists an agent's events after a seq, oldest first; none is
+// nil. The read is written out: every agent long-poll makes it.
 func (l *Log) AgentEvents(ctx context.Context, agentID string, afterSeq int64, limit int) ([]models.AgentEvent, error) {
-	var out []models.AgentEvent
-	err := l.DB.WithContext(ctx).Where("agent_id = ? AND seq > ?", agentID, afterSeq).
-		Order("seq").Limit(limit).Find(&out).Error
+	out, err := models.QueryAll[models.AgentEvent](ctx, l.DB.Statement.ConnPool,
+		"SELECT "+models.AgentEventColumns+" FROM agent_events WHERE agent_id = ? AND seq > ? ORDER BY seq"+limitClause(limit),
+		agentID, afterSeq)
 	if err != nil {
 		return nil, fmt.Errorf("read events of agent %s: %w", agentID, err)
 	}
-	return nonEmpty(out), nil
+	return out, nil
 }
 
 // AgentFeedHead returns the seq of an agent's latest event (0 for none).

@@ -34,6 +34,9 @@ func TestLatestMarksAnswersWhatAPollReads(t *testing.T) {
 
 		full, err := l.Latest(ctx, "ch", "u1")
 		require.NoError(t, err)
+		var whole models.Conversation
+		require.NoError(t, db.Where("id = ?", "new").Take(&whole).Error)
+		require.Equal(t, whole, full, "Latest reads the whole row")
 		marks, err := l.LatestMarks(ctx, "ch", "u1")
 		require.NoError(t, err)
 		require.Equal(t, "new", marks.ID)

@@ -147,7 +147,9 @@ func (l *Log) Get(ctx context.Context, id string) (models.Conversation, error) {
 
 // Latest returns the visitor's newest conversation on a channel, open or closed.
 func (l *Log) Latest(ctx context.Context, channelConfigID, userID string) (models.Conversation, error) {
-	return l.latest(ctx, channelConfigID, userID, nil)
+	var c models.Conversation
+	err := l.latest(ctx, channelConfigID, userID, models.ConversationColumns, c.Fields())
+	return c, err
 }
 
 // LatestMarks is Latest with only the columns a poll reads (id, phase,
@@ -155,24 +157,25 @@ func (l *Log) Latest(ctx context.Context, channelConfigID, userID string) (model
 // row, with its channel snapshot and eight times, cost an idle poll more
 // than its read of the messages.
 func (l *Log) LatestMarks(ctx context.Context, channelConfigID, userID string) (models.Conversation, error) {
-	return l.latest(ctx, channelConfigID, userID, []string{"id", "phase", "last_seq", "delivered_seq", "agent_typing_at"})
+	var c models.Conversation
+	err := l.latest(ctx, channelConfigID, userID, "id, phase, last_seq, delivered_seq, agent_typing_at",
+		[]any{&c.ID, &c.Phase, &c.LastSeq, &c.DeliveredSeq, &c.AgentTypingAt})
+	return c, err
 }
 
-func (l *Log) latest(ctx context.Context, channelConfigID, userID string, columns []string) (models.Conversation, error) {
-	var c models.Conversation
-	q := l.DB.WithContext(ctx)
-	if columns != nil {
-		q = q.Select(columns)
-	}
-	err := q.Where("channel_config_id = ? AND user_id = ?", channelConfigID, userID).
-		Order("started_at DESC").Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, ErrNotFound
+// latest reads columns of the visitor's newest conversation into fields.
+// It is written out rather than built by GORM: every poll makes it.
+func (l *Log) latest(ctx context.Context, channelConfigID, userID, columns string, fields []any) error {
+	err := models.QueryOne(ctx, l.DB.Statement.ConnPool, fields,
+		"SELECT "+columns+" FROM conversations WHERE channel_config_id = ? AND user_id = ? ORDER BY started_at DESC LIMIT 1",
+		channelConfigID, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
 	}
 	if err != nil {
-		return c, fmt.Errorf("read conversation of %s on %s: %w", userID, channelConfigID, err)
+		return fmt.Errorf("read conversation of %s on %s: %w", userID, channelConfigID, err)
 	}
-	return c, nil
+	return nil
 }
 
 // lock reads a conversation row in a write transaction, locking it on MySQL
@@ -191,8 +194,7 @@ func lock(tx *gorm.DB, id string) (models.Conversation, error) {
 // path read the row, and GORM's reflection cost more than the query.
 func readConversation(ctx context.Context, conn gorm.ConnPool, id, suffix string) (models.Conversation, error) {
 	var c models.Conversation
-	err := conn.QueryRowContext(ctx, "SELECT "+models.ConversationColumns+" FROM conversations WHERE id = ?"+suffix, id).
-		Scan(c.Fields()...)
+	err := models.QueryOne(ctx, conn, c.Fields(), "SELECT "+models.ConversationColumns+" FROM conversations WHERE id = ?"+suffix, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return models.Conversation{}, ErrNotFound
 	}

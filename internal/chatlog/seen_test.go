@@ -26,7 +26,7 @@ func TestAgentPresenceIsOneStatementAfterTheFirst(t *testing.T) {
 		// feedWrites answers the creates and updates of agent_feeds since the last call.
 		feedWrites := func() (creates, updates int) {
 			n := statements.Take()
-			return n["create agent_feeds"], n["update agent_feeds"]
+			return n["insert agent_feeds"], n["update agent_feeds"]
 		}
 		lastSeen := func() time.Time {
 			var f models.AgentFeed
