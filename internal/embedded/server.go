@@ -89,6 +89,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("embedded Temporal: set up schema in %s: %w", opts.DatabaseFile, err)
 		}
 	}
+	// On every start, so that a data directory made by an earlier version is trimmed too.
+	if err := trimVisibilityIndexes(ctx, opts.DatabaseFile); err != nil {
+		return nil, err
+	}
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return nil, fmt.Errorf("embedded Temporal: namespace %q: %w", opts.Namespace, err)
