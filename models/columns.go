@@ -100,3 +100,13 @@ func QueryOne(ctx context.Context, conn gorm.ConnPool, fields []any, query strin
 	}
 	return rows.Close()
 }
+
+// ConversationByID reads a whole conversation row through conn, suffix
+// ending the statement (" FOR UPDATE" to lock it on MySQL); no row is
+// sql.ErrNoRows. Every append and every agent's reply reads the row, and
+// GORM's reflection cost more than the query.
+func ConversationByID(ctx context.Context, conn gorm.ConnPool, id, suffix string) (Conversation, error) {
+	var c Conversation
+	err := QueryOne(ctx, conn, c.Fields(), "SELECT "+ConversationColumns+" FROM conversations WHERE id = ?"+suffix, id)
+	return c, err
+}

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"sync"
 	"testing"
@@ -50,10 +51,11 @@ func TestConversationFieldsReadWhatGORMReads(t *testing.T) {
 		require.NoError(t, db.WithContext(ctx).Create(&c).Error)
 		var want models.Conversation
 		require.NoError(t, db.WithContext(ctx).Where("id = ?", c.ID).Take(&want).Error)
-		var got models.Conversation
-		require.NoError(t, db.WithContext(ctx).Raw("SELECT "+models.ConversationColumns+" FROM conversations WHERE id = ?", c.ID).
-			Row().Scan(got.Fields()...))
+		got, err := models.ConversationByID(ctx, db.Statement.ConnPool, c.ID, "")
+		require.NoError(t, err)
 		require.Equal(t, want, got)
+		_, err = models.ConversationByID(ctx, db.Statement.ConnPool, "no-such", "")
+		require.ErrorIs(t, err, sql.ErrNoRows)
 		require.Equal(t, c.Rated, got.Rated)
 	})
 }

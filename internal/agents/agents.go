@@ -4,6 +4,7 @@ package agents
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -179,9 +180,8 @@ func (s *Store) SkillGroup(ctx context.Context, tenantID string, id int64) (mode
 // Conversation returns a conversation's record, whatever its tenant: the
 // caller decides what the agent may see.
 func (s *Store) Conversation(ctx context.Context, id string) (models.Conversation, error) {
-	var c models.Conversation
-	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	c, err := models.ConversationByID(ctx, s.DB.Statement.ConnPool, id, "")
+	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("conversation %q: %w", id, ErrNotFound)
 	}
 	if err != nil {

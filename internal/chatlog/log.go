@@ -189,12 +189,9 @@ func lock(tx *gorm.DB, id string) (models.Conversation, error) {
 }
 
 // readConversation reads a whole conversation row through conn (the
-// database's or a transaction's), suffix ending the statement. It is written
-// out rather than built by GORM: every append and most reads of the message
-// path read the row, and GORM's reflection cost more than the query.
+// database's or a transaction's), suffix ending the statement.
 func readConversation(ctx context.Context, conn gorm.ConnPool, id, suffix string) (models.Conversation, error) {
-	var c models.Conversation
-	err := models.QueryOne(ctx, conn, c.Fields(), "SELECT "+models.ConversationColumns+" FROM conversations WHERE id = ?"+suffix, id)
+	c, err := models.ConversationByID(ctx, conn, id, suffix)
 	if errors.Is(err, sql.ErrNoRows) {
 		return models.Conversation{}, ErrNotFound
 	}
