@@ -72,26 +72,29 @@ func TestRecordAndEventFieldsReadWhatGORMReads(t *testing.T) {
 			ControlType: "CHAT", SenderNickname: "nick", Phase: "AGENT", ServiceID: "service", ServiceName: "service name",
 			SkillGroupID: 12, Closing: true, InterIdx: 13, SimQuestions: `["q"]`, ChannelConfigID: "ch"}
 		require.NoError(t, db.WithContext(ctx).Create(&r).Error)
-		var wantRecords []models.ChatRecord
-		require.NoError(t, db.WithContext(ctx).Where("conversation_id = ?", "conv").Find(&wantRecords).Error)
-		gotRecords, err := models.QueryAll[models.ChatRecord](ctx, db.Statement.ConnPool,
-			"SELECT "+models.ChatRecordColumns+" FROM chat_records WHERE conversation_id = ?", "conv")
-		require.NoError(t, err)
-		require.Equal(t, wantRecords, gotRecords)
+		requireReadLikeGORM[models.ChatRecord](t, db, models.ChatRecordColumns, "chat_records", "conversation_id", "conv")
 
 		e := models.AgentEvent{AgentID: "agent", Seq: 21, Type: "message", ConversationID: "conv", MessageSeq: 22,
 			Payload: `{"status":"x"}`, CreatedAt: *at(4)}
 		require.NoError(t, db.WithContext(ctx).Create(&e).Error)
-		var wantEvents []models.AgentEvent
-		require.NoError(t, db.WithContext(ctx).Where("agent_id = ?", "agent").Find(&wantEvents).Error)
-		gotEvents, err := models.QueryAll[models.AgentEvent](ctx, db.Statement.ConnPool,
-			"SELECT "+models.AgentEventColumns+" FROM agent_events WHERE agent_id = ?", "agent")
-		require.NoError(t, err)
-		require.Equal(t, wantEvents, gotEvents)
+		requireReadLikeGORM[models.AgentEvent](t, db, models.AgentEventColumns, "agent_events", "agent_id", "agent")
 
 		none, err := models.QueryAll[models.AgentEvent](ctx, db.Statement.ConnPool,
 			"SELECT "+models.AgentEventColumns+" FROM agent_events WHERE agent_id = ?", "nobody")
 		require.NoError(t, err)
 		require.Nil(t, none, "no rows is nil, not an empty page a long-poll would hold")
 	})
+}
+
+// requireReadLikeGORM reads table's rows whose column is value with
+// QueryAll and columns, and requires what GORM's Find reads.
+func requireReadLikeGORM[T any, P models.Scannable[T]](t *testing.T, db *gorm.DB, columns, table, column, value string) {
+	t.Helper()
+	ctx := context.Background()
+	var want []T
+	require.NoError(t, db.WithContext(ctx).Where(column+" = ?", value).Find(&want).Error)
+	require.NotEmpty(t, want)
+	got, err := models.QueryAll[T, P](ctx, db.Statement.ConnPool, "SELECT "+columns+" FROM "+table+" WHERE "+column+" = ?", value)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
 }

@@ -91,3 +91,42 @@ func TestEmptyPagesAreNil(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, events)
 }
+
+// The delivery mark only moves forward, and a mark is put back only while
+// it is still the one the failed answer set: a later poll's mark stays.
+// Each move stamps updated_at, as GORM's updates do.
+func TestDeliveryMarkMovesForwardAndBackOnlyFromItsOwnMark(t *testing.T) {
+	modelstest.EachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		l := &chatlog.Log{DB: db}
+		c := open(t, l, "c1", "u1", chatlog.PhaseAgent)
+		mark := func() (int64, time.Time) {
+			row, err := l.Get(ctx, c.ID)
+			require.NoError(t, err)
+			return row.DeliveredSeq, row.UpdatedAt
+		}
+		_, opened := mark()
+
+		time.Sleep(5 * time.Millisecond)
+		require.NoError(t, l.MarkDelivered(ctx, c.ID, 2))
+		seq, updated := mark()
+		require.Equal(t, int64(2), seq)
+		require.True(t, updated.After(opened), "updated_at is stamped: %s after %s", updated, opened)
+
+		require.NoError(t, l.MarkDelivered(ctx, c.ID, 1))
+		seq, _ = mark()
+		require.Equal(t, int64(2), seq, "a mark never moves back")
+
+		require.NoError(t, l.UnmarkDelivered(ctx, c.ID, 1, 0))
+		seq, _ = mark()
+		require.Equal(t, int64(2), seq, "an unmark of a mark that moved on changes nothing")
+
+		require.NoError(t, l.UnmarkDelivered(ctx, c.ID, 2, 1))
+		seq, _ = mark()
+		require.Equal(t, int64(1), seq, "an unmark puts its own mark back")
+
+		require.NoError(t, l.MarkDelivered(ctx, "no-such", 5), "a mark of no conversation writes nothing")
+		_, err := l.Get(ctx, "no-such")
+		require.ErrorIs(t, err, chatlog.ErrNotFound)
+	})
+}
