@@ -60,8 +60,15 @@ func DialLazy(address, namespace string, logger *slog.Logger, reg prometheus.Reg
 }
 
 // options are the client options of both dials, with the SDK's metrics in reg.
+//
+// The SDK's timers (request and task latencies) are histograms, as in
+// Temporal's own samples, not the reporter's default summaries: a summary
+// keeps quantile streams per label set and sorts them on every flush, which
+// a profile of 1,000 idle conversations showed as 5 MB of the live heap; a
+// histogram is a few counters, and Prometheus adds histograms' buckets up
+// across replicas where it cannot add quantiles.
 func options(address, namespace string, logger *slog.Logger, reg prometheus.Registerer) (client.Options, io.Closer) {
-	reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: reg})
+	reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: reg, DefaultTimerType: tallyprom.HistogramTimerType})
 	scope, closer := tally.NewRootScope(tally.ScopeOptions{
 		CachedReporter:  reporter,
 		Separator:       tallyprom.DefaultSeparator,

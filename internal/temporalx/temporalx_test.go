@@ -1,8 +1,12 @@
 package temporalx
 
 import (
+	"log/slog"
 	"testing"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -26,4 +30,25 @@ func TestCreateCommandsNameEachMissingAttribute(t *testing.T) {
 	})
 	require.Equal(t, "temporal operator search-attribute create --namespace prod --name CcflowAgents --type KeywordList; "+
 		"temporal operator search-attribute create --namespace prod --name CcflowPhase --type Keyword", got)
+}
+
+// TestSDKTimersAreHistograms: the SDK's latencies reach Prometheus as
+// histograms (buckets that add up across replicas), not as summaries.
+func TestSDKTimersAreHistograms(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	opts, closer := options("127.0.0.1:7233", "default", slog.New(slog.DiscardHandler), reg)
+	defer func() { require.NoError(t, closer.Close()) }()
+	opts.MetricsHandler.WithTags(map[string]string{"operation": "StartWorkflowExecution"}).
+		Timer("temporal_request_latency").Record(30 * time.Millisecond)
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	var found *dto.MetricFamily
+	for _, f := range families {
+		if f.GetName() == "temporal_request_latency" {
+			found = f
+		}
+	}
+	require.NotNil(t, found, "the SDK's request latency is registered")
+	require.Equal(t, dto.MetricType_HISTOGRAM, found.GetType())
+	require.Equal(t, uint64(1), found.GetMetric()[0].GetHistogram().GetSampleCount())
 }
