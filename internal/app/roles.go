@@ -51,6 +51,7 @@ func Run(ctx context.Context, role config.Role, cfg config.Config, logger *slog.
 	// worker is made: in the all-in-one that is the embedded Temporal
 	// server's own system worker, before ccflow's.
 	sdkworker.SetStickyWorkflowCacheSize(cfg.WorkflowCacheSize)
+	tuneGC(cfg)
 	var err error
 	switch role {
 	case config.RoleMigrate:

@@ -67,6 +67,10 @@ type Config struct {
 	// changes, and one that is not cached replays its short history (a few
 	// dozen events) instead: the cache is for the busy ones, not the idle.
 	WorkflowCacheSize int `env:"CCFLOW_WORKFLOW_CACHE_SIZE" envDefault:"256"`
+	// GOGC is Go's own garbage-collector setting, which the Go runtime reads
+	// itself. ccflow reads it only to leave it alone: when it is unset,
+	// ccflow runs with app.DefaultGCPercent instead of Go's 100.
+	GOGC string `env:"GOGC"`
 	// Files is where uploaded files are kept, and their limits.
 	Files Files
 	// Calls: where click-to-call's browsers find TURN and STUN (issue 15).
