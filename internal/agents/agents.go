@@ -101,18 +101,21 @@ func (s *Store) Session(ctx context.Context, tenantID, agentID string) (Session,
 	return sess, nil
 }
 
-// readSession reads the agent's row (one primary-key read).
+// readSession reads the agent's row (one primary-key read), written out
+// like the message path's reads: an agent's long-poll makes it whenever the
+// session cache misses, and GORM's reflection cost more than the query.
 func (s *Store) readSession(ctx context.Context, agentID string) (Session, error) {
-	var a models.Agent
-	err := s.DB.WithContext(ctx).Select("tenant_id", "session_version", "disabled", "role").
-		Where("id = ?", agentID).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	var sess Session
+	err := models.QueryOne(ctx, s.DB.WithContext(ctx).Statement.ConnPool,
+		[]any{&sess.tenantID, &sess.Version, &sess.Disabled, &sess.Role},
+		"SELECT tenant_id, session_version, disabled, role FROM agents WHERE id = ? LIMIT 1", agentID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, fmt.Errorf("agent %q: %w", agentID, ErrNotFound)
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("session of agent %q: %w", agentID, err)
 	}
-	return Session{Version: a.SessionVersion, Disabled: a.Disabled, Role: a.Role, tenantID: a.TenantID}, nil
+	return sess, nil
 }
 
 // RevokeSessions ends every session the agent holds, on every replica, by

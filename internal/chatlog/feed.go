@@ -187,9 +187,11 @@ func (l *Log) writeSeen(ctx context.Context, tenantID, agentID string, now time.
 			return fmt.Errorf("record agent %s seen: %w", agentID, err)
 		}
 	}
-	err := db.Model(&models.AgentFeed{}).
-		Where("agent_id = ? AND (last_seen IS NULL OR last_seen < ?)", agentID, now.Add(-seenEvery)).
-		Update("last_seen", now).Error
+	// Written out: an idle agent's every long-poll may make it, and GORM's
+	// update cost more than the statement.
+	_, err := db.Statement.ConnPool.ExecContext(ctx,
+		"UPDATE agent_feeds SET last_seen = ? WHERE agent_id = ? AND (last_seen IS NULL OR last_seen < ?)",
+		now, agentID, now.Add(-seenEvery))
 	if err != nil {
 		return fmt.Errorf("record agent %s seen: %w", agentID, err)
 	}
