@@ -24,6 +24,10 @@ type procUsage struct {
 	// rssKB and hwmKB are VmRSS and VmHWM summed over the processes.
 	rssKB int64
 	hwmKB int64
+	// anonKB is RssAnon summed over the processes: their own memory, without
+	// the pages of the binary the kernel maps in (and may drop) as it likes.
+	// Zero when the kernel does not say (before Linux 4.5).
+	anonKB int64
 }
 
 // cpuSecondsSince is the CPU time between an earlier reading and u.
@@ -75,9 +79,14 @@ func (s *procSampler) sample() (procUsage, error) {
 		if err != nil {
 			return u, fmt.Errorf("pid %d: %w", pid, err)
 		}
+		anon, err := parseProcStatusKB(string(status), "RssAnon")
+		if err != nil && !errors.Is(err, errNoStatusKey) {
+			return u, fmt.Errorf("pid %d: %w", pid, err)
+		}
 		u.ticks += ticks
 		u.rssKB += rss
 		u.hwmKB += hwm
+		u.anonKB += anon
 	}
 	return u, nil
 }
@@ -128,8 +137,11 @@ func parseProcStatusKB(status, key string) (int64, error) {
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, fmt.Errorf("/proc status: no %s", key)
+	return 0, fmt.Errorf("%w: no %s", errNoStatusKey, key)
 }
+
+// errNoStatusKey is a line /proc/PID/status does not have.
+var errNoStatusKey = errors.New("/proc status")
 
 // fmtKB prints a size in kB as MiB.
 func fmtKB(kb int64) string {

@@ -55,13 +55,14 @@ func TestParseProcStatusKB(t *testing.T) {
 	require.ErrorContains(t, err, "not a size in kB")
 }
 
-// fakeProc writes a /proc/PID with the given CPU ticks and sizes under root.
+// fakeProc writes a /proc/PID with the given CPU ticks and sizes under root;
+// its RssAnon is a third of its RSS.
 func fakeProc(t *testing.T, root string, pid int, utime, stime, rssKB, hwmKB int) {
 	t.Helper()
 	dir := filepath.Join(root, strconv.Itoa(pid))
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	stat := strconv.Itoa(pid) + " (ccflow) S 1 1 1 0 -1 0 0 0 0 0 " + strconv.Itoa(utime) + " " + strconv.Itoa(stime) + " 0 0 20 0 1 0\n"
-	status := "VmHWM:\t" + strconv.Itoa(hwmKB) + " kB\nVmRSS:\t" + strconv.Itoa(rssKB) + " kB\n"
+	status := "VmHWM:\t" + strconv.Itoa(hwmKB) + " kB\nVmRSS:\t" + strconv.Itoa(rssKB) + " kB\nRssAnon:\t" + strconv.Itoa(rssKB/3) + " kB\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "status"), []byte(status), 0o644))
 }
@@ -76,6 +77,7 @@ func TestProcSamplerSumsProcesses(t *testing.T) {
 	require.Equal(t, uint64(450), before.ticks)
 	require.Equal(t, int64(1500), before.rssKB)
 	require.Equal(t, int64(2700), before.hwmKB)
+	require.Equal(t, int64(333+166), before.anonKB, "the processes' own memory, summed")
 
 	fakeProc(t, root, 11, 500, 50, 500, 700)
 	after, err := s.sample()
@@ -100,4 +102,17 @@ func TestProcSamplerOfThisProcess(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, after.ticks, before.ticks)
 	require.Nil(t, newProcSampler(nil), "no pids, no sampler")
+}
+
+// TestProcSamplerWithoutRssAnon: a kernel that does not report RssAnon
+// (before Linux 4.5) still gives the CPU and the RSS.
+func TestProcSamplerWithoutRssAnon(t *testing.T) {
+	root := t.TempDir()
+	fakeProc(t, root, 10, 100, 50, 1000, 2000)
+	status := filepath.Join(root, "10", "status")
+	require.NoError(t, os.WriteFile(status, []byte("VmHWM:\t2000 kB\nVmRSS:\t1000 kB\n"), 0o644))
+	u, err := (&procSampler{pids: []int{10}, root: root}).sample()
+	require.NoError(t, err)
+	require.Equal(t, int64(1000), u.rssKB)
+	require.Zero(t, u.anonKB)
 }

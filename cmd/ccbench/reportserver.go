@@ -57,6 +57,8 @@ type reportIdle struct {
 	CPU              *reportCPU `json:"cpu,omitempty"`
 	RSSKB            int64      `json:"rssKbAtEnd,omitempty"`
 	PeakRSSKB        int64      `json:"peakRssKbAtEnd,omitempty"`
+	// AnonRSSKB is the part of RSSKB that is the processes' own memory.
+	AnonRSSKB int64 `json:"anonRssKbAtEnd,omitempty"`
 	// History is filled in with the history count, after the run.
 	HistoryUnavailable string        `json:"historyUnavailable,omitempty"`
 	History            *reportEvents `json:"history,omitempty"`
@@ -181,7 +183,7 @@ func (b *bench) idleReport(w *idleWindow) *reportIdle {
 	default:
 		cpu := cpuOver(w.before, w.after)
 		ri.CPU = &cpu
-		ri.RSSKB, ri.PeakRSSKB = w.after.rssKB, w.after.hwmKB
+		ri.RSSKB, ri.PeakRSSKB, ri.AnonRSSKB = w.after.rssKB, w.after.hwmKB, w.after.anonKB
 	}
 	return ri
 }
@@ -303,8 +305,14 @@ func (r *report) writeIdle(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "idle window  %.2fs%s: %d visitors idle with an agent, polling with wait=%ds\n", i.Seconds, cut, i.Visitors, i.PollWaitSeconds)
 	if i.CPU != nil {
-		fmt.Fprintf(b, "  server       %.2f CPU-s = %.3f cores; RSS %s at the end (peak %s)\n",
-			i.CPU.CPUSeconds, i.CPU.Cores, fmtKB(i.RSSKB), fmtKB(i.PeakRSSKB))
+		own := ""
+		if i.AnonRSSKB > 0 {
+			// The rest is mapped file pages, mostly the binary's: how many
+			// the kernel keeps mapped varies from run to run.
+			own = fmt.Sprintf(", %s of it anonymous", fmtKB(i.AnonRSSKB))
+		}
+		fmt.Fprintf(b, "  server       %.2f CPU-s = %.3f cores; RSS %s at the end%s (peak %s)\n",
+			i.CPU.CPUSeconds, i.CPU.Cores, fmtKB(i.RSSKB), own, fmtKB(i.PeakRSSKB))
 	} else {
 		fmt.Fprintf(b, "  server       unavailable (%s)\n", i.UsageUnavailable)
 	}

@@ -45,3 +45,23 @@ func TestReportSaysUnavailable(t *testing.T) {
 	require.Nil(t, r.History.Conversations)
 	require.Nil(t, r.Idle.History)
 }
+
+// TestIdleWindowShowsTheProcessesOwnMemory: the idle window's RSS comes with
+// its anonymous part, which the binary's mapped pages do not blur.
+func TestIdleWindowShowsTheProcessesOwnMemory(t *testing.T) {
+	cpu := reportCPU{CPUSeconds: 4.5, Cores: 0.05}
+	r := &report{
+		ServerUsage: reportServerUsage{Unavailable: "not this test's"},
+		Idle: &reportIdle{Seconds: 90, Complete: true, Visitors: 1000, PollWaitSeconds: 30,
+			CPU: &cpu, RSSKB: 400 * 1024, AnonRSSKB: 230 * 1024, PeakRSSKB: 410 * 1024},
+	}
+	r.setHistory("", "default", historyCounts{}, 10, nil)
+	var b strings.Builder
+	r.writeMeasurements(&b)
+	require.Contains(t, b.String(), "RSS 400 MiB at the end, 230 MiB of it anonymous (peak 410 MiB)")
+
+	r.Idle.AnonRSSKB = 0
+	b.Reset()
+	r.writeMeasurements(&b)
+	require.Contains(t, b.String(), "RSS 400 MiB at the end (peak 410 MiB)", "a kernel that does not say leaves it out")
+}
