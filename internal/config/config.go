@@ -313,6 +313,12 @@ func (c Config) validate(role Role) error {
 	if c.WorkflowCacheSize < 1 {
 		return fmt.Errorf("CCFLOW_WORKFLOW_CACHE_SIZE must be at least 1, got %d", c.WorkflowCacheSize)
 	}
+	if c.GOGC != "" && c.GOGC != "off" {
+		// The Go runtime takes any other value silently as 100.
+		if _, err := strconv.Atoi(c.GOGC); err != nil {
+			return fmt.Errorf("GOGC must be a whole number (a percentage) or off, got %q", c.GOGC)
+		}
+	}
 	if c.LeaveMessagePerMinute < 1 {
 		return fmt.Errorf("CCFLOW_LEAVE_MESSAGE_PER_MINUTE must be at least 1, got %d", c.LeaveMessagePerMinute)
 	}

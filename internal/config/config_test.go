@@ -102,6 +102,7 @@ func TestInvalid(t *testing.T) {
 		{"metrics key", RoleAllInOne, map[string]string{"CCFLOW_METRICS_KEY": "short"}, "CCFLOW_METRICS_KEY must be at least 16 characters"},
 		{"webhook flag", RoleAllInOne, map[string]string{"CCFLOW_WEBHOOK_ALLOW_PRIVATE": "yes please"}, "CCFLOW_WEBHOOK_ALLOW_PRIVATE must be a bool"},
 		{"workflow cache", RoleWorker, map[string]string{"CCFLOW_TEMPORAL_ADDRESS": "127.0.0.1:7233", "CCFLOW_WORKFLOW_CACHE_SIZE": "0"}, "CCFLOW_WORKFLOW_CACHE_SIZE must be at least 1"},
+		{"gogc", RoleAllInOne, map[string]string{"GOGC": "fast"}, `GOGC must be a whole number (a percentage) or off, got "fast"`},
 		{"leave rate", RoleAllInOne, map[string]string{"CCFLOW_LEAVE_MESSAGE_PER_MINUTE": "0"}, "CCFLOW_LEAVE_MESSAGE_PER_MINUTE must be at least 1"},
 		{"bind host", RoleAllInOne, map[string]string{"CCFLOW_TEMPORAL_BIND_HOST": "0.0.0.0:7233"}, "CCFLOW_TEMPORAL_BIND_HOST"},
 		{"file store", RoleAllInOne, map[string]string{"CCFLOW_FILE_STORE": "ftp"}, `unknown CCFLOW_FILE_STORE "ftp" (want dir or s3)`},
@@ -127,4 +128,14 @@ func TestUIOffIsValid(t *testing.T) {
 	t.Setenv("CCFLOW_UI_PORT", "0")
 	_, err := Load(RoleAllInOne)
 	require.NoError(t, err)
+}
+
+// GOGC's values the Go runtime understands load, and ccflow keeps them.
+func TestGOGCOffOrAPercentIsValid(t *testing.T) {
+	for _, v := range []string{"off", "75", "200"} {
+		t.Setenv("GOGC", v)
+		c, err := Load(RoleAllInOne)
+		require.NoError(t, err, v)
+		require.Equal(t, v, c.GOGC)
+	}
 }
