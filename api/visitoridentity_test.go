@@ -31,8 +31,8 @@ import (
 // (who reads and writes what) are decided before a workflow hears of it.
 type noFlows struct{}
 
-func (noFlows) Start(context.Context, string, string) error   { return nil }
-func (noFlows) AskRobot(context.Context, string, int64) error { return nil }
+func (noFlows) Start(context.Context, string, chat.Opening) error { return nil }
+func (noFlows) AskRobot(context.Context, string, int64) error     { return nil }
 func (noFlows) Command(context.Context, string, conversation.CommandRequest) (conversation.SendResult, error) {
 	return conversation.SendResult{Code: conversation.CodeOK, Desc: "ok"}, nil
 }

@@ -81,3 +81,57 @@ func TestConnectAfterARatingStartsTheNextConversation(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "unrated", latest.ID)
 }
+
+// startedFlows records the workflow starts the service's starters make.
+type startedFlows struct {
+	chat.Workflows
+	started chan startedWith
+}
+
+// startedWith is one start: the conversation and what its opener told.
+type startedWith struct {
+	id string
+	o  chat.Opening
+}
+
+func (f *startedFlows) Start(_ context.Context, id string, o chat.Opening) error {
+	f.started <- startedWith{id, o}
+	return nil
+}
+
+// A CONNECT starts the conversation's workflow listed as it opened: tenant,
+// channel, visitor, phase and skill group are the start's search
+// attributes, so the workflow's first step has nothing to upsert.
+func TestConnectStartsTheWorkflowListed(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hub := notify.NewHub()
+	l := &chatlog.Log{DB: modelstest.SQLiteDB(t), Pub: hub}
+	flows := &startedFlows{started: make(chan startedWith, 4)}
+	s := chat.NewService(l, hub, flows, slog.New(slog.DiscardHandler))
+	go s.Run(ctx)
+	connect := chat.SendRequest{ControlType: conversation.ControlConnect}
+
+	for _, tc := range []struct {
+		ch    conversation.Channel
+		phase conversation.Phase
+	}{
+		{conversation.Channel{ID: "robot", TenantID: "demo", RobotEnabled: true, SkillGroupID: 11}, conversation.PhaseRobot},
+		{conversation.Channel{ID: "agents", TenantID: "demo", SkillGroupID: 12}, conversation.PhaseQueued},
+	} {
+		_, err := s.Connect(ctx, tc.ch, chat.Visitor{ChannelID: tc.ch.ID, UserID: "u1", UserName: "Ann"}, chat.Entry{}, connect)
+		require.NoError(t, err)
+		var got startedWith
+		select {
+		case got = <-flows.started:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no workflow started")
+		}
+		c, err := l.Latest(ctx, tc.ch.ID, "u1")
+		require.NoError(t, err)
+		require.Equal(t, c.ID, got.id)
+		require.Contains(t, got.o.Summary, "visitor Ann (u1)")
+		require.Equal(t, &conversation.Listing{TenantID: "demo", ChannelID: tc.ch.ID, UserID: "u1",
+			Phase: tc.phase, SkillGroupID: tc.ch.SkillGroupID}, got.o.Listing)
+	}
+}

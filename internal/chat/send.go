@@ -100,7 +100,13 @@ func (s *Service) Connect(ctx context.Context, ch conversation.Channel, v Visito
 		}
 		return ok(conversation.DescConnectAgent), nil
 	}
-	s.kick(c.ID, fmt.Sprintf("tenant %s · channel %s · visitor %s (%s)", ch.TenantID, ch.ID, v.UserName, v.UserID))
+	s.kick(c.ID, Opening{
+		Summary: fmt.Sprintf("tenant %s · channel %s · visitor %s (%s)", ch.TenantID, ch.ID, v.UserName, v.UserID),
+		Listing: &conversation.Listing{
+			TenantID: ch.TenantID, ChannelID: ch.ID, UserID: v.UserID,
+			Phase: conversation.Phase(c.Phase), SkillGroupID: c.SkillGroupID,
+		},
+	})
 	return res, nil
 }
 

@@ -24,9 +24,9 @@ import (
 
 // Workflows is what the message path asks of the conversation workflows.
 type Workflows interface {
-	// Start makes sure the conversation's workflow runs (idempotent); summary
-	// is what Temporal UI shows for it (tenant, channel, visitor), if known.
-	Start(ctx context.Context, conversationID, summary string) error
+	// Start makes sure the conversation's workflow runs (idempotent), with
+	// what its opener knows of it for Temporal UI.
+	Start(ctx context.Context, conversationID string, o Opening) error
 	// AskRobot tells the robot a question is in the log at seq.
 	AskRobot(ctx context.Context, conversationID string, seq int64) error
 	// Command applies TRANS2AGENT or DISCONNECT and answers the spec's result.
@@ -51,9 +51,20 @@ type Service struct {
 	starts chan startJob
 }
 
-// startJob is a conversation whose workflow a starter starts, with its
-// Temporal UI summary.
-type startJob struct{ id, summary string }
+// Opening is what the process that opened a conversation tells Temporal of
+// it: Temporal UI's summary and the search attributes it is listed by. The
+// sweep, starting the workflow of a conversation whose opener died, knows
+// neither; the workflow then lists it at its first step.
+type Opening struct {
+	Summary string
+	Listing *conversation.Listing
+}
+
+// startJob is a conversation whose workflow a starter starts.
+type startJob struct {
+	id      string
+	opening Opening
+}
 
 // NewService returns a Service; Run must run for conversations' workflows to start.
 func NewService(log *chatlog.Log, wait notify.Waiter, flows Workflows, logger *slog.Logger) *Service {
@@ -111,7 +122,7 @@ func (s *Service) Run(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case j := <-s.starts:
-					s.start(ctx, j.id, j.summary)
+					s.start(ctx, j.id, j.opening)
 				}
 			}
 		}()
@@ -129,7 +140,7 @@ func (s *Service) Run(ctx context.Context) {
 				continue
 			}
 			for _, id := range ids {
-				s.start(ctx, id, "")
+				s.start(ctx, id, Opening{})
 			}
 			s.SweepRobotQuestions(ctx, time.Now())
 		}
@@ -170,8 +181,8 @@ const (
 	starters        = 16
 )
 
-func (s *Service) start(ctx context.Context, id, summary string) {
-	if err := s.Flows.Start(ctx, id, summary); err != nil {
+func (s *Service) start(ctx context.Context, id string, o Opening) {
+	if err := s.Flows.Start(ctx, id, o); err != nil {
 		s.Logger.Warn("start conversation workflow; the sweep retries", "conversation", id, "error", err)
 		return
 	}
@@ -182,9 +193,9 @@ func (s *Service) start(ctx context.Context, id, summary string) {
 
 // kick hands a conversation to the starter without waiting; a full queue
 // leaves it to the sweep.
-func (s *Service) kick(id, summary string) {
+func (s *Service) kick(id string, o Opening) {
 	select {
-	case s.starts <- startJob{id, summary}:
+	case s.starts <- startJob{id, o}:
 	default:
 	}
 }

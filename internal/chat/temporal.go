@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -19,28 +18,22 @@ type TemporalWorkflows struct {
 	Client client.Client
 }
 
-func startOptions(conversationID string) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{
-		ID:                       conversation.WorkflowID(conversationID),
-		TaskQueue:                conversation.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		// A conversation's workflow runs once: a finished one is not restarted.
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+// Start starts the conversation's workflow unless it runs or ran, with the
+// opening's summary as the Temporal UI's static summary and its listing as
+// the start's search attributes (the workflow's first step then has nothing
+// to upsert).
+func (t TemporalWorkflows) Start(ctx context.Context, conversationID string, o Opening) error {
+	opts := conversation.StartOptions(conversationID)
+	opts.StaticSummary = o.Summary
+	if o.Listing != nil {
+		opts.TypedSearchAttributes = o.Listing.SearchAttributes()
 	}
-}
-
-// Start starts the conversation's workflow unless it runs or ran, with its
-// summary as the Temporal UI's static summary.
-func (t TemporalWorkflows) Start(ctx context.Context, conversationID, summary string) error {
-	opts := startOptions(conversationID)
-	opts.StaticSummary = summary
 	// Eager start: when this process runs a worker (the all-in-one, or a
 	// worker that starts conversations), the server hands the first workflow
 	// task back in the start's answer instead of through matching, where a
 	// burst of arrivals queued for seconds behind each other.
 	opts.EnableEagerStart = true
-	_, err := t.Client.ExecuteWorkflow(ctx, opts, conversation.WorkflowName,
-		conversation.Start{ConversationID: conversationID})
+	_, err := t.Client.ExecuteWorkflow(ctx, opts, conversation.WorkflowName, conversation.NewStart(conversationID))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil
@@ -51,15 +44,15 @@ func (t TemporalWorkflows) Start(ctx context.Context, conversationID, summary st
 // AskRobot signals the question's seq, starting the workflow if needed.
 func (t TemporalWorkflows) AskRobot(ctx context.Context, conversationID string, seq int64) error {
 	_, err := t.Client.SignalWithStartWorkflow(ctx, conversation.WorkflowID(conversationID), conversation.SignalRobotQuestion,
-		conversation.RobotQuestion{Seq: seq}, startOptions(conversationID), conversation.WorkflowName,
-		conversation.Start{ConversationID: conversationID})
+		conversation.RobotQuestion{Seq: seq}, conversation.StartOptions(conversationID), conversation.WorkflowName,
+		conversation.NewStart(conversationID))
 	return err
 }
 
 // Command runs the visitor's command as an update (with start).
 func (t TemporalWorkflows) Command(ctx context.Context, conversationID string, r conversation.CommandRequest) (conversation.SendResult, error) {
-	start := t.Client.NewWithStartWorkflowOperation(startOptions(conversationID), conversation.WorkflowName,
-		conversation.Start{ConversationID: conversationID})
+	start := t.Client.NewWithStartWorkflowOperation(conversation.StartOptions(conversationID), conversation.WorkflowName,
+		conversation.NewStart(conversationID))
 	handle, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{

@@ -17,11 +17,18 @@ type TemporalWorkflows struct {
 }
 
 // StartCall runs the conversation's start-call update; the call id is the
-// update id, so a retried request places one call.
+// update id, so a retried request places one call. It starts the workflow
+// if it does not run yet: a call placed right after the CONNECT can come
+// before the CONNECT's starter has started it.
 func (t TemporalWorkflows) StartCall(ctx context.Context, conversationID string, r conversation.CallRequest) (conversation.SendResult, error) {
-	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		UpdateID: "call:" + r.CallID, WorkflowID: conversation.WorkflowID(conversationID),
-		UpdateName: conversation.UpdateStartCall, Args: []any{r}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	start := t.Client.NewWithStartWorkflowOperation(conversation.StartOptions(conversationID), conversation.WorkflowName,
+		conversation.NewStart(conversationID))
+	h, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateID: "call:" + r.CallID, WorkflowID: conversation.WorkflowID(conversationID),
+			UpdateName: conversation.UpdateStartCall, Args: []any{r}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
 	})
 	var res conversation.SendResult
 	if err == nil {
@@ -59,8 +66,11 @@ func (t TemporalWorkflows) Update(ctx context.Context, callID, name string, arg 
 	return snap, err
 }
 
-// isGone recognises a workflow that does not run (any more).
+// isGone recognises a workflow that does not run (any more). A start that
+// finds the conversation's workflow finished is refused as already started
+// (its reuse policy): that too is a conversation gone.
 func isGone(err error) bool {
 	var nf *serviceerror.NotFound
-	return errors.As(err, &nf)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	return errors.As(err, &nf) || errors.As(err, &started)
 }

@@ -7,9 +7,11 @@ package conversation
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -75,6 +77,19 @@ const (
 // conversation per channel.
 func WorkflowID(conversationID string) string {
 	return "conv:" + conversationID
+}
+
+// StartOptions start a conversation's workflow unless it runs or ran: any
+// process that needs it running (the CONNECT's starter, a command, a robot
+// question, a call) starts it if its opener died before it could.
+func StartOptions(conversationID string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       WorkflowID(conversationID),
+		TaskQueue:                TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		// A conversation's workflow runs once: a finished one is not restarted.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}
 }
 
 // Custom search attributes operators filter on in Temporal UI.
@@ -170,6 +185,68 @@ type Start struct {
 	ConversationID string
 	// State is set when a run continues as new.
 	State *State `json:",omitempty"`
+	// Revision is the workflow logic the conversation started under; a
+	// continue-as-new carries it. Zero is the logic before RevisionQuietListing.
+	Revision int `json:",omitempty"`
+}
+
+// NewStart is the input of a conversation's first run under today's code.
+func NewStart(conversationID string) Start {
+	return Start{ConversationID: conversationID, Revision: CurrentRevision}
+}
+
+// The workflow's revisions. A run keeps the revision it started with, so the
+// history of a run that started before a change replays as it ran.
+// GetVersion would mark the change too, but its marker upserts the
+// TemporalChangeVersion search attribute: a visibility write of its own, the
+// very cost RevisionQuietListing saves.
+const (
+	// RevisionQuietListing: the starter sets the search attributes it knows,
+	// and a step upserts only those that changed. Before it, every step
+	// upserted all six, and each upsert is a visibility write on the same
+	// store as history's.
+	RevisionQuietListing = 1
+	// CurrentRevision is what new conversations start under.
+	CurrentRevision = RevisionQuietListing
+)
+
+// Listing is what Temporal UI lists and filters a conversation by: its
+// custom search attributes.
+type Listing struct {
+	TenantID, ChannelID, UserID, AgentID string
+	Phase                                Phase
+	SkillGroupID                         int64
+}
+
+// keywords pairs each search attribute with the listing's value for it.
+func (l Listing) keywords() []keywordValue {
+	return []keywordValue{
+		{SATenant, l.TenantID}, {SAChannelConfig, l.ChannelID}, {SAUser, l.UserID},
+		{SAPhase, string(l.Phase)}, {SAAgent, l.AgentID},
+		{SASkillGroup, strconv.FormatInt(l.SkillGroupID, 10)},
+	}
+}
+
+// keywordValue is one search attribute's value.
+type keywordValue struct {
+	key   temporal.SearchAttributeKeyKeyword
+	value string
+}
+
+// SearchAttributes is the listing as a start's search attributes.
+func (l Listing) SearchAttributes() temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(l.changedFrom(temporal.SearchAttributes{})...)
+}
+
+// changedFrom is the upserts that turn have into the listing.
+func (l Listing) changedFrom(have temporal.SearchAttributes) []temporal.SearchAttributeUpdate {
+	var out []temporal.SearchAttributeUpdate
+	for _, kv := range l.keywords() {
+		if v, ok := have.GetKeyword(kv.key); !ok || v != kv.value {
+			out = append(out, kv.key.ValueSet(kv.value))
+		}
+	}
+	return out
 }
 
 // CommandRequest is the visitor's TRANS2AGENT or DISCONNECT. Its message is

@@ -521,9 +521,12 @@ func (h *harness) phaseAt(d time.Duration, want Phase) {
 }
 
 // start runs a fresh conversation to its end, which must be a clean completion.
-func (h *harness) start() {
+func (h *harness) start() { h.startWith(NewStart(h.log.id)) }
+
+// startWith is start with the given input (an older revision's, say).
+func (h *harness) startWith(in Start) {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(WorkflowName, Start{ConversationID: h.log.id})
+	h.env.ExecuteWorkflow(WorkflowName, in)
 	require.True(h.t, h.env.IsWorkflowCompleted())
 	require.NoError(h.t, h.env.GetWorkflowError())
 }

@@ -27,6 +27,9 @@ func newReplayer() worker.WorkflowReplayer {
 
 func replayLogger() log.Logger { return replaytest.Logger() }
 
+// revision0 holds the histories recorded before RevisionQuietListing.
+var revision0 = filepath.Join("testdata", "revision0")
+
 // TestReplayRecordedHistories replays histories recorded from a real
 // all-in-one (see TestRecordHistories) against today's workflow code: a
 // change that would break running conversations fails here. The histories
@@ -43,13 +46,27 @@ func replayLogger() log.Logger { return replaytest.Logger() }
 // conversation-continued-as-new.json and conversation-after-continue-as-new.json
 // (TestRecordContinueAsNewHistories) are a conversation's run that continued
 // as new when Temporal suggested it, and the run that took its state on.
+//
+// testdata/ holds them as recorded under CurrentRevision, and
+// testdata/revision0/ the same conversations as recorded before
+// RevisionQuietListing: runs that started then still replay as they ran.
 func TestReplayRecordedHistories(t *testing.T) {
+	current := []string{historyAgentRated, historyRobotDisconnect, historyCallConversation, historyQueued, historyTransferred,
+		historyContinuedAsNew, historyAfterContinue}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{historyAgentRated, historyRobotDisconnect, historyCallConversation, historyQueued, historyTransferred,
-		historyContinuedAsNew, historyAfterContinue}, files)
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
+	require.ElementsMatch(t, current, files)
+	old, err := filepath.Glob(filepath.Join(revision0, "*.json"))
+	require.NoError(t, err)
+	var want []string
+	for _, f := range current {
+		want = append(want, filepath.Join(revision0, filepath.Base(f)))
+	}
+	require.ElementsMatch(t, want, old)
+	for _, f := range append(files, old...) {
+		name, err := filepath.Rel("testdata", f)
+		require.NoError(t, err)
+		t.Run(name, func(t *testing.T) {
 			require.NoError(t, newReplayer().ReplayWorkflowHistoryFromJSONFile(replayLogger(), f))
 		})
 	}

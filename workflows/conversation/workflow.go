@@ -3,7 +3,6 @@ package conversation
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -37,6 +36,8 @@ type conv struct {
 	pushing int
 	// stopPushes cancels the deliveries before a continue-as-new.
 	stopPushes workflow.CancelFunc
+	// revision is the logic the conversation started under (Start.Revision).
+	revision int
 }
 
 // ConversationWorkflow runs one conversation from the visitor's CONNECT to
@@ -45,7 +46,7 @@ type conv struct {
 // carried.
 func ConversationWorkflow(ctx workflow.Context, in Start) error {
 	info := workflow.GetInfo(ctx)
-	c := &conv{workflowID: info.WorkflowExecution.ID, mu: workflow.NewMutex(ctx)}
+	c := &conv{workflowID: info.WorkflowExecution.ID, mu: workflow.NewMutex(ctx), revision: in.Revision}
 	// Signal channels first: handlers and coroutines read them.
 	c.assigned = workflow.GetSignalChannel(ctx, routing.SignalAssigned)
 	c.requeued = workflow.GetSignalChannel(ctx, routing.SignalRequeued)
@@ -251,7 +252,7 @@ func (c *conv) continueAsNew(ctx workflow.Context) error {
 	c.drainQuestions()
 	st := c.State
 	st.ContinueAsNewAfter = c.ContinueAsNewAfter
-	return workflow.NewContinueAsNewError(ctx, WorkflowName, Start{ConversationID: c.ConversationID, State: &st})
+	return workflow.NewContinueAsNewError(ctx, WorkflowName, Start{ConversationID: c.ConversationID, State: &st, Revision: c.revision})
 }
 
 // deadline is when the current phase times out; zero means never. A queue
@@ -321,20 +322,28 @@ func (c *conv) onTimeout(ctx workflow.Context) error {
 	return c.end(ctx, reason, &since)
 }
 
-// publish keeps search attributes and the details line up to date for Temporal UI.
+// publish keeps search attributes and the details line up to date for
+// Temporal UI. The details line is no history event; an upsert is one, and
+// a visibility write besides, so it carries only what changed.
 func (c *conv) publish(ctx workflow.Context) {
-	err := workflow.UpsertTypedSearchAttributes(ctx,
-		SATenant.ValueSet(c.Channel.TenantID),
-		SAChannelConfig.ValueSet(c.Channel.ID),
-		SAUser.ValueSet(c.Visitor.UserID),
-		SAPhase.ValueSet(string(c.Phase)),
-		SAAgent.ValueSet(c.Agent.AgentID),
-		SASkillGroup.ValueSet(strconv.FormatInt(c.SkillGroupID, 10)),
-	)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	var have temporal.SearchAttributes
+	if c.revision >= RevisionQuietListing {
+		have = workflow.GetTypedSearchAttributes(ctx)
+	}
+	if changed := c.listing().changedFrom(have); len(changed) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, changed...); err != nil {
+			workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+		}
 	}
 	workflow.SetCurrentDetails(ctx, c.details())
+}
+
+// listing is the conversation as Temporal UI lists it.
+func (c *conv) listing() Listing {
+	return Listing{
+		TenantID: c.Channel.TenantID, ChannelID: c.Channel.ID, UserID: c.Visitor.UserID,
+		Phase: c.Phase, AgentID: c.Agent.AgentID, SkillGroupID: c.SkillGroupID,
+	}
 }
 
 func (c *conv) details() string {

@@ -1,0 +1,92 @@
+package conversation
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+)
+
+// recordUpserts records what each search-attribute upsert of the run set,
+// as sorted "name=value" lists.
+func recordUpserts(h *harness) *[][]string {
+	var got [][]string
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		var kv []string
+		for k, v := range args.Get(0).(temporal.SearchAttributes).GetUntypedValues() {
+			kv = append(kv, fmt.Sprintf("%s=%v", k.GetName(), v))
+		}
+		slices.Sort(kv)
+		got = append(got, kv)
+	}).Return(nil)
+	return &got
+}
+
+// aLife drives a conversation through the robot, the queue, an agent, the
+// rating request and the close.
+func aLife(h *harness) {
+	h.log.known["版本"] = true
+	h.at(time.Second, func() { h.ask("版本") })
+	h.at(2*time.Second, func() { h.command(ControlTrans2Agent, "") })
+	h.at(3*time.Second, func() { h.assign("a1") })
+	h.at(4*time.Second, func() { h.command(ControlDisconnect, "") })
+	h.at(5*time.Second, func() { h.command(ControlDisconnect, "") })
+}
+
+// TestStepsUpsertOnlyWhatChanged: a conversation started with its listing
+// (as the API starts it) upserts nothing at its first step or at a robot
+// question, and afterwards only the attributes a step changed. Each upsert
+// is a visibility write on the store history writes to.
+func TestStepsUpsertOnlyWhatChanged(t *testing.T) {
+	h := newHarness(t, PhaseRobot, channel())
+	listed := Listing{TenantID: "demo", ChannelID: "ch1", UserID: "visitor-1", Phase: PhaseRobot, SkillGroupID: 11}
+	require.NoError(t, h.env.SetTypedSearchAttributesOnStart(listed.SearchAttributes()))
+	upserts := recordUpserts(h)
+	aLife(h)
+	h.start()
+
+	require.Equal(t, [][]string{
+		{"CcflowPhase=QUEUED"},
+		{"CcflowAgent=a1", "CcflowPhase=AGENT"},
+		{"CcflowPhase=SATISFACTION"},
+		{"CcflowPhase=CLOSED"},
+	}, *upserts)
+	require.Contains(t, h.log.contents(SourceRobot), "answer to 版本", "the robot's turn ran")
+}
+
+// TestAStartWithoutListingIsListedAtTheFirstStep: the sweep starts the
+// workflow of a conversation whose opener died, without search attributes;
+// the first step lists it whole.
+func TestAStartWithoutListingIsListedAtTheFirstStep(t *testing.T) {
+	h := newHarness(t, PhaseRobot, channel())
+	upserts := recordUpserts(h)
+	h.at(time.Second, func() { h.command(ControlDisconnect, "") })
+	h.start()
+
+	require.Equal(t, [][]string{
+		{"CcflowAgent=", "CcflowChannelConfig=ch1", "CcflowPhase=ROBOT", "CcflowSkillGroup=11", "CcflowTenant=demo", "CcflowUser=visitor-1"},
+		{"CcflowPhase=CLOSED"},
+	}, *upserts)
+}
+
+// TestRevisionZeroUpsertsEveryStep: a conversation that started before
+// RevisionQuietListing upserts all six attributes at every step, as its
+// history recorded; anything else would not replay.
+func TestRevisionZeroUpsertsEveryStep(t *testing.T) {
+	h := newHarness(t, PhaseRobot, channel())
+	upserts := recordUpserts(h)
+	aLife(h)
+	h.startWith(Start{ConversationID: h.log.id})
+
+	// The start, the robot's turn, and the four phase changes.
+	require.Len(t, *upserts, 6)
+	for _, kv := range *upserts {
+		require.Len(t, kv, 6)
+	}
+	require.Contains(t, (*upserts)[1], "CcflowPhase=ROBOT", "the robot's turn changed nothing and still upserted")
+	require.Contains(t, (*upserts)[5], "CcflowPhase=CLOSED")
+}
