@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -59,4 +60,17 @@ func TestTrimVisibilityIndexes(t *testing.T) {
 	var n int
 	require.NoError(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM executions_visibility WHERE Int01 = 1 AND history_length > 0").Scan(&n))
 	require.Zero(t, n)
+}
+
+// A data directory whose store is not a database stops the start with the
+// step and the index named, and the file is left as it was.
+func TestTrimVisibilityIndexesOnABrokenFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "temporal.db")
+	junk := []byte("this is not an SQLite database, and it is long enough to have a header of its own........")
+	require.NoError(t, os.WriteFile(file, junk, 0o600))
+	err := trimVisibilityIndexes(context.Background(), file)
+	require.ErrorContains(t, err, "embedded Temporal: drop visibility index "+unusedVisibilityIndexes[0])
+	got, rerr := os.ReadFile(file)
+	require.NoError(t, rerr)
+	require.Equal(t, junk, got)
 }
