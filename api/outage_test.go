@@ -50,8 +50,8 @@ func (f *downFlows) err() error {
 	return nil
 }
 
-func (f *downFlows) AskRobot(context.Context, string, int64) error { return f.err() }
-func (f *downFlows) Command(_ context.Context, _ string, r conversation.CommandRequest) (conversation.SendResult, error) {
+func (f *downFlows) AskRobot(context.Context, string, chat.Opening, int64) error { return f.err() }
+func (f *downFlows) Command(_ context.Context, _ string, _ chat.Opening, r conversation.CommandRequest) (conversation.SendResult, error) {
 	if err := f.err(); err != nil {
 		return conversation.SendResult{}, err
 	}

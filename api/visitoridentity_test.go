@@ -31,9 +31,9 @@ import (
 // (who reads and writes what) are decided before a workflow hears of it.
 type noFlows struct{}
 
-func (noFlows) Start(context.Context, string, chat.Opening) error { return nil }
-func (noFlows) AskRobot(context.Context, string, int64) error     { return nil }
-func (noFlows) Command(context.Context, string, conversation.CommandRequest) (conversation.SendResult, error) {
+func (noFlows) Start(context.Context, string, chat.Opening) error           { return nil }
+func (noFlows) AskRobot(context.Context, string, chat.Opening, int64) error { return nil }
+func (noFlows) Command(context.Context, string, chat.Opening, conversation.CommandRequest) (conversation.SendResult, error) {
 	return conversation.SendResult{Code: conversation.CodeOK, Desc: "ok"}, nil
 }
 func (noFlows) Rated(context.Context, string) error             { return nil }

@@ -99,9 +99,22 @@ func (f *startedFlows) Start(_ context.Context, id string, o chat.Opening) error
 	return nil
 }
 
+// AskRobot and Command can start the workflow too (its starter may lag).
+func (f *startedFlows) AskRobot(_ context.Context, id string, o chat.Opening, _ int64) error {
+	f.started <- startedWith{id, o}
+	return nil
+}
+
+func (f *startedFlows) Command(_ context.Context, id string, o chat.Opening, _ conversation.CommandRequest) (conversation.SendResult, error) {
+	f.started <- startedWith{id, o}
+	return conversation.SendResult{Code: conversation.CodeOK, Desc: conversation.DescTransferOK}, nil
+}
+
 // A CONNECT starts the conversation's workflow listed as it opened: tenant,
 // channel, visitor, phase and skill group are the start's search
-// attributes, so the workflow's first step has nothing to upsert.
+// attributes, so the workflow's first step has nothing to upsert. A robot
+// question and a command, which start the workflow when the CONNECT's
+// starter lags (a burst of arrivals), carry the same.
 func TestConnectStartsTheWorkflowListed(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -133,5 +146,18 @@ func TestConnectStartsTheWorkflowListed(t *testing.T) {
 		require.Contains(t, got.o.Summary, "visitor Ann (u1)")
 		require.Equal(t, &conversation.Listing{TenantID: "demo", ChannelID: tc.ch.ID, UserID: "u1",
 			Phase: tc.phase, SkillGroupID: tc.ch.SkillGroupID}, got.o.Listing)
+	}
+
+	v := chat.Visitor{ChannelID: "robot", UserID: "u1", UserName: "Ann"}
+	for _, r := range []chat.SendRequest{
+		{ControlType: conversation.ControlChat, MediaType: "TEXT", Content: "版本"},
+		{ControlType: conversation.ControlTrans2Agent},
+	} {
+		_, err := s.Send(ctx, v, r)
+		require.NoError(t, err)
+		got := <-flows.started
+		require.Contains(t, got.o.Summary, "visitor Ann (u1)", r.ControlType)
+		require.Equal(t, &conversation.Listing{TenantID: "demo", ChannelID: "robot", UserID: "u1",
+			Phase: conversation.PhaseRobot, SkillGroupID: 11}, got.o.Listing, r.ControlType)
 	}
 }

@@ -21,12 +21,12 @@ type fakeFlows struct {
 	commands []conversation.ControlType
 }
 
-func (f *fakeFlows) AskRobot(_ context.Context, _ string, seq int64) error {
+func (f *fakeFlows) AskRobot(_ context.Context, _ string, _ chat.Opening, seq int64) error {
 	f.asked = append(f.asked, seq)
 	return nil
 }
 
-func (f *fakeFlows) Command(_ context.Context, _ string, r conversation.CommandRequest) (conversation.SendResult, error) {
+func (f *fakeFlows) Command(_ context.Context, _ string, _ chat.Opening, r conversation.CommandRequest) (conversation.SendResult, error) {
 	f.commands = append(f.commands, r.ControlType)
 	return conversation.SendResult{Code: conversation.CodeOK, Desc: conversation.DescTransferOK}, nil
 }

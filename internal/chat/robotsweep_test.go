@@ -24,7 +24,7 @@ type historyFlows struct {
 	told []int64
 }
 
-func (f *historyFlows) AskRobot(_ context.Context, _ string, seq int64) error {
+func (f *historyFlows) AskRobot(_ context.Context, _ string, _ chat.Opening, seq int64) error {
 	if f.down {
 		return errors.New("history service unavailable")
 	}

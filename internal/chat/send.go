@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -100,13 +99,7 @@ func (s *Service) Connect(ctx context.Context, ch conversation.Channel, v Visito
 		}
 		return ok(conversation.DescConnectAgent), nil
 	}
-	s.kick(c.ID, Opening{
-		Summary: fmt.Sprintf("tenant %s · channel %s · visitor %s (%s)", ch.TenantID, ch.ID, v.UserName, v.UserID),
-		Listing: &conversation.Listing{
-			TenantID: ch.TenantID, ChannelID: ch.ID, UserID: v.UserID,
-			Phase: conversation.Phase(c.Phase), SkillGroupID: c.SkillGroupID,
-		},
-	})
+	s.kick(c.ID, openingOf(c))
 	return res, nil
 }
 
@@ -167,9 +160,9 @@ func (s *Service) Send(ctx context.Context, v Visitor, r SendRequest) (Result, e
 		case chatlog.PhaseSatisfaction:
 			return failed(conversation.DescTransferNoSession), nil
 		}
-		return s.command(ctx, c.ID, v, r, []string{chatlog.PhaseRobot})
+		return s.command(ctx, c, v, r, []string{chatlog.PhaseRobot})
 	case conversation.ControlDisconnect:
-		return s.command(ctx, c.ID, v, r, []string{chatlog.PhaseRobot, chatlog.PhaseQueued, chatlog.PhaseAgent, chatlog.PhaseSatisfaction})
+		return s.command(ctx, c, v, r, []string{chatlog.PhaseRobot, chatlog.PhaseQueued, chatlog.PhaseAgent, chatlog.PhaseSatisfaction})
 	}
 	return failed("unknown controlType " + string(r.ControlType)), nil
 }
@@ -200,15 +193,15 @@ func (s *Service) chat(ctx context.Context, c models.Conversation, robot string,
 	}
 	// The question is in the log, marked unsignalled: a failed signal
 	// (Temporal's history down) leaves it to the sweep (see Run).
-	s.askRobot(ctx, convID, res.Record.Seq)
+	s.askRobot(ctx, convID, openingOf(c), res.Record.Seq)
 	return ok(conversation.DescRobotChat), nil
 }
 
 // askRobot signals a robot question and, once the workflow has it, clears
 // its mark; a failure is logged and left to the sweep. It answers whether
 // the workflow was told.
-func (s *Service) askRobot(ctx context.Context, convID string, seq int64) bool {
-	if err := s.Flows.AskRobot(ctx, convID, seq); err != nil {
+func (s *Service) askRobot(ctx context.Context, convID string, o Opening, seq int64) bool {
+	if err := s.Flows.AskRobot(ctx, convID, o, seq); err != nil {
 		s.Logger.Warn("robot not told of a question; the sweep retries", "conversation", convID, "seq", seq, "error", err)
 		return false
 	}
@@ -235,9 +228,9 @@ func (s *Service) typing(ctx context.Context, phase, tenantID, agentID, convID s
 
 // command writes the visitor's TRANS2AGENT or DISCONNECT, then has the
 // workflow act on it. A refused command writes nothing.
-func (s *Service) command(ctx context.Context, convID string, v Visitor, r SendRequest, phases []string) (Result, error) {
+func (s *Service) command(ctx context.Context, c models.Conversation, v Visitor, r SendRequest, phases []string) (Result, error) {
 	_, err := s.Log.Append(ctx, chatlog.AppendRequest{
-		ConversationID: convID, Phases: phases, Message: customerMessage(v, r), Touch: true,
+		ConversationID: c.ID, Phases: phases, Message: customerMessage(v, r), Touch: true,
 	})
 	var pe *chatlog.PhaseError
 	if errors.As(err, &pe) {
@@ -252,7 +245,7 @@ func (s *Service) command(ctx context.Context, convID string, v Visitor, r SendR
 	if err != nil {
 		return Result{}, err
 	}
-	return s.Flows.Command(ctx, convID, conversation.CommandRequest{DedupeKey: r.Key, ControlType: r.ControlType})
+	return s.Flows.Command(ctx, c.ID, openingOf(c), conversation.CommandRequest{DedupeKey: r.Key, ControlType: r.ControlType})
 }
 
 func customerMessage(v Visitor, r SendRequest) chatlog.Message {

@@ -12,6 +12,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -27,10 +28,12 @@ type Workflows interface {
 	// Start makes sure the conversation's workflow runs (idempotent), with
 	// what its opener knows of it for Temporal UI.
 	Start(ctx context.Context, conversationID string, o Opening) error
-	// AskRobot tells the robot a question is in the log at seq.
-	AskRobot(ctx context.Context, conversationID string, seq int64) error
-	// Command applies TRANS2AGENT or DISCONNECT and answers the spec's result.
-	Command(ctx context.Context, conversationID string, r conversation.CommandRequest) (conversation.SendResult, error)
+	// AskRobot tells the robot a question is in the log at seq; the opening
+	// is for a start, should the workflow not run yet.
+	AskRobot(ctx context.Context, conversationID string, o Opening, seq int64) error
+	// Command applies TRANS2AGENT or DISCONNECT and answers the spec's
+	// result; the opening is for a start, as with AskRobot.
+	Command(ctx context.Context, conversationID string, o Opening, r conversation.CommandRequest) (conversation.SendResult, error)
 	// Rated tells the conversation its rating is stored.
 	Rated(ctx context.Context, conversationID string) error
 	// AgentAway tells the tenant's routing that an agent stopped reading their events.
@@ -51,13 +54,25 @@ type Service struct {
 	starts chan startJob
 }
 
-// Opening is what the process that opened a conversation tells Temporal of
-// it: Temporal UI's summary and the search attributes it is listed by. The
-// sweep, starting the workflow of a conversation whose opener died, knows
-// neither; the workflow then lists it at its first step.
+// Opening is what a start tells Temporal of a conversation: Temporal UI's
+// summary and the search attributes it is listed by, from its row as the
+// caller read it (the workflow's first step upserts whatever changed
+// since). The sweeps, which have only ids, know neither; the workflow then
+// lists it at its first step.
 type Opening struct {
 	Summary string
 	Listing *conversation.Listing
+}
+
+// openingOf is the opening of the conversation in row c.
+func openingOf(c models.Conversation) Opening {
+	return Opening{
+		Summary: fmt.Sprintf("tenant %s · channel %s · visitor %s (%s)", c.TenantID, c.ChannelConfigID, c.UserName, c.UserID),
+		Listing: &conversation.Listing{
+			TenantID: c.TenantID, ChannelID: c.ChannelConfigID, UserID: c.UserID, AgentID: c.AgentID,
+			Phase: conversation.Phase(c.Phase), SkillGroupID: c.SkillGroupID,
+		},
+	}
 }
 
 // startJob is a conversation whose workflow a starter starts.
@@ -160,7 +175,7 @@ func (s *Service) SweepRobotQuestions(ctx context.Context, now time.Time) {
 	}
 	for _, q := range qs {
 		sctx, cancel := context.WithTimeout(ctx, robotSweepTimeout)
-		told := s.askRobot(sctx, q.ConversationID, q.Seq)
+		told := s.askRobot(sctx, q.ConversationID, Opening{}, q.Seq)
 		cancel()
 		if !told {
 			// Temporal is still down: the next sweep tries again.

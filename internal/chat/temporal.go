@@ -18,16 +18,21 @@ type TemporalWorkflows struct {
 	Client client.Client
 }
 
-// Start starts the conversation's workflow unless it runs or ran, with the
-// opening's summary as the Temporal UI's static summary and its listing as
-// the start's search attributes (the workflow's first step then has nothing
-// to upsert).
-func (t TemporalWorkflows) Start(ctx context.Context, conversationID string, o Opening) error {
+// startOptions start the conversation's workflow with the opening's summary
+// as Temporal UI's static summary and its listing as the start's search
+// attributes (the workflow's first step then has nothing to upsert).
+func startOptions(conversationID string, o Opening) client.StartWorkflowOptions {
 	opts := conversation.StartOptions(conversationID)
 	opts.StaticSummary = o.Summary
 	if o.Listing != nil {
 		opts.TypedSearchAttributes = o.Listing.SearchAttributes()
 	}
+	return opts
+}
+
+// Start starts the conversation's workflow unless it runs or ran.
+func (t TemporalWorkflows) Start(ctx context.Context, conversationID string, o Opening) error {
+	opts := startOptions(conversationID, o)
 	// Eager start: when this process runs a worker (the all-in-one, or a
 	// worker that starts conversations), the server hands the first workflow
 	// task back in the start's answer instead of through matching, where a
@@ -42,16 +47,16 @@ func (t TemporalWorkflows) Start(ctx context.Context, conversationID string, o O
 }
 
 // AskRobot signals the question's seq, starting the workflow if needed.
-func (t TemporalWorkflows) AskRobot(ctx context.Context, conversationID string, seq int64) error {
+func (t TemporalWorkflows) AskRobot(ctx context.Context, conversationID string, o Opening, seq int64) error {
 	_, err := t.Client.SignalWithStartWorkflow(ctx, conversation.WorkflowID(conversationID), conversation.SignalRobotQuestion,
-		conversation.RobotQuestion{Seq: seq}, conversation.StartOptions(conversationID), conversation.WorkflowName,
+		conversation.RobotQuestion{Seq: seq}, startOptions(conversationID, o), conversation.WorkflowName,
 		conversation.NewStart(conversationID))
 	return err
 }
 
 // Command runs the visitor's command as an update (with start).
-func (t TemporalWorkflows) Command(ctx context.Context, conversationID string, r conversation.CommandRequest) (conversation.SendResult, error) {
-	start := t.Client.NewWithStartWorkflowOperation(conversation.StartOptions(conversationID), conversation.WorkflowName,
+func (t TemporalWorkflows) Command(ctx context.Context, conversationID string, o Opening, r conversation.CommandRequest) (conversation.SendResult, error) {
+	start := t.Client.NewWithStartWorkflowOperation(startOptions(conversationID, o), conversation.WorkflowName,
 		conversation.NewStart(conversationID))
 	handle, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
