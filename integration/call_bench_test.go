@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,11 +23,7 @@ func BenchmarkClickToCallConnect(b *testing.B) {
 	p := start(b, n.env())
 	base := n.url()
 	waitReady(b, p, base)
-	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
-	require.NoError(b, err)
-	on := rawRequest(b, http.MethodPut, base+"/api/admin/v1/channel-configs/"+demoChannel+"/click-to-call",
-		map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}, map[string]any{"enabled": true})
-	require.Equal(b, http.StatusOK, on.status)
+	allowCalls(b, base, adminHeader(b, n), false)
 
 	a := loginAgent(b, base, "agent1", "agent1-pass")
 	a.setStatus("READY")

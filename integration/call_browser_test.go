@@ -2,12 +2,8 @@ package integration
 
 import (
 	"net"
-	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -65,9 +61,7 @@ func startCallNode(t *testing.T) (base string, admin map[string]string) {
 	p := start(t, env)
 	base = n.url()
 	waitReady(t, p, base)
-	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
-	require.NoError(t, err)
-	return base, map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}
+	return base, adminHeader(t, n)
 }
 
 // TestClickToCallInTwoBrowsers: a visitor's chat page and agent1's console,
@@ -81,13 +75,7 @@ func startCallNode(t *testing.T) (base string, admin map[string]string) {
 // show each other's video until the hang-up.
 func TestClickToCallInTwoBrowsers(t *testing.T) {
 	base, admin := startCallNode(t)
-	settings := func(video bool) {
-		t.Helper()
-		on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/1011577355744904195/click-to-call",
-			admin, map[string]any{"enabled": true, "videoAllowed": video})
-		require.Equal(t, http.StatusOK, on.status, string(on.body))
-	}
-	settings(false)
+	allowCalls(t, base, admin, false)
 
 	// agent1 logs in to the console and goes ready.
 	agent := mediaBrowser(t)
@@ -107,7 +95,7 @@ func TestClickToCallInTwoBrowsers(t *testing.T) {
 			visitor.waitText("#status", "智能客服为您服务")
 			watchMedia(visitor, "ccflowCall")
 		case 2:
-			settings(true)
+			allowCalls(t, base, admin, true)
 			visitor.run("reload the chat", chromedp.Reload())
 			visitor.waitJS("the chat is back", `document.getElementById('text') && !document.getElementById('text').disabled`)
 			watchMedia(visitor, "ccflowCall")
@@ -190,9 +178,7 @@ func videoSenderEnabled(handle string) string {
 // visitor.
 func TestVideoCallWithoutACamera(t *testing.T) {
 	base, admin := startCallNode(t)
-	on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/1011577355744904195/click-to-call",
-		admin, map[string]any{"enabled": true, "videoAllowed": true})
-	require.Equal(t, http.StatusOK, on.status, string(on.body))
+	allowCalls(t, base, admin, true)
 
 	agent := mediaBrowser(t)
 	agent.run("open the console", chromedp.Navigate(base+"/agent"), chromedp.WaitVisible(chromedp.CSS("#login-user")))

@@ -11,6 +11,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// adminHeader is the node's admin key as a request header.
+func adminHeader(t testing.TB, n node) map[string]string {
+	t.Helper()
+	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
+	require.NoError(t, err)
+	return map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}
+}
+
+// allowCalls turns click-to-call on for the demo channel, video too if asked.
+func allowCalls(t testing.TB, base string, admin map[string]string, video bool) {
+	t.Helper()
+	on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/"+demoChannel+"/click-to-call",
+		admin, map[string]any{"enabled": true, "videoAllowed": video})
+	require.Equal(t, http.StatusOK, on.status, string(on.body))
+}
+
 // TestCallRightAfterConnect: a visitor who places a call the moment their
 // CONNECT is answered gets the call (0), not "no conversation" (13). The
 // CONNECT's answer does not wait for the conversation's workflow to start;
@@ -20,11 +36,7 @@ func TestCallRightAfterConnect(t *testing.T) {
 	p := start(t, n.env())
 	base := n.url()
 	waitReady(t, p, base)
-	key, err := os.ReadFile(filepath.Join(n.dataDir, "admin-key"))
-	require.NoError(t, err)
-	on := rawRequest(t, http.MethodPut, base+"/api/admin/v1/channel-configs/"+demoChannel+"/click-to-call",
-		map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(key))}, map[string]any{"enabled": true})
-	require.Equal(t, http.StatusOK, on.status)
+	allowCalls(t, base, adminHeader(t, n), false)
 
 	for i := range 5 {
 		v := newVisitor(t, base, fmt.Sprintf("quick-caller-%d", i))
