@@ -38,7 +38,7 @@ func (t TemporalWorkflows) Start(ctx context.Context, conversationID string, o O
 	// task back in the start's answer instead of through matching, where a
 	// burst of arrivals queued for seconds behind each other.
 	opts.EnableEagerStart = true
-	_, err := t.Client.ExecuteWorkflow(ctx, opts, conversation.WorkflowName, conversation.NewStart(conversationID))
+	_, err := t.Client.ExecuteWorkflow(ctx, opts, conversation.WorkflowName, conversation.Start{ConversationID: conversationID})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil
@@ -50,14 +50,14 @@ func (t TemporalWorkflows) Start(ctx context.Context, conversationID string, o O
 func (t TemporalWorkflows) AskRobot(ctx context.Context, conversationID string, o Opening, seq int64) error {
 	_, err := t.Client.SignalWithStartWorkflow(ctx, conversation.WorkflowID(conversationID), conversation.SignalRobotQuestion,
 		conversation.RobotQuestion{Seq: seq}, startOptions(conversationID, o), conversation.WorkflowName,
-		conversation.NewStart(conversationID))
+		conversation.Start{ConversationID: conversationID})
 	return err
 }
 
 // Command runs the visitor's command as an update (with start).
 func (t TemporalWorkflows) Command(ctx context.Context, conversationID string, o Opening, r conversation.CommandRequest) (conversation.SendResult, error) {
 	start := t.Client.NewWithStartWorkflowOperation(startOptions(conversationID, o), conversation.WorkflowName,
-		conversation.NewStart(conversationID))
+		conversation.Start{ConversationID: conversationID})
 	handle, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{

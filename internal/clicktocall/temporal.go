@@ -22,7 +22,7 @@ type TemporalWorkflows struct {
 // before the CONNECT's starter has started it.
 func (t TemporalWorkflows) StartCall(ctx context.Context, conversationID string, r conversation.CallRequest) (conversation.SendResult, error) {
 	start := t.Client.NewWithStartWorkflowOperation(conversation.StartOptions(conversationID), conversation.WorkflowName,
-		conversation.NewStart(conversationID))
+		conversation.Start{ConversationID: conversationID})
 	h, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{

@@ -185,30 +185,7 @@ type Start struct {
 	ConversationID string
 	// State is set when a run continues as new.
 	State *State `json:",omitempty"`
-	// Revision is the workflow logic the conversation started under; a
-	// continue-as-new carries it. Zero is the logic before RevisionQuietListing.
-	Revision int `json:",omitempty"`
 }
-
-// NewStart is the input of a conversation's first run under today's code.
-func NewStart(conversationID string) Start {
-	return Start{ConversationID: conversationID, Revision: CurrentRevision}
-}
-
-// The workflow's revisions. A run keeps the revision it started with, so the
-// history of a run that started before a change replays as it ran.
-// GetVersion would mark the change too, but its marker upserts the
-// TemporalChangeVersion search attribute: a visibility write of its own, the
-// very cost RevisionQuietListing saves.
-const (
-	// RevisionQuietListing: the starter sets the search attributes it knows,
-	// and a step upserts only those that changed. Before it, every step
-	// upserted all six, and each upsert is a visibility write on the same
-	// store as history's.
-	RevisionQuietListing = 1
-	// CurrentRevision is what new conversations start under.
-	CurrentRevision = RevisionQuietListing
-)
 
 // Listing is what Temporal UI lists and filters a conversation by: its
 // custom search attributes.

@@ -521,7 +521,7 @@ func (h *harness) phaseAt(d time.Duration, want Phase) {
 }
 
 // start runs a fresh conversation to its end, which must be a clean completion.
-func (h *harness) start() { h.startWith(NewStart(h.log.id)) }
+func (h *harness) start() { h.startWith(Start{ConversationID: h.log.id}) }
 
 // startWith is start with the given input (an older revision's, say).
 func (h *harness) startWith(in Start) {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 )
 
 // recordUpserts records what each search-attribute upsert of the run set,
@@ -40,7 +41,9 @@ func aLife(h *harness) {
 // TestStepsUpsertOnlyWhatChanged: a conversation started with its listing
 // (as the API starts it) upserts nothing at its first step or at a robot
 // question, and afterwards only the attributes a step changed. Each upsert
-// is a visibility write on the store history writes to.
+// is a visibility write on the store history writes to. (GetVersion's own
+// upsert of TemporalChangeVersion, once, is not a typed upsert and is not
+// recorded here; the recorded histories show it.)
 func TestStepsUpsertOnlyWhatChanged(t *testing.T) {
 	h := newHarness(t, PhaseRobot, channel())
 	listed := Listing{TenantID: "demo", ChannelID: "ch1", UserID: "visitor-1", Phase: PhaseRobot, SkillGroupID: 11}
@@ -73,20 +76,20 @@ func TestAStartWithoutListingIsListedAtTheFirstStep(t *testing.T) {
 	}, *upserts)
 }
 
-// TestRevisionZeroUpsertsEveryStep: a conversation that started before
-// RevisionQuietListing upserts all six attributes at every step, as its
-// history recorded; anything else would not replay.
-func TestRevisionZeroUpsertsEveryStep(t *testing.T) {
+// TestBeforeQuietListingEveryStepUpserts: a run that took a step before
+// quietListingVersion (its history has no marker there) upserted all six
+// attributes at it, and a replay must do the same.
+func TestBeforeQuietListingEveryStepUpserts(t *testing.T) {
 	h := newHarness(t, PhaseRobot, channel())
+	h.env.OnGetVersion(quietListingVersion, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	upserts := recordUpserts(h)
 	aLife(h)
-	h.startWith(Start{ConversationID: h.log.id})
+	h.start()
 
-	// The start, the robot's turn, and the four phase changes.
+	// The start (no listing at it), the robot's turn, and the four phase changes.
 	require.Len(t, *upserts, 6)
-	for _, kv := range *upserts {
-		require.Len(t, kv, 6)
-	}
-	require.Contains(t, (*upserts)[1], "CcflowPhase=ROBOT", "the robot's turn changed nothing and still upserted")
-	require.Contains(t, (*upserts)[5], "CcflowPhase=CLOSED")
+	require.Len(t, (*upserts)[0], 6)
+	require.Len(t, (*upserts)[1], 6, "the robot's turn changed nothing and still upserted everything")
+	require.Contains(t, (*upserts)[1], "CcflowPhase=ROBOT")
+	require.Equal(t, []string{"CcflowPhase=QUEUED"}, (*upserts)[2], "a change upserts what changed, which a replay does not check")
 }

@@ -27,7 +27,7 @@ func newReplayer() worker.WorkflowReplayer {
 
 func replayLogger() log.Logger { return replaytest.Logger() }
 
-// revision0 holds the histories recorded before RevisionQuietListing.
+// revision0 holds the histories recorded before quietListingVersion.
 var revision0 = filepath.Join("testdata", "revision0")
 
 // TestReplayRecordedHistories replays histories recorded from a real
@@ -47,9 +47,9 @@ var revision0 = filepath.Join("testdata", "revision0")
 // (TestRecordContinueAsNewHistories) are a conversation's run that continued
 // as new when Temporal suggested it, and the run that took its state on.
 //
-// testdata/ holds them as recorded under CurrentRevision, and
+// testdata/ holds them as recorded under quietListingVersion, and
 // testdata/revision0/ the same conversations as recorded before
-// RevisionQuietListing: runs that started then still replay as they ran.
+// quietListingVersion: runs that took their steps then still replay as they ran.
 func TestReplayRecordedHistories(t *testing.T) {
 	current := []string{historyAgentRated, historyRobotDisconnect, historyCallConversation, historyQueued, historyTransferred,
 		historyContinuedAsNew, historyAfterContinue}

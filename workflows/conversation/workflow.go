@@ -36,8 +36,6 @@ type conv struct {
 	pushing int
 	// stopPushes cancels the deliveries before a continue-as-new.
 	stopPushes workflow.CancelFunc
-	// revision is the logic the conversation started under (Start.Revision).
-	revision int
 }
 
 // ConversationWorkflow runs one conversation from the visitor's CONNECT to
@@ -46,7 +44,7 @@ type conv struct {
 // carried.
 func ConversationWorkflow(ctx workflow.Context, in Start) error {
 	info := workflow.GetInfo(ctx)
-	c := &conv{workflowID: info.WorkflowExecution.ID, mu: workflow.NewMutex(ctx), revision: in.Revision}
+	c := &conv{workflowID: info.WorkflowExecution.ID, mu: workflow.NewMutex(ctx)}
 	// Signal channels first: handlers and coroutines read them.
 	c.assigned = workflow.GetSignalChannel(ctx, routing.SignalAssigned)
 	c.requeued = workflow.GetSignalChannel(ctx, routing.SignalRequeued)
@@ -252,7 +250,7 @@ func (c *conv) continueAsNew(ctx workflow.Context) error {
 	c.drainQuestions()
 	st := c.State
 	st.ContinueAsNewAfter = c.ContinueAsNewAfter
-	return workflow.NewContinueAsNewError(ctx, WorkflowName, Start{ConversationID: c.ConversationID, State: &st, Revision: c.revision})
+	return workflow.NewContinueAsNewError(ctx, WorkflowName, Start{ConversationID: c.ConversationID, State: &st})
 }
 
 // deadline is when the current phase times out; zero means never. A queue
@@ -322,15 +320,25 @@ func (c *conv) onTimeout(ctx workflow.Context) error {
 	return c.end(ctx, reason, &since)
 }
 
+// quietListingVersion is the GetVersion change id of steps that upsert
+// nothing when nothing listed changed (a robot's answer, a step right after
+// a start that carried the listing). Before it every step upserted all six
+// attributes: a history event and a visibility write each. It is asked only
+// at such a step, so its own marker and TemporalChangeVersion upsert come
+// once per run, at the first one.
+const quietListingVersion = "quiet-listing"
+
 // publish keeps search attributes and the details line up to date for
 // Temporal UI. The details line is no history event; an upsert is one, and
-// a visibility write besides, so it carries only what changed.
+// a visibility write besides, so it carries only what changed (which keys
+// an upsert carries is not part of what a replay checks).
 func (c *conv) publish(ctx workflow.Context) {
-	var have temporal.SearchAttributes
-	if c.revision >= RevisionQuietListing {
-		have = workflow.GetTypedSearchAttributes(ctx)
+	changed := c.listing().changedFrom(workflow.GetTypedSearchAttributes(ctx))
+	if len(changed) == 0 && workflow.GetVersion(ctx, quietListingVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		// A run that took this step before the change upserted anyway.
+		changed = c.listing().changedFrom(temporal.SearchAttributes{})
 	}
-	if changed := c.listing().changedFrom(have); len(changed) > 0 {
+	if len(changed) > 0 {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, changed...); err != nil {
 			workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
 		}
