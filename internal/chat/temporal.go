@@ -56,25 +56,9 @@ func (t TemporalWorkflows) AskRobot(ctx context.Context, conversationID string, 
 
 // Command runs the visitor's command as an update (with start).
 func (t TemporalWorkflows) Command(ctx context.Context, conversationID string, o Opening, r conversation.CommandRequest) (conversation.SendResult, error) {
-	start := t.Client.NewWithStartWorkflowOperation(startOptions(conversationID, o), conversation.WorkflowName,
-		conversation.Start{ConversationID: conversationID})
-	handle, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateID: r.DedupeKey, WorkflowID: conversation.WorkflowID(conversationID), UpdateName: conversation.UpdateCommand,
-			Args: []any{r}, WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
-	var res conversation.SendResult
-	if err == nil {
-		if err = handle.Get(ctx, &res); err == nil {
-			return res, nil
-		}
-	}
-	if refusal, ok := conversation.AsRefusal(err); ok {
-		return refusal, nil
-	}
-	if isGone(err) {
+	res, err := conversation.UpdateWithStart(ctx, t.Client, conversationID, startOptions(conversationID, o),
+		r.DedupeKey, conversation.UpdateCommand, r)
+	if conversation.IsGone(err) {
 		return noSession(r.ControlType), nil
 	}
 	return res, err
@@ -83,16 +67,10 @@ func (t TemporalWorkflows) Command(ctx context.Context, conversationID string, o
 // Rated signals the stored rating; a finished conversation needs no telling.
 func (t TemporalWorkflows) Rated(ctx context.Context, conversationID string) error {
 	err := t.Client.SignalWorkflow(ctx, conversation.WorkflowID(conversationID), "", conversation.SignalRated, nil)
-	if isGone(err) {
+	if conversation.IsGone(err) {
 		return nil
 	}
 	return err
-}
-
-// isGone recognises a workflow that does not exist or has completed.
-func isGone(err error) bool {
-	var nf *serviceerror.NotFound
-	return errors.As(err, &nf)
 }
 
 // AgentAway signals the tenant's routing, starting it if needed.

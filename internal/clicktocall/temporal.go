@@ -21,25 +21,9 @@ type TemporalWorkflows struct {
 // if it does not run yet: a call placed right after the CONNECT can come
 // before the CONNECT's starter has started it.
 func (t TemporalWorkflows) StartCall(ctx context.Context, conversationID string, r conversation.CallRequest) (conversation.SendResult, error) {
-	start := t.Client.NewWithStartWorkflowOperation(conversation.StartOptions(conversationID), conversation.WorkflowName,
-		conversation.Start{ConversationID: conversationID})
-	h, err := t.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateID: "call:" + r.CallID, WorkflowID: conversation.WorkflowID(conversationID),
-			UpdateName: conversation.UpdateStartCall, Args: []any{r}, WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
-	var res conversation.SendResult
-	if err == nil {
-		if err = h.Get(ctx, &res); err == nil {
-			return res, nil
-		}
-	}
-	if refusal, ok := conversation.AsRefusal(err); ok {
-		return refusal, nil
-	}
-	if isGone(err) {
+	res, err := conversation.UpdateWithStart(ctx, t.Client, conversationID, conversation.StartOptions(conversationID),
+		"call:"+r.CallID, conversation.UpdateStartCall, r)
+	if conversation.IsGone(err) {
 		return conversation.SendResult{Code: CodeFailed, Desc: DescNoConversation}, nil
 	}
 	return res, err
@@ -66,11 +50,8 @@ func (t TemporalWorkflows) Update(ctx context.Context, callID, name string, arg 
 	return snap, err
 }
 
-// isGone recognises a workflow that does not run (any more). A start that
-// finds the conversation's workflow finished is refused as already started
-// (its reuse policy): that too is a conversation gone.
+// isGone recognises a call whose workflow does not run (any more).
 func isGone(err error) bool {
 	var nf *serviceerror.NotFound
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	return errors.As(err, &nf) || errors.As(err, &started)
+	return errors.As(err, &nf)
 }
